@@ -1,0 +1,1 @@
+"""The competency graph: model, store contract, stores and the recommender."""

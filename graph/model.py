@@ -1,0 +1,420 @@
+"""The competency graph's node and relationship kinds, as plain validated data.
+
+Every store speaks these models: loaders and the API build them, stores persist them, the
+recommender reads them. Validation that needs only the row itself (ranges, formats, time
+zones) lives here; validation that needs the graph (unknown ids) lives in the stores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Annotated, Any, Literal, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from graph.errors import BatchRejected, RowProblem
+
+NodeId = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^\S(.*\S)?$")]
+Label = Annotated[str, Field(min_length=1, max_length=500)]
+Level = Annotated[int, Field(ge=1, le=5)]
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _check_timezone(name: str) -> str:
+    # ZoneInfo("") and ZoneInfo("../x") raise ValueError, unknown names ZoneInfoNotFoundError.
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown IANA time zone {name!r}") from exc
+    if name not in _KNOWN_ZONES and name != "UTC":
+        raise ValueError(f"unknown IANA time zone {name!r}")
+    return name
+
+
+_KNOWN_ZONES = frozenset(available_timezones())
+TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=False)
+
+
+# --- taxonomy -------------------------------------------------------------------------------
+
+
+class NodeStatus(StrEnum):
+    active = "active"
+    deprecated = "deprecated"
+
+
+class NodeKind(StrEnum):
+    skill = "skill"
+    cluster = "cluster"
+
+
+class TaxonomyNode(Model):
+    id: NodeId
+    label: Label
+    description: str = Field(default="", max_length=10_000)
+    aliases: list[Label] = Field(default_factory=list)
+    source: str = Field(default="company", max_length=64)  # "esco", "company", ...
+    status: NodeStatus = NodeStatus.active
+    # Where references went when this node was merged, split or deprecated.
+    replaced_by: list[NodeId] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _dedupe_aliases(cls, v: list[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for a in v:
+            seen.setdefault(a.casefold(), a)
+        return list(seen.values())
+
+
+class Skill(TaxonomyNode):
+    kind: Literal["skill"] = "skill"
+    skill_type: str = Field(default="", max_length=64)  # ESCO: "skill/competence", "knowledge"
+
+
+class SkillCluster(TaxonomyNode):
+    kind: Literal["cluster"] = "cluster"
+    code: str = Field(default="", max_length=64)  # ESCO group code, e.g. "S1.4"
+    tier: int = Field(ge=0, le=10)  # 0 = top of the taxonomy, deeper tiers count up
+
+
+class Broader(Model):
+    """child (skill or cluster) sits under parent (always a cluster)."""
+
+    child_id: NodeId
+    parent_id: NodeId
+
+    @model_validator(mode="after")
+    def _not_self(self) -> Broader:
+        if self.child_id == self.parent_id:
+            raise ValueError("a node cannot be its own broader node")
+        return self
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+class Format(StrEnum):
+    video = "video"
+    in_person = "in_person"
+    async_ = "async"
+
+
+class MentoringModel(StrEnum):
+    one_to_one = "one_to_one"
+    group = "group"
+    peer = "peer"
+    reverse = "reverse"
+
+
+class WeeklyWindow(Model):
+    """A recurring free window in the person's own local time; end may be 24:00 as 00:00."""
+
+    weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WeeklyWindow:
+        if self.end != time(0, 0) and self.end <= self.start:
+            raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    @property
+    def start_minute(self) -> int:
+        return self.start.hour * 60 + self.start.minute
+
+    @property
+    def end_minute(self) -> int:
+        return 1440 if self.end == time(0, 0) else self.end.hour * 60 + self.end.minute
+
+
+class AvailabilityException(Model):
+    """A date-bounded period when the person is NOT available (leave, before a start date).
+
+    Bounds are inclusive; an open start means "until end", an open end means "from start on".
+    "Available from March only" is an exception with no start and end = last day of February.
+    """
+
+    start: date | None = None
+    end: date | None = None
+    reason: str = Field(default="", max_length=500)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> AvailabilityException:
+        if self.start is None and self.end is None:
+            raise ValueError("an exception needs a start or an end date")
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"exception ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def covers(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+class Preferences(Model):
+    formats: list[Format] = Field(default_factory=list)  # empty = any
+    languages: list[Annotated[str, Field(min_length=2, max_length=16)]] = Field(
+        default_factory=list
+    )
+    function: Literal["same", "cross", "any"] = "any"
+    models: list[MentoringModel] = Field(default_factory=list)  # empty = any
+
+
+class Person(Model):
+    id: NodeId
+    name: Label
+    email: str | None = Field(default=None, max_length=320)
+    title: str = Field(default="", max_length=200)
+    department: str = Field(default="", max_length=200)
+    location: str = Field(default="", max_length=200)
+    timezone: TimeZoneName = "UTC"
+    languages: list[Annotated[str, Field(min_length=2, max_length=16)]] = Field(
+        default_factory=lambda: ["en"]
+    )
+    manager_id: NodeId | None = None
+    seniority: int = Field(default=3, ge=1, le=10)
+    is_mentor: bool = False
+    max_mentees: int = Field(default=0, ge=0, le=50)
+    max_hours_per_month: float = Field(default=0.0, ge=0.0, le=200.0)
+    hours_wanted_per_month: float = Field(default=2.0, ge=0.0, le=200.0)
+    windows: list[WeeklyWindow] = Field(default_factory=list, max_length=100)
+    exceptions: list[AvailabilityException] = Field(default_factory=list, max_length=100)
+    preferences: Preferences = Field(default_factory=Preferences)
+    # Self-reported attributes (given with consent), e.g. {"group": "..."} for fairness audits.
+    attributes: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=200)]] = (
+        Field(default_factory=dict)
+    )
+    opt_out_recommend: bool = False
+    opt_out_analytics: bool = False
+
+    @model_validator(mode="after")
+    def _not_own_manager(self) -> Person:
+        if self.manager_id == self.id:
+            raise ValueError("a person cannot be their own manager")
+        return self
+
+
+class PersonSkill(Model):
+    """HAS_SKILL: person -> skill {level 1-5, willing to mentor}."""
+
+    person_id: NodeId
+    skill_id: NodeId
+    level: Level
+    willing_to_mentor: bool = False
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+
+class Milestone(Model):
+    title: Label
+    status: Literal["todo", "doing", "done"] = "todo"
+    due: date | None = None
+
+
+class GoalStatus(StrEnum):
+    open = "open"
+    achieved = "achieved"
+    dropped = "dropped"
+
+
+class Goal(Model):
+    id: NodeId
+    person_id: NodeId
+    text: Annotated[str, Field(min_length=1, max_length=2000)]
+    measurable_outcome: str = Field(default="", max_length=2000)
+    start_date: date | None = None  # earliest date the mentee wants to start
+    target_date: date | None = None
+    milestones: list[Milestone] = Field(default_factory=list, max_length=50)
+    status: GoalStatus = GoalStatus.open
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _dates(self) -> Goal:
+        if self.start_date and self.target_date and self.target_date < self.start_date:
+            raise ValueError("target_date is before start_date")
+        return self
+
+
+class TargetSource(StrEnum):
+    embedding = "embedding"
+    steward = "steward"
+    import_ = "import"
+    manual = "manual"
+
+
+class GoalTarget(Model):
+    """TARGETS: goal -> skill or cluster {confidence, source}."""
+
+    goal_id: NodeId
+    node_id: NodeId
+    confidence: Confidence
+    source: TargetSource = TargetSource.embedding
+
+
+# --- pairings -------------------------------------------------------------------------------
+
+
+class PairingStatus(StrEnum):
+    proposed = "proposed"
+    accepted = "accepted"
+    declined = "declined"
+    active = "active"
+    stalled = "stalled"
+    closed = "closed"
+
+
+class PairingEvent(Model):
+    status: PairingStatus
+    at: datetime = Field(default_factory=utcnow)
+    by: str | None = Field(default=None, max_length=512)
+    reason: str = Field(default="", max_length=2000)
+
+
+class Pairing(Model):
+    id: NodeId
+    mentor_id: NodeId
+    mentee_ids: list[NodeId] = Field(min_length=1, max_length=50)
+    program: str | None = Field(default=None, max_length=200)
+    model: MentoringModel = MentoringModel.one_to_one
+    format: Format = Format.video
+    goal_ids: list[NodeId] = Field(default_factory=list)
+    status: PairingStatus = PairingStatus.proposed
+    hours_per_month: float = Field(default=2.0, ge=0.0, le=200.0)
+    score: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    history: list[PairingEvent] = Field(default_factory=list)
+    close_reason: str = Field(default="", max_length=2000)
+    do_not_pair_again: bool = False
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Pairing:
+        if self.mentor_id in self.mentee_ids:
+            raise ValueError("a person cannot mentor themselves")
+        if len(set(self.mentee_ids)) != len(self.mentee_ids):
+            raise ValueError("mentee_ids has duplicates")
+        return self
+
+
+class CheckIn(Model):
+    id: NodeId
+    pairing_id: NodeId
+    on: date
+    rating: Level
+    note: str = Field(default="", max_length=5000)
+    by: str | None = Field(default=None, max_length=512)
+
+
+# --- history, access and audit --------------------------------------------------------------
+
+
+class TaxonomyChange(Model):
+    """One steward edit, as a taxonomy version: who, when, what before/after, why."""
+
+    id: NodeId
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(min_length=1, max_length=512)
+    op: str = Field(min_length=1, max_length=64)  # create, rename, move, merge, split, ...
+    node_ids: list[NodeId] = Field(min_length=1)
+    before: dict[str, Any] = Field(default_factory=dict)
+    after: dict[str, Any] = Field(default_factory=dict)
+    reason: str = Field(default="", max_length=2000)
+    reverts: str | None = None  # id of the change this one undoes
+    reverted_by: str | None = None
+
+
+class Role(StrEnum):
+    mentee = "mentee"
+    mentor = "mentor"
+    steward = "steward"
+    coordinator = "coordinator"
+    admin = "admin"
+
+
+class ApiKey(Model):
+    id: NodeId
+    key_hash: str = Field(min_length=16, max_length=256)
+    person_id: NodeId | None = None
+    roles: list[Role] = Field(min_length=1)
+    label: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class AuditEntry(Model):
+    id: NodeId
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=512)
+    action: str = Field(max_length=200)
+    target: str = Field(default="", max_length=1000)
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+# --- validating raw rows --------------------------------------------------------------------
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_rows(
+    model: type[M],
+    rows: Iterable[Mapping[str, Any] | M],
+    *,
+    what: str | None = None,
+    sources: Sequence[str] | None = None,
+) -> list[M]:
+    """Validate every row; on any failure raise BatchRejected naming each bad row and field.
+
+    `sources` optionally gives a location per row (e.g. "people.csv:17") for the error.
+    """
+    out: list[M] = []
+    problems: list[RowProblem] = []
+    for i, row in enumerate(rows):
+        src = sources[i] if sources is not None and i < len(sources) else None
+        if isinstance(row, model):
+            out.append(row)
+            continue
+        try:
+            out.append(model.model_validate(row))
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = ".".join(str(p) for p in err["loc"]) or "(row)"
+                problems.append(RowProblem(row=i, field=loc, reason=err["msg"], source=src))
+    if problems:
+        raise BatchRejected(problems=problems, what=what or f"{model.__name__} batch")
+    return out
+
+
+def duplicate_problems(keys: Sequence[Any], field: str) -> list[RowProblem]:
+    """Rows whose key repeats an earlier row's in the same batch."""
+    seen: dict[Any, int] = {}
+    problems: list[RowProblem] = []
+    for i, key in enumerate(keys):
+        if key in seen:
+            problems.append(
+                RowProblem(row=i, field=field, reason=f"duplicate of row {seen[key]} ({key!r})")
+            )
+        else:
+            seen[key] = i
+    return problems

@@ -1,0 +1,65 @@
+"""Typed settings, read from the environment (prefix MENTORGRAPH_) and an optional .env file.
+
+Created on demand (`get_settings()`), never at import, so tests and the CLI can override.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+UNSAFE_PASSWORDS = frozenset({"", "neo4j", "password", "changeme", "mentorgraph"})
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MENTORGRAPH_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
+
+    environment: Literal["development", "test", "production"] = "development"
+    store: Literal["embedded", "neo4j"] = "embedded"
+    data_dir: Path = Path("var")
+    embedded_path: Path | None = Field(
+        default=None, description="SQLite file of the embedded store; default <data_dir>/graph.sqlite3"
+    )
+
+    neo4j_uri: str = "bolt://localhost:7687"
+    neo4j_user: str = "neo4j"
+    neo4j_password: SecretStr = SecretStr("neo4j")
+    neo4j_database: str = "neo4j"
+    neo4j_query_timeout_s: float = Field(default=10.0, gt=0, le=300)
+
+    embedding_model: str = "all-MiniLM-L6-v2"
+    embedding_cache_dir: Path | None = None  # default <data_dir>/embeddings
+
+    # API limits (documented in README "Limits")
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
+    max_page_size: int = Field(default=500, gt=0, le=10_000)
+    max_k: int = Field(default=100, gt=0, le=1000)
+
+    @property
+    def embedded_file(self) -> Path:
+        return self.embedded_path or self.data_dir / "graph.sqlite3"
+
+    @property
+    def embeddings_dir(self) -> Path:
+        return self.embedding_cache_dir or self.data_dir / "embeddings"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_defaults(self) -> Settings:
+        if self.environment == "production" and self.store == "neo4j":
+            if self.neo4j_password.get_secret_value() in UNSAFE_PASSWORDS:
+                raise ValueError(
+                    "MENTORGRAPH_NEO4J_PASSWORD is unset or a well-known default; "
+                    "refusing to start in production"
+                )
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,244 @@
+"""The GraphStore contract: what every store (embedded SQLite, Neo4j) must do, identically.
+
+Writes go through `apply(ops)`: a list of plain-data operations executed as ONE transaction.
+If any row of any op is invalid (unknown id, dangling relation, duplicate key in the batch)
+the store raises `BatchRejected` naming the op, row and field, and nothing is written.
+Domain code composes ops (e.g. a steward merge = upsert survivor + repoint + deprecate +
+history entry) so that a multi-step change is atomic on both stores.
+
+Semantics shared by both stores (the contract tests pin them down):
+- Upserts replace the whole stored record for that key (no partial patch); re-upserting the
+  same rows is a no-op apart from `data_version`.
+- References are checked against what is stored plus what earlier ops of the same `apply`
+  (and earlier rows of the same op) create, so a batch may bring a manager after their report.
+- `RepointReferences(source, targets)` moves everything that points at `source` onto each
+  target: HAS_SKILL (level = max, willing = any), TARGETS (confidence = max, source kept from
+  the strongest), BROADER edges of `source`'s children (only onto cluster targets). It does
+  not touch `source` itself; the caller deprecates it in the same `apply`.
+- Reads return models; lists come back in a stable order (by id unless said otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from graph.model import (
+    ApiKey,
+    AuditEntry,
+    Broader,
+    CheckIn,
+    Goal,
+    GoalTarget,
+    Pairing,
+    PairingStatus,
+    Person,
+    PersonSkill,
+    Skill,
+    SkillCluster,
+    TaxonomyChange,
+)
+
+# --- write operations -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UpsertSkills:
+    rows: Sequence[Skill]
+
+
+@dataclass(frozen=True)
+class UpsertClusters:
+    rows: Sequence[SkillCluster]
+
+
+@dataclass(frozen=True)
+class AddBroader:
+    """Add child -> parent edges (idempotent). Parent must be a cluster."""
+
+    rows: Sequence[Broader]
+
+
+@dataclass(frozen=True)
+class RemoveBroader:
+    rows: Sequence[Broader]
+
+
+@dataclass(frozen=True)
+class UpsertPeople:
+    rows: Sequence[Person]
+
+
+@dataclass(frozen=True)
+class UpsertPersonSkills:
+    rows: Sequence[PersonSkill]
+
+
+@dataclass(frozen=True)
+class RemovePersonSkills:
+    keys: Sequence[tuple[str, str]]  # (person_id, skill_id); missing ones are ignored
+
+
+@dataclass(frozen=True)
+class UpsertGoals:
+    rows: Sequence[Goal]
+
+
+@dataclass(frozen=True)
+class DeleteGoals:
+    ids: Sequence[str]  # also removes their TARGETS; missing ids are ignored
+
+
+@dataclass(frozen=True)
+class SetGoalTargets:
+    """Replace all TARGETS of one goal."""
+
+    goal_id: str
+    targets: Sequence[GoalTarget]
+
+
+@dataclass(frozen=True)
+class UpsertPairings:
+    rows: Sequence[Pairing]
+
+
+@dataclass(frozen=True)
+class AddCheckIns:
+    rows: Sequence[CheckIn]
+
+
+@dataclass(frozen=True)
+class RepointReferences:
+    source_id: str
+    target_ids: Sequence[str]
+
+
+@dataclass(frozen=True)
+class UpsertTaxonomyChanges:
+    rows: Sequence[TaxonomyChange]
+
+
+StoreOp = (
+    UpsertSkills
+    | UpsertClusters
+    | AddBroader
+    | RemoveBroader
+    | UpsertPeople
+    | UpsertPersonSkills
+    | RemovePersonSkills
+    | UpsertGoals
+    | DeleteGoals
+    | SetGoalTargets
+    | UpsertPairings
+    | AddCheckIns
+    | RepointReferences
+    | UpsertTaxonomyChanges
+)
+
+
+# --- read shapes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaxonomyDump:
+    """The whole competency map in one read, for building in-memory indexes."""
+
+    skills: list[Skill] = field(default_factory=list)
+    clusters: list[SkillCluster] = field(default_factory=list)
+    broader: list[Broader] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PairingFilter:
+    mentor_id: str | None = None
+    mentee_id: str | None = None
+    person_id: str | None = None  # mentor or mentee
+    program: str | None = None
+    statuses: Sequence[PairingStatus] | None = None
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """The storage contract both stores implement. All methods are thread-safe."""
+
+    kind: str  # "embedded" | "neo4j"
+
+    # lifecycle
+    def init_schema(self) -> None:
+        """Create tables/constraints/indexes; idempotent."""
+
+    def ping(self) -> bool:
+        """True if the store answers a trivial query."""
+
+    def close(self) -> None: ...
+
+    def data_version(self) -> int:
+        """A number that grows with every committed `apply`; caches compare it."""
+
+    # writes
+    def apply(self, ops: Sequence[StoreOp]) -> None:
+        """Run all ops in one transaction; BatchRejected (nothing written) on any bad row."""
+
+    # taxonomy reads
+    def get_skill(self, skill_id: str) -> Skill | None: ...
+    def get_cluster(self, cluster_id: str) -> SkillCluster | None: ...
+    def get_node(self, node_id: str) -> Skill | SkillCluster | None: ...
+    def list_skills(
+        self, *, offset: int = 0, limit: int | None = None, include_deprecated: bool = True
+    ) -> list[Skill]: ...
+    def list_clusters(self, *, include_deprecated: bool = True) -> list[SkillCluster]: ...
+    def count_skills(self) -> int: ...
+    def parents(self, node_id: str) -> list[SkillCluster]: ...
+    def children(self, cluster_id: str) -> list[Skill | SkillCluster]: ...
+    def taxonomy(self) -> TaxonomyDump: ...
+    def find_by_label(self, text: str) -> list[Skill | SkillCluster]:
+        """Nodes whose label or an alias equals `text`, ignoring case."""
+
+    def search_taxonomy(self, text: str, *, limit: int = 20) -> list[Skill | SkillCluster]:
+        """Nodes whose label or an alias contains `text`, ignoring case; label hits first."""
+
+    # people
+    def get_person(self, person_id: str) -> Person | None: ...
+    def list_people(self, *, offset: int = 0, limit: int | None = None) -> list[Person]: ...
+    def count_people(self) -> int: ...
+    def reports_of(self, manager_id: str) -> list[str]:
+        """Ids of people whose manager_id is `manager_id`."""
+
+    def person_skills(self, person_id: str) -> list[PersonSkill]: ...
+    def holders_of(self, skill_id: str) -> list[PersonSkill]: ...
+    def iter_person_skills(self, *, batch_size: int = 10_000) -> Iterator[list[PersonSkill]]:
+        """All HAS_SKILL rows, in batches, ordered by (person_id, skill_id)."""
+
+    # goals
+    def get_goal(self, goal_id: str) -> Goal | None: ...
+    def goals_of(self, person_id: str) -> list[Goal]: ...
+    def list_goals(self, *, offset: int = 0, limit: int | None = None) -> list[Goal]: ...
+    def goal_targets(self, goal_id: str) -> list[GoalTarget]:
+        """Ordered by confidence, highest first."""
+
+    def targets_of_node(self, node_id: str) -> list[GoalTarget]: ...
+    def all_goal_targets(self) -> list[GoalTarget]: ...
+
+    # pairings
+    def get_pairing(self, pairing_id: str) -> Pairing | None: ...
+    def list_pairings(self, flt: PairingFilter | None = None) -> list[Pairing]: ...
+    def checkins(self, pairing_id: str) -> list[CheckIn]:
+        """Ordered by date, then id."""
+
+    def all_checkins(self) -> list[CheckIn]: ...
+
+    # taxonomy history
+    def get_taxonomy_change(self, change_id: str) -> TaxonomyChange | None: ...
+    def taxonomy_changes(
+        self, *, node_id: str | None = None, limit: int = 100
+    ) -> list[TaxonomyChange]:
+        """Newest first; with node_id, only changes that touched that node."""
+
+    # access and audit (operational records, kept in the same store for one backup)
+    def put_api_key(self, key: ApiKey) -> None: ...
+    def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None: ...
+    def list_api_keys(self) -> list[ApiKey]: ...
+    def append_audit(self, entry: AuditEntry) -> None: ...
+    def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
+        """Newest first."""

@@ -1,0 +1,20 @@
+"""Store implementations and the factory that picks one from settings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graph.settings import Settings
+    from graph.store import GraphStore
+
+
+def open_store(settings: Settings, *, driver: Any | None = None) -> GraphStore:
+    """Open the configured store. For Neo4j a driver may be injected (tests, the app)."""
+    if settings.store == "embedded":
+        from graph.stores.embedded import EmbeddedStore
+
+        return EmbeddedStore(settings.embedded_file)
+    from graph.stores.neo4j_store import Neo4jStore, make_driver
+
+    return Neo4jStore(driver or make_driver(settings), database=settings.neo4j_database)
