@@ -25,6 +25,8 @@ from pydantic import (
 
 from graph.errors import BatchRejected, RowProblem
 
+AttrKey = Annotated[str, Field(min_length=1, max_length=64)]
+AttrValue = Annotated[str, Field(max_length=200)]
 NodeId = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^\S(.*\S)?$")]
 Label = Annotated[str, Field(min_length=1, max_length=500)]
 Level = Annotated[int, Field(ge=1, le=5)]
@@ -201,8 +203,9 @@ class Person(Model):
     exceptions: list[AvailabilityException] = Field(default_factory=list, max_length=100)
     preferences: Preferences = Field(default_factory=Preferences)
     # Self-reported attributes (given with consent), e.g. {"group": "..."} for fairness audits.
-    attributes: dict[Annotated[str, Field(max_length=64)], Annotated[str, Field(max_length=200)]] = (
-        Field(default_factory=dict)
+    attributes: dict[AttrKey, AttrValue] = Field(default_factory=dict)
+    programs: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, description="mentoring programs this person is enrolled in"
     )
     opt_out_recommend: bool = False
     opt_out_analytics: bool = False

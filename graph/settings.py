@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     store: Literal["embedded", "neo4j"] = "embedded"
     data_dir: Path = Path("var")
     embedded_path: Path | None = Field(
-        default=None, description="SQLite file of the embedded store; default <data_dir>/graph.sqlite3"
+        default=None,
+        description="SQLite file of the embedded store (default <data_dir>/graph.sqlite3)",
     )
 
     neo4j_uri: str = "bolt://localhost:7687"
@@ -51,12 +52,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
-        if self.environment == "production" and self.store == "neo4j":
-            if self.neo4j_password.get_secret_value() in UNSAFE_PASSWORDS:
-                raise ValueError(
-                    "MENTORGRAPH_NEO4J_PASSWORD is unset or a well-known default; "
-                    "refusing to start in production"
-                )
+        unsafe = self.neo4j_password.get_secret_value() in UNSAFE_PASSWORDS
+        if self.environment == "production" and self.store == "neo4j" and unsafe:
+            raise ValueError(
+                "MENTORGRAPH_NEO4J_PASSWORD is unset or a well-known default; "
+                "refusing to start in production"
+            )
         return self
 
 
