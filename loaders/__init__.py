@@ -1,0 +1,1 @@
+"""Readers that turn files (ESCO CSV, company frameworks, people, ...) into plain models."""

@@ -1,0 +1,1 @@
+"""The competency taxonomy: in-memory hierarchy, imports and steward edits."""
