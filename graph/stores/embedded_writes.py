@@ -1,0 +1,259 @@
+"""How each store op is written to SQLite, inside the caller's open write transaction.
+
+Pure SQL with `?` parameters; validation happens before (graph.stores.embedded_validation).
+Upserts replace the whole record (`ON CONFLICT DO UPDATE` of every column).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from graph.model import Skill, SkillCluster
+from graph.store import (
+    AddBroader,
+    AddCheckIns,
+    DeleteGoals,
+    RemoveBroader,
+    RemovePersonSkills,
+    RepointReferences,
+    SetGoalTargets,
+    UpsertClusters,
+    UpsertGoals,
+    UpsertPairings,
+    UpsertPeople,
+    UpsertPersonSkills,
+    UpsertSkills,
+    UpsertTaxonomyChanges,
+)
+from graph.stores.embedded_validation import Kind
+
+TABLE_OF_KIND: dict[Kind, str] = {
+    "person": "people",
+    "skill": "skills",
+    "cluster": "clusters",
+    "goal": "goals",
+    "pairing": "pairings",
+}
+
+# One constant query per kind: table names never come from input.
+_EXISTING_SQL: dict[Kind, str] = {
+    kind: f"SELECT id FROM {table} WHERE id IN (SELECT value FROM json_each(?))"  # noqa: S608
+    for kind, table in TABLE_OF_KIND.items()
+}
+
+
+def existing(conn: sqlite3.Connection, kind: Kind, ids: Iterable[str]) -> set[str]:
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    return {r[0] for r in conn.execute(_EXISTING_SQL[kind], (json.dumps(wanted),))}
+
+
+def to_us(at: datetime) -> int:
+    """UTC microseconds since the epoch; a naive datetime is taken as UTC."""
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    delta = at - datetime(1970, 1, 1, tzinfo=UTC)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _names(node: Skill | SkillCluster) -> list[tuple[str, str, str, int]]:
+    rows = [(node.id, node.kind, node.label.casefold(), 1)]
+    rows += [(node.id, node.kind, a.casefold(), 0) for a in node.aliases]
+    return rows
+
+
+def _upsert_nodes(
+    conn: sqlite3.Connection, table: str, rows: list[Skill] | list[SkillCluster]
+) -> None:
+    sql = (
+        f"INSERT INTO {table}(id, status, data) VALUES (?, ?, ?) "  # noqa: S608 - constant table
+        "ON CONFLICT(id) DO UPDATE SET status = excluded.status, data = excluded.data"
+    )
+    conn.executemany(sql, ((r.id, r.status.value, r.model_dump_json()) for r in rows))
+    conn.executemany("DELETE FROM node_names WHERE node_id = ?", ((r.id,) for r in rows))
+    conn.executemany(
+        "INSERT OR IGNORE INTO node_names(node_id, kind, name_cf, is_label) VALUES (?, ?, ?, ?)",
+        (n for r in rows for n in _names(r)),
+    )
+
+
+def _upsert_skills(conn: sqlite3.Connection, op: UpsertSkills) -> None:
+    _upsert_nodes(conn, "skills", list(op.rows))
+
+
+def _upsert_clusters(conn: sqlite3.Connection, op: UpsertClusters) -> None:
+    _upsert_nodes(conn, "clusters", list(op.rows))
+
+
+def _add_broader(conn: sqlite3.Connection, op: AddBroader) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO broader(child_id, parent_id) VALUES (?, ?)",
+        ((r.child_id, r.parent_id) for r in op.rows),
+    )
+
+
+def _remove_broader(conn: sqlite3.Connection, op: RemoveBroader) -> None:
+    conn.executemany(
+        "DELETE FROM broader WHERE child_id = ? AND parent_id = ?",
+        ((r.child_id, r.parent_id) for r in op.rows),
+    )
+
+
+def _upsert_people(conn: sqlite3.Connection, op: UpsertPeople) -> None:
+    conn.executemany(
+        "INSERT INTO people(id, manager_id, data) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE "
+        "SET manager_id = excluded.manager_id, data = excluded.data",
+        ((r.id, r.manager_id, r.model_dump_json()) for r in op.rows),
+    )
+
+
+def _upsert_person_skills(conn: sqlite3.Connection, op: UpsertPersonSkills) -> None:
+    conn.executemany(
+        "INSERT INTO person_skills(person_id, skill_id, level, willing) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(person_id, skill_id) DO UPDATE "
+        "SET level = excluded.level, willing = excluded.willing",
+        ((r.person_id, r.skill_id, r.level, int(r.willing_to_mentor)) for r in op.rows),
+    )
+
+
+def _remove_person_skills(conn: sqlite3.Connection, op: RemovePersonSkills) -> None:
+    conn.executemany(
+        "DELETE FROM person_skills WHERE person_id = ? AND skill_id = ?",
+        ((p, s) for p, s in op.keys),
+    )
+
+
+def _upsert_goals(conn: sqlite3.Connection, op: UpsertGoals) -> None:
+    conn.executemany(
+        "INSERT INTO goals(id, person_id, data) VALUES (?, ?, ?) ON CONFLICT(id) DO UPDATE "
+        "SET person_id = excluded.person_id, data = excluded.data",
+        ((r.id, r.person_id, r.model_dump_json()) for r in op.rows),
+    )
+
+
+def _delete_goals(conn: sqlite3.Connection, op: DeleteGoals) -> None:
+    ids = [(i,) for i in op.ids]
+    conn.executemany("DELETE FROM goal_targets WHERE goal_id = ?", ids)
+    conn.executemany("DELETE FROM goals WHERE id = ?", ids)
+
+
+def _set_goal_targets(conn: sqlite3.Connection, op: SetGoalTargets) -> None:
+    conn.execute("DELETE FROM goal_targets WHERE goal_id = ?", (op.goal_id,))
+    conn.executemany(
+        "INSERT INTO goal_targets(goal_id, node_id, confidence, source) VALUES (?, ?, ?, ?)",
+        ((op.goal_id, t.node_id, t.confidence, t.source.value) for t in op.targets),
+    )
+
+
+def _upsert_pairings(conn: sqlite3.Connection, op: UpsertPairings) -> None:
+    conn.executemany(
+        "INSERT INTO pairings(id, mentor_id, program, status, data) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET mentor_id = excluded.mentor_id, "
+        "program = excluded.program, status = excluded.status, data = excluded.data",
+        ((r.id, r.mentor_id, r.program, r.status.value, r.model_dump_json()) for r in op.rows),
+    )
+    conn.executemany("DELETE FROM pairing_mentees WHERE pairing_id = ?", ((r.id,) for r in op.rows))
+    conn.executemany(
+        "INSERT INTO pairing_mentees(pairing_id, person_id) VALUES (?, ?)",
+        ((r.id, m) for r in op.rows for m in r.mentee_ids),
+    )
+
+
+def _add_checkins(conn: sqlite3.Connection, op: AddCheckIns) -> None:
+    conn.executemany(
+        "INSERT INTO checkins(id, pairing_id, on_date, data) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET pairing_id = excluded.pairing_id, "
+        "on_date = excluded.on_date, data = excluded.data",
+        ((r.id, r.pairing_id, r.on.isoformat(), r.model_dump_json()) for r in op.rows),
+    )
+
+
+def _upsert_changes(conn: sqlite3.Connection, op: UpsertTaxonomyChanges) -> None:
+    conn.executemany(
+        "INSERT INTO taxonomy_changes(id, at_us, data) VALUES (?, ?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET at_us = excluded.at_us, data = excluded.data",
+        ((r.id, to_us(r.at), r.model_dump_json()) for r in op.rows),
+    )
+    conn.executemany(
+        "DELETE FROM taxonomy_change_nodes WHERE change_id = ?", ((r.id,) for r in op.rows)
+    )
+    conn.executemany(
+        "INSERT OR IGNORE INTO taxonomy_change_nodes(change_id, node_id) VALUES (?, ?)",
+        ((r.id, n) for r in op.rows for n in r.node_ids),
+    )
+
+
+def _repoint(conn: sqlite3.Connection, op: RepointReferences) -> None:
+    src = op.source_id
+    targets = list(dict.fromkeys(op.target_ids))
+    skill_targets = existing(conn, "skill", targets)
+    cluster_targets = existing(conn, "cluster", targets)
+    for t in targets:
+        if t in skill_targets:
+            # HAS_SKILL: level = max, willing = any.
+            conn.execute(
+                "INSERT INTO person_skills(person_id, skill_id, level, willing) "
+                "SELECT person_id, ?, level, willing FROM person_skills WHERE skill_id = ? "
+                "ON CONFLICT(person_id, skill_id) DO UPDATE "
+                "SET level = max(level, excluded.level), willing = max(willing, excluded.willing)",
+                (t, src),
+            )
+        # TARGETS: confidence = max, source from the strongest (a tie keeps the existing one).
+        conn.execute(
+            "INSERT INTO goal_targets(goal_id, node_id, confidence, source) "
+            "SELECT goal_id, ?, confidence, source FROM goal_targets WHERE node_id = ? "
+            "ON CONFLICT(goal_id, node_id) DO UPDATE SET "
+            "source = CASE WHEN excluded.confidence > confidence THEN excluded.source "
+            "ELSE source END, confidence = max(confidence, excluded.confidence)",
+            (t, src),
+        )
+        if t in cluster_targets:
+            conn.execute(
+                "INSERT OR IGNORE INTO broader(child_id, parent_id) "
+                "SELECT child_id, ? FROM broader WHERE parent_id = ? AND child_id <> ?",
+                (t, src, t),
+            )
+    if skill_targets:
+        conn.execute("DELETE FROM person_skills WHERE skill_id = ?", (src,))
+    conn.execute("DELETE FROM goal_targets WHERE node_id = ?", (src,))
+    if cluster_targets:
+        conn.execute("DELETE FROM broader WHERE parent_id = ?", (src,))
+
+
+WRITERS: dict[type, Callable[[sqlite3.Connection, Any], None]] = {
+    UpsertSkills: _upsert_skills,
+    UpsertClusters: _upsert_clusters,
+    AddBroader: _add_broader,
+    RemoveBroader: _remove_broader,
+    UpsertPeople: _upsert_people,
+    UpsertPersonSkills: _upsert_person_skills,
+    RemovePersonSkills: _remove_person_skills,
+    UpsertGoals: _upsert_goals,
+    DeleteGoals: _delete_goals,
+    SetGoalTargets: _set_goal_targets,
+    UpsertPairings: _upsert_pairings,
+    AddCheckIns: _add_checkins,
+    RepointReferences: _repoint,
+    UpsertTaxonomyChanges: _upsert_changes,
+}
+
+
+def broader_cycles(conn: sqlite3.Connection, child_ids: Iterable[str]) -> set[str]:
+    """Those of `child_ids` that are now their own ancestor (a BROADER cycle)."""
+    found: set[str] = set()
+    for cid in set(child_ids):
+        row = conn.execute(
+            "WITH RECURSIVE up(id) AS ("
+            " SELECT parent_id FROM broader WHERE child_id = ?1"
+            " UNION SELECT b.parent_id FROM broader b JOIN up ON b.child_id = up.id)"
+            " SELECT 1 FROM up WHERE id = ?1 LIMIT 1",
+            (cid,),
+        ).fetchone()
+        if row:
+            found.add(cid)
+    return found
