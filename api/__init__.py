@@ -1,0 +1,1 @@
+"""The mentorgraph HTTP service (FastAPI) and the `mentorgraph` command line."""

@@ -1,0 +1,53 @@
+"""The app factory. Nothing is created at import: the store, snapshot and mapper are built in
+the lifespan (or injected) and handed to handlers through api.deps."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from api.errors import ERROR_RESPONSES, BodySizeLimit, install_error_handlers
+from api.routes import health, keys, people
+from graph.settings import Settings, get_settings
+from graph.store import GraphStore
+
+API_PREFIX = "/v1"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    store: GraphStore | None = None,
+    embedder: Any = None,
+) -> FastAPI:
+    """Build the service. An injected `store` is used as is and left open at shutdown;
+    `embedder` replaces the sentence-transformers model (tests pass a fake one)."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from api.state import close_state, open_state
+
+        state = open_state(settings, store=store, embedder=embedder)
+        app.state.mg = state
+        try:
+            yield
+        finally:
+            app.state.mg = None
+            close_state(state)
+
+    app = FastAPI(
+        title="mentorgraph",
+        version="0.1.0",
+        summary="Competency map and mentor recommender",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.include_router(health.router)
+    for router in (people.router, keys.router):
+        app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    return app

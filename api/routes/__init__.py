@@ -1,0 +1,1 @@
+"""One APIRouter per resource; handlers validate, call the domain and shape the response."""

@@ -1,0 +1,111 @@
+"""People: create, read, update, list; their skills with levels."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from api import services
+from api.auth import Principal
+from api.deps import Allow, PageDep, PrincipalDep, StateDep, person_in_path
+from api.schemas.people import (
+    PeoplePublic,
+    PersonCreate,
+    PersonPublic,
+    PersonSkillPublic,
+    PersonSkillsPublic,
+    PersonSkillsReplace,
+    PersonUpdate,
+)
+from graph.model import Person, PersonSkill, Role
+
+router = APIRouter(prefix="/people", tags=["people"])
+
+ALL = tuple(Role)
+ORG = (Role.coordinator, Role.admin)
+SELF_OR_ORG = Allow(*ORG, own=(Role.mentee, Role.mentor, Role.steward), owners=person_in_path)
+
+
+def public_person(person: Person, viewer: Principal) -> PersonPublic:
+    """Self-reported attributes and leave reasons are for the person and coordinators only."""
+    data = person.model_dump()
+    if not (viewer.org_wide or viewer.is_person(person.id)):
+        data["attributes"] = {}
+        for exc in data["exceptions"]:
+            exc["reason"] = ""
+    return PersonPublic.model_validate(data)
+
+
+@router.post(
+    "",
+    response_model=PersonPublic,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Allow(*ORG)],
+)
+def create_person(body: PersonCreate, state: StateDep, principal: PrincipalDep) -> PersonPublic:
+    """Add one person (coordinators/admins). 409 if the id exists."""
+    person = services.create_person(state, principal, Person.model_validate(body.model_dump()))
+    return public_person(person, principal)
+
+
+@router.get("", response_model=PeoplePublic, dependencies=[Allow(*ORG)])
+def list_people(state: StateDep, principal: PrincipalDep, page: PageDep) -> PeoplePublic:
+    """Everyone, a page at a time (org-wide: coordinators/admins)."""
+    people = state.store.list_people(offset=page.offset, limit=page.limit)
+    return PeoplePublic(
+        data=[public_person(p, principal) for p in people], count=state.store.count_people()
+    )
+
+
+@router.get("/{person_id}", response_model=PersonPublic, dependencies=[Allow(*ALL)])
+def read_person(person_id: str, state: StateDep, principal: PrincipalDep) -> PersonPublic:
+    """One person's profile (directory view unless it is you or you coordinate)."""
+    return public_person(services.get_person(state, person_id), principal)
+
+
+@router.patch(
+    "/{person_id}",
+    response_model=PersonPublic,
+    dependencies=[SELF_OR_ORG],
+)
+def update_person(
+    person_id: str, body: PersonUpdate, state: StateDep, principal: PrincipalDep
+) -> PersonPublic:
+    """Change some fields: timezone, windows, exceptions, capacity, preferences, consent..."""
+    changes = body.model_dump(exclude_unset=True)
+    person = services.update_person(state, principal, person_id, changes)
+    return public_person(person, principal)
+
+
+@router.get("/{person_id}/skills", response_model=PersonSkillsPublic, dependencies=[Allow(*ALL)])
+def read_skills(person_id: str, state: StateDep) -> PersonSkillsPublic:
+    """A person's skills with levels (1-5) and whether they will mentor in them."""
+    services.get_person(state, person_id)
+    return _skills_out(state, state.store.person_skills(person_id))
+
+
+@router.put(
+    "/{person_id}/skills",
+    response_model=PersonSkillsPublic,
+    dependencies=[SELF_OR_ORG],
+)
+def replace_skills(
+    person_id: str, body: PersonSkillsReplace, state: StateDep, principal: PrincipalDep
+) -> PersonSkillsPublic:
+    """Replace the person's whole skill list."""
+    rows = [PersonSkill(person_id=person_id, **s.model_dump()) for s in body.skills]
+    return _skills_out(state, services.replace_person_skills(state, principal, person_id, rows))
+
+
+def _skills_out(state: StateDep, rows: list[PersonSkill]) -> PersonSkillsPublic:
+    out = []
+    for r in rows:
+        node = state.store.get_node(r.skill_id)
+        out.append(
+            PersonSkillPublic(
+                skill_id=r.skill_id,
+                level=r.level,
+                willing_to_mentor=r.willing_to_mentor,
+                label=node.label if node else None,
+            )
+        )
+    return PersonSkillsPublic(data=out, count=len(out))

@@ -1,0 +1,1 @@
+"""Request/response models at the API boundary: XCreate / XUpdate / XPublic / XsPublic."""

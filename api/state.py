@@ -1,0 +1,67 @@
+"""What the running service holds: the store, the in-memory snapshot and the goal mapper.
+
+Built in the app's lifespan (never at import) and injected into handlers through api.deps.
+Writes go through `AppState.write(ops)` so the snapshot the recommender reads stays current.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.settings import Settings
+from graph.store import GraphStore, StoreOp
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    store: GraphStore
+    embedder: Any = None
+    mapper: Any = None  # taxonomy.mapping.GoalMapper, built from the stored taxonomy
+    snapshot: Any = None  # graph.recommend.Snapshot, the recommender's in-memory view
+    owns_store: bool = True
+    _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def write(self, ops: Sequence[StoreOp]) -> None:
+        """Apply ops atomically to the store, then to the snapshot (one writer at a time)."""
+        if not ops:
+            return
+        with self._write_lock:
+            self.store.apply(ops)
+            self._sync_snapshot(ops)
+
+    def _sync_snapshot(self, ops: Sequence[StoreOp]) -> None:
+        if self.snapshot is not None:
+            self.snapshot.apply(ops)
+
+
+def open_state(
+    settings: Settings, *, store: GraphStore | None = None, embedder: Any = None
+) -> AppState:
+    """Open (or adopt) the store and build what the service reads in memory."""
+    from graph.stores import open_store
+
+    owns = store is None
+    if store is None:
+        store = open_store(settings)
+    try:
+        store.init_schema()
+        state = AppState(settings=settings, store=store, embedder=embedder, owns_store=owns)
+        rebuild_indexes(state)
+    except BaseException:
+        if owns:
+            store.close()
+        raise
+    return state
+
+
+def rebuild_indexes(state: AppState) -> None:
+    """(Re)build the goal mapper and the recommender snapshot from the store."""
+
+
+def close_state(state: AppState) -> None:
+    if state.owns_store:
+        state.store.close()

@@ -1,0 +1,170 @@
+"""The service skeleton: health, the error shape, keys and auth, people, audit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi.testclient import TestClient
+
+from api.auth import create_key, hash_token
+from graph.model import Role, utcnow
+from graph.store import GraphStore
+from tests.api.conftest import Keys
+
+
+def error_of(resp) -> dict:
+    body = resp.json()
+    assert set(body) == {"error"}, body
+    assert {"code", "message"} <= set(body["error"]), body
+    return body["error"]
+
+
+def test_healthz_needs_no_key(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_reports_store(client: TestClient) -> None:
+    body = client.get("/readyz").json()
+    assert body["store"] is True
+
+
+def test_unknown_route_and_method_use_the_error_shape(client: TestClient) -> None:
+    r = client.get("/v1/nope")
+    assert r.status_code == 404 and error_of(r)["code"] == "not_found"
+    r = client.put("/healthz")
+    assert r.status_code == 405 and error_of(r)["code"] == "method_not_allowed"
+
+
+def test_missing_bad_expired_revoked_keys_are_401(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    assert client.get("/v1/me").status_code == 401
+    r = client.get("/v1/me", headers={"Authorization": "Bearer mg_not-a-key"})
+    assert r.status_code == 401 and error_of(r)["code"] == "unauthorized"
+    assert "mg_not-a-key" not in r.text
+    _, old = create_key(embedded_store, [Role.admin], expires_at=utcnow() - timedelta(seconds=1))
+    r = client.get("/v1/me", headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 401 and "expired" in error_of(r)["message"]
+    key, tok = create_key(embedded_store, [Role.admin])
+    assert client.get("/v1/me", headers={"Authorization": f"Bearer {tok}"}).status_code == 200
+    r = client.delete(f"/v1/keys/{key.id}", headers=keys.auth("admin"))
+    assert r.status_code == 200 and r.json()["revoked_at"] is not None
+    r = client.get("/v1/me", headers={"Authorization": f"Bearer {tok}"})
+    assert r.status_code == 401 and "revoked" in error_of(r)["message"]
+
+
+def test_keys_are_stored_hashed_and_shown_once(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    r = client.post(
+        "/v1/keys", json={"roles": ["mentee"], "person_id": "p2"}, headers=keys.auth("admin")
+    )
+    assert r.status_code == 201, r.text
+    token = r.json()["token"]
+    stored = embedded_store.get_api_key_by_hash(hash_token(token))
+    assert stored is not None and stored.person_id == "p2" and token not in stored.key_hash
+    listing = client.get("/v1/keys", headers=keys.auth("admin")).text
+    assert token not in listing and stored.key_hash not in listing
+    me = client.get("/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me == {"key_id": stored.id, "person_id": "p2", "roles": ["mentee"]}
+    r = client.post(
+        "/v1/keys", json={"roles": ["mentee"], "person_id": "ghost"}, headers=keys.auth("admin")
+    )
+    assert r.status_code == 404
+
+
+def test_validation_errors_name_the_field(client: TestClient, keys: Keys) -> None:
+    r = client.post(
+        "/v1/people",
+        json={
+            "id": "p9",
+            "name": "N",
+            "timezone": "Mars/Olympus",
+            "windows": [{"weekday": 9, "start": "09:00", "end": "10:00"}],
+        },
+        headers=keys.auth("coordinator"),
+    )
+    assert r.status_code == 422
+    fields = {d["field"] for d in error_of(r)["details"]}
+    assert fields == {"body.timezone", "body.windows.0.weekday"}
+
+
+def test_body_size_limit_is_413(client: TestClient, keys: Keys) -> None:
+    big = {"id": "p9", "name": "x" * 200, "title": "y" * (6 * 1024 * 1024)}
+    r = client.post("/v1/people", json=big, headers=keys.auth("coordinator"))
+    assert r.status_code == 413 and error_of(r)["code"] == "payload_too_large"
+
+
+def test_people_create_read_update_list(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    coord = keys.auth("coordinator")
+    r = client.post(
+        "/v1/people",
+        json={"id": "p3", "name": "Quinn", "attributes": {"group": "a"}},
+        headers=coord,
+    )
+    assert r.status_code == 201 and r.json()["timezone"] == "UTC"
+    assert (
+        client.post("/v1/people", json={"id": "p3", "name": "Q"}, headers=coord).status_code == 409
+    )
+    r = client.patch(
+        "/v1/people/p3", json={"timezone": "Asia/Tokyo", "opt_out_recommend": True}, headers=coord
+    )
+    assert r.status_code == 200
+    assert r.json()["timezone"] == "Asia/Tokyo" and r.json()["name"] == "Quinn"
+    assert embedded_store.get_person("p3").opt_out_recommend is True
+    page = client.get("/v1/people?offset=1&limit=2", headers=coord).json()
+    assert page["count"] == 5 and [p["id"] for p in page["data"]] == ["p1", "p2"]
+    r = client.get("/v1/people?limit=51", headers=coord)
+    assert r.status_code == 422 and error_of(r)["details"][0]["field"] == "query.limit"
+    # directory view hides self-reported attributes from other people
+    assert client.get("/v1/people/p3", headers=keys.auth("mentee")).json()["attributes"] == {}
+    assert client.get("/v1/people/p3", headers=coord).json()["attributes"] == {"group": "a"}
+    assert client.get("/v1/people/nobody", headers=coord).status_code == 404
+
+
+def test_cross_field_rules_are_422_not_500(client: TestClient, keys: Keys) -> None:
+    r = client.patch("/v1/people/p1", json={"manager_id": "p1"}, headers=keys.auth("mentee"))
+    assert r.status_code == 422, r.text
+    r = client.patch("/v1/people/p1", json={"manager_id": "ghost"}, headers=keys.auth("mentee"))
+    assert r.status_code == 422, r.text
+    r = client.patch("/v1/people/p1", json={"name": None}, headers=keys.auth("mentee"))
+    assert r.status_code == 422 and error_of(r)["details"][0]["field"] == "body.name"
+
+
+def test_self_service_only_on_own_profile(client: TestClient, keys: Keys) -> None:
+    ok = client.patch(
+        "/v1/people/p1", json={"timezone": "Europe/Paris"}, headers=keys.auth("mentee")
+    )
+    assert ok.status_code == 200
+    r = client.patch(
+        "/v1/people/p2", json={"timezone": "Europe/Paris"}, headers=keys.auth("mentee")
+    )
+    assert r.status_code == 403 and error_of(r)["code"] == "forbidden"
+
+
+def test_skills_replace_and_audit(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    body = {"skills": [{"skill_id": "s-python", "level": 3}, {"skill_id": "s-present", "level": 2}]}
+    r = client.put("/v1/people/p1/skills", json=body, headers=keys.auth("mentee"))
+    assert r.status_code == 200, r.text
+    assert {(s["skill_id"], s["label"]) for s in r.json()["data"]} == {
+        ("s-python", "Python programming"),
+        ("s-present", "public speaking"),
+    }
+    r = client.put(
+        "/v1/people/p1/skills",
+        json={"skills": [{"skill_id": "s-python", "level": 4}]},
+        headers=keys.auth("mentee"),
+    )
+    assert [s["skill_id"] for s in r.json()["data"]] == ["s-python"]
+    r = client.put(
+        "/v1/people/p1/skills",
+        json={"skills": [{"skill_id": "nope", "level": 4}]},
+        headers=keys.auth("mentee"),
+    )
+    assert r.status_code == 422, r.text
+    entries = embedded_store.list_audit(actor="person:p1")
+    assert [e.action for e in entries] == ["person.skills.replace", "person.skills.replace"]
