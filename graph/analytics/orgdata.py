@@ -1,0 +1,84 @@
+"""The plain data every analytic reads, gathered from a store in one place."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from graph.model import (
+    CheckIn,
+    Goal,
+    GoalStatus,
+    GoalTarget,
+    Pairing,
+    PairingStatus,
+    Person,
+    PersonSkill,
+)
+from graph.store import GraphStore
+from taxonomy.hierarchy import Hierarchy
+
+# Pairings that hold a mentor's time: they count against capacity.
+LIVE_STATUSES = frozenset(
+    {PairingStatus.proposed, PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled}
+)
+ENGAGED_STATUSES = frozenset({PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled})
+
+
+@dataclass
+class OrgData:
+    hierarchy: Hierarchy
+    people: list[Person]
+    person_skills: list[PersonSkill]
+    goals: list[Goal]
+    targets: list[GoalTarget]
+    pairings: list[Pairing]
+    checkins: list[CheckIn] = field(default_factory=list)
+
+    @classmethod
+    def from_store(cls, store: GraphStore, *, page: int = 5000) -> OrgData:
+        people: list[Person] = []
+        while batch := store.list_people(offset=len(people), limit=page):
+            people.extend(batch)
+        person_skills = [row for chunk in store.iter_person_skills() for row in chunk]
+        goals: list[Goal] = []
+        while gbatch := store.list_goals(offset=len(goals), limit=page):
+            goals.extend(gbatch)
+        return cls(
+            hierarchy=Hierarchy.from_dump(store.taxonomy()),
+            people=people,
+            person_skills=person_skills,
+            goals=goals,
+            targets=store.all_goal_targets(),
+            pairings=store.list_pairings(),
+            checkins=store.all_checkins(),
+        )
+
+    # --- derived views (consent applied) ------------------------------------------------------
+
+    @cached_property
+    def analysable(self) -> dict[str, Person]:
+        return {p.id: p for p in self.people if not p.opt_out_analytics}
+
+    @cached_property
+    def open_goals(self) -> dict[str, Goal]:
+        return {
+            g.id: g
+            for g in self.goals
+            if g.status == GoalStatus.open and g.person_id in self.analysable
+        }
+
+    @cached_property
+    def live_load(self) -> dict[str, tuple[int, float]]:
+        """mentor id -> (mentees in live pairings, hours per month they take)."""
+        load: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        for p in self.pairings:
+            if p.status in LIVE_STATUSES:
+                load[p.mentor_id][0] += len(p.mentee_ids)
+                load[p.mentor_id][1] += p.hours_per_month
+        return {k: (int(v[0]), v[1]) for k, v in load.items()}
+
+    def places_left(self, person: Person) -> int:
+        used, _ = self.live_load.get(person.id, (0, 0.0))
+        return max(0, person.max_mentees - used)
