@@ -1,0 +1,682 @@
+"""Import people (HR exports) from CSV or JSON Lines into the graph.
+
+`import_people(store, path)` validates every record (file:line, column, reason), resolves
+skill labels against the taxonomy (id, then label, then alias, then optionally the embedding
+mapper), checks managers (known, no cycles) and writes everything in ONE `store.apply`, so a
+file either lands whole or not at all. `allow_partial=True` imports the valid records and
+writes the others to a reject file (same format plus an `error` column). The formats are
+described in docs/people-format.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from pydantic import ValidationError
+
+from graph.errors import BatchRejected, InvalidInput, RowProblem
+from graph.model import Goal, NodeStatus, Person, PersonSkill, Skill, SkillCluster, utcnow
+from graph.store import (
+    GraphStore,
+    RemovePersonSkills,
+    StoreOp,
+    UpsertGoals,
+    UpsertPeople,
+    UpsertPersonSkills,
+)
+from loaders.csvutil import FILE_FIELD, read_csv, read_text
+from loaders.people_format import (
+    REQUIRED_COLUMNS,
+    FieldError,
+    GoalEntry,
+    PersonRow,
+    SkillEntry,
+    column_of,
+    csv_values_to_data,
+    goal_id_for,
+)
+
+FileFormat = Literal["csv", "jsonl"]
+Via = Literal["id", "label", "alias", "replacement", "embedding"]
+
+# Below this cosine score an embedding match is not trusted and the label is reported unknown.
+DEFAULT_MIN_MAPPER_SCORE = 0.5
+
+
+class LabelMapper(Protocol):
+    """What import_people needs from taxonomy.mapping.GoalMapper: nearest taxonomy nodes."""
+
+    def map(self, text: str, k: int) -> Sequence[Any]: ...
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SkillResolution:
+    """How one distinct skill reference of the file was resolved."""
+
+    ref: str
+    skill_id: str
+    via: Via
+    score: float | None = None  # cosine score when via == "embedding"
+    label: str = ""
+
+
+@dataclass
+class PeopleImportReport:
+    source: str
+    format: FileFormat
+    dry_run: bool
+    records: int = 0
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    skills_written: int = 0
+    skills_removed: int = 0
+    goals_added: int = 0
+    goals_changed: int = 0
+    resolutions: list[SkillResolution] = field(default_factory=list)  # non-id resolutions
+    problems: list[RowProblem] = field(default_factory=list)
+    rejected: int = 0
+    reject_file: Path | None = None
+    written: bool = False
+
+    @property
+    def resolved_by(self) -> dict[str, int]:
+        return dict(Counter(r.via for r in self.resolutions))
+
+    def summary(self) -> str:
+        verb = "would add" if self.dry_run else "added"
+        parts = [
+            f"{self.source}: {self.records} records",
+            f"{verb} {len(self.added)}, changed {len(self.changed)}, "
+            f"unchanged {len(self.unchanged)}",
+            f"{self.skills_written} skills set, {self.skills_removed} removed",
+            f"{self.goals_added} goals added, {self.goals_changed} changed",
+        ]
+        if self.resolutions:
+            by = ", ".join(f"{k} {v}" for k, v in sorted(self.resolved_by.items()))
+            parts.append(f"skill labels resolved by {by}")
+        if self.problems:
+            parts.append(f"{len(self.problems)} problems in {self.rejected} records")
+        if self.reject_file:
+            parts.append(f"rejects written to {self.reject_file}")
+        return "; ".join(parts)
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+@contextmanager
+def progress_steps(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+    """Yield `step(description, total) -> advance(n)`; a rich bar when enabled, else no-op."""
+    if not enabled:
+        yield lambda _d, _t: lambda _n: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=False) as bar:
+
+        def step(description: str, total: int) -> Callable[[int], None]:
+            task = bar.add_task(description, total=total)
+            return lambda n: bar.advance(task, n)
+
+        yield step
+
+
+# --- reading files --------------------------------------------------------------------------
+
+
+@dataclass
+class _Record:
+    index: int
+    source: str  # "people.csv:17"
+    raw: dict[str, Any]  # CSV cells or the JSON object, for the reject file
+    csv_format: bool = True
+    row: PersonRow | None = None
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def problem(self, field_name: str, reason: str) -> None:
+        self.problems.append(
+            RowProblem(row=self.index, field=field_name, reason=reason, source=self.source)
+        )
+
+
+def detect_format(path: Path, text: str) -> FileFormat:
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith((".csv", ".txt")):
+        return "csv"
+    return "jsonl" if text.lstrip().startswith("{") else "csv"
+
+
+def read_people_file(path: Path) -> tuple[FileFormat, list[_Record], list[str]]:
+    """Parse a people file into validated `PersonRow`s (per-record problems collected).
+
+    File-level problems (encoding, missing columns, broken CSV) raise BatchRejected."""
+    text = read_text(path)
+    fmt = detect_format(path, text)
+    if fmt == "csv":
+        return fmt, *_read_csv_records(path, text)
+    return fmt, _read_jsonl_records(path, text), []
+
+
+def _read_csv_records(path: Path, text: str) -> tuple[list[_Record], list[str]]:
+    rows = read_csv(path, required=REQUIRED_COLUMNS, text=text)
+    columns = list(rows[0].values) if rows else []
+    records: list[_Record] = []
+    for r in rows:
+        rec = _Record(index=r.index, source=r.source, raw=dict(r.values))
+        data, errors = csv_values_to_data(r.values)
+        for err in errors:
+            rec.problem(err.field, err.reason)
+        if not errors:
+            _validate(rec, data, csv_format=True)
+        records.append(rec)
+    return records, columns
+
+
+def _read_jsonl_records(path: Path, text: str) -> list[_Record]:
+    records: list[_Record] = []
+    index = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        rec = _Record(
+            index=index, source=f"{path.name}:{lineno}", raw={"_line": line}, csv_format=False
+        )
+        index += 1
+        records.append(rec)
+        try:
+            obj = json.loads(line)
+        except ValueError as exc:
+            rec.problem("(json)", f"not valid JSON: {exc}")
+            continue
+        if not isinstance(obj, dict):
+            rec.problem("(json)", f"expected a JSON object, got {type(obj).__name__}")
+            continue
+        rec.raw = obj
+        for required in REQUIRED_COLUMNS:
+            if required not in obj:
+                rec.problem(required, "missing required key")
+        if not rec.problems:
+            # a reject file fed back in: its error key is ignored
+            _validate(rec, {k: v for k, v in obj.items() if k != "error"}, csv_format=False)
+    if not records:
+        raise BatchRejected(
+            problems=[RowProblem(row=0, field=FILE_FIELD, reason="no records", source=path.name)],
+            what=path.name,
+        )
+    return records
+
+
+def _validate(rec: _Record, data: dict[str, Any], *, csv_format: bool) -> None:
+    try:
+        rec.row = PersonRow.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            rec.problem(column_of(err["loc"], csv_format), err["msg"])
+
+
+# --- skill resolution -----------------------------------------------------------------------
+
+
+class SkillIndex:
+    """Taxonomy lookups for skill references: id, then preferred label, then alias."""
+
+    def __init__(self, skills: Sequence[Skill], clusters: Sequence[SkillCluster]) -> None:
+        self.by_id = {s.id: s for s in skills}
+        self.cluster_ids = {c.id for c in clusters}
+        self.by_label: dict[str, list[Skill]] = {}
+        self.by_alias: dict[str, list[Skill]] = {}
+        for s in skills:
+            self.by_label.setdefault(s.label.casefold(), []).append(s)
+            for a in s.aliases:
+                self.by_alias.setdefault(a.casefold(), []).append(s)
+        self.cluster_labels = {c.label.casefold() for c in clusters}
+
+    @classmethod
+    def from_store(cls, store: GraphStore) -> SkillIndex:
+        dump = store.taxonomy()
+        return cls(dump.skills, dump.clusters)
+
+    def resolve(
+        self, ref: str, mapper: LabelMapper | None, min_score: float
+    ) -> SkillResolution | str:
+        """A resolution, or the reason the reference cannot be resolved."""
+        skill = self.by_id.get(ref)
+        if skill is not None:
+            return self._live(ref, skill, "id")
+        key = ref.casefold()
+        for via, table in (("label", self.by_label), ("alias", self.by_alias)):
+            hits = table.get(key, [])
+            live = [s for s in hits if s.status == NodeStatus.active] or hits
+            if len(live) == 1:
+                return self._live(ref, live[0], via)  # type: ignore[arg-type]
+            if len(live) > 1:
+                ids = ", ".join(s.id for s in live[:5])
+                return f"skill {ref!r} is ambiguous ({via} of {ids}); use the id"
+        if ref in self.cluster_ids or key in self.cluster_labels:
+            return f"{ref!r} is a skill group, not a skill; name a skill"
+        if mapper is not None:
+            best = _best_mapped(mapper, ref, self.by_id, min_score)
+            if best is not None:
+                sid, score = best
+                return SkillResolution(
+                    ref, sid, "embedding", round(score, 4), self.by_id[sid].label
+                )
+        return f"unknown skill {ref!r} (not an id, label or alias in the taxonomy)"
+
+    def _live(self, ref: str, skill: Skill, via: Via) -> SkillResolution | str:
+        if skill.status == NodeStatus.active:
+            return SkillResolution(ref, skill.id, via, None, skill.label)
+        for rid in skill.replaced_by:
+            repl = self.by_id.get(rid)
+            if repl is not None and repl.status == NodeStatus.active:
+                return SkillResolution(ref, repl.id, "replacement", None, repl.label)
+        return f"skill {ref!r} ({skill.id}) is deprecated and has no live replacement"
+
+
+def _best_mapped(
+    mapper: LabelMapper, text: str, skills: dict[str, Skill], min_score: float
+) -> tuple[str, float] | None:
+    for hit in mapper.map(text, 5):
+        if isinstance(hit, tuple | list):
+            node_id, score = str(hit[0]), float(hit[1])
+        else:
+            node_id = str(getattr(hit, "node_id", None) or getattr(hit, "id", ""))
+            score = float(getattr(hit, "score", getattr(hit, "confidence", 0.0)))
+        skill = skills.get(node_id)
+        if skill is not None and skill.status == NodeStatus.active and score >= min_score:
+            return node_id, score
+    return None
+
+
+# --- the import -----------------------------------------------------------------------------
+
+
+def import_people(
+    store: GraphStore,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    allow_partial: bool = False,
+    reject_file: str | Path | None = None,
+    mapper: LabelMapper | None = None,
+    progress: bool = False,
+    min_mapper_score: float = DEFAULT_MIN_MAPPER_SCORE,
+) -> PeopleImportReport:
+    """Upsert the people of a CSV/JSONL file (by id) with their skills and goals.
+
+    - dry_run: compute and return what would change; write nothing (problems are returned in
+      the report, never raised).
+    - default: any bad record -> BatchRejected naming every problem; nothing written.
+    - allow_partial: write the valid records, put the others (plus an `error` column) in
+      `reject_file` (default `<name>.rejected<suffix>` beside the file).
+    A re-imported person's HAS_SKILL edges become exactly the file's list (when the file has a
+    skills column/key); goals are upserted by id and never deleted by an import.
+    """
+    path = Path(path)
+    now = utcnow()
+    with progress_steps(progress) as step:
+        fmt, records, columns = read_people_file(path)
+        report = PeopleImportReport(source=path.name, format=fmt, dry_run=dry_run)
+        report.records = len(records)
+        advance = step(f"checking {path.name}", len(records))
+
+        stored = _StoredPeople(store, [r.row.id for r in records if r.row is not None])
+        _check_duplicates(records)
+        index = SkillIndex.from_store(store)
+        resolved: dict[str, SkillResolution | str] = {}
+        plans: dict[int, _Plan] = {}
+        for rec in records:
+            if rec.row is not None and not rec.problems:
+                plan = _plan_record(
+                    rec, stored.get(rec.row.id), index, resolved, mapper, min_mapper_score, now
+                )
+                if plan is not None:
+                    plans[rec.index] = plan
+            advance(1)
+        _check_managers(records, plans, stored, allow_partial)
+
+        bad = [r for r in records if r.problems]
+        report.problems = [p for r in bad for p in r.problems]
+        report.rejected = len(bad)
+        report.resolutions = sorted(
+            (v for v in resolved.values() if isinstance(v, SkillResolution) and v.via != "id"),
+            key=lambda r: r.ref,
+        )
+        if bad and not allow_partial and not dry_run:
+            raise BatchRejected(problems=report.problems, what=path.name)
+        good = [plans[r.index] for r in records if not r.problems]
+        ops = _diff(store, good, stored, report)
+        if dry_run:
+            return report
+        if allow_partial and bad:
+            report.reject_file = _write_rejects(path, fmt, bad, columns, reject_file)
+        write = step(f"writing {len(ops)} operations", 1)
+        if ops:
+            store.apply(ops)
+        write(1)
+        report.written = True
+    return report
+
+
+@dataclass
+class _Plan:
+    person: Person
+    skills: list[PersonSkill] | None  # None: the file says nothing about skills
+    goals: list[GoalEntry]
+    source: str
+    now: Any
+
+
+class _StoredPeople:
+    """Stored people by id: all read at once for big files, else fetched on demand."""
+
+    def __init__(self, store: GraphStore, file_ids: Sequence[str]) -> None:
+        self._store = store
+        self._cache: dict[str, Person | None] = {}
+        count = store.count_people()
+        self._complete = count == 0 or len(file_ids) * 4 >= count
+        if count and self._complete:
+            self._cache = {p.id: p for p in store.list_people()}
+
+    def get(self, pid: str) -> Person | None:
+        if pid not in self._cache:
+            if self._complete:
+                return None
+            self._cache[pid] = self._store.get_person(pid)
+        return self._cache[pid]
+
+    def __contains__(self, pid: object) -> bool:
+        return isinstance(pid, str) and self.get(pid) is not None
+
+
+def _check_duplicates(records: Sequence[_Record]) -> None:
+    where: dict[str, list[_Record]] = {}
+    for rec in records:
+        if rec.row is not None:
+            where.setdefault(rec.row.id, []).append(rec)
+    for pid, recs in where.items():
+        if len(recs) > 1:
+            lines = ", ".join(r.source for r in recs)
+            for rec in recs:
+                rec.problem("id", f"duplicate id {pid!r} (records at {lines})")
+
+
+def _plan_record(
+    rec: _Record,
+    stored: Person | None,
+    index: SkillIndex,
+    resolved: dict[str, SkillResolution | str],
+    mapper: LabelMapper | None,
+    min_score: float,
+    now: Any,
+) -> _Plan | None:
+    row = rec.row
+    assert row is not None
+    try:
+        given = row.person_fields()
+    except FieldError as exc:
+        rec.problem(exc.field, exc.reason)
+        return None
+    base = stored.model_dump() if stored is not None else {}
+    if "preferences" in given:
+        given["preferences"] = {**base.get("preferences", {}), **given["preferences"]}
+    try:
+        person = Person.model_validate({**base, **given})
+    except ValidationError as exc:
+        for err in exc.errors():
+            rec.problem(column_of(err["loc"], rec.csv_format), err["msg"])
+        return None
+
+    skills: list[PersonSkill] | None = None
+    if "skills" in row.model_fields_set:
+        skills = _resolve_skills(rec, row.skills, index, resolved, mapper, min_score)
+        if skills is None:
+            return None
+    goals = row.goal_entries()
+    try:  # validate now so a bad goal is a problem of this record, not of the write
+        for g in goals:
+            _goal(row.id, g, now, None)
+    except ValidationError as exc:
+        for err in exc.errors():
+            rec.problem("goals", f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
+        return None
+    return _Plan(person=person, skills=skills, goals=goals, source=rec.source, now=now)
+
+
+def _resolve_skills(
+    rec: _Record,
+    entries: Sequence[SkillEntry],
+    index: SkillIndex,
+    resolved: dict[str, SkillResolution | str],
+    mapper: LabelMapper | None,
+    min_score: float,
+) -> list[PersonSkill] | None:
+    by_skill: dict[str, PersonSkill] = {}
+    ok = True
+    assert rec.row is not None
+    for entry in entries:
+        hit = resolved.get(entry.skill)
+        if hit is None:
+            hit = index.resolve(entry.skill, mapper, min_score)
+            resolved[entry.skill] = hit
+        if isinstance(hit, str):
+            rec.problem("skills", hit)
+            ok = False
+            continue
+        prev = by_skill.get(hit.skill_id)
+        if prev is not None:  # two references to one skill: keep the strongest claim
+            level, mentor = max(prev.level, entry.level), prev.willing_to_mentor or entry.mentor
+        else:
+            level, mentor = entry.level, entry.mentor
+        by_skill[hit.skill_id] = PersonSkill(
+            person_id=rec.row.id, skill_id=hit.skill_id, level=level, willing_to_mentor=mentor
+        )
+    return sorted(by_skill.values(), key=lambda s: s.skill_id) if ok else None
+
+
+def _goal(person_id: str, entry: GoalEntry, now: Any, prev: Goal | None) -> Goal:
+    """The goal as the file gives it; fields the file leaves out keep the stored values."""
+    fields = entry.model_dump(exclude={"id"}, exclude_unset=True)
+    fields["text"] = entry.text
+    gid = entry.id or goal_id_for(person_id, entry.text)
+    base = prev.model_dump() if prev is not None else {"created_at": now}
+    return Goal.model_validate({**base, "id": gid, "person_id": person_id, **fields})
+
+
+def _check_managers(
+    records: Sequence[_Record],
+    plans: dict[int, _Plan],
+    stored: _StoredPeople,
+    allow_partial: bool,
+) -> None:
+    """Unknown managers and cycles, over the store overlaid with the file.
+
+    With allow_partial, a record whose manager sits on a rejected record is rejected too
+    (repeated until nothing changes), so what is written is always consistent."""
+    file_ids = {r.row.id: r for r in records if r.row is not None}
+    while True:
+        live = {
+            rec.row.id: plans[rec.index]
+            for rec in records
+            if rec.row is not None and rec.index in plans and not rec.problems
+        }
+        newly_bad = False
+        for pid, plan in live.items():
+            rec = file_ids[pid]
+            mid = plan.person.manager_id
+            if mid is None or mid in live or mid in stored:
+                continue
+            if mid in file_ids:
+                if not allow_partial:
+                    continue  # the manager's own record carries the problem
+                reason = f"manager {mid!r} is on a rejected record ({file_ids[mid].source})"
+            else:
+                reason = f"unknown manager {mid!r} (not in the file nor in the store)"
+            rec.problem("manager_id", reason)
+            newly_bad = True
+        for cycle in _manager_cycles(live, stored):
+            if not any(pid in live for pid in cycle):
+                continue
+            text = " -> ".join([*cycle, cycle[0]])
+            for pid in cycle:
+                if pid in live:
+                    file_ids[pid].problem("manager_id", f"manager cycle: {text}")
+                    newly_bad = True
+        if not newly_bad or not allow_partial:
+            return
+
+
+def _manager_cycles(live: dict[str, _Plan], stored: _StoredPeople) -> list[list[str]]:
+    """Cycles of the manager graph (store overlaid with the file) that pass through the file."""
+
+    def manager(pid: str) -> str | None:
+        plan = live.get(pid)
+        if plan is not None:
+            return plan.person.manager_id
+        p = stored.get(pid)
+        return p.manager_id if p is not None else None
+
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    cycles: list[list[str]] = []
+    for start in live:
+        if start in state:
+            continue
+        path: list[str] = []
+        node: str | None = start
+        while node is not None and node not in state:
+            state[node] = 1
+            path.append(node)
+            node = manager(node)
+        if node is not None and state.get(node) == 1:
+            cycles.append(path[path.index(node) :])
+        for n in path:
+            state[n] = 2
+    return cycles
+
+
+def _diff(
+    store: GraphStore,
+    plans: Sequence[_Plan],
+    stored: _StoredPeople,
+    report: PeopleImportReport,
+) -> list[StoreOp]:
+    people: list[Person] = []
+    add_skills: list[PersonSkill] = []
+    remove_skills: list[tuple[str, str]] = []
+    goals: list[Goal] = []
+    old_skills = _stored_skills(store, [p.person.id for p in plans if p.person.id in stored])
+    old_goals = _stored_goals(store, [p.person.id for p in plans if p.person.id in stored])
+    for plan in plans:
+        pid = plan.person.id
+        before = stored.get(pid)
+        changed = before is None or before != plan.person
+        if changed:
+            people.append(plan.person)
+        if plan.skills is not None:
+            old = {s.skill_id: s for s in old_skills.get(pid, [])}
+            new = {s.skill_id: s for s in plan.skills}
+            for sid in sorted(old.keys() - new.keys()):
+                remove_skills.append((pid, sid))
+            fresh = [s for sid, s in new.items() if old.get(sid) != s]
+            add_skills.extend(fresh)
+            changed = changed or bool(fresh) or old.keys() != new.keys()
+        stored_goals = {g.id: g for g in old_goals.get(pid, [])}
+        for entry in plan.goals:
+            prev = stored_goals.get(entry.id or goal_id_for(pid, entry.text))
+            goal = _goal(pid, entry, plan.now, prev)
+            if prev is None:
+                goals.append(goal)
+                report.goals_added += 1
+                changed = True
+            elif goal != prev:
+                goals.append(goal)
+                report.goals_changed += 1
+                changed = True
+        if before is None:
+            report.added.append(pid)
+        elif changed:
+            report.changed.append(pid)
+        else:
+            report.unchanged.append(pid)
+    report.skills_written = len(add_skills)
+    report.skills_removed = len(remove_skills)
+    ops: list[StoreOp] = []
+    if people:
+        ops.append(UpsertPeople(people))
+    if remove_skills:
+        ops.append(RemovePersonSkills(remove_skills))
+    if add_skills:
+        ops.append(UpsertPersonSkills(add_skills))
+    if goals:
+        ops.append(UpsertGoals(goals))
+    return ops
+
+
+def _stored_skills(store: GraphStore, ids: Sequence[str]) -> dict[str, list[PersonSkill]]:
+    out: dict[str, list[PersonSkill]] = {}
+    if not ids:
+        return out
+    if len(ids) > 200:  # one streamed pass beats thousands of point reads
+        wanted = set(ids)
+        for batch in store.iter_person_skills():
+            for s in batch:
+                if s.person_id in wanted:
+                    out.setdefault(s.person_id, []).append(s)
+        return out
+    return {pid: store.person_skills(pid) for pid in ids}
+
+
+def _stored_goals(store: GraphStore, ids: Sequence[str]) -> dict[str, list[Goal]]:
+    out: dict[str, list[Goal]] = {}
+    if not ids:
+        return out
+    if len(ids) > 200:
+        wanted = set(ids)
+        for g in store.list_goals():
+            if g.person_id in wanted:
+                out.setdefault(g.person_id, []).append(g)
+        return out
+    return {pid: store.goals_of(pid) for pid in ids}
+
+
+def _write_rejects(
+    path: Path,
+    fmt: FileFormat,
+    bad: Sequence[_Record],
+    columns: Sequence[str],
+    target: str | Path | None,
+) -> Path:
+    out = Path(target) if target else path.with_name(f"{path.stem}.rejected{path.suffix}")
+    if out.suffix == ".gz":
+        raise InvalidInput(f"reject file {out} must not be compressed")
+
+    def reason(rec: _Record) -> str:
+        return "; ".join(f"{p.field}: {p.reason}" for p in rec.problems)
+
+    if fmt == "csv":
+        from loaders.people_format import write_csv
+
+        cols = [c for c in columns if c != "error"] + ["error"]
+        write_csv(out, ({**r.raw, "error": reason(r)} for r in bad), cols)
+    else:
+        from loaders.people_format import write_jsonl
+
+        def record(rec: _Record) -> dict[str, Any]:
+            if "_line" in rec.raw:  # a line that was not a JSON object: keep it as text
+                return {"line": rec.raw["_line"], "error": reason(rec)}
+            return {**rec.raw, "error": reason(rec)}
+
+        write_jsonl(out, (record(r) for r in bad))
+    return out
