@@ -109,6 +109,8 @@ class EmbeddedStore:
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
         """This thread's reader, inside one read transaction (a consistent snapshot)."""
+        if self._closed:
+            raise StoreUnavailable(f"embedded store {self.path} is closed")
         local = self._local
         conn: sqlite3.Connection | None = getattr(local, "conn", None)
         if conn is None:
@@ -132,6 +134,8 @@ class EmbeddedStore:
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            if self._closed:
+                raise StoreUnavailable(f"embedded store {self.path} is closed")
             conn = self._writer
             conn.execute("BEGIN IMMEDIATE")
             try:
