@@ -57,14 +57,16 @@ def _node(kind: str, data: str) -> Node:
     )
 
 
+# Edge rows were validated when written; rebuilding them unvalidated is ~10x faster, which
+# matters for iter_person_skills over a million rows.
 def _ps(row: tuple[str, str, int, int]) -> PersonSkill:
-    return PersonSkill(
+    return PersonSkill.model_construct(
         person_id=row[0], skill_id=row[1], level=row[2], willing_to_mentor=bool(row[3])
     )
 
 
 def _gt(row: tuple[str, str, float, str]) -> GoalTarget:
-    return GoalTarget(
+    return GoalTarget.model_construct(
         goal_id=row[0], node_id=row[1], confidence=row[2], source=TargetSource(row[3])
     )
 
