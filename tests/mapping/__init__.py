@@ -1,0 +1,1 @@
+"""Goal -> taxonomy mapping: embedders, the embedding cache, the mapper, goal targets."""
