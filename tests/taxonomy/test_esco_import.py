@@ -308,3 +308,23 @@ def test_modified_copy_gives_the_diff(embedded_store: GraphStore, esco: Taxonomy
     assert back.changed == sorted([gone, staff])
     assert back.deprecated == ["http://x/new"]
     assert embedded_store.get_skill(gone).status == NodeStatus.active  # type: ignore[union-attr]
+
+
+def test_reimport_keeps_steward_edits_and_company_links(embedded_store: GraphStore) -> None:
+    from graph.model import SkillCluster
+    from taxonomy import editing
+
+    dump = read_esco(TINY)
+    import_taxonomy(embedded_store, dump, actor="a", source="esco")
+    editing.rename(embedded_store, X + "a", "public speaking", actor="steward")
+    editing.create_cluster(
+        embedded_store, SkillCluster(id="acme-comm", label="Acme comms", tier=0), actor="steward"
+    )
+    editing.move(embedded_store, X + "b", [X + "S1.4", ISCED + "0613", "acme-comm"], actor="s")
+    report = import_taxonomy(embedded_store, dump, actor="a", source="esco")
+    assert report.kept == [X + "a"]  # b's move touched parents only: its record is unchanged
+    assert report.is_noop
+    assert embedded_store.get_skill(X + "a").label == "public speaking"  # type: ignore[union-attr]
+    parents = [p.id for p in embedded_store.parents(X + "b")]
+    assert "acme-comm" in parents  # a company cluster over an ESCO skill survives re-import
+    assert embedded_store.get_cluster("acme-comm").status == NodeStatus.active  # type: ignore[union-attr]
