@@ -20,6 +20,7 @@ import sqlite3
 import sys
 import tempfile
 import time
+from datetime import time as clock
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,7 @@ def synthetic_people(
                 manager_id=f"person-{i // 10:07d}" if i else None,
                 is_mentor=i % 4 == 0,
                 max_mentees=2 if i % 4 == 0 else 0,
-                windows=[WeeklyWindow(weekday=i % 5, start="09:00", end="11:00")],
+                windows=[WeeklyWindow(weekday=i % 5, start=clock(9), end=clock(11))],
             )
         )
         picked = list(dict.fromkeys(int(order[d]) for d in draws[i]))[:per_person]

@@ -62,7 +62,7 @@ def to_us(at: datetime) -> int:
 
 
 def _names(node: Skill | SkillCluster) -> list[tuple[str, str, str, int]]:
-    rows = [(node.id, node.kind, node.label.casefold(), 1)]
+    rows: list[tuple[str, str, str, int]] = [(node.id, node.kind, node.label.casefold(), 1)]
     rows += [(node.id, node.kind, a.casefold(), 0) for a in node.aliases]
     return rows
 

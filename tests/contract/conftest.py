@@ -22,8 +22,10 @@ import pytest
 from graph.model import (
     Broader,
     CheckIn,
+    Format,
     Goal,
     GoalTarget,
+    MentoringModel,
     Pairing,
     PairingStatus,
     Person,
@@ -31,6 +33,7 @@ from graph.model import (
     Preferences,
     Skill,
     SkillCluster,
+    TargetSource,
     WeeklyWindow,
 )
 from graph.store import (
@@ -77,7 +80,7 @@ PEOPLE = [
         manager_id="bob",
         timezone="Europe/Berlin",
         windows=[WeeklyWindow(weekday=1, start=time(9), end=time(11))],
-        preferences=Preferences(formats=["video"], languages=["en", "de"]),
+        preferences=Preferences(formats=[Format.video], languages=["en", "de"]),
         attributes={"group": "a"},
     ),
     Person(id="bob", name="Bob", is_mentor=True, max_mentees=2, max_hours_per_month=4),
@@ -98,8 +101,8 @@ GOALS = [
     ),
 ]
 G1_TARGETS = [
-    GoalTarget(goal_id="g1", node_id="c-prog", confidence=0.5, source="embedding"),
-    GoalTarget(goal_id="g1", node_id="s-py", confidence=0.9, source="steward"),
+    GoalTarget(goal_id="g1", node_id="c-prog", confidence=0.5, source=TargetSource.embedding),
+    GoalTarget(goal_id="g1", node_id="s-py", confidence=0.9, source=TargetSource.steward),
 ]
 PAIRINGS = [
     Pairing(
@@ -117,7 +120,7 @@ PAIRINGS = [
         mentor_id="bob",
         mentee_ids=["carol", "dan"],
         program="spring",
-        model="group",
+        model=MentoringModel.group,
         created_at=T0,
         updated_at=T0,
     ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -168,7 +169,7 @@ DANGLING: list[tuple[str, StoreOp, int, str]] = [
         Pairing(id="p9", mentor_id="bob", mentee_ids=["dan"], goal_ids=["g1", "gx"])]), 0,
      "goal_ids.1"),
     ("check-in of unknown pairing", AddCheckIns([
-        CheckIn(id="c9", pairing_id="pr-none", on="2025-05-01", rating=3)]), 0, "pairing_id"),
+        CheckIn(id="c9", pairing_id="pr-none", on=date(2025, 5, 1), rating=3)]), 0, "pairing_id"),
     ("repoint unknown source", RepointReferences("s-none", ["s-py"]), 0, "source_id"),
     ("repoint unknown target", RepointReferences("s-sql", ["s-py", "s-none"]), 0, "target_ids.1"),
     ("change of unknown node", UpsertTaxonomyChanges([
@@ -203,7 +204,7 @@ def test_references_may_point_forward_within_a_batch(store: GraphStore) -> None:
             UpsertGoals([Goal(id="g", person_id="r", text="t")]),
             SetGoalTargets("g", [GoalTarget(goal_id="g", node_id="c", confidence=0.4)]),
             UpsertPairings([Pairing(id="p", mentor_id="m", mentee_ids=["r"], goal_ids=["g"])]),
-            AddCheckIns([CheckIn(id="ci", pairing_id="p", on="2025-01-02", rating=5)]),
+            AddCheckIns([CheckIn(id="ci", pairing_id="p", on=date(2025, 1, 2), rating=5)]),
         ]
     )
     assert store.reports_of("m") == ["r"]
@@ -229,7 +230,7 @@ def test_every_problem_of_a_batch_is_reported(store: GraphStore) -> None:
 
 
 def test_bad_levels_and_types_are_caught_when_rows_are_built() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"person_id": "a", "skill_id": "s", "level": 3},
         {"person_id": "a", "skill_id": "t", "level": 7},
         {"person_id": "a", "skill_id": "u", "level": "high"},

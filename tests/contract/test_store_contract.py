@@ -14,11 +14,14 @@ from graph.model import (
     Broader,
     Goal,
     GoalTarget,
+    Milestone,
     NodeStatus,
     PairingStatus,
     Person,
     PersonSkill,
+    Role,
     Skill,
+    TargetSource,
     TaxonomyChange,
 )
 from graph.store import (
@@ -271,7 +274,7 @@ def test_goals_and_targets(seeded: GraphStore) -> None:
 
 
 def test_set_goal_targets_replaces_all(seeded: GraphStore) -> None:
-    new = [GoalTarget(goal_id="g1", node_id="s-java", confidence=0.4, source="manual")]
+    new = [GoalTarget(goal_id="g1", node_id="s-java", confidence=0.4, source=TargetSource.manual)]
     seeded.apply([SetGoalTargets("g1", new)])
     assert seeded.goal_targets("g1") == new
     assert seeded.targets_of_node("s-py") == []
@@ -288,7 +291,9 @@ def test_delete_goals_removes_their_targets(seeded: GraphStore) -> None:
 
 
 def test_goal_upsert_replaces_milestones(seeded: GraphStore) -> None:
-    g = Goal(id="g2", person_id="carol", text="SQL", milestones=[{"title": "joins"}], created_at=T0)
+    g = Goal(
+        id="g2", person_id="carol", text="SQL", milestones=[Milestone(title="joins")], created_at=T0
+    )
     seeded.apply([UpsertGoals([g])])
     assert seeded.get_goal("g2") == g
 
@@ -368,9 +373,13 @@ def test_taxonomy_changes_newest_first(seeded: GraphStore) -> None:
 
 
 def test_api_keys(store: GraphStore) -> None:
-    k1 = ApiKey(id="k1", key_hash="h" * 32, roles=["admin"], created_at=T0)
+    k1 = ApiKey(id="k1", key_hash="h" * 32, roles=[Role.admin], created_at=T0)
     k2 = ApiKey(
-        id="k2", key_hash="g" * 32, roles=["mentee", "mentor"], person_id="alice", created_at=T0
+        id="k2",
+        key_hash="g" * 32,
+        roles=[Role.mentee, Role.mentor],
+        person_id="alice",
+        created_at=T0,
     )
     store.put_api_key(k2)
     store.put_api_key(k1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graph.errors import BatchRejected
-from graph.model import GoalTarget, NodeStatus, PersonSkill, TaxonomyChange
+from graph.model import GoalTarget, NodeStatus, PersonSkill, TargetSource, TaxonomyChange
 from graph.store import (
     GraphStore,
     RepointReferences,
@@ -32,14 +32,18 @@ def test_merge_skill_into_skill(seeded: GraphStore) -> None:
             SetGoalTargets(
                 "g1",
                 [
-                    GoalTarget(goal_id="g1", node_id="s-py", confidence=0.9, source="steward"),
+                    GoalTarget(
+                        goal_id="g1", node_id="s-py", confidence=0.9, source=TargetSource.steward
+                    ),
                     GoalTarget(goal_id="g1", node_id="s-stats", confidence=0.6),
                 ],
             ),
             SetGoalTargets(
                 "g2",
                 [
-                    GoalTarget(goal_id="g2", node_id="s-py", confidence=0.3, source="manual"),
+                    GoalTarget(
+                        goal_id="g2", node_id="s-py", confidence=0.3, source=TargetSource.manual
+                    ),
                     GoalTarget(goal_id="g2", node_id="s-stats", confidence=0.7),
                 ],
             ),
@@ -105,8 +109,12 @@ def test_repoint_tie_keeps_the_existing_source(seeded: GraphStore) -> None:
             SetGoalTargets(
                 "g1",
                 [
-                    GoalTarget(goal_id="g1", node_id="s-py", confidence=0.5, source="manual"),
-                    GoalTarget(goal_id="g1", node_id="s-sql", confidence=0.5, source="import"),
+                    GoalTarget(
+                        goal_id="g1", node_id="s-py", confidence=0.5, source=TargetSource.manual
+                    ),
+                    GoalTarget(
+                        goal_id="g1", node_id="s-sql", confidence=0.5, source=TargetSource.import_
+                    ),
                 ],
             )
         ]
