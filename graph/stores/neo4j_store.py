@@ -86,6 +86,8 @@ JSON_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     AuditEntry: ("detail",),
 }
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
 _KIND_LABEL: dict[Kind, str] = {
     "person": q.PERSON,
     "skill": q.SKILL,
@@ -108,11 +110,12 @@ def make_driver(settings: Settings) -> neo4j.Driver:
 # --- row shaping (pure) ---------------------------------------------------------------------
 
 
-def at_key(at: datetime) -> str:
-    """A sortable UTC timestamp string; a naive datetime is taken as UTC."""
+def at_key(at: datetime) -> int:
+    """Microseconds since the epoch, UTC (sortable across offsets); naive means UTC."""
     if at.tzinfo is None:
         at = at.replace(tzinfo=UTC)
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+    delta = at - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def to_props(record: BaseModel) -> dict[str, Any]:
@@ -341,11 +344,23 @@ class Neo4jStore:
             for statement in (*q.CONSTRAINTS, *q.INDEXES):
                 session.run(statement).consume()
 
-    def schema_names(self) -> tuple[set[str], set[str]]:
-        """Names of the constraints and indexes the server reports (SHOW CONSTRAINTS/INDEXES)."""
+    def schema(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+        """(label, property) pairs the server reports under SHOW CONSTRAINTS / SHOW INDEXES.
+
+        Pairs rather than names: IF NOT EXISTS keeps an equivalent object under another name.
+        """
+
+        def pairs(rows: Iterable[Any]) -> set[tuple[str, str]]:
+            return {
+                (label, prop)
+                for r in rows
+                for label in r["labelsOrTypes"] or ()
+                for prop in r["properties"] or ()
+            }
+
         with self._session(read=True) as session:
-            constraints = {r["name"] for r in session.run(q.SHOW_CONSTRAINTS)}
-            indexes = {r["name"] for r in session.run(q.SHOW_INDEXES)}
+            constraints = pairs(session.run(q.SHOW_CONSTRAINTS))
+            indexes = pairs(session.run(q.SHOW_INDEXES))
         return constraints, indexes
 
     def ping(self) -> bool:
