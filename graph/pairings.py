@@ -1,0 +1,403 @@
+"""Pairing lifecycle: propose -> accept -> activate -> (check-ins, stalls) -> close.
+
+Each transition reads the pairing, checks the move is legal, and writes the new record (with
+a `PairingEvent` appended to `history` and `updated_at` moved on) in ONE `store.apply`, so a
+transition is all-or-nothing. A check-in and the status change it causes go in the same
+apply.
+
+States and legal moves (anything else is a `Conflict` naming both statuses):
+
+    proposed --accept--> accepted --activate--> active <--check_in-- stalled
+        |                   |                     |  \\--stall-->------^  |
+        +--decline--+-------+                     +--close--> closed <---+
+                    v                         accepted --close--> closed
+                 declined
+
+`accept` and `activate` are separate on purpose: accepting records that both sides agreed;
+activating records that mentoring actually started (first session held). Stall detection
+measures silence from activation, so an accepted pairing that never starts is not "stalled"
+but still visible as accepted. Pass `activate=True` to `accept` to do both in one apply when
+the program has no separate kick-off.
+
+Capacity: a mentor's places are taken by every mentee of their open pairings (proposed,
+accepted, active, stalled); a group pairing takes one place per member. Hours count once per
+pairing (a group meets together). Proposals count, so publishing a cohort reserves places.
+
+Concurrency: the store has no compare-and-set, so two writers racing on the same pairing
+both pass their checks and the later write wins; the API serialises writes per process.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from graph.errors import Conflict, InvalidInput, NotFound
+from graph.model import (
+    CheckIn,
+    Format,
+    MentoringModel,
+    Pairing,
+    PairingEvent,
+    PairingStatus,
+    Person,
+    utcnow,
+)
+from graph.store import AddCheckIns, GraphStore, PairingFilter, UpsertPairings
+
+S = PairingStatus
+
+OPEN_STATUSES: tuple[PairingStatus, ...] = (S.proposed, S.accepted, S.active, S.stalled)
+
+# target status -> statuses it may be reached from
+ALLOWED_FROM: dict[PairingStatus, frozenset[PairingStatus]] = {
+    S.accepted: frozenset({S.proposed}),
+    S.declined: frozenset({S.proposed, S.accepted}),
+    S.active: frozenset({S.accepted, S.stalled}),
+    S.stalled: frozenset({S.active}),
+    S.closed: frozenset({S.accepted, S.active, S.stalled}),
+}
+CHECK_IN_STATUSES = frozenset({S.active, S.stalled})
+SINGLE_MENTEE_MODELS = frozenset(
+    {MentoringModel.one_to_one, MentoringModel.peer, MentoringModel.reverse}
+)
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex}"
+
+
+def get(store: GraphStore, pairing_id: str) -> Pairing:
+    pairing = store.get_pairing(pairing_id)
+    if pairing is None:
+        raise NotFound(f"pairing {pairing_id!r} not found")
+    return pairing
+
+
+def check_transition(pairing: Pairing, to: PairingStatus) -> None:
+    """Raise Conflict unless `pairing` may move to status `to`."""
+    if pairing.status not in ALLOWED_FROM.get(to, frozenset()):
+        allowed = ", ".join(sorted(ALLOWED_FROM.get(to, frozenset())))
+        raise Conflict(
+            f"pairing {pairing.id!r} is {pairing.status.value}; cannot move it to {to.value} "
+            f"(only from: {allowed or 'nowhere'})",
+            details=[{"current": pairing.status.value, "requested": to.value}],
+        )
+
+
+def transitioned(
+    pairing: Pairing,
+    to: PairingStatus,
+    *,
+    by: str | None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Pairing:
+    """Pure: the pairing after a legal move to `to`, with the event appended."""
+    check_transition(pairing, to)
+    at = now or utcnow()
+    event = PairingEvent(status=to, at=at, by=by, reason=reason)
+    return pairing.model_copy(
+        update={"status": to, "updated_at": at, "history": [*pairing.history, event]}
+    )
+
+
+def _move(
+    store: GraphStore,
+    pairing_id: str,
+    to: PairingStatus,
+    *,
+    by: str | None,
+    reason: str = "",
+    now: datetime | None = None,
+    **extra: object,
+) -> Pairing:
+    updated = transitioned(get(store, pairing_id), to, by=by, reason=reason, now=now)
+    if extra:
+        updated = updated.model_copy(update=extra)
+    store.apply([UpsertPairings([updated])])
+    return updated
+
+
+# --- capacity -------------------------------------------------------------------------------
+
+
+def mentor_load(store: GraphStore, mentor_id: str) -> tuple[int, float]:
+    """(places taken, hours per month taken) by the mentor's open pairings."""
+    open_ = store.list_pairings(PairingFilter(mentor_id=mentor_id, statuses=list(OPEN_STATUSES)))
+    return sum(len(p.mentee_ids) for p in open_), sum(p.hours_per_month for p in open_)
+
+
+def capacity_problem(mentor: Person, places: int, hours: float, *, add: int, add_hours: float):
+    """Why adding `add` mentees / `add_hours` would overflow the mentor, or None."""
+    if places + add > mentor.max_mentees:
+        return (
+            f"mentor {mentor.id!r} has {max(mentor.max_mentees - places, 0)} free place(s) "
+            f"of {mentor.max_mentees}; {add} requested"
+        )
+    if hours + add_hours > mentor.max_hours_per_month + 1e-9:
+        return (
+            f"mentor {mentor.id!r} has {max(mentor.max_hours_per_month - hours, 0):g} free "
+            f"hour(s) per month of {mentor.max_hours_per_month:g}; {add_hours:g} requested"
+        )
+    return None
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def build_proposal(
+    *,
+    mentor_id: str,
+    mentee_ids: Sequence[str],
+    program: str | None = None,
+    model: MentoringModel = MentoringModel.one_to_one,
+    format: Format = Format.video,
+    goal_ids: Sequence[str] = (),
+    hours_per_month: float = 2.0,
+    score: float | None = None,
+    by: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+    pairing_id: str | None = None,
+) -> Pairing:
+    """Pure: a new proposed pairing with its first history event (not stored)."""
+    at = now or utcnow()
+    try:
+        return Pairing(
+            id=pairing_id or new_id("pairing"),
+            mentor_id=mentor_id,
+            mentee_ids=list(mentee_ids),
+            program=program,
+            model=model,
+            format=format,
+            goal_ids=list(goal_ids),
+            status=S.proposed,
+            hours_per_month=hours_per_month,
+            score=score,
+            created_at=at,
+            updated_at=at,
+            history=[PairingEvent(status=S.proposed, at=at, by=by, reason=reason)],
+        )
+    except ValueError as exc:  # pydantic ValidationError is a ValueError
+        raise InvalidInput(f"invalid pairing: {exc}") from exc
+
+
+def propose(
+    store: GraphStore,
+    mentor_id: str,
+    mentee_ids: Sequence[str],
+    *,
+    program: str | None = None,
+    model: MentoringModel = MentoringModel.one_to_one,
+    format: Format = Format.video,
+    goal_ids: Sequence[str] = (),
+    hours_per_month: float = 2.0,
+    score: float | None = None,
+    by: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Pairing:
+    """Store a new proposed pairing after checking people, goals, guardrails and capacity.
+
+    NotFound: unknown mentor/mentee. InvalidInput: a goal that is not a mentee's, or several
+    mentees for a one-to-one/peer/reverse pairing. Conflict: a guardrail forbids the pair
+    (self, manager chain, reports, do-not-pair-again, opt-out), an open pairing already joins
+    them, or the mentor's places or hours would overflow.
+    """
+    pairing = build_proposal(
+        mentor_id=mentor_id,
+        mentee_ids=mentee_ids,
+        program=program,
+        model=model,
+        format=format,
+        goal_ids=goal_ids,
+        hours_per_month=hours_per_month,
+        score=score,
+        by=by,
+        reason=reason,
+        now=now,
+    )
+    if model in SINGLE_MENTEE_MODELS and len(pairing.mentee_ids) != 1:
+        raise InvalidInput(f"a {model.value} pairing has exactly one mentee")
+    mentor = store.get_person(mentor_id)
+    if mentor is None:
+        raise NotFound(f"person {mentor_id!r} not found")
+    for mid in pairing.mentee_ids:
+        if store.get_person(mid) is None:
+            raise NotFound(f"person {mid!r} not found")
+    for gid in pairing.goal_ids:
+        goal = store.get_goal(gid)
+        if goal is None:
+            raise NotFound(f"goal {gid!r} not found")
+        if goal.person_id not in pairing.mentee_ids:
+            raise InvalidInput(f"goal {gid!r} belongs to {goal.person_id!r}, not a mentee here")
+    _refuse_guardrails(store, pairing, now=now)
+    _refuse_duplicates(store, pairing)
+    places, hours = mentor_load(store, mentor_id)
+    problem = capacity_problem(
+        mentor, places, hours, add=len(pairing.mentee_ids), add_hours=hours_per_month
+    )
+    if problem:
+        raise Conflict(f"cannot propose: {problem}")
+    store.apply([UpsertPairings([pairing])])
+    return pairing
+
+
+def _refuse_duplicates(store: GraphStore, pairing: Pairing) -> None:
+    open_ = store.list_pairings(
+        PairingFilter(mentor_id=pairing.mentor_id, statuses=list(OPEN_STATUSES))
+    )
+    for other in open_:
+        both = set(other.mentee_ids) & set(pairing.mentee_ids)
+        if both:
+            raise Conflict(
+                f"pairing {other.id!r} ({other.status.value}) already joins mentor "
+                f"{pairing.mentor_id!r} with {sorted(both)}"
+            )
+
+
+def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, now: datetime | None) -> None:
+    """Conflict if the ranking's guardrails forbid the mentor for any mentee."""
+    for mid in pairing.mentee_ids:
+        reasons = guardrail_reasons(store, pairing.mentor_id, mid, model=pairing.model, now=now)
+        if reasons:
+            raise Conflict(
+                f"mentor {pairing.mentor_id!r} may not be paired with {mid!r}: "
+                + "; ".join(reasons)
+            )
+
+
+def guardrail_reasons(
+    store: GraphStore,
+    mentor_id: str,
+    mentee_id: str,
+    *,
+    model: MentoringModel,
+    now: datetime | None,
+) -> list[str]:
+    """Why the ranking's guardrails forbid this pair (empty: allowed). TODO: H5's function."""
+    return []
+
+
+def accept(
+    store: GraphStore,
+    pairing_id: str,
+    *,
+    by: str | None = None,
+    reason: str = "",
+    activate: bool = False,
+    now: datetime | None = None,
+) -> Pairing:
+    """proposed -> accepted (or straight on to active with `activate=True`, one apply)."""
+    updated = transitioned(get(store, pairing_id), S.accepted, by=by, reason=reason, now=now)
+    if activate:
+        updated = transitioned(updated, S.active, by=by, reason=reason, now=now)
+    store.apply([UpsertPairings([updated])])
+    return updated
+
+
+def activate(
+    store: GraphStore,
+    pairing_id: str,
+    *,
+    by: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Pairing:
+    """accepted -> active (mentoring has started); also stalled -> active by hand."""
+    return _move(store, pairing_id, S.active, by=by, reason=reason, now=now)
+
+
+def decline(
+    store: GraphStore,
+    pairing_id: str,
+    *,
+    by: str | None = None,
+    reason: str = "",
+    do_not_pair_again: bool = False,
+    now: datetime | None = None,
+) -> Pairing:
+    """proposed/accepted -> declined; `do_not_pair_again` keeps the ranking from re-suggesting."""
+    return _move(
+        store,
+        pairing_id,
+        S.declined,
+        by=by,
+        reason=reason,
+        now=now,
+        close_reason=reason,
+        do_not_pair_again=do_not_pair_again,
+    )
+
+
+def stall(
+    store: GraphStore,
+    pairing_id: str,
+    *,
+    by: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Pairing:
+    """active -> stalled."""
+    return _move(store, pairing_id, S.stalled, by=by, reason=reason, now=now)
+
+
+def close(
+    store: GraphStore,
+    pairing_id: str,
+    *,
+    by: str | None = None,
+    reason: str = "",
+    do_not_pair_again: bool = False,
+    now: datetime | None = None,
+) -> Pairing:
+    """accepted/active/stalled -> closed, keeping the reason."""
+    pairing = get(store, pairing_id)
+    return _move(
+        store,
+        pairing_id,
+        S.closed,
+        by=by,
+        reason=reason,
+        now=now,
+        close_reason=reason,
+        do_not_pair_again=do_not_pair_again or pairing.do_not_pair_again,
+    )
+
+
+def check_in(
+    store: GraphStore,
+    pairing_id: str,
+    *,
+    on: date,
+    rating: int,
+    note: str = "",
+    by: str | None = None,
+    now: datetime | None = None,
+) -> CheckIn:
+    """Record a check-in on an active or stalled pairing; a stalled one becomes active again.
+
+    The check-in, the pairing's `updated_at` and (if stalled) its reactivation are one apply.
+    """
+    pairing = get(store, pairing_id)
+    if pairing.status not in CHECK_IN_STATUSES:
+        raise Conflict(
+            f"pairing {pairing_id!r} is {pairing.status.value}; check-ins need an active or "
+            "stalled pairing",
+            details=[{"current": pairing.status.value, "requested": "check_in"}],
+        )
+    try:
+        checkin = CheckIn(
+            id=new_id("checkin"), pairing_id=pairing_id, on=on, rating=rating, note=note, by=by
+        )
+    except ValueError as exc:
+        raise InvalidInput(f"invalid check-in: {exc}") from exc
+    at = now or utcnow()
+    if pairing.status == S.stalled:
+        updated = transitioned(pairing, S.active, by=by, reason="check-in", now=at)
+    else:
+        updated = pairing.model_copy(update={"updated_at": at})
+    store.apply([AddCheckIns([checkin]), UpsertPairings([updated])])
+    return checkin

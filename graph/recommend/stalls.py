@@ -1,0 +1,203 @@
+"""Stalled pairings: find them, mark them, and suggest alternate mentors.
+
+A pairing is *stalled* when it is active and either
+- nobody has checked in for `stall_after_days` days, counted from the later of its last
+  check-in and its last (re)activation (a pairing activated yesterday is not silent), or
+- its ratings are falling: the last `falling_ratings_window` ratings strictly decrease, or the
+  average of the last `falling_ratings_window` ratings (at least two of them) is below
+  `LOW_AVERAGE`.
+
+`find_stalled` is a pure function over pairings and check-ins (from a snapshot or a store);
+`mark_stalled` writes every report's status change in one apply; `alternates` asks the ranking
+for other mentors of the mentee(s), leaving out the current mentor.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from itertools import pairwise
+from typing import Any
+
+from graph.model import CheckIn, Pairing, PairingStatus
+
+LOW_AVERAGE = 2.5
+
+
+@dataclass(frozen=True)
+class StallReport:
+    pairing_id: str
+    mentor_id: str
+    mentee_ids: list[str]
+    program: str | None
+    reasons: list[str]
+    days_silent: int
+    last_check_in: date | None
+    recent_ratings: list[int] = field(default_factory=list)
+
+    @property
+    def reason(self) -> str:
+        return "; ".join(self.reasons)
+
+
+def last_activation(pairing: Pairing) -> datetime | None:
+    """When the pairing last became active (its history's latest `active` event)."""
+    times = [e.at for e in pairing.history if e.status == PairingStatus.active]
+    return max(times) if times else None
+
+
+def stall_reasons(
+    pairing: Pairing,
+    checkins: Sequence[CheckIn],
+    *,
+    now: datetime,
+    stall_after_days: int = 21,
+    falling_ratings_window: int = 3,
+) -> tuple[list[str], int]:
+    """Pure: (why the pairing counts as stalled — empty if it does not, days silent)."""
+    if stall_after_days < 1:
+        raise ValueError("stall_after_days must be at least 1")
+    if falling_ratings_window < 2:
+        raise ValueError("falling_ratings_window must be at least 2")
+    ordered = sorted(checkins, key=lambda c: (c.on, c.id))
+    today = now.date()
+    activated = last_activation(pairing)
+    anchors = [d for d in (activated.date() if activated else None,) if d is not None]
+    if ordered:
+        anchors.append(ordered[-1].on)
+    since = max(anchors) if anchors else pairing.created_at.date()
+    days_silent = max((today - since).days, 0)
+    reasons: list[str] = []
+    if days_silent >= stall_after_days:
+        what = f"last check-in {ordered[-1].on}" if ordered else "no check-in since activation"
+        reasons.append(
+            f"no check-in for {days_silent} days ({what}; limit {stall_after_days} days)"
+        )
+    recent = [c.rating for c in ordered[-falling_ratings_window:]]
+    if len(recent) == falling_ratings_window and all(a > b for a, b in pairwise(recent)):
+        reasons.append(f"ratings falling: {' > '.join(map(str, recent))}")
+    elif len(recent) >= 2 and sum(recent) / len(recent) < LOW_AVERAGE:
+        reasons.append(
+            f"average of the last {len(recent)} ratings is {sum(recent) / len(recent):.2f} "
+            f"(below {LOW_AVERAGE})"
+        )
+    return reasons, days_silent
+
+
+def _pairings_and_checkins(source: Any) -> tuple[list[Pairing], list[CheckIn]]:
+    """Pairings and check-ins from a snapshot (attributes) or a GraphStore (reads)."""
+    if hasattr(source, "list_pairings") and hasattr(source, "all_checkins"):
+        from graph.store import PairingFilter
+
+        active = source.list_pairings(PairingFilter(statuses=[PairingStatus.active]))
+        return active, source.all_checkins()
+    pairings = getattr(source, "pairings", None)
+    checkins = getattr(source, "checkins", None)
+    if pairings is None or checkins is None:
+        raise TypeError("find_stalled needs a GraphStore or a snapshot with pairings/checkins")
+    plist = list(pairings.values()) if isinstance(pairings, dict) else list(pairings)
+    if isinstance(checkins, dict):  # pairing_id -> list[CheckIn]
+        clist = [c for group in checkins.values() for c in group]
+    else:
+        clist = list(checkins)
+    return plist, clist
+
+
+def find_stalled(
+    source: Any,
+    *,
+    now: datetime,
+    stall_after_days: int = 21,
+    falling_ratings_window: int = 3,
+) -> list[StallReport]:
+    """Active pairings that count as stalled (see module doc), ordered by pairing id."""
+    pairings, checkins = _pairings_and_checkins(source)
+    return stalled_among(
+        pairings,
+        checkins,
+        now=now,
+        stall_after_days=stall_after_days,
+        falling_ratings_window=falling_ratings_window,
+    )
+
+
+def stalled_among(
+    pairings: Iterable[Pairing],
+    checkins: Iterable[CheckIn],
+    *,
+    now: datetime,
+    stall_after_days: int = 21,
+    falling_ratings_window: int = 3,
+) -> list[StallReport]:
+    """Pure core of `find_stalled` over plain lists."""
+    by_pairing: dict[str, list[CheckIn]] = defaultdict(list)
+    for c in checkins:
+        by_pairing[c.pairing_id].append(c)
+    out: list[StallReport] = []
+    for p in sorted(pairings, key=lambda p: p.id):
+        if p.status != PairingStatus.active:
+            continue
+        cis = sorted(by_pairing.get(p.id, []), key=lambda c: (c.on, c.id))
+        reasons, days = stall_reasons(
+            p,
+            cis,
+            now=now,
+            stall_after_days=stall_after_days,
+            falling_ratings_window=falling_ratings_window,
+        )
+        if reasons:
+            out.append(
+                StallReport(
+                    pairing_id=p.id,
+                    mentor_id=p.mentor_id,
+                    mentee_ids=list(p.mentee_ids),
+                    program=p.program,
+                    reasons=reasons,
+                    days_silent=days,
+                    last_check_in=cis[-1].on if cis else None,
+                    recent_ratings=[c.rating for c in cis[-falling_ratings_window:]],
+                )
+            )
+    return out
+
+
+def mark_stalled(
+    store: Any,
+    reports: Sequence[StallReport] | None = None,
+    *,
+    now: datetime,
+    by: str | None = "stall-detector",
+    stall_after_days: int = 21,
+    falling_ratings_window: int = 3,
+) -> list[Pairing]:
+    """Set every reported pairing to stalled, with its reasons, in ONE apply.
+
+    Without `reports`, `find_stalled(store, ...)` decides. A report whose pairing is no
+    longer active (someone checked in or closed it meanwhile) raises Conflict and nothing is
+    written.
+    """
+    from graph import pairings as lifecycle
+    from graph.store import UpsertPairings
+
+    if reports is None:
+        reports = find_stalled(
+            store,
+            now=now,
+            stall_after_days=stall_after_days,
+            falling_ratings_window=falling_ratings_window,
+        )
+    updated = [
+        lifecycle.transitioned(
+            lifecycle.get(store, r.pairing_id),
+            PairingStatus.stalled,
+            by=by,
+            reason=r.reason,
+            now=now,
+        )
+        for r in reports
+    ]
+    if updated:
+        store.apply([UpsertPairings(updated)])
+    return updated
