@@ -109,18 +109,34 @@ class EmbeddingCache:
 
 
 class CachedEmbedder:
-    """An `Embedder` that asks the wrapped one only for texts not already in the cache."""
+    """An `Embedder` that asks the wrapped one only for texts not already in the cache.
 
-    def __init__(self, inner: Embedder, cache: EmbeddingCache) -> None:
+    New texts are embedded shortest first in chunks of `chunk_size`, each chunk stored as soon
+    as it is done (an interrupted first import keeps what it finished); `progress` shows a
+    rich progress bar when more than one chunk is needed.
+    """
+
+    def __init__(
+        self,
+        inner: Embedder,
+        cache: EmbeddingCache,
+        *,
+        progress: bool = False,
+        chunk_size: int = 2048,
+    ) -> None:
         self.inner = inner
         self.cache = cache
         self.name = inner.name
         self.dim = inner.dim
+        self.progress = progress
+        self.chunk_size = chunk_size
         self.hits = 0
         self.misses = 0
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
         keys = [text_key(t) for t in texts]
         found = self.cache.get(self.name, self.dim, keys)
         missing: dict[bytes, str] = {}
@@ -128,12 +144,31 @@ class CachedEmbedder:
             if vec is None:
                 missing.setdefault(key, text)
         self.misses += len(missing)
-        self.hits += len(texts) - sum(1 for v in found if v is None)
+        self.hits += sum(1 for v in found if v is not None)
         if missing:
-            new = self.inner.embed(list(missing.values()))
-            self.cache.put(self.name, self.dim, list(missing), new)
-            fresh = dict(zip(missing, new, strict=True))
+            fresh = self._embed_missing(missing)
             found = [v if v is not None else fresh[k] for k, v in zip(keys, found, strict=True)]
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack(found).astype(np.float32, copy=False)  # type: ignore[arg-type]
+
+    def _embed_missing(self, missing: dict[bytes, str]) -> dict[bytes, np.ndarray]:
+        order = sorted(missing, key=lambda k: len(missing[k]))
+        chunks = [order[i : i + self.chunk_size] for i in range(0, len(order), self.chunk_size)]
+        fresh: dict[bytes, np.ndarray] = {}
+
+        def run(chunk: list[bytes]) -> None:
+            vectors = self.inner.embed([missing[k] for k in chunk])
+            self.cache.put(self.name, self.dim, chunk, vectors)
+            fresh.update(zip(chunk, vectors, strict=True))
+
+        if not self.progress or len(chunks) < 2:
+            for chunk in chunks:
+                run(chunk)
+            return fresh
+        from rich.progress import Progress
+
+        with Progress() as bar:
+            task = bar.add_task(f"embedding {len(order)} new texts ({self.name})", total=len(order))
+            for chunk in chunks:
+                run(chunk)
+                bar.advance(task, len(chunk))
+        return fresh
