@@ -94,7 +94,7 @@ def validation_details(errors: list[Any], prefix: str = "") -> list[dict[str, An
 # Every error status a route may answer, documented so clients (and schemathesis) know the shape.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorOut, "description": _HTTP_CODES[s].replace("_", " ")}
-    for s in (401, 403, 404, 409, 413, 422)
+    for s in (400, 401, 403, 404, 409, 413, 422)
 }
 
 

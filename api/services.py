@@ -6,14 +6,23 @@ Handlers do access checks and response shaping; functions here take plain argume
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from api import audit
 from api.auth import Principal
 from api.state import AppState
-from graph.errors import Conflict, InvalidInput, NotFound
-from graph.model import Person, PersonSkill
-from graph.store import RemovePersonSkills, UpsertPeople, UpsertPersonSkills
+from graph.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
+from graph.model import Goal, GoalTarget, PairingStatus, Person, PersonSkill, TargetSource
+from graph.store import (
+    DeleteGoals,
+    PairingFilter,
+    RemovePersonSkills,
+    SetGoalTargets,
+    UpsertGoals,
+    UpsertPeople,
+    UpsertPersonSkills,
+)
 
 # --- people ---------------------------------------------------------------------------------
 
@@ -70,3 +79,108 @@ def replace_person_skills(
         {"skills": len(skills), "removed": len(gone)},
     )
     return state.store.person_skills(person_id)
+
+
+# --- goals ----------------------------------------------------------------------------------
+
+GOAL_TARGETS_K = 3
+MENTOR_SEES = frozenset({PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled})
+
+
+def get_goal(state: AppState, goal_id: str) -> Goal:
+    goal = state.store.get_goal(goal_id)
+    if goal is None:
+        raise NotFound(f"goal {goal_id!r} not found")
+    return goal
+
+
+def mentors_of(state: AppState, mentee_id: str) -> set[str]:
+    """Mentors in an accepted/active/stalled pairing with the mentee."""
+    pairings = state.store.list_pairings(PairingFilter(mentee_id=mentee_id))
+    return {p.mentor_id for p in pairings if p.status in MENTOR_SEES}
+
+
+def may_read_goal_text(state: AppState, who: Principal, owner_id: str) -> bool:
+    """Goal text is confidential to the mentee, their mentor(s) and coordinators."""
+    if who.org_wide or who.is_person(owner_id):
+        return True
+    return who.person_id is not None and who.person_id in mentors_of(state, owner_id)
+
+
+def map_targets(state: AppState, goal: Goal) -> list[GoalTarget]:
+    if state.mapper is None:
+        raise StoreUnavailable("the goal-mapping index is not loaded")
+    result = state.mapper.map(goal.text, GOAL_TARGETS_K)
+    return [
+        GoalTarget(
+            goal_id=goal.id,
+            node_id=c.id,
+            confidence=min(max(float(c.score), 0.0), 1.0),
+            source=TargetSource.embedding,
+        )
+        for c in result.candidates
+    ]
+
+
+def create_goal(state: AppState, who: Principal, person_id: str, data: dict[str, Any]) -> Goal:
+    get_person(state, person_id)
+    goal_id = data.pop("id", None) or f"goal_{secrets.token_hex(8)}"
+    if state.store.get_goal(goal_id) is not None:
+        raise Conflict(f"goal {goal_id!r} already exists")
+    goal = Goal.model_validate({**data, "id": goal_id, "person_id": person_id})
+    targets = map_targets(state, goal)
+    state.write([UpsertGoals([goal]), SetGoalTargets(goal.id, targets)])
+    audit.record(state.store, who, "goal.create", goal.id, {"person_id": person_id})
+    return goal
+
+
+def update_goal(state: AppState, who: Principal, goal_id: str, changes: dict[str, Any]) -> Goal:
+    current = get_goal(state, goal_id)
+    merged = Goal.model_validate({**current.model_dump(), **changes, "id": goal_id})
+    ops: list[Any] = [UpsertGoals([merged])]
+    if "text" in changes and changes["text"] != current.text:
+        ops.append(SetGoalTargets(goal_id, map_targets(state, merged)))
+    state.write(ops)
+    audit.record(state.store, who, "goal.update", goal_id, {"fields": sorted(changes)})
+    return merged
+
+
+def remap_goal(state: AppState, who: Principal, goal_id: str) -> Goal:
+    goal = get_goal(state, goal_id)
+    state.write([SetGoalTargets(goal_id, map_targets(state, goal))])
+    audit.record(state.store, who, "goal.remap", goal_id)
+    return goal
+
+
+def correct_goal(
+    state: AppState,
+    who: Principal,
+    goal_id: str,
+    targets: list[tuple[str, float]],
+    *,
+    reason: str,
+    teach: bool,
+) -> Goal:
+    goal = get_goal(state, goal_id)
+    rows = [
+        GoalTarget(goal_id=goal_id, node_id=n, confidence=c, source=TargetSource.steward)
+        for n, c in targets
+    ]
+    state.write([SetGoalTargets(goal_id, rows)])
+    if teach and state.mapper is not None:
+        for node_id, _ in targets:
+            state.mapper.teach(goal.text, node_id)
+    audit.record(
+        state.store,
+        who,
+        "goal.correct",
+        goal_id,
+        {"targets": [n for n, _ in targets], "reason": reason, "taught": teach},
+    )
+    return goal
+
+
+def delete_goal(state: AppState, who: Principal, goal_id: str) -> None:
+    get_goal(state, goal_id)
+    state.write([DeleteGoals([goal_id])])
+    audit.record(state.store, who, "goal.delete", goal_id)

@@ -58,8 +58,37 @@ def open_state(
     return state
 
 
+def make_embedder(settings: Settings) -> Any:
+    """The sentence embedder named by settings; "fake" picks the deterministic test embedder."""
+    from taxonomy.embedding import FakeEmbedder, SentenceTransformerEmbedder
+
+    if settings.embedding_model == "fake":
+        return FakeEmbedder()
+    return SentenceTransformerEmbedder(name=settings.embedding_model, progress=True)
+
+
+def build_mapper(settings: Settings, store: GraphStore, embedder: Any) -> Any:
+    from taxonomy.embedding_cache import EmbeddingCache
+    from taxonomy.mapping import GoalMapper
+
+    cache = EmbeddingCache.in_dir(settings.embeddings_dir)
+    return GoalMapper(store.taxonomy(), embedder, cache=cache)
+
+
 def rebuild_indexes(state: AppState) -> None:
     """(Re)build the goal mapper and the recommender snapshot from the store."""
+    if state.embedder is None:
+        state.embedder = make_embedder(state.settings)
+    if state.mapper is None:
+        state.mapper = build_mapper(state.settings, state.store, state.embedder)
+    else:
+        state.mapper.refresh(state.store.taxonomy())
+
+
+def refresh_mapper(state: AppState) -> None:
+    """After a taxonomy edit: re-index (only never-seen texts are embedded again)."""
+    if state.mapper is not None:
+        state.mapper.refresh(state.store.taxonomy())
 
 
 def close_state(state: AppState) -> None:

@@ -16,12 +16,26 @@ from fastapi.testclient import TestClient
 
 from api.auth import create_key
 from api.main import create_app
-from graph.model import Broader, Person, PersonSkill, Role, Skill, SkillCluster
+from graph.model import (
+    Broader,
+    Goal,
+    GoalTarget,
+    Pairing,
+    PairingStatus,
+    Person,
+    PersonSkill,
+    Role,
+    Skill,
+    SkillCluster,
+)
 from graph.settings import Settings
 from graph.store import (
     AddBroader,
     GraphStore,
+    SetGoalTargets,
     UpsertClusters,
+    UpsertGoals,
+    UpsertPairings,
     UpsertPeople,
     UpsertPersonSkills,
     UpsertSkills,
@@ -39,7 +53,8 @@ def fake_embedder():
 
 
 def seed(store: GraphStore) -> None:
-    """A tiny org: two mentees (p1, p2), a mentor (m1) and a steward (st1) on a 3-node map."""
+    """A tiny org: two mentees (p1, p2), a mentor (m1) and a steward (st1) on a 3-node map;
+    p2 has goal g-p2 and an accepted pairing pr-p2 with m1."""
     store.apply(
         [
             UpsertClusters(
@@ -69,6 +84,21 @@ def seed(store: GraphStore) -> None:
             ),
             UpsertPersonSkills(
                 [PersonSkill(person_id="m1", skill_id="s-present", level=5, willing_to_mentor=True)]
+            ),
+            UpsertGoals([Goal(id="g-p2", person_id="p2", text="present to executives")]),
+            SetGoalTargets(
+                "g-p2", [GoalTarget(goal_id="g-p2", node_id="s-present", confidence=0.8)]
+            ),
+            UpsertPairings(
+                [
+                    Pairing(
+                        id="pr-p2",
+                        mentor_id="m1",
+                        mentee_ids=["p2"],
+                        status=PairingStatus.accepted,
+                        goal_ids=["g-p2"],
+                    )
+                ]
             ),
         ]
     )

@@ -1,0 +1,146 @@
+"""Goals: a mentee's goals with their mapped taxonomy nodes; re-map; steward correction.
+
+Goal text is confidential to the mentee, their mentor(s) and coordinators: anyone else who
+may see the goal (a steward correcting mappings) gets `text: null`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+
+from api import services
+from api.auth import Principal
+from api.deps import Allow, PrincipalDep, StateDep, person_in_path
+from api.schemas.goals import (
+    GoalCorrection,
+    GoalCreate,
+    GoalPublic,
+    GoalsPublic,
+    GoalTargetPublic,
+    GoalUpdate,
+)
+from api.state import AppState
+from graph.errors import Forbidden
+from graph.model import Goal, Role
+
+router = APIRouter(tags=["goals"])
+
+ORG = (Role.coordinator, Role.admin)
+
+
+def goal_owner(state: AppState, path: Mapping[str, Any]) -> Iterable[str]:
+    return [services.get_goal(state, path["goal_id"]).person_id]
+
+
+def goal_public(state: AppState, goal: Goal, viewer: Principal) -> GoalPublic:
+    targets = []
+    for t in state.store.goal_targets(goal.id):
+        node = state.store.get_node(t.node_id)
+        targets.append(
+            GoalTargetPublic(
+                node_id=t.node_id,
+                label=node.label if node else None,
+                kind=node.kind if node else None,
+                confidence=t.confidence,
+                source=t.source,
+            )
+        )
+    secret = not services.may_read_goal_text(state, viewer, goal.person_id)
+    return GoalPublic(
+        id=goal.id,
+        person_id=goal.person_id,
+        text=None if secret else goal.text,
+        measurable_outcome=None if secret else goal.measurable_outcome,
+        start_date=goal.start_date,
+        target_date=goal.target_date,
+        milestones=[] if secret else goal.milestones,
+        status=goal.status,
+        created_at=goal.created_at,
+        targets=targets,
+    )
+
+
+def check_may_see_goals(state: AppState, who: Principal, owner_id: str) -> None:
+    if who.has(Role.steward) or services.may_read_goal_text(state, who, owner_id):
+        return
+    raise Forbidden("goals are visible to the mentee, their mentor, stewards and coordinators")
+
+
+@router.post(
+    "/people/{person_id}/goals",
+    response_model=GoalPublic,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Allow(*ORG, own=(Role.mentee, Role.mentor, Role.steward), owners=person_in_path)],
+)
+def create_goal(
+    person_id: str, body: GoalCreate, state: StateDep, principal: PrincipalDep
+) -> GoalPublic:
+    """Add a goal; it is mapped onto the taxonomy at once."""
+    goal = services.create_goal(state, principal, person_id, body.model_dump())
+    return goal_public(state, goal, principal)
+
+
+@router.get("/people/{person_id}/goals", response_model=GoalsPublic, dependencies=[Allow(*Role)])
+def list_goals(person_id: str, state: StateDep, principal: PrincipalDep) -> GoalsPublic:
+    """A person's goals (the mentee, their mentor, stewards without text, coordinators)."""
+    services.get_person(state, person_id)
+    check_may_see_goals(state, principal, person_id)
+    goals = [goal_public(state, g, principal) for g in state.store.goals_of(person_id)]
+    return GoalsPublic(data=goals, count=len(goals))
+
+
+@router.get("/goals/{goal_id}", response_model=GoalPublic, dependencies=[Allow(*Role)])
+def read_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPublic:
+    goal = services.get_goal(state, goal_id)
+    check_may_see_goals(state, principal, goal.person_id)
+    return goal_public(state, goal, principal)
+
+
+OWNER_OR_ORG = Allow(*ORG, own=(Role.mentee, Role.mentor, Role.steward), owners=goal_owner)
+
+
+@router.patch("/goals/{goal_id}", response_model=GoalPublic, dependencies=[OWNER_OR_ORG])
+def update_goal(
+    goal_id: str, body: GoalUpdate, state: StateDep, principal: PrincipalDep
+) -> GoalPublic:
+    """Change a goal; a new text is mapped again."""
+    goal = services.update_goal(state, principal, goal_id, body.model_dump(exclude_unset=True))
+    return goal_public(state, goal, principal)
+
+
+@router.delete(
+    "/goals/{goal_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[OWNER_OR_ORG]
+)
+def delete_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> Response:
+    services.delete_goal(state, principal, goal_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/goals/{goal_id}/remap", response_model=GoalPublic, dependencies=[OWNER_OR_ORG])
+def remap_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPublic:
+    """Map the goal again against the current taxonomy (after taxonomy edits)."""
+    goal = services.remap_goal(state, principal, goal_id)
+    return goal_public(state, goal, principal)
+
+
+@router.put(
+    "/goals/{goal_id}/targets",
+    response_model=GoalPublic,
+    dependencies=[Allow(Role.steward)],
+)
+def correct_goal(
+    goal_id: str, body: GoalCorrection, state: StateDep, principal: PrincipalDep
+) -> GoalPublic:
+    """A steward's correction of what the goal maps to (optionally teaching the mapper)."""
+    goal = services.correct_goal(
+        state,
+        principal,
+        goal_id,
+        [(t.node_id, t.confidence) for t in body.targets],
+        reason=body.reason,
+        teach=body.teach,
+    )
+    return goal_public(state, goal, principal)

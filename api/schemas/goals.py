@@ -1,0 +1,90 @@
+"""Goals: free text plus SMART fields, and the taxonomy nodes they map to."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from api.schemas.common import ApiModel
+from graph.model import Confidence, GoalStatus, Milestone, NodeId, TargetSource
+
+GoalText = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class GoalCreate(ApiModel):
+    id: NodeId | None = Field(default=None, description="default: generated")
+    text: GoalText
+    measurable_outcome: str = Field(default="", max_length=2000)
+    start_date: date | None = None
+    target_date: date | None = None
+    milestones: list[Milestone] = Field(default_factory=list, max_length=50)
+
+
+class GoalUpdate(ApiModel):
+    text: GoalText | None = None
+    measurable_outcome: str | None = Field(default=None, max_length=2000)
+    start_date: date | None = None
+    target_date: date | None = None
+    milestones: list[Milestone] | None = Field(default=None, max_length=50)
+    status: GoalStatus | None = None
+
+
+class GoalTargetPublic(ApiModel):
+    node_id: str
+    label: str | None
+    kind: Literal["skill", "cluster"] | None
+    confidence: float
+    source: TargetSource
+
+
+class GoalPublic(ApiModel):
+    id: str
+    person_id: str
+    text: str | None = Field(description="null when the caller may not read the goal's text")
+    measurable_outcome: str | None
+    start_date: date | None
+    target_date: date | None
+    milestones: list[Milestone]
+    status: GoalStatus
+    created_at: datetime
+    targets: list[GoalTargetPublic]
+
+
+class GoalsPublic(ApiModel):
+    data: list[GoalPublic]
+    count: int
+
+
+class TargetIn(ApiModel):
+    node_id: NodeId
+    confidence: Confidence = 1.0
+
+
+class GoalCorrection(ApiModel):
+    """A steward's correction: these nodes (replacing the mapped ones) and why."""
+
+    targets: list[TargetIn] = Field(min_length=1, max_length=20)
+    reason: str = Field(default="", max_length=2000)
+    teach: bool = Field(
+        default=True, description="also teach the mapper that this text means these nodes"
+    )
+
+
+class MapRequest(ApiModel):
+    text: GoalText
+    k: int = Field(default=5, ge=1, le=100)
+
+
+class MappedNodePublic(ApiModel):
+    id: str
+    label: str
+    kind: Literal["skill", "cluster"]
+    score: float
+
+
+class MapResult(ApiModel):
+    candidates: list[MappedNodePublic]
+    fell_back: bool
+    reason: str = ""

@@ -1,0 +1,95 @@
+"""Goals and mapping over the API: SMART fields, mapped nodes, confidentiality, correction."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from graph.store import GraphStore
+from tests.api.conftest import Keys
+
+
+def test_map_text_ranks_nodes(client: TestClient, keys: Keys) -> None:
+    r = client.post(
+        "/v1/goals/map", json={"text": "public speaking", "k": 2}, headers=keys.auth("mentee")
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["candidates"][0] == {
+        "id": "s-present",
+        "label": "public speaking",
+        "kind": "skill",
+        "score": body["candidates"][0]["score"],
+    }
+    assert len(body["candidates"]) == 2 and body["fell_back"] is False
+    r = client.post("/v1/goals/map", json={"text": "", "k": 2}, headers=keys.auth("mentee"))
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body.text"
+    r = client.post("/v1/goals/map", json={"text": "x", "k": 0}, headers=keys.auth("mentee"))
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body.k"
+
+
+def test_mentee_creates_own_goal_mapped_with_confidence(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    body = {
+        "text": "get better at public speaking",
+        "measurable_outcome": "give a 20 minute talk",
+        "target_date": "2027-06-30",
+        "milestones": [{"title": "first lightning talk", "status": "doing"}],
+    }
+    r = client.post("/v1/people/p1/goals", json=body, headers=keys.auth("mentee"))
+    assert r.status_code == 201, r.text
+    goal = r.json()
+    assert goal["person_id"] == "p1" and goal["milestones"][0]["status"] == "doing"
+    assert goal["targets"][0]["node_id"] == "s-present"
+    assert 0 < goal["targets"][0]["confidence"] <= 1
+    assert embedded_store.get_goal(goal["id"]).measurable_outcome == "give a 20 minute talk"
+    # someone else's goals: 403 for another mentee, before the body is even looked at
+    r = client.post("/v1/people/p2/goals", json=body, headers=keys.auth("mentee"))
+    assert r.status_code == 403
+    bad = {**body, "start_date": "2027-07-01"}
+    r = client.post("/v1/people/p1/goals", json=bad, headers=keys.auth("mentee"))
+    assert r.status_code == 422, r.text
+
+
+def test_goal_text_is_confidential(client: TestClient, keys: Keys) -> None:
+    # p2's goal: p2 and their mentor m1 (accepted pairing) and coordinators read the text
+    for role in ("mentee2", "mentor", "coordinator"):
+        r = client.get("/v1/goals/g-p2", headers=keys.auth(role))
+        assert r.status_code == 200 and r.json()["text"] == "present to executives", role
+    # a steward sees the mapping, not the text; another mentee sees nothing
+    r = client.get("/v1/goals/g-p2", headers=keys.auth("steward"))
+    assert r.status_code == 200 and r.json()["text"] is None
+    assert r.json()["targets"][0]["node_id"] == "s-present"
+    assert client.get("/v1/goals/g-p2", headers=keys.auth("mentee")).status_code == 403
+    assert client.get("/v1/people/p2/goals", headers=keys.auth("mentee")).status_code == 403
+
+
+def test_steward_correction_and_remap(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    body = {"targets": [{"node_id": "s-python", "confidence": 1.0}], "reason": "wrong area"}
+    r = client.put("/v1/goals/g-p2/targets", json=body, headers=keys.auth("steward"))
+    assert r.status_code == 200, r.text
+    assert [(t["node_id"], t["source"]) for t in r.json()["targets"]] == [("s-python", "steward")]
+    assert embedded_store.list_audit(actor="person:st1")[0].action == "goal.correct"
+    r = client.put("/v1/goals/g-p2/targets", json=body, headers=keys.auth("mentee2"))
+    assert r.status_code == 403
+    bad = {"targets": [{"node_id": "no-such-node"}]}
+    r = client.put("/v1/goals/g-p2/targets", json=bad, headers=keys.auth("steward"))
+    assert r.status_code in (404, 422), r.text
+    r = client.post("/v1/goals/g-p2/remap", headers=keys.auth("mentee2"))
+    assert r.status_code == 200 and r.json()["targets"][0]["source"] == "embedding"
+
+
+def test_update_and_delete_goal(client: TestClient, keys: Keys, embedded_store: GraphStore) -> None:
+    r = client.patch(
+        "/v1/goals/g-p2",
+        json={"text": "Python programming", "status": "achieved"},
+        headers=keys.auth("mentee2"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["status"] == "achieved" and r.json()["targets"][0]["node_id"] == "s-python"
+    assert client.delete("/v1/goals/g-p2", headers=keys.auth("mentee")).status_code == 403
+    assert client.delete("/v1/goals/g-p2", headers=keys.auth("mentee2")).status_code == 204
+    assert embedded_store.get_goal("g-p2") is None
+    assert client.get("/v1/goals/g-p2", headers=keys.auth("coordinator")).status_code == 404
