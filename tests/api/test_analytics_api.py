@@ -1,0 +1,97 @@
+"""Analytics over HTTP: coordinator-only, JSON reports, CSV exports, SVG charts, clear 4xx."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Keys
+
+JSON_ROUTES = [
+    "/v1/analytics/coverage",
+    "/v1/analytics/load",
+    "/v1/analytics/health",
+    "/v1/analytics/stalled",
+    "/v1/analytics/fairness?attribute=department",
+    "/v1/analytics/queries/neighbourhood?node=s-present",
+]
+CSV_ROUTES = ["coverage", "load", "health", "fairness"]
+SVG_ROUTES = ["coverage", "load", "health"]
+
+
+def test_analytics_are_for_coordinators_only(client: TestClient, keys: Keys) -> None:
+    for path in JSON_ROUTES:
+        assert client.get(path).status_code == 401, path
+        for role in ("mentee", "mentor", "steward"):
+            assert client.get(path, headers=keys.auth(role)).status_code == 403, (path, role)
+        for role in ("coordinator", "admin"):
+            assert client.get(path, headers=keys.auth(role)).status_code == 200, (path, role)
+
+
+def test_load_report_counts_the_seeded_pairing(client: TestClient, keys: Keys) -> None:
+    # the seed gives mentor m1 (2 places, 8 h) one accepted 2 h pairing with p2
+    body = client.get("/v1/analytics/load", headers=keys.auth("coordinator")).json()
+    (m1,) = body["mentors"]
+    assert (m1["mentor_id"], m1["mentees"], m1["utilisation"]) == ("m1", 1, 0.5)
+    assert m1["state"] == "busy" and body["idle"] == []
+
+
+def test_csv_exports(client: TestClient, keys: Keys) -> None:
+    for name in CSV_ROUTES:
+        r = client.get(f"/v1/analytics/{name}.csv", headers=keys.auth("coordinator"))
+        assert r.status_code == 200, name
+        assert r.headers["content-type"].startswith("text/csv")
+        rows = list(csv.reader(io.StringIO(r.text)))
+        assert rows and rows[0], name  # a header row at least
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get("/v1/analytics/load.csv", headers=keys.auth("coordinator")).text)
+        )
+    )
+    assert rows[0]["mentor_id"] == "m1" and rows[0]["state"] == "busy"
+
+
+def test_svg_charts(client: TestClient, keys: Keys) -> None:
+    for name in SVG_ROUTES:
+        r = client.get(f"/v1/analytics/charts/{name}.svg", headers=keys.auth("coordinator"))
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("image/svg+xml")
+        assert r.text.startswith("<svg") and r.text.endswith("</svg>")
+    r = client.get(
+        "/v1/analytics/charts/network.svg?node=s-present", headers=keys.auth("coordinator")
+    )
+    assert r.status_code == 200 and r.text.count("<circle") >= 3  # skill, cluster, mentor
+
+
+def test_bad_input_is_a_clear_4xx(client: TestClient, keys: Keys) -> None:
+    auth = keys.auth("coordinator")
+    r = client.get("/v1/analytics/fairness?attribute=salary", headers=auth)
+    assert r.status_code == 422
+    assert "unknown attribute 'salary'" in r.json()["error"]["message"]
+    r = client.get("/v1/analytics/fairness?threshold=2", headers=auth)
+    assert r.status_code == 422
+    assert r.json()["error"]["details"][0]["field"] == "query.threshold"
+    r = client.get("/v1/analytics/queries/neighbourhood?node=nope", headers=auth)
+    assert r.status_code == 404
+    r = client.get("/v1/analytics/queries/paths?a=p1&b=p1", headers=auth)
+    assert r.status_code == 422
+
+
+def test_cypher_endpoint_needs_the_neo4j_store(client: TestClient, keys: Keys) -> None:
+    r = client.post(
+        "/v1/analytics/queries/cypher",
+        json={"query": "MATCH (n) RETURN count(n) AS n"},
+        headers=keys.auth("coordinator"),
+    )
+    assert r.status_code == 409
+    assert "Neo4j store" in r.json()["error"]["message"]
+
+
+def test_dashboard_shell_has_no_external_assets(client: TestClient) -> None:
+    page = client.get("/dashboard")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert "http://" not in page.text and "https://" not in page.text  # no CDN
+    js = client.get("/dashboard/app.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
