@@ -74,7 +74,8 @@ def _build(
     source: str,
     name: str,
 ) -> TaxonomyDump:
-    stored = {n.id: n for n in (*existing.skills, *existing.clusters)}
+    existing_nodes: list[Skill | SkillCluster] = [*existing.skills, *existing.clusters]
+    stored = {n.id: n for n in existing_nodes}
     problems: list[RowProblem] = []
     first: dict[str, str] = {}
     nodes: dict[str, dict[str, Any]] = {}

@@ -158,10 +158,12 @@ def _plan(
     store: GraphStore, stored: TaxonomyDump, dump: TaxonomyDump, *, source: str, keep_cross: bool
 ) -> _Plan:
     plan = _Plan()
-    old: dict[str, Node] = {n.id: n for n in (*stored.skills, *stored.clusters)}
+    stored_nodes: list[Node] = [*stored.skills, *stored.clusters]
+    incoming_nodes: list[Node] = [*dump.skills, *dump.clusters]
+    old: dict[str, Node] = {n.id: n for n in stored_nodes}
     new: dict[str, Node] = {}
     problems: list[RowProblem] = []
-    for i, node in enumerate((*dump.skills, *dump.clusters)):
+    for i, node in enumerate(incoming_nodes):
         if node.id in new:
             problems.append(RowProblem(i, "id", f"duplicate id {node.id!r} in the import"))
             continue
