@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.errors import ERROR_RESPONSES, BodySizeLimit, install_error_handlers
-from api.routes import goals, health, keys, mapping, people
+from api.routes import analytics, dashboard, goals, health, keys, mapping, people
 from graph.settings import Settings, get_settings
 from graph.store import GraphStore
 
@@ -48,6 +48,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
-    for router in (people.router, mapping.router, goals.router, keys.router):
+    app.include_router(dashboard.router)
+    for router in (people.router, mapping.router, goals.router, keys.router, analytics.router):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app
