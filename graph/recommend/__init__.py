@@ -1,0 +1,62 @@
+"""The mentor recommender: pure ranking over an in-memory snapshot of the graph.
+
+Public API (stable; graph/pairings.py, cohort.py, stalls.py and the API build on it):
+
+    from graph.recommend import Snapshot, recommend, RecommendOptions, Recommendation
+
+    snap = Snapshot.load(store, progress=False)      # one read of the whole graph
+    snap.apply(ops)                                   # after store.apply(ops): stays current
+    snap.is_stale(store) / snap.data_version          # compare with store.data_version()
+    st = snap.state                                   # one consistent, immutable State
+
+    recs = recommend(snap, mentee_id, k=10, options=RecommendOptions(...), now=datetime)
+    # -> list[Recommendation], best first:
+    #    mentor_id, mentor_name, score (0..1), components {skill_fit, availability, capacity,
+    #    preferences, feedback}, reasons [str], skill_paths [SkillPath], overlap_hours_per_week,
+    #    overlap_example, capacity_left, available_from
+    # Raises NotFound (unknown mentee) and InvalidInput (no open goals / goals without targets).
+
+    RecommendOptions(model=one_to_one|group|peer|reverse, format=None|video|in_person|async,
+                     asynchronous=False, min_overlap_hours=1.0, require_common_language=True,
+                     weights=Weights(skill_fit=.5, availability=.2, capacity=.1,
+                                     preferences=.1, feedback=.1),
+                     exclude_mentor_ids=[], weeks=4)
+
+    Snapshot.from_parts(taxonomy=TaxonomyDump|Hierarchy, people=..., person_skills=...,
+                        goals=..., targets=..., pairings=..., checkins=...)  # tests, benches
+
+Guardrails (never suggested): the mentee, their manager and skip-level manager, their direct
+reports and skip-level reports, anyone sharing a do_not_pair_again pairing with them, mentors
+already in an open (proposed/accepted/active/stalled) pairing with them, people with
+opt_out_recommend or not is_mentor, mentors without a free place or without the mentee's
+`hours_wanted_per_month` free, ids in `exclude_mentor_ids`; plus the option filters (model,
+format, common language, overlap minimum unless asynchronous). Only mentors with some skill
+fit are suggested.
+
+Modules: availability (UTC slot grids, DST-correct), skill_fit (taxonomy credit), scoring
+(options, weights, formulas, result models), snapshot, ranking (fast path), explain (reasons),
+reference (slow, obviously-correct twin of ranking used by the tests).
+"""
+
+from graph.recommend.ranking import MenteeContext, mentee_context, recommend
+from graph.recommend.scoring import (
+    COMPONENTS,
+    Recommendation,
+    RecommendOptions,
+    SkillPath,
+    Weights,
+)
+from graph.recommend.snapshot import Snapshot, State
+
+__all__ = [
+    "COMPONENTS",
+    "MenteeContext",
+    "RecommendOptions",
+    "Recommendation",
+    "SkillPath",
+    "Snapshot",
+    "State",
+    "Weights",
+    "mentee_context",
+    "recommend",
+]

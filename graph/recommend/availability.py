@@ -1,0 +1,185 @@
+"""When two people can actually meet: weekly local windows turned into UTC slots.
+
+A person's free time is a set of weekly windows in their own IANA time zone, minus
+date-bounded exceptions (leave, "available from March"). To compare two people we lay both out
+on the same grid of 30-minute UTC slots covering the real coming weeks of a `Horizon` (so a
+09:00 Europe/London window lands on 08:00 UTC in summer and 09:00 UTC in winter, and a week
+that crosses a DST change gets both), then count common slots.
+
+Rounding rule (shared by the fast path and the reference): a slot counts only when the window
+covers it completely, so a 09:15-10:15 window gives the 09:30-10:00 slot.
+
+Exceptions remove whole local days. Grids are plain numpy bool arrays; `pack` turns them into
+bytes (168 per four weeks) so the recommender can cache every mentor's grid cheaply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from graph.model import AvailabilityException, WeeklyWindow
+
+SLOT_MINUTES = 30
+SLOTS_PER_DAY = 24 * 60 // SLOT_MINUTES
+SLOTS_PER_WEEK = 7 * SLOTS_PER_DAY
+DEFAULT_WEEKS = 4
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+BoolGrid = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Horizon:
+    """`weeks` whole weeks of UTC slots; slot 0 starts at 00:00 UTC on `start`."""
+
+    start: date
+    weeks: int = DEFAULT_WEEKS
+
+    @property
+    def n_slots(self) -> int:
+        return self.weeks * SLOTS_PER_WEEK
+
+    @property
+    def start_utc(self) -> datetime:
+        return datetime.combine(self.start, time(0), tzinfo=UTC)
+
+    @property
+    def end(self) -> date:
+        """First day after the horizon."""
+        return self.start + timedelta(days=7 * self.weeks)
+
+    def slot_start(self, slot: int) -> datetime:
+        return self.start_utc + timedelta(minutes=SLOT_MINUTES * slot)
+
+
+def horizon_for(now: datetime, start_dates: Sequence[date | None], weeks: int) -> Horizon:
+    """The weeks to look at: from today (UTC), or from the earliest wished start date when
+    every goal starts later, so a mentor who is only free from next month still shows up
+    for a goal that starts next month."""
+    today = now.astimezone(UTC).date() if now.tzinfo else now.date()
+    starts = [d if d is not None and d > today else today for d in start_dates]
+    return Horizon(start=min(starts) if starts else today, weeks=weeks)
+
+
+@lru_cache(maxsize=1024)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def window_utc(day: date, window: WeeklyWindow, tz: str) -> tuple[datetime, datetime]:
+    """The real UTC interval of `window` on local date `day` (wall-clock times in `tz`)."""
+    zone = _zone(tz)
+    start = datetime.combine(day, window.start, tzinfo=zone)
+    if window.end_minute == 1440:
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+    else:
+        end = datetime.combine(day, window.end, tzinfo=zone)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _excluded(day: date, exceptions: Sequence[AvailabilityException]) -> bool:
+    return any(e.covers(day) for e in exceptions)
+
+
+def slot_range(horizon: Horizon, start: datetime, end: datetime) -> tuple[int, int]:
+    """Slots [first, stop) fully inside [start, end), clipped to the horizon."""
+    step = SLOT_MINUTES * 60
+    lo = (start - horizon.start_utc).total_seconds()
+    hi = (end - horizon.start_utc).total_seconds()
+    first = -int(-lo // step)  # ceil
+    stop = int(hi // step)  # floor
+    return max(first, 0), min(stop, horizon.n_slots)
+
+
+def person_grid(
+    tz: str,
+    windows: Sequence[WeeklyWindow],
+    exceptions: Sequence[AvailabilityException],
+    horizon: Horizon,
+) -> BoolGrid:
+    """Boolean grid (horizon.n_slots,) of the UTC slots this person is free in."""
+    grid = np.zeros(horizon.n_slots, dtype=np.bool_)
+    if not windows:
+        return grid
+    by_day: dict[int, list[WeeklyWindow]] = {}
+    for w in windows:
+        by_day.setdefault(w.weekday, []).append(w)
+    # Local dates one day either side of the horizon can reach into it (offsets up to +-14h).
+    day = horizon.start - timedelta(days=1)
+    while day <= horizon.end:
+        todays = by_day.get(day.weekday())
+        if todays and not _excluded(day, exceptions):
+            for w in todays:
+                first, stop = slot_range(horizon, *window_utc(day, w, tz))
+                if first < stop:
+                    grid[first:stop] = True
+        day += timedelta(days=1)
+    return grid
+
+
+def pack(grid: BoolGrid) -> NDArray[np.uint8]:
+    return np.packbits(grid)
+
+
+def overlap_slots(a: BoolGrid, b: BoolGrid) -> int:
+    return int(np.count_nonzero(a & b))
+
+
+def hours_per_week(slots: int, horizon: Horizon) -> float:
+    return slots * SLOT_MINUTES / 60 / horizon.weeks
+
+
+def overlap_hours_per_week(a: BoolGrid, b: BoolGrid, horizon: Horizon) -> float:
+    """Average common hours per week over the horizon."""
+    return hours_per_week(overlap_slots(a, b), horizon)
+
+
+def packed_overlap_slots(rows: NDArray[np.uint8], other: NDArray[np.uint8]) -> NDArray[np.int64]:
+    """Common slots of each packed row with one packed grid (vectorised popcount)."""
+    if rows.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    return np.bitwise_count(rows & other).sum(axis=1, dtype=np.int64)
+
+
+def longest_common_run(a: BoolGrid, b: BoolGrid) -> tuple[int, int] | None:
+    """[first, stop) of the longest run of common slots, earliest first; None if none."""
+    both = a & b
+    if not both.any():
+        return None
+    padded = np.concatenate(([False], both, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    starts, stops = edges[0::2], edges[1::2]
+    i = int(np.argmax(stops - starts))  # argmax takes the first of equal lengths
+    return int(starts[i]), int(stops[i])
+
+
+def describe_run(horizon: Horizon, run: tuple[int, int], tz: str) -> str:
+    """E.g. 'Tue 14:00–15:30 your time (Europe/Paris)' for a slot run, in `tz`."""
+    zone = _zone(tz)
+    start = horizon.slot_start(run[0]).astimezone(zone)
+    end = horizon.slot_start(run[1]).astimezone(zone)
+    end_txt = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %H:%M")
+    where = "UTC" if tz == "UTC" else f"your time ({tz})"
+    return f"{WEEKDAYS[start.weekday()]} {start:%H:%M}–{end_txt} {where}"
+
+
+def available_from(exceptions: Sequence[AvailabilityException], day: date) -> date | None:
+    """The first day on or after `day` not covered by any exception, when `day` itself is
+    covered (e.g. "available from March"); None when the person is free on `day` or never."""
+    current = day
+    for _ in range(len(exceptions) + 1):
+        covering = [e for e in exceptions if e.covers(current)]
+        if not covering:
+            return None if current == day else current
+        ends = [e.end for e in covering]
+        if any(end is None for end in ends):
+            return None  # unavailable from some day on, with no end
+        current = max(e for e in ends if e is not None) + timedelta(days=1)
+    return current if not _excluded(current, exceptions) else None

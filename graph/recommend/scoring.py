@@ -1,0 +1,151 @@
+"""What a recommendation is made of: options, weights, components and their formulas.
+
+Every component lies in [0, 1]; the score is their weighted mean times a pair factor:
+
+- skill_fit: the goals' fits (see skill_fit.py), best goal first:
+  (best + GOAL_BONUS * sum of the others) / (1 + GOAL_BONUS * (open goals - 1)).
+- availability: overlap hours per week / AVAILABILITY_FULL_HOURS, capped at 1
+  (1 for asynchronous mentoring, where overlap does not matter).
+- capacity: (1 - load) / (1 + EXPOSURE_STEP * recent proposals), where load is the larger of
+  places taken / max_mentees and hours taken / max_hours_per_month, and recent proposals are
+  the mentor's pairings created in the last EXPOSURE_DAYS days. Busy and recently suggested
+  mentors sink, so the same few people are not everyone's first choice.
+- preferences: mean of three 0/1 checks: format (the mentee's preferred formats meet the
+  mentor's, either empty = any), language (the mentee's preferred languages, if any, include
+  one the mentor speaks), function (same/cross department as the mentee asked; any = 1).
+- feedback: the Bayesian average of the mentor's check-in ratings,
+  (PRIOR_WEIGHT * PRIOR_RATING + sum) / (PRIOR_WEIGHT + n), mapped from 1..5 onto 0..1.
+
+Pair factor: DECLINED_FACTOR when this mentor/mentee pair was declined before, else 1.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from graph.model import Format, MentoringModel, PairingStatus
+
+GOAL_BONUS = 0.2
+AVAILABILITY_FULL_HOURS = 3.0
+EXPOSURE_STEP = 0.25
+EXPOSURE_DAYS = 30
+PRIOR_RATING = 3.5
+PRIOR_WEIGHT = 5.0
+DECLINED_FACTOR = 0.5
+# Pairings that hold a mentor's place (same as graph.pairings.OPEN_STATUSES).
+OPEN_STATUSES = frozenset(
+    {PairingStatus.proposed, PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled}
+)
+COMPONENTS = ("skill_fit", "availability", "capacity", "preferences", "feedback")
+HOURS_EPS = 1e-9
+
+EXPOSURE_WINDOW = timedelta(days=EXPOSURE_DAYS)
+
+
+class Weights(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    skill_fit: float = Field(default=0.5, ge=0.0, le=100.0)
+    availability: float = Field(default=0.2, ge=0.0, le=100.0)
+    capacity: float = Field(default=0.1, ge=0.0, le=100.0)
+    preferences: float = Field(default=0.1, ge=0.0, le=100.0)
+    feedback: float = Field(default=0.1, ge=0.0, le=100.0)
+
+    @model_validator(mode="after")
+    def _some_weight(self) -> Weights:
+        if self.total() <= 0:
+            raise ValueError("at least one weight must be positive")
+        return self
+
+    def total(self) -> float:
+        return self.skill_fit + self.availability + self.capacity + self.preferences + self.feedback
+
+    def as_dict(self) -> dict[str, float]:
+        return {c: float(getattr(self, c)) for c in COMPONENTS}
+
+
+class RecommendOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: MentoringModel = MentoringModel.one_to_one
+    format: Format | None = Field(default=None, description="only mentors open to this format")
+    asynchronous: bool = Field(default=False, description="overlap is not required")
+    min_overlap_hours: float = Field(
+        default=1.0, ge=0.0, le=168.0, description="hours/week in common (ignored when async)"
+    )
+    require_common_language: bool = True
+    weights: Weights = Field(default_factory=Weights)
+    exclude_mentor_ids: list[str] = Field(default_factory=list)
+    weeks: int = Field(default=4, ge=1, le=26, description="weeks of calendar to compare")
+
+
+class SkillPath(BaseModel):
+    """Why a mentor fits one goal: goal -> target node -> (cluster) -> mentor skill."""
+
+    goal_id: str
+    goal_text: str
+    target_id: str
+    target_label: str
+    target_confidence: float
+    via_id: str | None  # the cluster the route turns at; None when skill == target
+    via_label: str | None
+    via_code: str | None
+    skill_id: str
+    skill_label: str
+    mentor_level: int
+    hops: int
+    fit: float
+
+
+class Recommendation(BaseModel):
+    mentor_id: str
+    mentor_name: str
+    score: float
+    components: dict[str, float]
+    reasons: list[str]
+    skill_paths: list[SkillPath]
+    overlap_hours_per_week: float
+    overlap_example: str | None = None
+    capacity_left: int
+    available_from: date | None = None
+
+
+# --- scalar formulas (the fast path applies the same ones to arrays) ---------------------------
+
+
+def combine_goal_fits(fits: list[float]) -> float:
+    """Fits of every open goal (zeros included) -> skill_fit component."""
+    if not fits:
+        return 0.0
+    ordered = sorted(fits, reverse=True)
+    best, rest = ordered[0], sum(ordered[1:])
+    return (best + GOAL_BONUS * rest) / (1 + GOAL_BONUS * (len(fits) - 1))
+
+
+def availability_component(overlap_hours: float, asynchronous: bool) -> float:
+    if asynchronous:
+        return 1.0
+    return min(overlap_hours / AVAILABILITY_FULL_HOURS, 1.0)
+
+
+def load(places: int, hours: float, max_mentees: int, max_hours: float) -> float:
+    a = places / max_mentees if max_mentees > 0 else 1.0
+    b = hours / max_hours if max_hours > 0 else (0.0 if hours <= 0 else 1.0)
+    return min(max(a, b), 1.0)
+
+
+def capacity_component(load_: float, recent: int) -> float:
+    return (1.0 - load_) / (1.0 + EXPOSURE_STEP * recent)
+
+
+def feedback_component(ratings_sum: float, n: int) -> float:
+    avg = (PRIOR_WEIGHT * PRIOR_RATING + ratings_sum) / (PRIOR_WEIGHT + n)
+    return (avg - 1.0) / 4.0
+
+
+def weighted_score(components: dict[str, float], weights: Weights, pair_factor: float) -> float:
+    w = weights.as_dict()
+    total = sum(w[c] * components[c] for c in COMPONENTS)
+    return total / weights.total() * pair_factor

@@ -1,0 +1,75 @@
+"""How much a mentor's skill helps with a goal's target, through the taxonomy.
+
+A goal TARGETS a skill or a cluster (with a confidence). From the target we walk up at most
+`MAX_UP` steps to an ancestor cluster (or stay on the target itself) and then down to a skill;
+the fewest steps over all such routes (`hops`, at most `MAX_HOPS`) decide the credit:
+
+    credit = DECAY ** max(0, hops - 1)
+
+so the target skill itself scores 1.0, a skill in the same group (up 1, down 1) 0.6, a skill
+one group further (up 2, down 2) 0.216; for a cluster target the skills directly in it score
+1.0 and those one tier deeper 0.6. Real ESCO has nodes under several parents; shortest routes
+handle that, ties go to the route that climbs least, then to the smallest cluster id.
+
+A mentor skill counts only when the mentor is willing to mentor it and, for the one-to-one and
+group models, holds it at a higher level than the mentee does. Its value is
+
+    confidence * credit * level_factor(mentor level),   level_factor(l) = 0.5 + 0.1 * l
+
+and a goal's fit for a mentor is the best value over its targets and the mentor's skills.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from graph.model import MentoringModel
+from taxonomy.hierarchy import Hierarchy
+
+DECAY = 0.6
+MAX_UP = 2
+MAX_HOPS = 4
+LEVEL_MODELS = frozenset({MentoringModel.one_to_one, MentoringModel.group})
+
+
+@dataclass(frozen=True)
+class Credit:
+    """How a skill is reached from a target: up `up` steps to `via`, then down."""
+
+    skill_id: str
+    credit: float
+    hops: int
+    up: int
+    via: str  # the node where the route turns (the target itself when up == 0)
+
+
+def credit_for_hops(hops: int) -> float:
+    return float(DECAY ** max(0, hops - 1))
+
+
+def level_factor(level: int) -> float:
+    return 0.5 + 0.1 * level
+
+
+def level_ok(model: MentoringModel, mentor_level: int, mentee_level: int) -> bool:
+    """Mentors must know more than the mentee, except in peer and reverse mentoring."""
+    return model not in LEVEL_MODELS or mentor_level > mentee_level
+
+
+def target_credits(hierarchy: Hierarchy, target_id: str) -> dict[str, Credit]:
+    """Every skill reachable from `target_id` within the limits, with its best route."""
+    if target_id not in hierarchy:
+        return {}
+    ups = {target_id: 0, **hierarchy.ancestors_by_distance(target_id, MAX_UP)}
+    best: dict[str, Credit] = {}
+    for via, up in sorted(ups.items(), key=lambda kv: (kv[1], kv[0])):
+        downs = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
+        for node_id, down in downs.items():
+            if hierarchy.kind(node_id) != "skill":
+                continue
+            hops = up + down
+            old = best.get(node_id)
+            # Routes come in (up, via) order, so only strictly fewer hops replace a route.
+            if old is None or hops < old.hops:
+                best[node_id] = Credit(node_id, credit_for_hops(hops), hops, up, via)
+    return best
