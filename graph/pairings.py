@@ -32,6 +32,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import (
@@ -198,13 +199,15 @@ def propose(
     by: str | None = None,
     reason: str = "",
     now: datetime | None = None,
+    snapshot: Any = None,
 ) -> Pairing:
     """Store a new proposed pairing after checking people, goals, guardrails and capacity.
 
     NotFound: unknown mentor/mentee. InvalidInput: a goal that is not a mentee's, or several
     mentees for a one-to-one/peer/reverse pairing. Conflict: a guardrail forbids the pair
     (self, manager chain, reports, do-not-pair-again, opt-out), an open pairing already joins
-    them, or the mentor's places or hours would overflow.
+    them, or the mentor's places or hours would overflow. `snapshot` (a current
+    `graph.recommend.Snapshot`) saves loading one for the guardrail check.
     """
     pairing = build_proposal(
         mentor_id=mentor_id,
@@ -233,7 +236,6 @@ def propose(
             raise NotFound(f"goal {gid!r} not found")
         if goal.person_id not in pairing.mentee_ids:
             raise InvalidInput(f"goal {gid!r} belongs to {goal.person_id!r}, not a mentee here")
-    _refuse_guardrails(store, pairing, now=now)
     _refuse_duplicates(store, pairing)
     places, hours = mentor_load(store, mentor_id)
     problem = capacity_problem(
@@ -241,6 +243,7 @@ def propose(
     )
     if problem:
         raise Conflict(f"cannot propose: {problem}")
+    _refuse_guardrails(store, pairing, now=now, snapshot=snapshot)
     store.apply([UpsertPairings([pairing])])
     return pairing
 
@@ -258,27 +261,30 @@ def _refuse_duplicates(store: GraphStore, pairing: Pairing) -> None:
             )
 
 
-def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, now: datetime | None) -> None:
-    """Conflict if the ranking's guardrails forbid the mentor for any mentee."""
+def _refuse_guardrails(
+    store: GraphStore, pairing: Pairing, *, now: datetime | None, snapshot: Any
+) -> None:
+    """Conflict if the recommender's guardrails forbid the mentor for any mentee."""
+    from graph.recommend import RecommendOptions, Snapshot
+    from graph.recommend.ranking import mentee_context
+
+    if snapshot is None or snapshot.is_stale(store):
+        snapshot = Snapshot.load(store)
+    state = snapshot.state
+    options = RecommendOptions(model=pairing.model)
+    mentor = state.person(pairing.mentor_id)
+    if not mentor.is_mentor or mentor.opt_out_recommend:
+        raise Conflict(
+            f"{pairing.mentor_id!r} is not available as a mentor (not a mentor, or opted out)"
+        )
     for mid in pairing.mentee_ids:
-        reasons = guardrail_reasons(store, pairing.mentor_id, mid, model=pairing.model, now=now)
-        if reasons:
+        # InvalidInput from here: the mentee has no open goal linked to the taxonomy.
+        ctx = mentee_context(state, mid, options, now or utcnow())
+        if pairing.mentor_id in ctx.excluded:
             raise Conflict(
-                f"mentor {pairing.mentor_id!r} may not be paired with {mid!r}: "
-                + "; ".join(reasons)
+                f"mentor {pairing.mentor_id!r} may not be paired with {mid!r}: the guardrails "
+                "exclude them (management chain, do-not-pair-again, or already paired)"
             )
-
-
-def guardrail_reasons(
-    store: GraphStore,
-    mentor_id: str,
-    mentee_id: str,
-    *,
-    model: MentoringModel,
-    now: datetime | None,
-) -> list[str]:
-    """Why the ranking's guardrails forbid this pair (empty: allowed). TODO: H5's function."""
-    return []
 
 
 def accept(

@@ -21,12 +21,20 @@ loses a slot and the flow is solved again (a few rounds), so hours are never exc
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import linear_sum_assignment
+
+from graph.errors import Conflict
+from graph.model import MentoringModel, Pairing, Person
+from graph.recommend.scoring import OPEN_STATUSES
+from graph.store import GraphStore, UpsertPairings
 
 # Scores are quantised to integers for the flow solver: QUANT steps over the score range.
 QUANT = 1_000_000
@@ -196,3 +204,248 @@ def exact_assignment_dense(g: CandidateGraph) -> NDArray[np.bool_]:
         if c < n_slots:
             chosen[best[(a, int(slot_owner[c]))]] = True
     return chosen
+
+
+# --- cohorts over a snapshot ------------------------------------------------------------------
+
+ROUNDS = 8  # hours repair rounds before dropping the weakest pairing of an overfull mentor
+
+
+@dataclass(frozen=True)
+class ProposedPairing:
+    """One pairing the matcher suggests; not stored until `publish`."""
+
+    mentor_id: str
+    mentee_id: str
+    score: float
+    reasons: list[str]
+    goal_ids: list[str]
+    hours_per_month: float
+
+
+@dataclass(frozen=True)
+class Unmatched:
+    mentee_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CohortResult:
+    program: str
+    model: MentoringModel
+    proposals: list[ProposedPairing]
+    unmatched: list[Unmatched]
+    total_score: float
+    greedy_matched: int  # the baseline on the same candidate graph, for comparison
+    greedy_total: float
+    candidate_edges: int
+    data_version: int  # the snapshot's; `publish` refuses if the store moved on
+
+    @property
+    def matched(self) -> int:
+        return len(self.proposals)
+
+
+def cohort_mentees(state: Any, program: str) -> list[str]:
+    """Open mentees of a program: enrolled, with open goals, no open pairing in the program."""
+    out: list[str] = []
+    for pid in sorted(state.people):
+        person = state.people[pid]
+        if program not in person.programs or not state.open_goals(pid):
+            continue
+        if any(
+            p.program == program and pid in p.mentee_ids and p.status in OPEN_STATUSES
+            for p in state.person_pairings(pid)
+        ):
+            continue
+        out.append(pid)
+    return out
+
+
+def mentor_slots(state: Any, mentor_ids: list[str], hours_each: float) -> NDArray[np.int64]:
+    """Free places per mentor, also bounded by free hours / `hours_each`."""
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    arr = state.arrays
+    places = np.maximum(arr["max_mentees"][rows] - arr["places"][rows], 0).astype(np.int64)
+    hours_left = np.maximum(arr["max_hours"][rows] - arr["hours"][rows], 0.0)
+    if hours_each > 0:
+        by_hours = np.floor(hours_left / hours_each + 1e-9).astype(np.int64)
+        places = np.minimum(places, by_hours)
+    return places
+
+
+def match_cohort(
+    snapshot: Any,
+    program: str,
+    *,
+    now: datetime,
+    options: Any = None,
+    candidates_per_mentee: int = 50,
+    mentee_ids: Sequence[str] | None = None,
+    keep: Callable[[Person, Any], bool] | None = None,
+    progress: bool = False,
+) -> CohortResult:
+    """Match every open mentee of `program` at once (see module doc).
+
+    Candidates come from the ranking (`recommend(k=candidates_per_mentee)`), so its guardrails
+    (self, manager chain, reports, do-not-pair-again, capacity, opt-out) and filters hold for
+    every proposal. `mentee_ids` overrides who is matched; `keep(mentee, recommendation)` can
+    drop candidate edges (used by reverse mentoring).
+    """
+    from graph.recommend.ranking import recommend
+    from graph.recommend.scoring import RecommendOptions
+
+    opts = options or RecommendOptions()
+    state = snapshot.state
+    mentees = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
+    recs_of: dict[str, list[Any]] = {}
+    for mid in _progress_iter(mentees, progress, f"ranking mentors for {program}"):
+        recs = recommend(snapshot, mid, k=candidates_per_mentee, options=opts, now=now)
+        if keep is not None:
+            recs = [r for r in recs if keep(state.people[mid], r)]
+        recs_of[mid] = recs
+    mentor_ids = sorted({r.mentor_id for recs in recs_of.values() for r in recs})
+    mentor_index = {m: j for j, m in enumerate(mentor_ids)}
+    a, b, s, rec_at = [], [], [], []
+    for i, mid in enumerate(mentees):
+        for r in recs_of[mid]:
+            a.append(i)
+            b.append(mentor_index[r.mentor_id])
+            s.append(r.score)
+            rec_at.append(r)
+    wants = np.array([state.people[m].hours_wanted_per_month for m in mentees] or [0.0])
+    hours_each = float(np.median(wants))
+    capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
+    g = CandidateGraph.build(len(mentees), capacity, mentee=a, mentor=b, score=s)
+    chosen, dropped_rows = _solve_within_hours(g, state, mentor_ids, wants)
+    dropped = {mentees[i] for i in dropped_rows}
+    greedy = greedy_assignment(g)
+    proposals: list[ProposedPairing] = []
+    for e in np.flatnonzero(chosen).tolist():
+        mentee_id = mentees[int(g.mentee[e])]
+        rec = rec_at[e]
+        proposals.append(
+            ProposedPairing(
+                mentor_id=rec.mentor_id,
+                mentee_id=mentee_id,
+                score=float(rec.score),
+                reasons=list(rec.reasons),
+                goal_ids=sorted({p.goal_id for p in rec.skill_paths})
+                or [goal.id for goal in state.open_goals(mentee_id)],
+                hours_per_month=state.people[mentee_id].hours_wanted_per_month,
+            )
+        )
+    matched = {p.mentee_id for p in proposals}
+    unmatched = [
+        Unmatched(m, _why_unmatched(len(recs_of[m]), m in dropped))
+        for m in mentees
+        if m not in matched
+    ]
+    proposals.sort(key=lambda p: (p.mentee_id, p.mentor_id))
+    return CohortResult(
+        program=program,
+        model=opts.model,
+        proposals=proposals,
+        unmatched=unmatched,
+        total_score=float(sum(p.score for p in proposals)),
+        greedy_matched=int(greedy.sum()),
+        greedy_total=float(g.score[greedy].sum()),
+        candidate_edges=g.n_edges,
+        data_version=state.data_version,
+    )
+
+
+def _why_unmatched(n_candidates: int, dropped_for_hours: bool) -> str:
+    if n_candidates == 0:
+        return "no mentor passes the guardrails and filters (skills, availability, capacity)"
+    if dropped_for_hours:
+        return "the chosen mentor had no hours left for this mentee's wish"
+    return (
+        f"all {n_candidates} candidate mentor(s) are full with mentees who have fewer or no "
+        "other options"
+    )
+
+
+def _solve_within_hours(
+    g: CandidateGraph, state: Any, mentor_ids: list[str], wants: NDArray[np.float64]
+) -> tuple[NDArray[np.bool_], set[int]]:
+    """Solve; while a mentor's chosen mentees want more hours than the mentor has left, take a
+    slot away from that mentor and solve again; after ROUNDS, drop the weakest pairings."""
+    if not mentor_ids:
+        return np.zeros(g.n_edges, dtype=np.bool_), set()
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    hours_left = state.arrays["max_hours"][rows] - state.arrays["hours"][rows]
+    capacity = g.capacity.copy()
+    for _ in range(ROUNDS):
+        g = CandidateGraph(g.n_mentees, capacity, g.mentee, g.mentor, g.score)
+        chosen = solve_assignment(g)
+        used = np.bincount(g.mentor[chosen], weights=wants[g.mentee[chosen]], minlength=len(rows))
+        over = used > hours_left + 1e-9
+        if not over.any():
+            return chosen, set()
+        taken = np.bincount(g.mentor[chosen], minlength=len(rows))
+        capacity = np.where(over, np.maximum(taken - 1, 0), capacity)
+    dropped: set[int] = set()
+    for j in np.flatnonzero(over).tolist():
+        edges = sorted(np.flatnonzero(chosen & (g.mentor == j)).tolist(), key=lambda e: g.score[e])
+        total = float(wants[g.mentee[edges]].sum())
+        for e in edges:
+            if total <= hours_left[j] + 1e-9:
+                break
+            chosen[e] = False
+            total -= float(wants[g.mentee[e]])
+            dropped.add(int(g.mentee[e]))
+    return chosen, dropped
+
+
+def _progress_iter(items: Sequence[str], enabled: bool, what: str) -> Iterable[str]:
+    if not enabled:
+        return items
+    from rich.progress import track
+
+    return track(items, description=what, transient=True)
+
+
+def publish(
+    store: GraphStore,
+    result: CohortResult,
+    *,
+    by: str | None,
+    now: datetime | None = None,
+    snapshot: Any = None,
+) -> list[Pairing]:
+    """Store the result's proposals as proposed pairings in ONE apply.
+
+    Refuses (Conflict, nothing written) if the store changed since the snapshot the result was
+    computed on: capacities and guardrails would have to be checked again. With `snapshot`,
+    the same ops are applied to it so it stays current.
+    """
+    from graph.pairings import build_proposal
+
+    if store.data_version() != result.data_version:
+        raise Conflict(
+            f"the graph changed since this cohort was matched (data version "
+            f"{result.data_version} -> {store.data_version()}); match it again"
+        )
+    pairings = [
+        build_proposal(
+            mentor_id=p.mentor_id,
+            mentee_ids=[p.mentee_id],
+            program=result.program,
+            model=result.model,
+            goal_ids=p.goal_ids,
+            hours_per_month=p.hours_per_month,
+            score=p.score,
+            by=by,
+            reason="cohort match: " + "; ".join(p.reasons[:3]),
+            now=now,
+        )
+        for p in result.proposals
+    ]
+    if not pairings:
+        return []
+    ops = [UpsertPairings(pairings)]
+    store.apply(ops)
+    if snapshot is not None:
+        snapshot.apply(ops, data_version=store.data_version())
+    return pairings

@@ -87,22 +87,19 @@ def stall_reasons(
 
 
 def _pairings_and_checkins(source: Any) -> tuple[list[Pairing], list[CheckIn]]:
-    """Pairings and check-ins from a snapshot (attributes) or a GraphStore (reads)."""
+    """Pairings and check-ins from a Snapshot (its current state) or a GraphStore (reads)."""
     if hasattr(source, "list_pairings") and hasattr(source, "all_checkins"):
         from graph.store import PairingFilter
 
         active = source.list_pairings(PairingFilter(statuses=[PairingStatus.active]))
         return active, source.all_checkins()
-    pairings = getattr(source, "pairings", None)
-    checkins = getattr(source, "checkins", None)
+    state = getattr(source, "state", source)
+    pairings = getattr(state, "pairings", None)
+    checkins = getattr(state, "checkins", None)
     if pairings is None or checkins is None:
-        raise TypeError("find_stalled needs a GraphStore or a snapshot with pairings/checkins")
-    plist = list(pairings.values()) if isinstance(pairings, dict) else list(pairings)
-    if isinstance(checkins, dict):  # pairing_id -> list[CheckIn]
-        clist = [c for group in checkins.values() for c in group]
-    else:
-        clist = list(checkins)
-    return plist, clist
+        raise TypeError("find_stalled needs a GraphStore or a Snapshot")
+    # State.checkins: pairing id -> check-in id -> CheckIn
+    return list(pairings.values()), [c for per in checkins.values() for c in per.values()]
 
 
 def find_stalled(

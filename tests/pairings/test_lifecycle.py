@@ -203,3 +203,41 @@ def test_group_pairing_takes_one_place_per_member(world: GraphStore) -> None:
     lc.propose(world, "m2", ["a"], hours_per_month=2)  # third place
     with pytest.raises(Conflict, match="place"):
         lc.propose(world, "m2", ["m1"], hours_per_month=1)  # m2 is full
+
+
+def test_propose_refuses_the_manager(world: GraphStore) -> None:
+    with pytest.raises(Conflict, match="boss"):
+        lc.propose(world, "boss", ["a"])
+    assert world.list_pairings(PairingFilter(mentor_id="boss")) == []
+
+
+def test_do_not_pair_again_blocks_a_new_proposal(world: GraphStore) -> None:
+    pid = propose_b(world, mentor="m2")
+    lc.decline(world, pid, by="b", reason="clash", do_not_pair_again=True)
+    stored = world.get_pairing(pid)
+    assert stored.status == S.declined and stored.do_not_pair_again
+    assert stored.close_reason == "clash"
+    with pytest.raises(Conflict, match="m2"):
+        propose_b(world, mentor="m2")
+    propose_b(world, mentor="m1")  # another mentor is fine
+
+
+def _ranked(store: GraphStore, mentee: str) -> dict[str, float]:
+    from graph.recommend import RecommendOptions, Snapshot, recommend
+
+    snap = Snapshot.load(store)
+    recs = recommend(snap, mentee, k=10, options=RecommendOptions(asynchronous=True), now=NOW)
+    return {r.mentor_id: r.score for r in recs}
+
+
+def test_declines_feed_later_suggestions(world: GraphStore) -> None:
+    before = _ranked(world, "b")
+    assert {"m1", "m2", "boss"} <= set(before)
+    plain = propose_b(world, mentor="m1")
+    lc.decline(world, plain, by="b", reason="not now")
+    banned = propose_b(world, mentor="m2")
+    lc.decline(world, banned, by="b", reason="clash", do_not_pair_again=True)
+    after = _ranked(world, "b")
+    assert "m2" not in after  # do-not-pair-again: never suggested again
+    assert after["m1"] < before["m1"]  # a plain decline ranks the mentor lower
+    assert "m2" in _ranked(world, "c")  # only for that mentee
