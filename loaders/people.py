@@ -50,7 +50,10 @@ DEFAULT_MIN_MAPPER_SCORE = 0.5
 
 
 class LabelMapper(Protocol):
-    """What import_people needs from taxonomy.mapping.GoalMapper: nearest taxonomy nodes."""
+    """What import_people needs from taxonomy.mapping.GoalMapper: nearest taxonomy nodes.
+
+    `map` may return a MappingResult (`.candidates` with `.id` and `.score`) or a plain
+    sequence of (node_id, score) pairs."""
 
     def map(self, text: str, k: int) -> Sequence[Any]: ...
 
@@ -288,7 +291,13 @@ class SkillIndex:
 def _best_mapped(
     mapper: LabelMapper, text: str, skills: dict[str, Skill], min_score: float
 ) -> tuple[str, float] | None:
-    for hit in mapper.map(text, 5):
+    try:
+        result = mapper.map(text, 5)
+    except InvalidInput:
+        return None  # the mapper refuses this text (e.g. too short): stays unknown
+    # taxonomy.mapping.GoalMapper returns a MappingResult(candidates=[MappedNode(id, score)])
+    hits = getattr(result, "candidates", result)
+    for hit in hits:
         if isinstance(hit, tuple | list):
             node_id, score = str(hit[0]), float(hit[1])
         else:
