@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.errors import ERROR_RESPONSES, BodySizeLimit, install_error_handlers
-from api.routes import analytics, dashboard, goals, health, keys, mapping, people
+from api.routes import analytics, dashboard, goals, health, keys, mapping, people, taxonomy
 from graph.settings import Settings, get_settings
 from graph.store import GraphStore
 
@@ -49,6 +49,13 @@ def create_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.include_router(health.router)
     app.include_router(dashboard.router)
-    for router in (people.router, mapping.router, goals.router, keys.router, analytics.router):
+    for router in (
+        people.router,
+        mapping.router,
+        goals.router,
+        taxonomy.router,
+        keys.router,
+        analytics.router,
+    ):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app

@@ -7,22 +7,24 @@ Handlers do access checks and response shaping; functions here take plain argume
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from api import audit
 from api.auth import Principal
-from api.state import AppState
+from api.state import AppState, refresh_mapper
 from graph.errors import Conflict, InvalidInput, NotFound, StoreUnavailable
-from graph.model import Goal, GoalTarget, PairingStatus, Person, PersonSkill, TargetSource
+from graph.model import Goal, PairingStatus, Person, PersonSkill, TaxonomyChange
 from graph.store import (
     DeleteGoals,
+    GraphStore,
     PairingFilter,
     RemovePersonSkills,
-    SetGoalTargets,
     UpsertGoals,
     UpsertPeople,
     UpsertPersonSkills,
 )
+from taxonomy.goal_mapping import correct_goal_mapping, map_goal
 
 # --- people ---------------------------------------------------------------------------------
 
@@ -107,19 +109,10 @@ def may_read_goal_text(state: AppState, who: Principal, owner_id: str) -> bool:
     return who.person_id is not None and who.person_id in mentors_of(state, owner_id)
 
 
-def map_targets(state: AppState, goal: Goal) -> list[GoalTarget]:
+def mapper_of(state: AppState) -> Any:
     if state.mapper is None:
         raise StoreUnavailable("the goal-mapping index is not loaded")
-    result = state.mapper.map(goal.text, GOAL_TARGETS_K)
-    return [
-        GoalTarget(
-            goal_id=goal.id,
-            node_id=c.id,
-            confidence=min(max(float(c.score), 0.0), 1.0),
-            source=TargetSource.embedding,
-        )
-        for c in result.candidates
-    ]
+    return state.mapper
 
 
 def create_goal(state: AppState, who: Principal, person_id: str, data: dict[str, Any]) -> Goal:
@@ -128,8 +121,9 @@ def create_goal(state: AppState, who: Principal, person_id: str, data: dict[str,
     if state.store.get_goal(goal_id) is not None:
         raise Conflict(f"goal {goal_id!r} already exists")
     goal = Goal.model_validate({**data, "id": goal_id, "person_id": person_id})
-    targets = map_targets(state, goal)
-    state.write([UpsertGoals([goal]), SetGoalTargets(goal.id, targets)])
+    mapper = mapper_of(state)
+    state.write([UpsertGoals([goal])])
+    state.after_domain_write(lambda store: map_goal(store, mapper, goal.id, k=GOAL_TARGETS_K))
     audit.record(state.store, who, "goal.create", goal.id, {"person_id": person_id})
     return goal
 
@@ -137,17 +131,18 @@ def create_goal(state: AppState, who: Principal, person_id: str, data: dict[str,
 def update_goal(state: AppState, who: Principal, goal_id: str, changes: dict[str, Any]) -> Goal:
     current = get_goal(state, goal_id)
     merged = Goal.model_validate({**current.model_dump(), **changes, "id": goal_id})
-    ops: list[Any] = [UpsertGoals([merged])]
+    state.write([UpsertGoals([merged])])
     if "text" in changes and changes["text"] != current.text:
-        ops.append(SetGoalTargets(goal_id, map_targets(state, merged)))
-    state.write(ops)
+        mapper = mapper_of(state)
+        state.after_domain_write(lambda store: map_goal(store, mapper, goal_id, k=GOAL_TARGETS_K))
     audit.record(state.store, who, "goal.update", goal_id, {"fields": sorted(changes)})
     return merged
 
 
 def remap_goal(state: AppState, who: Principal, goal_id: str) -> Goal:
     goal = get_goal(state, goal_id)
-    state.write([SetGoalTargets(goal_id, map_targets(state, goal))])
+    mapper = mapper_of(state)
+    state.after_domain_write(lambda store: map_goal(store, mapper, goal_id, k=GOAL_TARGETS_K))
     audit.record(state.store, who, "goal.remap", goal_id)
     return goal
 
@@ -156,27 +151,20 @@ def correct_goal(
     state: AppState,
     who: Principal,
     goal_id: str,
-    targets: list[tuple[str, float]],
+    node_ids: list[str],
     *,
     reason: str,
-    teach: bool,
 ) -> Goal:
+    """Targets become exactly `node_ids`; the goal's wording is taught to the mapper (and
+    kept as an alias of the first node when short enough) by the taxonomy module."""
     goal = get_goal(state, goal_id)
-    rows = [
-        GoalTarget(goal_id=goal_id, node_id=n, confidence=c, source=TargetSource.steward)
-        for n, c in targets
-    ]
-    state.write([SetGoalTargets(goal_id, rows)])
-    if teach and state.mapper is not None:
-        for node_id, _ in targets:
-            state.mapper.teach(goal.text, node_id)
-    audit.record(
-        state.store,
-        who,
-        "goal.correct",
-        goal_id,
-        {"targets": [n for n, _ in targets], "reason": reason, "taught": teach},
+    mapper = mapper_of(state)
+    state.after_domain_write(
+        lambda store: correct_goal_mapping(
+            store, mapper, goal_id, node_ids, actor=who.actor, reason=reason
+        )
     )
+    audit.record(state.store, who, "goal.correct", goal_id, {"targets": node_ids, "reason": reason})
     return goal
 
 
@@ -184,3 +172,18 @@ def delete_goal(state: AppState, who: Principal, goal_id: str) -> None:
     get_goal(state, goal_id)
     state.write([DeleteGoals([goal_id])])
     audit.record(state.store, who, "goal.delete", goal_id)
+
+
+# --- taxonomy -------------------------------------------------------------------------------
+
+
+def edit_taxonomy(
+    state: AppState, who: Principal, op: str, edit: Callable[[GraphStore], TaxonomyChange]
+) -> TaxonomyChange:
+    """Run one steward edit (atomic in the taxonomy module), then re-index the mapper."""
+    change = state.after_domain_write(edit)
+    refresh_mapper(state)
+    audit.record(
+        state.store, who, f"taxonomy.{op}", ",".join(change.node_ids), {"change_id": change.id}
+    )
+    return change

@@ -7,12 +7,19 @@ Writes go through `AppState.write(ops)` so the snapshot the recommender reads st
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from graph.settings import Settings
 from graph.store import GraphStore, StoreOp
+
+T = TypeVar("T")
+
+
+def load_snapshot(store: GraphStore) -> Any:
+    """The recommender's in-memory view of the store (none until the recommender exists)."""
+    return None
 
 
 @dataclass
@@ -32,6 +39,17 @@ class AppState:
         with self._write_lock:
             self.store.apply(ops)
             self._sync_snapshot(ops)
+
+    def after_domain_write(self, write: Callable[[GraphStore], T]) -> T:
+        """Run a domain function that writes to the store itself, then resync the snapshot."""
+        with self._write_lock:
+            result = write(self.store)
+            self._reload_snapshot()
+            return result
+
+    def _reload_snapshot(self) -> None:
+        if self.snapshot is not None:
+            self.snapshot = load_snapshot(self.store)
 
     def _sync_snapshot(self, ops: Sequence[StoreOp]) -> None:
         if self.snapshot is not None:

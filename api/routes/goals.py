@@ -134,13 +134,6 @@ def remap_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPu
 def correct_goal(
     goal_id: str, body: GoalCorrection, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
-    """A steward's correction of what the goal maps to (optionally teaching the mapper)."""
-    goal = services.correct_goal(
-        state,
-        principal,
-        goal_id,
-        [(t.node_id, t.confidence) for t in body.targets],
-        reason=body.reason,
-        teach=body.teach,
-    )
+    """A steward's correction of what the goal maps to; the mapper learns the wording."""
+    goal = services.correct_goal(state, principal, goal_id, body.node_ids, reason=body.reason)
     return goal_public(state, goal, principal)

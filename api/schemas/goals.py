@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from api.schemas.common import ApiModel
-from graph.model import Confidence, GoalStatus, Milestone, NodeId, TargetSource
+from graph.model import GoalStatus, Milestone, NodeId, TargetSource
 
 GoalText = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -57,19 +57,12 @@ class GoalsPublic(ApiModel):
     count: int
 
 
-class TargetIn(ApiModel):
-    node_id: NodeId
-    confidence: Confidence = 1.0
-
-
 class GoalCorrection(ApiModel):
-    """A steward's correction: these nodes (replacing the mapped ones) and why."""
+    """A steward's correction: the goal maps to exactly these nodes (best first), and its
+    wording is taught to the mapper for the first one."""
 
-    targets: list[TargetIn] = Field(min_length=1, max_length=20)
+    node_ids: list[NodeId] = Field(min_length=1, max_length=20)
     reason: str = Field(default="", max_length=2000)
-    teach: bool = Field(
-        default=True, description="also teach the mapper that this text means these nodes"
-    )
 
 
 class MapRequest(ApiModel):
