@@ -15,8 +15,9 @@ Two layers:
 
 Hours: a pairing costs the mentee's `hours_wanted_per_month`. A mentor's slots are the
 smaller of their free mentee places and free hours divided by the cohort's median wish; if
-the chosen mentees of a mentor then want more hours than that mentor has left, the mentor
-loses a slot and the flow is solved again (a few rounds), so hours are never exceeded.
+the chosen mentees of a mentor then want more hours than that mentor has left, that mentor's
+edge to its hungriest chosen mentee is banned and the flow is solved again (a few rounds),
+then the weakest pairings of a mentor still over are dropped: hours are never exceeded.
 """
 
 from __future__ import annotations
@@ -369,26 +370,33 @@ def _why_unmatched(n_candidates: int, dropped_for_hours: bool) -> str:
 def _solve_within_hours(
     g: CandidateGraph, state: Any, mentor_ids: list[str], wants: NDArray[np.float64]
 ) -> tuple[NDArray[np.bool_], set[int]]:
-    """Solve; while a mentor's chosen mentees want more hours than the mentor has left, take a
-    slot away from that mentor and solve again; after ROUNDS, drop the weakest pairings."""
+    """Solve; while some mentor's chosen mentees want more hours than the mentor has left,
+    ban that mentor's edge to its hungriest chosen mentee and solve again (at most ROUNDS
+    times); then drop the weakest pairings of any mentor still over. Hours are a knapsack
+    constraint, so this is a heuristic on top of the exact slot-capacity optimum."""
     if not mentor_ids:
         return np.zeros(g.n_edges, dtype=np.bool_), set()
     rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
     hours_left = state.arrays["max_hours"][rows] - state.arrays["hours"][rows]
-    capacity = g.capacity.copy()
+    allowed = np.ones(g.n_edges, dtype=np.bool_)
+    chosen = np.zeros(g.n_edges, dtype=np.bool_)
     for _ in range(ROUNDS):
-        g = CandidateGraph(g.n_mentees, capacity, g.mentee, g.mentor, g.score)
-        chosen = solve_assignment(g)
+        idx = np.flatnonzero(allowed)
+        sub = CandidateGraph(g.n_mentees, g.capacity, g.mentee[idx], g.mentor[idx], g.score[idx])
+        chosen = np.zeros(g.n_edges, dtype=np.bool_)
+        chosen[idx[solve_assignment(sub)]] = True
         used = np.bincount(g.mentor[chosen], weights=wants[g.mentee[chosen]], minlength=len(rows))
-        over = used > hours_left + 1e-9
-        if not over.any():
+        over = np.flatnonzero(used > hours_left + 1e-9)
+        if len(over) == 0:
             return chosen, set()
-        taken = np.bincount(g.mentor[chosen], minlength=len(rows))
-        capacity = np.where(over, np.maximum(taken - 1, 0), capacity)
+        for j in over.tolist():
+            edges = np.flatnonzero(chosen & (g.mentor == j))
+            allowed[edges[np.argmax(wants[g.mentee[edges]])]] = False
     dropped: set[int] = set()
-    for j in np.flatnonzero(over).tolist():
+    used = np.bincount(g.mentor[chosen], weights=wants[g.mentee[chosen]], minlength=len(rows))
+    for j in np.flatnonzero(used > hours_left + 1e-9).tolist():
         edges = sorted(np.flatnonzero(chosen & (g.mentor == j)).tolist(), key=lambda e: g.score[e])
-        total = float(wants[g.mentee[edges]].sum())
+        total = float(used[j])
         for e in edges:
             if total <= hours_left[j] + 1e-9:
                 break

@@ -198,3 +198,28 @@ def mark_stalled(
     if updated:
         store.apply([UpsertPairings(updated)])
     return updated
+
+
+def alternates(
+    snapshot: Any,
+    pairing_id: str,
+    *,
+    k: int = 5,
+    now: datetime,
+    options: Any = None,
+) -> dict[str, list[Any]]:
+    """Other mentors for each mentee of a (stalled) pairing: mentee id -> Recommendations.
+
+    The ranking's guardrails and reasons apply; the current mentor is excluded on top.
+    """
+    from graph.errors import NotFound
+    from graph.recommend import RecommendOptions, recommend
+
+    pairing = snapshot.state.pairings.get(pairing_id)
+    if pairing is None:
+        raise NotFound(f"pairing {pairing_id!r} not found")
+    base = options or RecommendOptions(model=pairing.model)
+    opts = base.model_copy(
+        update={"exclude_mentor_ids": [*base.exclude_mentor_ids, pairing.mentor_id]}
+    )
+    return {mid: recommend(snapshot, mid, k=k, options=opts, now=now) for mid in pairing.mentee_ids}

@@ -5,13 +5,22 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from graph import pairings as lc
+from graph.errors import Conflict
+from graph.model import PairingStatus
+from graph.recommend import RecommendOptions, Snapshot
 from graph.recommend.cohort import (
     CandidateGraph,
     assignment_value,
+    cohort_mentees,
     exact_assignment_dense,
     greedy_assignment,
+    match_cohort,
+    publish,
     solve_assignment,
 )
+from graph.store import GraphStore, UpsertPeople
+from tests.pairings.conftest import NOW, PROGRAM, seed
 
 SOLVERS = [solve_assignment, exact_assignment_dense]
 
@@ -93,3 +102,88 @@ def test_bad_graphs_are_refused() -> None:
         CandidateGraph.build(1, [-1], [(0, 0, 0.5)])
     with pytest.raises(ValueError, match="finite"):
         CandidateGraph.build(1, [1], [(0, 0, float("nan"))])
+
+
+# --- over a snapshot ------------------------------------------------------------------------
+
+
+def _world(store: GraphStore) -> Snapshot:
+    """conftest world: boss (3 places, manages a), m1 (2 places, 4 h), m2 (3 places, 10 h);
+    a, b, c in "spring" want 2 h each. c is already proposed to m2 in the program, so the
+    cohort is a and b."""
+    seed(store)
+    lc.propose(store, "m2", ["c"], program=PROGRAM, now=NOW)
+    return Snapshot.load(store)
+
+
+ASYNC = RecommendOptions(asynchronous=True)
+
+
+def test_cohort_members_are_open_mentees_of_the_program(embedded_store: GraphStore) -> None:
+    snap = _world(embedded_store)
+    assert cohort_mentees(snap.state, PROGRAM) == ["a", "b"]
+    assert cohort_mentees(snap.state, "autumn") == []
+
+
+def test_match_cohort_respects_guardrails_and_capacity(embedded_store: GraphStore) -> None:
+    snap = _world(embedded_store)
+    res = match_cohort(snap, PROGRAM, now=NOW, options=ASYNC)
+    assert res.matched == 2 and res.unmatched == []
+    by_mentee = {p.mentee_id: p for p in res.proposals}
+    assert by_mentee["a"].mentor_id != "boss"  # a's manager
+    assert all(p.reasons and 0 < p.score <= 1 for p in res.proposals)
+    assert by_mentee["a"].goal_ids == ["g-a"] and by_mentee["a"].hours_per_month == 2.0
+    assert res.total_score == pytest.approx(sum(p.score for p in res.proposals))
+    assert (res.matched, res.total_score) >= (res.greedy_matched, res.greedy_total - 1e-9)
+
+
+def test_capacity_one_mentor_leaves_the_rest_unmatched_with_a_reason(
+    embedded_store: GraphStore,
+) -> None:
+    seed(embedded_store)
+    # only m1 may mentor (others opted out), with one place: one of a, b stays unmatched
+    people = {p.id: p for p in embedded_store.list_people()}
+    changed = [
+        people["boss"].model_copy(update={"opt_out_recommend": True}),
+        people["m2"].model_copy(update={"opt_out_recommend": True}),
+        people["m1"].model_copy(update={"max_mentees": 1}),
+    ]
+    embedded_store.apply([UpsertPeople(changed)])
+    snap = Snapshot.load(embedded_store)
+    res = match_cohort(snap, PROGRAM, now=NOW, options=ASYNC)
+    assert res.matched == 1 and [p.mentor_id for p in res.proposals] == ["m1"]
+    assert len(res.unmatched) == 2
+    assert all("full" in u.reason for u in res.unmatched)
+
+
+def test_hours_are_never_exceeded(embedded_store: GraphStore) -> None:
+    seed(embedded_store)
+    people = {p.id: p for p in embedded_store.list_people()}
+    # m1 alone, 3 places but 5 h; a wants 4 h, b and c 2 h: places allow 3, hours 2 of them
+    changed = [
+        people["boss"].model_copy(update={"opt_out_recommend": True}),
+        people["m2"].model_copy(update={"opt_out_recommend": True}),
+        people["m1"].model_copy(update={"max_mentees": 3, "max_hours_per_month": 5}),
+        people["a"].model_copy(update={"hours_wanted_per_month": 4}),
+    ]
+    embedded_store.apply([UpsertPeople(changed)])
+    res = match_cohort(Snapshot.load(embedded_store), PROGRAM, now=NOW, options=ASYNC)
+    assert sum(p.hours_per_month for p in res.proposals) <= 5
+    assert sorted(p.mentee_id for p in res.proposals) == ["b", "c"]
+
+
+def test_publish_stores_proposals_atomically(store: GraphStore) -> None:
+    snap = _world(store)
+    res = match_cohort(snap, PROGRAM, now=NOW, options=ASYNC)
+    before = store.data_version()
+    stored = publish(store, res, by="coordinator", now=NOW, snapshot=snap)
+    assert store.data_version() == before + 1
+    assert len(stored) == 2
+    for p in stored:
+        got = store.get_pairing(p.id)
+        assert got == p and got.status == PairingStatus.proposed and got.program == PROGRAM
+        assert got.history[0].by == "coordinator" and got.score is not None
+    assert cohort_mentees(snap.state, PROGRAM) == []  # the snapshot followed
+    with pytest.raises(Conflict, match="changed"):
+        publish(store, res, by="coordinator")  # stale result: nothing written twice
+    assert len(store.list_pairings()) == 3

@@ -165,3 +165,21 @@ def test_nonsense_limits_are_refused() -> None:
         stall_reasons(active_pairing(), [], now=NOW, stall_after_days=0)
     with pytest.raises(ValueError, match="window"):
         stall_reasons(active_pairing(), [], now=NOW, falling_ratings_window=1)
+
+
+def test_alternates_leave_out_the_current_mentor(embedded_store: GraphStore) -> None:
+    from graph.errors import NotFound
+    from graph.recommend import RecommendOptions, Snapshot
+    from graph.recommend.stalls import alternates
+
+    seed(embedded_store)
+    pid = _active_on_store(embedded_store, "b", 30)
+    mark_stalled(embedded_store, now=NOW)
+    snap = Snapshot.load(embedded_store)
+    alt = alternates(snap, pid, k=5, now=NOW, options=RecommendOptions(asynchronous=True))
+    assert list(alt) == ["b"]
+    ids = [r.mentor_id for r in alt["b"]]
+    assert "m2" not in ids and {"m1", "boss"} <= set(ids)
+    assert all(r.reasons for r in alt["b"])  # each says why it fits
+    with pytest.raises(NotFound):
+        alternates(snap, "nope", now=NOW)
