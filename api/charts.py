@@ -69,7 +69,7 @@ def coverage_heatmap(report: CoverageReport, *, per_tier: int = 12) -> str:
 def bar_chart(title: str, counts: dict[str, int | float], *, colour: str = "#4c78a8") -> str:
     if not counts:
         return _empty(title, "No data yet")
-    bar, gap, top, bottom, height = 60, 14, 24, 30, 220
+    bar, gap, top, bottom, height = 60, 14, 40, 30, 236
     width = 20 + len(counts) * (bar + gap)
     peak = max(counts.values()) or 1
     plot = height - top - bottom
@@ -97,7 +97,7 @@ def health_timeline(health: MatchHealth) -> str:
     points = health.timeline
     if not points:
         return _empty(title, "No pairings or check-ins yet")
-    width, height, left, top, bottom = max(320, 60 * len(points) + 60), 240, 40, 30, 40
+    width, height, left, top, bottom = max(480, 60 * len(points) + 60), 240, 40, 30, 40
     plot_w, plot_h = width - left - 20, height - top - bottom
     peak = max(max(p.proposed, p.matched, p.checkins) for p in points) or 1
     step = plot_w / max(1, len(points) - 1)
@@ -131,7 +131,7 @@ def health_timeline(health: MatchHealth) -> str:
         ("avg rating (of 5)", "#e45756"),
     ]
     for i, (name, colour) in enumerate(legend):
-        x = left + i * 110
+        x = 10 + i * 115
         body.append(
             f'<rect x="{x}" y="{height - 12}" width="10" height="10" fill="{colour}"/>'
             f'<text x="{x + 14}" y="{height - 3}" {FONT}>{escape(name)}</text>'
