@@ -430,3 +430,24 @@ def test_every_csv_column_is_documented() -> None:
     doc = (ROOT / "docs" / "people-format.md").read_text(encoding="utf-8")
     missing = [c for c in CSV_COLUMNS if f"`{c}`" not in doc]
     assert missing == []
+
+
+class ResultMapper:
+    """Returns the real GoalMapper result shape (MappingResult of MappedNode)."""
+
+    def map(self, text: str, k: int) -> object:
+        from taxonomy.mapping import MappedNode, MappingResult
+
+        return MappingResult(
+            candidates=[
+                MappedNode(id="skill:neg", label="negotiating contracts", kind="skill", score=0.66)
+            ][:k]
+        )
+
+
+def test_goal_mapper_result_shape_is_understood(emb: GraphStore, tmp_path: Path) -> None:
+    path = write(tmp_path, "p.csv", "id,name,skills\nx,X,haggling with suppliers:2\n")
+    report = import_people(emb, path, mapper=ResultMapper())
+    assert [(r.skill_id, r.via, r.score) for r in report.resolutions] == [
+        ("skill:neg", "embedding", 0.66)
+    ]
