@@ -195,7 +195,7 @@ def recommend(
     for i, b in enumerate(bests):
         if len(b.rows):
             fits[i, np.searchsorted(cand, b.rows)] = b.fit
-    keep = _hard_filters(st, ctx, cand, options)
+    keep = _hard_filters(st, ctx, cand, options) & (fits.max(axis=0) > 0)
     cand, fits = cand[keep], fits[:, keep]
     if len(cand) == 0:
         return []

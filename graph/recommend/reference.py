@@ -1,0 +1,246 @@
+"""The slow, obviously-correct ranking: the same rules as ranking.py with plain loops.
+
+Nothing here uses the Snapshot's arrays or caches: every mentor is looked at one by one from
+the models, every guardrail is checked from its definition (walking the manager chain, scanning
+all pairings), taxonomy distances are measured meet-in-the-middle (shortest climb from the
+target and from the mentor skill to a shared node) instead of the fast path's walk up-then-
+down, and overlap is a set intersection of UTC slot numbers. Tests check ranking.recommend
+against `recommend_reference` on random small orgs. Use it for tests only: it is O(people).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from graph.errors import InvalidInput
+from graph.model import Goal, GoalTarget, MentoringModel, PairingStatus, Person
+from graph.recommend import availability as av
+from graph.recommend.ranking import MenteeContext, finish_recommendation, skill_path
+from graph.recommend.scoring import (
+    COMPONENTS,
+    DECLINED_FACTOR,
+    EXPOSURE_WINDOW,
+    HOURS_EPS,
+    OPEN_STATUSES,
+    Recommendation,
+    RecommendOptions,
+    SkillPath,
+    availability_component,
+    capacity_component,
+    combine_goal_fits,
+    feedback_component,
+    load,
+    weighted_score,
+)
+from graph.recommend.skill_fit import MAX_HOPS, MAX_UP, Credit, credit_for_hops, level_factor
+from graph.recommend.skill_fit import level_ok as level_rule
+from graph.recommend.snapshot import Snapshot, State
+
+
+def slot_set(person: Person, horizon: av.Horizon) -> set[int]:
+    """UTC slot numbers the person is free in, by walking every local day and window."""
+    out: set[int] = set()
+    day = horizon.start - timedelta(days=2)
+    while day <= horizon.end + timedelta(days=1):
+        if not any(e.covers(day) for e in person.exceptions):
+            for w in person.windows:
+                if w.weekday != day.weekday():
+                    continue
+                start, end = av.window_utc(day, w, person.timezone)
+                slot = 0
+                while slot < horizon.n_slots:
+                    s0 = horizon.slot_start(slot)
+                    if start <= s0 and s0 + timedelta(minutes=av.SLOT_MINUTES) <= end:
+                        out.add(slot)
+                    slot += 1
+        day += timedelta(days=1)
+    return out
+
+
+def route(st: State, target_id: str, skill_id: str) -> Credit | None:
+    """Fewest hops from target to skill through a shared node (climb <= MAX_UP from the
+    target); ties: least climb, then smallest node id."""
+    h = st.hierarchy
+    if target_id not in h or skill_id not in h:
+        return None
+    up_t = {target_id: 0, **h.ancestors_by_distance(target_id)}
+    up_s = {skill_id: 0, **h.ancestors_by_distance(skill_id)}
+    best: tuple[int, int, str] | None = None
+    for node, u in up_t.items():
+        if node in up_s and u <= MAX_UP and u + up_s[node] <= MAX_HOPS:
+            key = (u + up_s[node], u, node)
+            if best is None or key < best:
+                best = key
+    if best is None:
+        return None
+    return Credit(skill_id, credit_for_hops(best[0]), best[0], best[1], best[2])
+
+
+def is_above(st: State, boss: str, person: str, levels: int) -> bool:
+    """True if `boss` is `person`'s manager, or their manager's manager, ... (`levels` up)."""
+    current = st.people.get(person)
+    for _ in range(levels):
+        if current is None or current.manager_id is None:
+            return False
+        if current.manager_id == boss:
+            return True
+        current = st.people.get(current.manager_id)
+    return False
+
+
+def _goal_fit(
+    st: State,
+    goal: Goal,
+    mentor: Person,
+    mentee: Person,
+    options: RecommendOptions,
+) -> SkillPath | None:
+    targets: list[GoalTarget] = sorted(
+        st.targets.get(goal.id, ()), key=lambda t: (-t.confidence, t.node_id)
+    )
+    mentee_skills = {ps.skill_id: ps.level for ps in st.skills_of.get(mentee.id, {}).values()}
+    mentor_skills = sorted(st.skills_of.get(mentor.id, {}).values(), key=lambda ps: ps.skill_id)
+    best: tuple[float, GoalTarget, Credit, int] | None = None
+    for t in targets:
+        for ps in mentor_skills:
+            if not ps.willing_to_mentor:
+                continue
+            if not level_rule(options.model, ps.level, mentee_skills.get(ps.skill_id, 0)):
+                continue
+            r = route(st, t.node_id, ps.skill_id)
+            if r is None:
+                continue
+            value = t.confidence * r.credit * level_factor(ps.level)
+            if best is None or value > best[0]:
+                best = (value, t, r, ps.level)
+    if best is None:
+        return None
+    value, t, r, level = best
+    return skill_path(st, goal, t, r.skill_id, r, level, value)
+
+
+def recommend_reference(
+    snapshot: Snapshot,
+    mentee_id: str,
+    *,
+    k: int = 10,
+    options: RecommendOptions | None = None,
+    now: datetime | None = None,
+) -> list[Recommendation]:
+    options = options or RecommendOptions()
+    now = now or datetime.now(UTC)
+    st = snapshot.state
+    mentee = st.person(mentee_id)
+    goals = sorted(
+        (g for g in st.goals.values() if g.person_id == mentee_id and g.status == "open"),
+        key=lambda g: g.id,
+    )
+    if not goals:
+        raise InvalidInput(f"person {mentee_id!r} has no open goals")
+    if not any(st.targets.get(g.id) for g in goals):
+        raise InvalidInput(f"the goals of {mentee_id!r} are not linked to any skill yet")
+    horizon = av.horizon_for(now, [g.start_date for g in goals], options.weeks)
+    mentee_slots = slot_set(mentee, horizon)
+    mentee_grid = av.person_grid(mentee.timezone, mentee.windows, mentee.exceptions, horizon)
+    declined_by: set[str] = set()
+    scored: list[tuple[float, str, Recommendation]] = []
+    for mentor in st.people.values():
+        if mentor.id == mentee_id or mentor.id in options.exclude_mentor_ids:
+            continue
+        if not mentor.is_mentor or mentor.opt_out_recommend or mentor.max_mentees <= 0:
+            continue
+        if any(is_above(st, a, b, 2) for a, b in ((mentor.id, mentee_id), (mentee_id, mentor.id))):
+            continue
+        blocked, declined, places, hours, recent = False, False, 0, 0.0, 0
+        ratings: list[int] = []
+        for p in st.pairings.values():
+            members = {p.mentor_id, *p.mentee_ids}
+            if p.do_not_pair_again and mentor.id in members and mentee_id in members:
+                blocked = True
+            if p.mentor_id == mentor.id:
+                if mentee_id in p.mentee_ids and p.status in OPEN_STATUSES:
+                    blocked = True
+                if mentee_id in p.mentee_ids and p.status == PairingStatus.declined:
+                    declined = True
+                if p.status in OPEN_STATUSES:
+                    places += len(p.mentee_ids)
+                    hours += p.hours_per_month
+                if p.created_at >= now - EXPOSURE_WINDOW:
+                    recent += 1
+                ratings.extend(c.rating for c in st.checkins.get(p.id, {}).values())
+        if blocked:
+            continue
+        if places + 1 > mentor.max_mentees:
+            continue
+        if hours + mentee.hours_wanted_per_month > mentor.max_hours_per_month + HOURS_EPS:
+            continue
+        if mentor.preferences.models and options.model not in mentor.preferences.models:
+            continue
+        formats = mentor.preferences.formats
+        if options.format is not None and formats and options.format not in formats:
+            continue
+        if options.model == MentoringModel.peer and abs(mentor.seniority - mentee.seniority) > 1:
+            continue
+        if options.model == MentoringModel.reverse and not mentor.seniority < mentee.seniority:
+            continue
+        if options.require_common_language and mentee.languages and mentor.languages:
+            mine = {x.casefold() for x in mentee.languages}
+            if not mine & {x.casefold() for x in mentor.languages}:
+                continue
+        paths = [p for g in goals if (p := _goal_fit(st, g, mentor, mentee, options))]
+        fit_by_goal = {p.goal_id: p.fit for p in paths}
+        skill_fit = combine_goal_fits([fit_by_goal.get(g.id, 0.0) for g in goals])
+        if skill_fit <= 0:
+            continue
+        common = len(mentee_slots & slot_set(mentor, horizon))
+        overlap = av.hours_per_week(common, horizon)
+        if not options.asynchronous and overlap < options.min_overlap_hours - HOURS_EPS:
+            continue
+        prefs = mentee.preferences
+        fmt = 1.0
+        if prefs.formats and mentor.preferences.formats:
+            fmt = float(bool(set(prefs.formats) & set(mentor.preferences.formats)))
+        lang = 1.0
+        if prefs.languages:
+            mine = {x.casefold() for x in prefs.languages}
+            lang = float(bool(mine & {x.casefold() for x in mentor.languages}))
+        func = 1.0
+        same = bool(mentee.department) and (
+            mentee.department.casefold() == mentor.department.casefold()
+        )
+        if prefs.function == "same":
+            func = float(same)
+        elif prefs.function == "cross":
+            func = float(not same)
+        components = {
+            "skill_fit": skill_fit,
+            "availability": availability_component(overlap, options.asynchronous),
+            "capacity": capacity_component(
+                load(places, hours, mentor.max_mentees, mentor.max_hours_per_month), recent
+            ),
+            "preferences": (fmt + lang + func) / 3.0,
+            "feedback": feedback_component(float(sum(ratings)), len(ratings)),
+        }
+        assert set(components) == set(COMPONENTS)
+        factor = DECLINED_FACTOR if declined else 1.0
+        if declined:
+            declined_by.add(mentor.id)
+        score = weighted_score(components, options.weights, factor)
+        paths.sort(key=lambda p: (-p.fit, p.goal_id))
+        ctx = MenteeContext(mentee, goals, {}, horizon, set(), declined_by)
+        rec = finish_recommendation(
+            st,
+            ctx,
+            options,
+            mentor,
+            score=score,
+            components=components,
+            paths=paths,
+            overlap=overlap,
+            mentee_grid=mentee_grid,
+            capacity_left=mentor.max_mentees - places,
+            ratings=(float(sum(ratings)), len(ratings)),
+        )
+        scored.append((-score, mentor.id, rec))
+    scored.sort(key=lambda x: (x[0], x[1]))
+    return [rec for _, _, rec in scored[:k]]
