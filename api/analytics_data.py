@@ -1,31 +1,31 @@
-"""The analytics' view of the org, cached per store version so a dashboard's several charts
-read the store once, and rebuilt as soon as any write lands."""
+"""The analytics' view of the org: read from the recommender's snapshot, which the service
+keeps current on every write, so analytics never cost a second full read of the store."""
 
 from __future__ import annotations
 
-import threading
+from datetime import UTC, datetime
 
 from api.state import AppState
 from graph.analytics import OrgData
-
-_lock = threading.Lock()
-_cache: dict[int, tuple[int, OrgData]] = {}  # id(store) -> (data_version, data)
+from graph.analytics.viability import (
+    UnmatchedMentee,
+    mentees_without_viable_mentor,
+)
+from graph.analytics.viability import (
+    recommendation_exposures as _exposures,
+)
 
 
 def org_data(state: AppState) -> OrgData:
-    version = state.store.data_version()
-    key = id(state.store)
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == version:
-            return hit[1]
-    data = OrgData.from_store(state.store)
-    with _lock:
-        _cache[key] = (version, data)
-    return data
+    return OrgData.from_snapshot(state.current_snapshot().state)
 
 
 def recommendation_exposures(state: AppState, *, sample: int = 200, k: int = 10) -> dict[str, int]:
-    """How often each mentor appears in the top-k of (a sample of) mentees with open goals."""
-    # TODO(integration): run the recommender over the snapshot once graph.recommend lands.
-    return {}
+    """How often each mentor appears in the top-k of (an even sample of) mentees."""
+    return _exposures(state.current_snapshot(), now=datetime.now(UTC), sample=sample, k=k)
+
+
+def unmatched_mentees(state: AppState, *, limit: int) -> list[UnmatchedMentee]:
+    return mentees_without_viable_mentor(
+        state.current_snapshot(), now=datetime.now(UTC), limit=limit
+    )

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api import charts
-from api.analytics_data import org_data
+from api.analytics_data import org_data, recommendation_exposures, unmatched_mentees
 from api.deps import Allow, StateDep
 from api.schemas.analytics import CypherQuery, CypherResult
 from graph.analytics import (
@@ -34,6 +34,7 @@ from graph.analytics.queries import (
     neighbourhood,
     paths_between,
 )
+from graph.analytics.viability import UnmatchedMentee
 from graph.errors import Conflict
 from graph.model import PairingStatus, Role
 
@@ -177,8 +178,6 @@ def get_fairness(
     state: StateDep, attribute: Attribute = "department", threshold: Threshold = 0.8
 ) -> FairnessReport:
     """Exposure and assignment rates per group, and the disparity ratio between groups."""
-    from api.analytics_data import recommendation_exposures
-
     return fairness_audit(
         org_data(state),
         attribute,
@@ -234,6 +233,14 @@ def query_neighbourhood(
 ) -> SubGraph:
     """A skill's or a person's surroundings in the graph."""
     return neighbourhood(org_data(state), node, depth=depth)
+
+
+@router.get("/queries/unmatched", response_model=list[UnmatchedMentee], dependencies=[ORG])
+def query_unmatched(
+    state: StateDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000
+) -> list[UnmatchedMentee]:
+    """Mentees with open goals for whom the recommender finds no viable mentor, and why."""
+    return unmatched_mentees(state, limit=limit)
 
 
 @router.post("/queries/cypher", response_model=CypherResult, dependencies=[ORG])

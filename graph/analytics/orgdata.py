@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from graph.model import (
     CheckIn,
@@ -17,6 +18,9 @@ from graph.model import (
     PersonSkill,
 )
 from graph.store import GraphStore
+
+if TYPE_CHECKING:
+    from graph.recommend.snapshot import State
 from taxonomy.hierarchy import Hierarchy
 
 # Pairings that hold a mentor's time: they count against capacity.
@@ -53,6 +57,19 @@ class OrgData:
             targets=store.all_goal_targets(),
             pairings=store.list_pairings(),
             checkins=store.all_checkins(),
+        )
+
+    @classmethod
+    def from_snapshot(cls, state: State) -> OrgData:
+        """The same data from the recommender's in-memory snapshot: no store read at all."""
+        return cls(
+            hierarchy=state.hierarchy,
+            people=list(state.people.values()),
+            person_skills=[ps for skills in state.skills_of.values() for ps in skills.values()],
+            goals=list(state.goals.values()),
+            targets=[t for ts in state.targets.values() for t in ts],
+            pairings=list(state.pairings.values()),
+            checkins=[c for cs in state.checkins.values() for c in cs.values()],
         )
 
     # --- derived views (consent applied) ------------------------------------------------------

@@ -16,6 +16,7 @@ JSON_ROUTES = [
     "/v1/analytics/stalled",
     "/v1/analytics/fairness?attribute=department",
     "/v1/analytics/queries/neighbourhood?node=s-present",
+    "/v1/analytics/queries/unmatched",
 ]
 CSV_ROUTES = ["coverage", "load", "health", "fairness"]
 SVG_ROUTES = ["coverage", "load", "health"]
