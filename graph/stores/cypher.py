@@ -96,6 +96,9 @@ BUMP_DATA_VERSION: Final = (
     "ON MATCH SET m.data_version = coalesce(m.data_version, 0) + 1 "
     "RETURN m.data_version AS v"
 )
+ENSURE_META: Final = (
+    "MERGE (m:Meta {id: 'meta'}) ON CREATE SET m.data_version = 0 RETURN m.data_version AS v"
+)
 DATA_VERSION: Final = "MATCH (m:Meta {id: 'meta'}) RETURN m.data_version AS v"
 
 # --- generic node statements ----------------------------------------------------------------

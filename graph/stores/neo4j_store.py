@@ -18,6 +18,7 @@ and audit records. They are dropped again when a record is read back.
 from __future__ import annotations
 
 import json
+import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -318,7 +319,7 @@ class Neo4jStore:
                     except neo4j.exceptions.TransientError:
                         if attempt == WRITE_ATTEMPTS:
                             raise
-                        time.sleep(0.05 * 2**attempt)
+                        time.sleep(0.05 * 2**attempt * (1 + random.random()))
         except neo4j.exceptions.ConstraintError as exc:
             raise Conflict(f"write refused by a uniqueness constraint: {exc.message}") from exc
         except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
@@ -343,6 +344,9 @@ class Neo4jStore:
         with self._session(read=False) as session:
             for statement in (*q.CONSTRAINTS, *q.INDEXES):
                 session.run(statement).consume()
+        # The counter node exists before any apply: concurrent first applies then update one
+        # node instead of racing to create it (ArcadeDB's MERGE is not atomic across writers).
+        self._write_tx(lambda tx: tx.run(q.ENSURE_META).consume())
 
     def schema(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
         """(label, property) pairs the server reports under SHOW CONSTRAINTS / SHOW INDEXES.
@@ -379,7 +383,12 @@ class Neo4jStore:
 
     def wipe_for_tests(self) -> None:
         """Delete every node and relationship in the configured database (tests only)."""
-        self._write_tx(lambda tx: tx.run(q.WIPE).consume())
+
+        def work(tx: neo4j.Transaction) -> None:
+            tx.run(q.WIPE).consume()
+            tx.run(q.ENSURE_META).consume()
+
+        self._write_tx(work)
 
     # --- writes -----------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ tests, make one statement fail); the store itself is never mocked.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
@@ -313,6 +314,35 @@ def test_transient_failure_reruns_the_whole_apply_once(
     assert rec.fail_times == 0  # the fault fired
     assert store.count_skills() == 2 and [c.id for c in store.children("c1")] == ["s1", "s2"]
     assert store.data_version() == v + 1  # one committed apply
+
+
+@pytest.mark.neo4j
+def test_writers_with_separate_stores_retry_conflicts_and_all_commit(
+    nstore: Neo4jStore, bolt_driver: Any
+) -> None:
+    # Separate stores share no lock (like separate processes): the server must serialise
+    # them (Neo4j: lock on the Meta node) or report a transient conflict that is retried
+    # (ArcadeDB: optimistic concurrency).
+    v0 = nstore.data_version()
+    errors: list[BaseException] = []
+
+    def write(tag: str) -> None:
+        store = Neo4jStore(bolt_driver, database=bolt_driver.mentorgraph_database)
+        skills = [Skill(id=f"{tag}{i}", label=f"{tag} {i}") for i in range(200)]
+        people = [Person(id=f"{tag}p{i}", name="P") for i in range(50)]
+        try:
+            store.apply([UpsertSkills(skills), UpsertPeople(people)])
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in "abc"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not errors, errors
+    assert (nstore.count_skills(), nstore.count_people()) == (600, 150)
+    assert nstore.data_version() == v0 + 3
 
 
 @pytest.mark.neo4j
