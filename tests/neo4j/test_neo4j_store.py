@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 from graph.errors import BatchRejected, Conflict
 from graph.model import (
@@ -29,12 +30,14 @@ from graph.model import (
     PersonSkill,
     Skill,
     SkillCluster,
+    TargetSource,
     TaxonomyChange,
 )
 from graph.settings import Settings
 from graph.store import (
     AddBroader,
     RepointReferences,
+    StoreOp,
     UpsertClusters,
     UpsertPairings,
     UpsertPeople,
@@ -111,14 +114,14 @@ def test_repointed_skills_take_max_level_and_any_willingness() -> None:
 
 def test_repointed_targets_keep_the_strongest_source() -> None:
     edges = [
-        GoalTarget(goal_id="g1", node_id="src", confidence=0.8, source="steward"),
-        GoalTarget(goal_id="g1", node_id="t", confidence=0.5, source="embedding"),
-        GoalTarget(goal_id="g2", node_id="src", confidence=0.4, source="manual"),
-        GoalTarget(goal_id="g2", node_id="t", confidence=0.4, source="embedding"),
+        GoalTarget(goal_id="g1", node_id="src", confidence=0.8, source=TargetSource.steward),
+        GoalTarget(goal_id="g1", node_id="t", confidence=0.5, source=TargetSource.embedding),
+        GoalTarget(goal_id="g2", node_id="src", confidence=0.4, source=TargetSource.manual),
+        GoalTarget(goal_id="g2", node_id="t", confidence=0.4, source=TargetSource.embedding),
     ]
     assert repointed_targets(edges, "src", ["t"]) == [
-        GoalTarget(goal_id="g1", node_id="t", confidence=0.8, source="steward"),
-        GoalTarget(goal_id="g2", node_id="t", confidence=0.4, source="embedding"),  # tie
+        GoalTarget(goal_id="g1", node_id="t", confidence=0.8, source=TargetSource.steward),
+        GoalTarget(goal_id="g2", node_id="t", confidence=0.4, source=TargetSource.embedding),  # tie
     ]
 
 
@@ -211,7 +214,7 @@ def recorded(bolt_driver: Any) -> Iterator[tuple[Neo4jStore, RecordingDriver]]:
     yield Neo4jStore(rec, database=bolt_driver.mentorgraph_database), rec  # type: ignore[arg-type]
 
 
-TAXONOMY = [
+TAXONOMY: list[StoreOp] = [
     UpsertClusters([SkillCluster(id="c1", label="Top", tier=0)]),
     UpsertSkills([Skill(id="s1", label="One"), Skill(id="s2", label="Two")]),
     AddBroader([Broader(child_id="s1", parent_id="c1"), Broader(child_id="s2", parent_id="c1")]),
@@ -409,7 +412,7 @@ def test_make_driver_uses_the_settings(bolt_driver: Any, pytestconfig: pytest.Co
         store="neo4j",
         neo4j_uri=cfg["uri"],
         neo4j_user=cfg["user"],
-        neo4j_password=cfg["password"],
+        neo4j_password=SecretStr(cfg["password"]),
         neo4j_database=cfg["database"],
     )
     store = Neo4jStore(make_driver(settings), database=settings.neo4j_database, owns_driver=True)
