@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from graph.model import (
     Broader,
+    CheckIn,
     Goal,
     GoalTarget,
     Pairing,
@@ -16,7 +17,7 @@ from graph.model import (
     SkillCluster,
     WeeklyWindow,
 )
-from graph.recommend import Snapshot
+from graph.recommend import RecommendOptions, Snapshot
 from graph.store import TaxonomyDump
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday, before the EU DST change
@@ -112,3 +113,107 @@ def tiny_parts() -> dict[str, Any]:
 
 def tiny_snapshot() -> Snapshot:
     return Snapshot.from_parts(**tiny_parts())
+
+
+# --- random small orgs (hypothesis) ----------------------------------------------------------
+
+ZONES = ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata"]
+STATUSES = ["proposed", "accepted", "declined", "active", "stalled", "closed"]
+NODES = ["S", "S1", "S1.4", "S1.5", "S2", "present", "slides", "speak", "python"]
+SKILLS = ["present", "slides", "speak", "python"]
+
+
+def random_org(rnd: Any, n: int = 10) -> dict[str, Any]:
+    """A random org over the tiny taxonomy; `rnd` is a random.Random. Person p0 is the mentee."""
+    ids = [f"p{i}" for i in range(n)]
+    people = []
+    for i, pid in enumerate(ids):
+        wins = []
+        for _ in range(rnd.randint(0, 3)):
+            a, b = sorted(rnd.sample(range(1, 48), 2))
+            wins.append(
+                WeeklyWindow(
+                    weekday=rnd.randint(0, 6),
+                    start=time(a // 2, 30 * (a % 2)),
+                    end=time(b // 2, 30 * (b % 2)),
+                )
+            )
+        people.append(
+            Person(
+                id=pid,
+                name=f"Person {i}",
+                timezone=rnd.choice(ZONES),
+                languages=rnd.sample(["en", "fr", "de"], rnd.randint(0, 2)),
+                department=rnd.choice(["", "eng", "ops"]),
+                manager_id=rnd.choice([None, *ids[:i]]) if i else None,
+                seniority=rnd.randint(1, 5),
+                is_mentor=rnd.random() < 0.9,
+                max_mentees=rnd.choice([0, 1, 2, 3, 3]),
+                max_hours_per_month=rnd.choice([0, 4, 8, 8]),
+                hours_wanted_per_month=rnd.choice([0, 1, 2]),
+                windows=wins,
+                preferences={
+                    "formats": rnd.sample(["video", "in_person", "async"], rnd.randint(0, 2)),
+                    "languages": rnd.sample(["en", "fr"], rnd.randint(0, 1)),
+                    "function": rnd.choice(["same", "cross", "any"]),
+                    "models": rnd.sample(["one_to_one", "peer", "reverse"], rnd.randint(0, 2)),
+                },
+                opt_out_recommend=rnd.random() < 0.1,
+            )
+        )
+    skills = [
+        PersonSkill(
+            person_id=pid,
+            skill_id=s,
+            level=rnd.randint(1, 5),
+            willing_to_mentor=rnd.random() < 0.7,
+        )
+        for pid in ids
+        for s in SKILLS
+        if rnd.random() < 0.4
+    ]
+    goals, targets = [], []
+    for g in range(rnd.randint(1, 3)):
+        goals.append(Goal(id=f"g{g}", person_id="p0", text=f"goal {g}"))
+        for node in rnd.sample(NODES, rnd.randint(1, 2)):
+            targets.append(
+                GoalTarget(goal_id=f"g{g}", node_id=node, confidence=rnd.choice([0.3, 0.7, 1.0]))
+            )
+    pairings, checkins = [], []
+    for j in range(rnd.randint(0, 6)):
+        m, e = rnd.sample(ids, 2)
+        pairings.append(
+            Pairing(
+                id=f"x{j}",
+                mentor_id=m,
+                mentee_ids=[e],
+                status=rnd.choice(STATUSES),
+                hours_per_month=rnd.choice([1, 2]),
+                do_not_pair_again=rnd.random() < 0.2,
+                created_at=NOW - timedelta(days=rnd.choice([1, 10, 60])),
+            )
+        )
+        for c in range(rnd.randint(0, 2)):
+            checkins.append(
+                CheckIn(id=f"c{j}-{c}", pairing_id=f"x{j}", on=NOW.date(), rating=rnd.randint(1, 5))
+            )
+    return {
+        "taxonomy": taxonomy(),
+        "people": people,
+        "person_skills": skills,
+        "goals": goals,
+        "targets": targets,
+        "pairings": pairings,
+        "checkins": checkins,
+    }
+
+
+def random_options(rnd: Any) -> RecommendOptions:
+    return RecommendOptions(
+        model=rnd.choice(["one_to_one", "group", "peer", "reverse"]),
+        format=rnd.choice([None, "video", "in_person"]),
+        asynchronous=rnd.random() < 0.4,
+        min_overlap_hours=rnd.choice([0, 0, 0.5, 1]),
+        require_common_language=rnd.random() < 0.8,
+        weeks=rnd.choice([1, 2]),
+    )
