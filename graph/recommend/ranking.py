@@ -127,39 +127,41 @@ def _goal_best(
 ) -> _GoalBest:
     rows_l: list[NDArray[np.int32]] = []
     lv_l: list[NDArray[np.int8]] = []
-    val_l: list[NDArray[np.float64]] = []
+    credit_l: list[float] = []
+    conf_l: list[float] = []
     skills: list[str] = []
     tgts: list[GoalTarget] = []
     routes: list[Any] = []
-    check_level = model in LEVEL_MODELS
+    willing = st.willing
     for t in targets:
         tc = snap.credits(st, t.node_id)
         for skill, credit, route in zip(tc.skills, tc.credit, tc.routes, strict=True):
-            h = st.willing.get(skill)
+            h = willing.get(skill)
             if h is None:
                 continue
-            rows, levels = h.rows, h.levels
-            if check_level:
-                ml = mentee_levels.get(skill, 0)
-                if ml:
-                    keep = levels > ml
-                    rows, levels = rows[keep], levels[keep]
-            if len(rows) == 0:
-                continue
-            rows_l.append(rows)
-            lv_l.append(levels)
-            val_l.append(t.confidence * float(credit) * LEVEL_FACTORS[levels])
+            rows_l.append(h.rows)
+            lv_l.append(h.levels)
+            credit_l.append(float(credit))
+            conf_l.append(t.confidence)
             skills.append(skill)
             tgts.append(t)
             routes.append(route)
     if not rows_l:
         empty = np.zeros(0, np.int64)
         return _GoalBest(empty, np.zeros(0), empty, [], [], [], np.zeros(0, np.int8))
-    lengths = np.array([len(r) for r in rows_l])
+    lengths = np.fromiter((len(r) for r in rows_l), dtype=np.int64, count=len(rows_l))
     rows = np.concatenate(rows_l).astype(np.int64)
-    vals = np.concatenate(val_l)
     levels = np.concatenate(lv_l)
     group = np.repeat(np.arange(len(rows_l)), lengths)  # entry table index per element
+    weight = np.array(conf_l) * np.array(credit_l)
+    vals = weight[group] * LEVEL_FACTORS[levels]
+    if model in LEVEL_MODELS and mentee_levels:
+        floor = np.array([mentee_levels.get(sk, 0) for sk in skills], dtype=np.int8)
+        ok = levels > floor[group]
+        rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
+        if len(rows) == 0:
+            empty = np.zeros(0, np.int64)
+            return _GoalBest(empty, np.zeros(0), empty, [], [], [], np.zeros(0, np.int8))
     # best value per row; among equal values the earliest entry (target order, skill id)
     order = np.lexsort((group, -vals, rows))
     rows_o = rows[order]
@@ -221,9 +223,22 @@ def recommend(
     score = total / options.weights.total() * factor
 
     top = _top_k(st, cand, score, k)
+    grids = snapshot.packed_grids(st, ctx.horizon, cand[top]) if top else None
     return [
-        _build(st, ctx, options, int(i), cand, score, comps, overlap, bests, mentee_grid)
-        for i in top
+        _build(
+            st,
+            ctx,
+            options,
+            int(i),
+            cand,
+            score,
+            comps,
+            overlap,
+            bests,
+            mentee_grid,
+            np.unpackbits(grids[n])[: ctx.horizon.n_slots].astype(bool),  # type: ignore[index]
+        )
+        for n, i in enumerate(top)
     ]
 
 
@@ -358,6 +373,7 @@ def _build(
     overlap: NDArray[np.float64],
     bests: list[_GoalBest],
     mentee_grid: av.BoolGrid,
+    mentor_grid: av.BoolGrid,
 ) -> Recommendation:
     row = int(cand[i])
     mentor = st.people[st.ids[row]]
@@ -383,6 +399,7 @@ def _build(
         paths=paths,
         overlap=float(overlap[i]),
         mentee_grid=mentee_grid,
+        mentor_grid=mentor_grid,
         capacity_left=int(a["max_mentees"][row] - a["places"][row]),
         ratings=(float(a["fb_sum"][row]), int(a["fb_n"][row])),
     )
@@ -430,9 +447,13 @@ def finish_recommendation(
     mentee_grid: av.BoolGrid,
     capacity_left: int,
     ratings: tuple[float, int],
+    mentor_grid: av.BoolGrid | None = None,
 ) -> Recommendation:
     """Shared by the fast path and the reference: the example slot and the words."""
-    mentor_grid = av.person_grid(mentor.timezone, mentor.windows, mentor.exceptions, ctx.horizon)
+    if mentor_grid is None:
+        mentor_grid = av.person_grid(
+            mentor.timezone, mentor.windows, mentor.exceptions, ctx.horizon
+        )
     run = av.longest_common_run(mentee_grid, mentor_grid)
     example = av.describe_run(ctx.horizon, run, ctx.mentee.timezone) if run else None
     free_from = av.available_from(mentor.exceptions, ctx.horizon.start)
