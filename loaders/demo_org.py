@@ -333,12 +333,17 @@ def generate_org(taxonomy: TaxonomyDump, *, size: int, seed: int) -> DemoOrg:
                 )
             )
 
+        texts: list[str] = []
         for g in range(L.n_goals[i]):
+            text = _goal_text(dep, L.goal_kind[i][g], L.goal_pick[i][g])
+            if text.casefold() in (t.casefold() for t in texts):
+                continue  # the same wish drawn twice: one goal
+            texts.append(text)
             goals.append(
                 _goal(
                     id=f"{pid}:goal:{g + 1}",
                     person_id=pid,
-                    text=_goal_text(dep, L.goal_kind[i][g], L.goal_pick[i][g]),
+                    text=text,
                     measurable_outcome="",
                     start_date=None,
                     target_date=date(2026, 1, 1) + timedelta(days=30 * L.goal_months[i][g]),
@@ -409,7 +414,7 @@ def _fast(cls: type[M]) -> Callable[..., M]:
             checked = True
         obj = cls.__new__(cls)
         object.__setattr__(obj, "__dict__", values)
-        object.__setattr__(obj, "__pydantic_fields_set__", names)
+        object.__setattr__(obj, "__pydantic_fields_set__", set(names))
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
         return obj

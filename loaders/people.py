@@ -241,9 +241,11 @@ class SkillIndex:
         self.by_label: dict[str, list[Skill]] = {}
         self.by_alias: dict[str, list[Skill]] = {}
         for s in skills:
-            self.by_label.setdefault(s.label.casefold(), []).append(s)
+            for key in _keys(s.label):
+                self.by_label.setdefault(key, []).append(s)
             for a in s.aliases:
-                self.by_alias.setdefault(a.casefold(), []).append(s)
+                for key in _keys(a):
+                    self.by_alias.setdefault(key, []).append(s)
         self.cluster_labels = {c.label.casefold() for c in clusters}
 
     @classmethod
@@ -286,6 +288,13 @@ class SkillIndex:
             if repl is not None and repl.status == NodeStatus.active:
                 return SkillResolution(ref, repl.id, "replacement", None, repl.label)
         return f"skill {ref!r} ({skill.id}) is deprecated and has no live replacement"
+
+
+def _keys(label: str) -> set[str]:
+    """Lookup keys of a label: itself, ignoring case, and without trailing separators (real
+    ESCO has labels like "pipeline transport regulations;", which a CSV cell cannot carry)."""
+    key = label.casefold()
+    return {key, key.rstrip(" ;|,.")} - {""}
 
 
 def _best_mapped(
@@ -354,6 +363,7 @@ def import_people(
                 if plan is not None:
                     plans[rec.index] = plan
             advance(1)
+        _check_goal_ids(records, plans)
         _check_managers(records, plans, stored, allow_partial)
 
         bad = [r for r in records if r.problems]
@@ -383,7 +393,7 @@ def import_people(
 class _Plan:
     person: Person
     skills: list[PersonSkill] | None  # None: the file says nothing about skills
-    goals: list[GoalEntry]
+    goals: list[tuple[GoalEntry, Goal]]  # as the file gives it, and as a new goal
     source: str
     now: Any
 
@@ -453,15 +463,24 @@ def _plan_record(
         skills = _resolve_skills(rec, row.skills, index, resolved, mapper, min_score)
         if skills is None:
             return None
-    goals = row.goal_entries()
+    goals: list[GoalEntry] = []
+    seen: dict[str, str] = {}
+    for g in row.goal_entries():
+        gid = g.id or goal_id_for(row.id, g.text)
+        if gid in seen:
+            if seen[gid].casefold() != g.text.casefold():
+                rec.problem("goals", f"goal id {gid!r} is used twice with different texts")
+                return None
+            continue  # the same goal listed twice: once is enough
+        seen[gid] = g.text
+        goals.append(g)
     try:  # validate now so a bad goal is a problem of this record, not of the write
-        for g in goals:
-            _goal(row.id, g, now, None)
+        built = [(g, _goal(row.id, g, now, None)) for g in goals]
     except ValidationError as exc:
         for err in exc.errors():
             rec.problem("goals", f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
         return None
-    return _Plan(person=person, skills=skills, goals=goals, source=rec.source, now=now)
+    return _Plan(person=person, skills=skills, goals=built, source=rec.source, now=now)
 
 
 def _resolve_skills(
@@ -502,6 +521,23 @@ def _goal(person_id: str, entry: GoalEntry, now: Any, prev: Goal | None) -> Goal
     gid = entry.id or goal_id_for(person_id, entry.text)
     base = prev.model_dump() if prev is not None else {"created_at": now}
     return Goal.model_validate({**base, "id": gid, "person_id": person_id, **fields})
+
+
+def _check_goal_ids(records: Sequence[_Record], plans: dict[int, _Plan]) -> None:
+    """A goal id given on two records (JSONL ids are free text) is an error on both."""
+    where: dict[str, list[_Record]] = {}
+    for rec in records:
+        plan = plans.get(rec.index)
+        if plan is None or rec.row is None:
+            continue
+        for entry, _goal_row in plan.goals:
+            if entry.id is not None:
+                where.setdefault(entry.id, []).append(rec)
+    for gid, recs in where.items():
+        if len(recs) > 1:
+            lines = ", ".join(r.source for r in recs)
+            for rec in recs:
+                rec.problem("goals", f"goal id {gid!r} is given on several records ({lines})")
 
 
 def _check_managers(
@@ -602,9 +638,9 @@ def _diff(
             add_skills.extend(fresh)
             changed = changed or bool(fresh) or old.keys() != new.keys()
         stored_goals = {g.id: g for g in old_goals.get(pid, [])}
-        for entry in plan.goals:
-            prev = stored_goals.get(entry.id or goal_id_for(pid, entry.text))
-            goal = _goal(pid, entry, plan.now, prev)
+        for entry, fresh_goal in plan.goals:
+            prev = stored_goals.get(fresh_goal.id)
+            goal = fresh_goal if prev is None else _goal(pid, entry, plan.now, prev)
             if prev is None:
                 goals.append(goal)
                 report.goals_added += 1

@@ -110,8 +110,12 @@ def parse_bool(text: str) -> bool:
 
 def split_items(text: str, separators: str = ";") -> list[str]:
     """Split a multi-valued cell on any of `separators`, dropping blanks."""
-    parts = re.split("[" + re.escape(separators) + "]", text)
-    return [p.strip() for p in parts if p.strip()]
+    if not text:
+        return []
+    first = separators[0]
+    for other in separators[1:]:
+        text = text.replace(other, first)
+    return [p.strip() for p in text.split(first) if p and not p.isspace()]
 
 
 def _parse_time(text: str) -> time:
@@ -249,7 +253,11 @@ def parse_skill(text: str) -> SkillEntry:
         raise ValueError(f"skill {item!r}: level {last.strip()!r} is not a number 1-5") from None
     if not 1 <= level <= 5:
         raise ValueError(f"skill {item!r}: level {level} is not between 1 and 5")
-    return SkillEntry(skill=rest.strip(), level=level, mentor=mentor)
+    ref = rest.strip()
+    if len(ref) > 500:
+        raise ValueError(f"skill {ref[:40]!r}...: longer than 500 characters")
+    # already checked field by field: skip re-validation (this runs for every skill of a file)
+    return SkillEntry.model_construct(skill=ref, level=level, mentor=mentor)
 
 
 def parse_skills(text: str) -> list[SkillEntry]:
@@ -311,7 +319,9 @@ class PersonRow(BaseModel):
     preferences: PreferencesRow = Field(default_factory=PreferencesRow)
     attributes: dict[str, str] = Field(default_factory=dict)
     programs: list[str] = Field(default_factory=list)
-    goals: list[GoalEntry | str] = Field(default_factory=list)
+    goals: list[GoalEntry | Annotated[str, Field(min_length=1, max_length=2000)]] = Field(
+        default_factory=list
+    )
     opt_out_recommend: bool = False
     opt_out_analytics: bool = False
 
