@@ -206,7 +206,7 @@ def recommend(
     mentee_grid = av.person_grid(mentee.timezone, mentee.windows, mentee.exceptions, ctx.horizon)
     packed = snapshot.packed_grids(st, ctx.horizon, cand)
     slots = av.packed_overlap_slots(packed, av.pack(mentee_grid))
-    overlap = slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)
+    overlap = (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
     if not options.asynchronous:
         ok = overlap >= options.min_overlap_hours - HOURS_EPS
         cand, fits, overlap = cand[ok], fits[:, ok], overlap[ok]

@@ -187,8 +187,8 @@ def recommend_reference(
             mine = {x.casefold() for x in mentee.languages}
             if not mine & {x.casefold() for x in mentor.languages}:
                 continue
-        paths = [p for g in goals if (p := _goal_fit(st, g, mentor, mentee, options))]
-        fit_by_goal = {p.goal_id: p.fit for p in paths}
+        paths = [sp for g in goals if (sp := _goal_fit(st, g, mentor, mentee, options))]
+        fit_by_goal = {sp.goal_id: sp.fit for sp in paths}
         skill_fit = combine_goal_fits([fit_by_goal.get(g.id, 0.0) for g in goals])
         if skill_fit <= 0:
             continue
@@ -226,7 +226,7 @@ def recommend_reference(
         if declined:
             declined_by.add(mentor.id)
         score = weighted_score(components, options.weights, factor)
-        paths.sort(key=lambda p: (-p.fit, p.goal_id))
+        paths.sort(key=lambda sp: (-sp.fit, sp.goal_id))
         ctx = MenteeContext(mentee, goals, {}, horizon, set(), declined_by)
         rec = finish_recommendation(
             st,
