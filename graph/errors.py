@@ -45,6 +45,13 @@ class Forbidden(MentorgraphError):
     code = "forbidden"
 
 
+class QueryTimeout(MentorgraphError):
+    """A query ran past its time limit and was stopped by the server."""
+
+    status_code = 408
+    code = "query_timeout"
+
+
 class StoreUnavailable(MentorgraphError):
     status_code = 503
     code = "store_unavailable"

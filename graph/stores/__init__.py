@@ -17,4 +17,9 @@ def open_store(settings: Settings, *, driver: Any | None = None) -> GraphStore:
         return EmbeddedStore(settings.embedded_file)
     from graph.stores.neo4j_store import Neo4jStore, make_driver
 
-    return Neo4jStore(driver or make_driver(settings), database=settings.neo4j_database)
+    return Neo4jStore(
+        driver or make_driver(settings),
+        database=settings.neo4j_database,
+        query_timeout_s=settings.neo4j_query_timeout_s,
+        owns_driver=driver is None,  # a driver we made is ours to close
+    )

@@ -10,6 +10,7 @@ and a clause hidden in a comment cannot sneak through.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from graph.errors import InvalidInput
 
@@ -76,3 +77,27 @@ def _refuse(what: str) -> InvalidInput:
         f"read-only queries only: {what} is not allowed",
         details=[{"field": "body.query", "reason": f"{what} is not allowed"}],
     )
+
+
+def jsonable(value: Any) -> Any:
+    """A driver value (node, relationship, path, temporal, spatial) as plain JSON data."""
+    from neo4j.graph import Node, Path, Relationship
+
+    if isinstance(value, Node):
+        return {"labels": sorted(value.labels), "properties": jsonable(dict(value))}
+    if isinstance(value, Relationship):
+        return {"type": value.type, "properties": jsonable(dict(value))}
+    if isinstance(value, Path):
+        return {
+            "nodes": [jsonable(n) for n in value.nodes],
+            "relationships": [jsonable(r) for r in value.relationships],
+        }
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if hasattr(value, "iso_format"):
+        return value.iso_format()
+    return str(value)

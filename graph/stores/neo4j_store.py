@@ -22,12 +22,21 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel
 
-from graph.errors import BatchRejected, Conflict, RowProblem, StoreUnavailable
+from graph.errors import (
+    BatchRejected,
+    Conflict,
+    InvalidInput,
+    QueryTimeout,
+    RowProblem,
+    StoreUnavailable,
+)
 from graph.model import (
     ApiKey,
     AuditEntry,
@@ -62,6 +71,7 @@ from graph.store import (
     UpsertTaxonomyChanges,
 )
 from graph.stores import cypher as q
+from graph.stores.cypher_guard import check_read_only, jsonable
 from graph.stores.embedded_validation import Kind, check_op, normalise_op, prefix
 
 if TYPE_CHECKING:
@@ -245,6 +255,10 @@ class _TxLookup:
         return {r["id"] for r in result}
 
 
+# Ad-hoc analyst queries run here, so one that overruns can be abandoned at its deadline.
+_ADHOC_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cypher-adhoc")
+
+
 class Neo4jStore:
     """GraphStore over a Bolt driver; thread-safe (a session per call, the driver is shared)."""
 
@@ -372,6 +386,54 @@ class Neo4jStore:
             return bool(self._rows(q.PING)[0]["one"] == 1)
         except Exception:  # any failure means "does not answer"
             return False
+
+    def run_read_query(
+        self, query: str, params: dict[str, Any], *, row_limit: int, timeout_s: float
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Run an ad-hoc, read-only Cypher query (L&D analysts): refused if it could write,
+        run in a READ-access transaction with a server-side timeout, at most `row_limit` rows.
+        Returns (rows as JSON-able dicts, whether more rows existed)."""
+        import neo4j
+
+        check_read_only(query)
+
+        def work(tx: neo4j.ManagedTransaction) -> tuple[list[dict[str, Any]], bool]:
+            rows: list[dict[str, Any]] = []
+            for record in tx.run(query, params):
+                if len(rows) == row_limit:
+                    return rows, True
+                rows.append({k: jsonable(v) for k, v in record.items()})
+            return rows, False
+
+        def run() -> tuple[list[dict[str, Any]], bool]:
+            with self._session(read=True) as session:
+                return session.execute_read(neo4j.unit_of_work(timeout=timeout_s)(work))  # type: ignore[no-any-return]
+
+        timed_out = QueryTimeout(
+            f"query stopped after its {timeout_s:g} s time limit",
+            details=[{"field": "body.timeout_s", "reason": "time limit reached"}],
+        )
+        try:
+            # Neo4j stops the transaction at its timeout itself; Bolt servers that ignore
+            # transaction timeouts (ArcadeDB) are held to the limit here, on our side.
+            return _ADHOC_POOL.submit(run).result(timeout=timeout_s + 0.5)
+        except FutureTimeout as exc:
+            raise timed_out from exc
+        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
+            raise StoreUnavailable(f"Neo4j store unavailable: {exc}") from exc
+        except neo4j.exceptions.Neo4jError as exc:
+            code = exc.code or ""
+            if "TimedOut" in code or "Terminated" in code or "timeout" in (exc.message or ""):
+                raise timed_out from exc
+            if "AccessMode" in code or "Forbidden" in code:
+                raise InvalidInput(
+                    "read-only queries only: the server refused a write",
+                    details=[{"field": "body.query", "reason": "writes are not allowed"}],
+                ) from exc
+            raise InvalidInput(
+                f"query failed: {exc.message or code}",
+                details=[{"field": "body.query", "reason": exc.message or code}],
+            ) from exc
 
     def close(self) -> None:
         if self._owns_driver:

@@ -96,3 +96,27 @@ def test_dashboard_shell_has_no_external_assets(client: TestClient) -> None:
     assert "http://" not in page.text and "https://" not in page.text  # no CDN
     js = client.get("/dashboard/app.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+
+
+def test_cypher_endpoint_reads_and_refuses_writes(any_client: tuple[TestClient, Keys]) -> None:
+    client, keys = any_client
+    auth = keys.auth("coordinator")
+    read = {"query": "MATCH (p:Person) RETURN p.id AS id ORDER BY id", "limit": 2}
+    r = client.post("/v1/analytics/queries/cypher", json=read, headers=auth)
+    if r.status_code == 409:  # the embedded store has no Cypher
+        assert "Neo4j store" in r.json()["error"]["message"]
+        return
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["count"] == 2 and body["truncated"] is True
+    assert [row["id"] for row in body["rows"]] == ["m1", "p1"]
+    for query in ("CREATE (n:Person {id: 'x'})", "MATCH (p:Person) SET p.name = 'x'"):
+        r = client.post("/v1/analytics/queries/cypher", json={"query": query}, headers=auth)
+        assert r.status_code == 422
+        assert r.json()["error"]["details"][0]["field"] == "body.query"
+    assert (
+        client.post(
+            "/v1/analytics/queries/cypher", json=read, headers=keys.auth("mentee")
+        ).status_code
+        == 403
+    )
