@@ -71,7 +71,10 @@ def error_response(
 
 
 def _detail(d: dict[str, Any]) -> dict[str, Any]:
-    out = {"field": str(d.get("field", "")), "reason": str(d.get("reason", ""))}
+    reason = d.get("reason")
+    if reason is None:  # a domain detail of another shape: keep its content readable
+        reason = ", ".join(f"{k}={v}" for k, v in d.items() if k not in {"field", "row", "source"})
+    out = {"field": str(d.get("field", "")), "reason": str(reason)}
     if isinstance(d.get("row"), int):
         out["row"] = d["row"]
     if d.get("source"):

@@ -10,7 +10,19 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.errors import ERROR_RESPONSES, BodySizeLimit, install_error_handlers
-from api.routes import analytics, dashboard, goals, health, keys, mapping, people, taxonomy
+from api.routes import (
+    analytics,
+    cohorts,
+    dashboard,
+    goals,
+    health,
+    keys,
+    mapping,
+    pairings,
+    people,
+    recommendations,
+    taxonomy,
+)
 from graph.settings import Settings, get_settings
 from graph.store import GraphStore
 
@@ -54,6 +66,9 @@ def create_app(
         mapping.router,
         goals.router,
         taxonomy.router,
+        recommendations.router,
+        pairings.router,
+        cohorts.router,
         keys.router,
         analytics.router,
     ):

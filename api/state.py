@@ -18,8 +18,25 @@ T = TypeVar("T")
 
 
 def load_snapshot(store: GraphStore) -> Any:
-    """The recommender's in-memory view of the store (none until the recommender exists)."""
-    return None
+    """The recommender's in-memory view of the whole graph."""
+    from graph.recommend import Snapshot
+
+    return Snapshot.load(store)
+
+
+class _RecordingStore:
+    """Delegates to a store and remembers the ops of every `apply` (to replay on the snapshot)."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.batches: list[list[StoreOp]] = []
+
+    def apply(self, ops: Sequence[StoreOp]) -> None:
+        self._store.apply(ops)
+        self.batches.append(list(ops))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 @dataclass
@@ -38,22 +55,32 @@ class AppState:
             return
         with self._write_lock:
             self.store.apply(ops)
-            self._sync_snapshot(ops)
+            self._replay([list(ops)])
 
     def after_domain_write(self, write: Callable[[GraphStore], T]) -> T:
-        """Run a domain function that writes to the store itself, then resync the snapshot."""
+        """Run a domain function that writes to the store itself; replay its ops on the
+        snapshot so the recommender sees them."""
         with self._write_lock:
-            result = write(self.store)
-            self._reload_snapshot()
-            return result
+            recorder = _RecordingStore(self.store)
+            try:
+                return write(recorder)  # type: ignore[arg-type]
+            finally:
+                self._replay(recorder.batches)
 
-    def _reload_snapshot(self) -> None:
-        if self.snapshot is not None:
-            self.snapshot = load_snapshot(self.store)
+    def _replay(self, batches: list[list[StoreOp]]) -> None:
+        snap = self.snapshot
+        if snap is None or not batches:
+            return
+        for ops in batches[:-1]:
+            snap.apply(ops)
+        snap.apply(batches[-1], data_version=self.store.data_version())
 
-    def _sync_snapshot(self, ops: Sequence[StoreOp]) -> None:
-        if self.snapshot is not None:
-            self.snapshot.apply(ops)
+    def current_snapshot(self) -> Any:
+        """The snapshot, reloaded first if someone else (a CLI import) wrote to the store."""
+        with self._write_lock:
+            if self.snapshot is None or self.snapshot.is_stale(self.store):
+                self.snapshot = load_snapshot(self.store)
+            return self.snapshot
 
 
 def open_state(
@@ -101,6 +128,7 @@ def rebuild_indexes(state: AppState) -> None:
         state.mapper = build_mapper(state.settings, state.store, state.embedder)
     else:
         state.mapper.refresh(state.store.taxonomy())
+    state.snapshot = load_snapshot(state.store)
 
 
 def refresh_mapper(state: AppState) -> None:

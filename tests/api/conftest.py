@@ -104,6 +104,16 @@ def seed(store: GraphStore) -> None:
     )
 
 
+def seed_other_pairing(store: GraphStore) -> None:
+    """Mentor m2 (no key acts for them) in a proposed pairing pr-other with p2."""
+    store.apply(
+        [
+            UpsertPeople([Person(id="m2", name="Max Mentor", is_mentor=True, max_mentees=3)]),
+            UpsertPairings([Pairing(id="pr-other", mentor_id="m2", mentee_ids=["p2"])]),
+        ]
+    )
+
+
 @dataclass
 class Keys:
     """One token per role; person-bound roles act for the people above."""

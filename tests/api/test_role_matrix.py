@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from api.deps import RoleCheck
 from api.main import create_app
 from graph.model import Role
-from tests.api.conftest import Keys
+from graph.store import GraphStore
+from tests.api.conftest import Keys, seed_other_pairing
 
 MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 # Probes and the static dashboard shell (its script asks for a key before calling the API).
@@ -29,14 +30,20 @@ OPEN_ROUTES = {"/healthz", "/readyz", "/dashboard", "/dashboard/app.js"}
 PATH_VALUES = {
     "person_id": "p2",
     "goal_id": "g-p2",
-    "pairing_id": "pr-p2",
+    "pairing_id": "pr-other",
     "node_id": "s-present",
     "skill_id": "s-present",
     "cluster_id": "c-comm",
     "change_id": "chg-1",
     "key_id": "key_missing",
     "program": "spring",
+    "run_id": "run_missing",
 }
+
+
+@pytest.fixture(autouse=True)
+def other_pairing(app: FastAPI, embedded_store: GraphStore) -> None:
+    seed_other_pairing(embedded_store)
 
 
 def role_check(route: Any) -> RoleCheck | None:

@@ -1,0 +1,125 @@
+"""Pairings, check-ins, recommendations and cohort runs at the API boundary."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import Field
+
+from api.schemas.common import ApiModel
+from graph.model import CheckIn, Format, Level, MentoringModel, NodeId, Pairing
+from graph.recommend import Recommendation
+
+Reason = Field(default="", max_length=2000)
+
+
+class PairingCreate(ApiModel):
+    mentor_id: NodeId
+    mentee_ids: list[NodeId] = Field(min_length=1, max_length=50)
+    program: str | None = Field(default=None, max_length=200)
+    model: MentoringModel = MentoringModel.one_to_one
+    format: Format = Format.video
+    goal_ids: list[NodeId] = Field(default_factory=list, max_length=50)
+    hours_per_month: float = Field(default=2.0, ge=0.0, le=200.0)
+    reason: str = Reason
+
+
+class PairingPublic(Pairing):
+    """A pairing with its history of status changes."""
+
+
+class PairingsPublic(ApiModel):
+    data: list[PairingPublic]
+    count: int
+
+
+class Accept(ApiModel):
+    activate: bool = Field(default=False, description="also mark it started (first session)")
+    reason: str = Reason
+
+
+class Transition(ApiModel):
+    reason: str = Reason
+
+
+class Decline(ApiModel):
+    reason: str = Reason
+    do_not_pair_again: bool = False
+
+
+class CheckInCreate(ApiModel):
+    on: date
+    rating: Level
+    note: str = Field(default="", max_length=5000)
+
+
+class CheckInPublic(CheckIn):
+    pass
+
+
+class CheckInsPublic(ApiModel):
+    data: list[CheckInPublic]
+    count: int
+
+
+class RecommendationsPublic(ApiModel):
+    mentee_id: str
+    data: list[Recommendation]
+    count: int
+
+
+class StalledPublic(ApiModel):
+    pairing_id: str
+    mentor_id: str
+    mentee_ids: list[str]
+    program: str | None
+    reasons: list[str]
+    days_silent: int
+    last_check_in: date | None
+    recent_ratings: list[int]
+
+
+class StalledListPublic(ApiModel):
+    data: list[StalledPublic]
+    count: int
+
+
+class AlternatesPublic(ApiModel):
+    pairing_id: str
+    alternates: dict[str, list[Recommendation]] = Field(description="mentee id -> mentors")
+
+
+class CohortMatch(ApiModel):
+    model: MentoringModel = MentoringModel.one_to_one
+    format: Format | None = None
+    asynchronous: bool = False
+    candidates_per_mentee: int = Field(default=50, ge=1, le=500)
+
+
+class ProposedPublic(ApiModel):
+    mentor_id: str
+    mentee_id: str
+    score: float
+    reasons: list[str]
+    goal_ids: list[str]
+    hours_per_month: float
+
+
+class UnmatchedPublic(ApiModel):
+    mentee_id: str
+    reason: str
+
+
+class CohortRunPublic(ApiModel):
+    run_id: str
+    program: str
+    model: MentoringModel
+    proposals: list[ProposedPublic]
+    unmatched: list[UnmatchedPublic]
+    matched: int
+    total_score: float
+    greedy_matched: int = Field(description="what a greedy matcher gets on the same candidates")
+    greedy_total: float
+    candidate_edges: int
+    data_version: int
+    published: bool = False

@@ -1,0 +1,131 @@
+"""Recommendations, the pairing lifecycle and cohort runs over the API, on the tiny org."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from graph.store import GraphStore
+from tests.api.conftest import Keys
+
+ASYNC = "asynchronous=true"  # the seeded people have no weekly windows
+
+
+def add_goal(client: TestClient, keys: Keys) -> str:
+    r = client.post(
+        "/v1/people/p1/goals", json={"text": "public speaking"}, headers=keys.auth("mentee")
+    )
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_recommendations_rank_the_skilled_mentor(client: TestClient, keys: Keys) -> None:
+    url = f"/v1/people/p1/recommendations?k=5&{ASYNC}"
+    r = client.get(url, headers=keys.auth("mentee"))
+    assert r.status_code == 422 and "no open goals" in r.json()["error"]["message"]
+    add_goal(client, keys)
+    r = client.get(url, headers=keys.auth("mentee"))
+    assert r.status_code == 200, r.text
+    recs = r.json()["data"]
+    assert [x["mentor_id"] for x in recs] == ["m1"]
+    assert set(recs[0]["components"]) >= {"skill_fit", "availability", "capacity"}
+    assert 0 < recs[0]["score"] <= 1 and recs[0]["reasons"]
+    assert client.get(url, headers=keys.auth("mentee2")).status_code == 403
+    assert client.get(url, headers=keys.auth("coordinator")).status_code == 200
+    r = client.get("/v1/people/p1/recommendations?k=1000", headers=keys.auth("mentee"))
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "query.k"
+
+
+def test_consent_opt_out_is_honoured(client: TestClient, keys: Keys) -> None:
+    add_goal(client, keys)
+    client.patch("/v1/people/p1", json={"opt_out_recommend": True}, headers=keys.auth("mentee"))
+    url = f"/v1/people/p1/recommendations?{ASYNC}"
+    assert client.get(url, headers=keys.auth("coordinator")).status_code == 409
+    assert client.get(url, headers=keys.auth("mentee")).status_code == 200
+    # a mentor who opts out is never suggested
+    client.patch("/v1/people/m1", json={"opt_out_recommend": True}, headers=keys.auth("mentor"))
+    assert client.get(url, headers=keys.auth("mentee")).json()["data"] == []
+
+
+def test_pairing_lifecycle(client: TestClient, keys: Keys, embedded_store: GraphStore) -> None:
+    add_goal(client, keys)
+    body = {"mentor_id": "m1", "mentee_ids": ["p2"]}
+    assert client.post("/v1/pairings", json=body, headers=keys.auth("mentee")).status_code == 403
+    body = {"mentor_id": "m1", "mentee_ids": ["p1"], "reason": "asked at the offsite"}
+    r = client.post("/v1/pairings", json=body, headers=keys.auth("mentee"))
+    assert r.status_code == 201, r.text
+    pid = r.json()["id"]
+    assert r.json()["status"] == "proposed"
+    assert client.post("/v1/pairings", json=body, headers=keys.auth("mentee")).status_code == 409
+    r = client.post(f"/v1/pairings/{pid}/accept", json={}, headers=keys.auth("mentee2"))
+    assert r.status_code == 403
+    r = client.post(
+        f"/v1/pairings/{pid}/accept", json={"activate": True}, headers=keys.auth("mentor")
+    )
+    assert r.status_code == 200 and r.json()["status"] == "active"
+    r = client.post(
+        f"/v1/pairings/{pid}/check-ins",
+        json={"on": "2026-11-20", "rating": 4, "note": "good start"},
+        headers=keys.auth("mentee"),
+    )
+    assert r.status_code == 201, r.text
+    r = client.post(
+        f"/v1/pairings/{pid}/check-ins",
+        json={"on": "2026-11-20", "rating": 9},
+        headers=keys.auth("mentee"),
+    )
+    assert r.status_code == 422 and r.json()["error"]["details"][0]["field"] == "body.rating"
+    rows = client.get(f"/v1/pairings/{pid}/check-ins", headers=keys.auth("mentor")).json()
+    assert [c["rating"] for c in rows["data"]] == [4]
+    # a mentee sees only their own pairings
+    mine = client.get("/v1/pairings", headers=keys.auth("mentee")).json()
+    assert [p["id"] for p in mine["data"]] == [pid]
+    assert client.get("/v1/pairings", headers=keys.auth("coordinator")).json()["count"] == 2
+    r = client.post(
+        f"/v1/pairings/{pid}/close",
+        json={"reason": "not a fit", "do_not_pair_again": True},
+        headers=keys.auth("coordinator"),
+    )
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    r = client.post(f"/v1/pairings/{pid}/accept", json={}, headers=keys.auth("mentor"))
+    assert r.status_code == 409
+    recs = client.get(f"/v1/people/p1/recommendations?{ASYNC}", headers=keys.auth("mentee"))
+    assert recs.json()["data"] == []  # do-not-pair-again
+    actions = {e.action for e in embedded_store.list_audit()}
+    assert {"pairing.propose", "pairing.accept", "pairing.check_in", "pairing.close"} <= actions
+    assert client.get("/v1/pairings/nope", headers=keys.auth("coordinator")).status_code == 404
+
+
+def test_cohort_match_and_publish(client: TestClient, keys: Keys) -> None:
+    add_goal(client, keys)
+    coord = keys.auth("coordinator")
+    client.patch("/v1/people/p1", json={"programs": ["spring"]}, headers=coord)
+    r = client.post("/v1/cohorts/spring/match", json={"asynchronous": True}, headers=coord)
+    assert r.status_code == 201, r.text
+    run = r.json()
+    assert [(p["mentee_id"], p["mentor_id"]) for p in run["proposals"]] == [("p1", "m1")]
+    assert (
+        client.post("/v1/cohorts/spring/match", json={}, headers=keys.auth("mentee")).status_code
+        == 403
+    )
+    r = client.post(f"/v1/cohorts/runs/{run['run_id']}/publish", headers=coord)
+    assert r.status_code == 200, r.text
+    assert [(p["mentor_id"], p["mentee_ids"], p["status"]) for p in r.json()["data"]] == [
+        ("m1", ["p1"], "proposed")
+    ]
+    assert (
+        client.post(f"/v1/cohorts/runs/{run['run_id']}/publish", headers=coord).status_code == 409
+    )
+    assert client.get("/v1/cohorts/runs/run_nope", headers=coord).status_code == 404
+
+
+def test_stalled_and_alternates(client: TestClient, keys: Keys) -> None:
+    coord = keys.auth("coordinator")
+    r = client.get("/v1/pairings/stalled", headers=coord)
+    assert r.status_code == 200 and r.json()["count"] == 0  # pr-p2 is accepted, not active
+    assert client.get("/v1/pairings/stalled", headers=keys.auth("mentor")).status_code == 403
+    r = client.get("/v1/pairings/pr-p2/alternates", headers=keys.auth("mentee2"))
+    assert r.status_code == 200, r.text
+    assert r.json()["alternates"]["p2"] == []  # m1, the only mentor, is excluded
+    assert (
+        client.get("/v1/pairings/pr-p2/alternates", headers=keys.auth("mentor")).status_code == 403
+    )
