@@ -53,10 +53,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_defaults(self) -> Settings:
         unsafe = self.neo4j_password.get_secret_value() in UNSAFE_PASSWORDS
-        if self.environment == "production" and self.store == "neo4j" and unsafe:
+        if self.environment != "development" and self.store == "neo4j" and unsafe:
             raise ValueError(
                 "MENTORGRAPH_NEO4J_PASSWORD is unset or a well-known default; "
-                "refusing to start in production"
+                f"refusing to start in {self.environment}"
             )
         return self
 
