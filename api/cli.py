@@ -162,26 +162,28 @@ DEMO_SEED = 7
 
 
 def prepare_demo(cfg: Settings) -> None:
-    """First start: bundled ESCO + a 1k-person demo org + an admin key in <data_dir>.
+    """First start: bundled ESCO + a 1k-person demo org with mapped goals + an admin key.
 
-    Idempotent: each step runs only while its part of the store is still empty.
+    Idempotent: the taxonomy and the org are loaded only when missing; the key only once.
     """
     from api import audit
     from api.auth import create_key
+    from api.state import build_mapper, make_embedder
 
     with opened_store() as store:
         if store.count_skills() == 0:
-            from loaders.esco import bundled_esco_dir, read_esco
-            from taxonomy.importer import import_taxonomy
-
-            err.print("loading the bundled ESCO v1.1.1 skills pillar...")
-            dump = read_esco(bundled_esco_dir(), progress=True)
-            import_taxonomy(store, dump, actor="demo", source="esco", progress=True)
+            import_esco_into(store, None)
         if store.count_people() == 0:
             from loaders.demo_org import load_demo
 
-            err.print(f"generating a demo org of {DEMO_SIZE} people...")
-            load_demo(store, DEMO_SIZE, DEMO_SEED)
+            err.print("indexing the taxonomy for goal mapping (first start embeds every label)...")
+            mapper = build_mapper(cfg, store, make_embedder(cfg))
+            err.print(f"generating a demo org of {DEMO_SIZE} people and mapping their goals...")
+            report = load_demo(store, size=DEMO_SIZE, seed=DEMO_SEED, progress=True, mapper=mapper)
+            err.print(
+                f"demo org: {report.people} people, {report.person_skills} skills, "
+                f"{report.goals} goals ({report.goals_mapped} mapped)"
+            )
         key_file = cfg.data_dir / DEMO_KEY_FILE
         if not key_file.exists():
             key, token = create_key(store, [Role.admin], label="demo admin")
@@ -193,6 +195,261 @@ def prepare_demo(cfg: Settings) -> None:
             print(token)
         else:
             err.print(f"demo admin key: see {key_file}")
+
+
+# --- imports --------------------------------------------------------------------------------
+
+
+class LazyMapper:
+    """Builds the goal mapper on first use: imports that resolve every skill by id or label
+    never load the embedding model."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self._mapper: Any = None
+
+    @property
+    def mapper(self) -> Any:
+        if self._mapper is None:
+            from api.state import build_mapper, make_embedder
+
+            cfg = settings()
+            self._mapper = build_mapper(cfg, self._store, make_embedder(cfg))
+        return self._mapper
+
+    def map(self, text: str, k: int) -> Any:
+        return self.mapper.map(text, k)
+
+
+def map_unmapped_goals(store: GraphStore, lazy: LazyMapper) -> int:
+    """Give every goal that has no taxonomy targets yet its best nodes."""
+    from rich.progress import track
+
+    from taxonomy.goal_mapping import map_goal
+
+    todo = [g.id for g in store.list_goals() if not store.goal_targets(g.id)]
+    for goal_id in track(todo, description="mapping goals", console=err, disable=not todo):
+        map_goal(store, lazy.mapper, goal_id)
+    return len(todo)
+
+
+def import_esco_into(store: GraphStore, directory: Path | None, *, dry_run: bool = False) -> Any:
+    from loaders.esco import bundled_esco_dir, read_esco
+    from taxonomy.importer import import_taxonomy
+
+    where = directory or bundled_esco_dir()
+    err.print(f"reading ESCO from {where}...")
+    dump = read_esco(where, progress=True)
+    return import_taxonomy(store, dump, actor="cli", source="esco", progress=True, dry_run=dry_run)
+
+
+def print_counts(what: str, counts: dict[str, int]) -> None:
+    err.print(what + ": " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+
+
+@import_app.command("esco")
+def import_esco(
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="folder with the ESCO CSVs (default: the bundled v1.1.1 copy)"),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="show what would change, write nothing")] = False,
+) -> None:
+    """Import (or update) the ESCO skills pillar: skills, groups and broader relations."""
+    from api import audit
+
+    if directory is not None and not directory.is_dir():
+        raise typer.BadParameter(f"{directory} is not a folder", param_hint="DIRECTORY")
+    with opened_store() as store:
+        report = import_esco_into(store, directory, dry_run=dry_run)
+        if not dry_run:
+            audit.record(store, "cli", "taxonomy.import", "esco", report.counts())
+    print_counts("ESCO" + (" (dry run)" if dry_run else ""), report.counts())
+
+
+@import_app.command("taxonomy")
+def import_framework(
+    file: Annotated[Path, typer.Argument(help="company framework, .csv/.csv.gz/.json")],
+    source: Annotated[str, typer.Option(help="source name the nodes belong to")] = "company",
+    dry_run: Annotated[bool, typer.Option(help="show what would change, write nothing")] = False,
+) -> None:
+    """Import a company competency framework (may hang its nodes under ESCO groups)."""
+    from api import audit
+    from loaders.framework import read_framework
+    from taxonomy.importer import import_taxonomy
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
+    with opened_store() as store:
+        dump = read_framework(file, existing=store.taxonomy(), source=source)
+        report = import_taxonomy(
+            store, dump, actor="cli", source=source, progress=True, dry_run=dry_run
+        )
+        if not dry_run:
+            audit.record(store, "cli", "taxonomy.import", source, report.counts())
+    print_counts(f"{file.name}" + (" (dry run)" if dry_run else ""), report.counts())
+
+
+@import_app.command("people")
+def import_people_cmd(
+    file: Annotated[
+        Path, typer.Argument(help="people export, .csv or .jsonl (docs/people-format.md)")
+    ],
+    dry_run: Annotated[bool, typer.Option(help="check and report, write nothing")] = False,
+    allow_partial: Annotated[
+        bool, typer.Option(help="write the good records, put the bad ones in --reject-file")
+    ] = False,
+    reject_file: Annotated[
+        Path | None, typer.Option(help="where rejected records go (with --allow-partial)")
+    ] = None,
+    map_goals: Annotated[
+        bool, typer.Option(help="map imported goals that have no taxonomy targets yet")
+    ] = True,
+) -> None:
+    """Import people with their skills, availability, preferences and goals."""
+    from api import audit
+    from loaders.people import import_people
+
+    if not file.is_file():
+        raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
+    if reject_file is not None and not allow_partial:
+        raise typer.BadParameter("--reject-file needs --allow-partial", param_hint="--reject-file")
+    with opened_store() as store:
+        lazy = LazyMapper(store)
+        report = import_people(
+            store,
+            file,
+            dry_run=dry_run,
+            allow_partial=allow_partial,
+            reject_file=reject_file,
+            mapper=lazy,
+            progress=True,
+        )
+        mapped = 0
+        if report.written:
+            audit.record(store, "cli", "people.import", file.name, {"records": report.records})
+            if map_goals:
+                mapped = map_unmapped_goals(store, lazy)
+    err.print(report.summary(), markup=False, highlight=False)
+    if mapped:
+        err.print(f"mapped {mapped} goals onto the taxonomy")
+    if report.problems:
+        for p in report.problems[:20]:
+            err.print(f"  {p}", markup=False, highlight=False)
+        if dry_run or not report.written:
+            raise typer.Exit(1)
+
+
+@import_app.command("availability")
+def import_availability_cmd(
+    path: Annotated[Path, typer.Argument(help="an .ics file or a folder of them (one per person)")],
+) -> None:
+    """Import weekly free windows and leave from iCalendar files."""
+    from api import audit
+    from loaders.calendar import import_availability
+
+    if not path.exists():
+        raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
+    with opened_store() as store:
+        report = import_availability(store, path, progress=True)
+        audit.record(store, "cli", "availability.import", path.name, {"files": len(report.files)})
+    err.print(report.summary(), markup=False, highlight=False)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+# --- mapping, recommending, matching --------------------------------------------------------
+
+
+@app.command("map-goal")
+def map_goal_cmd(
+    text: Annotated[str, typer.Argument(help="a development goal in plain words")],
+    k: Annotated[int, typer.Option(help="how many nodes", min=1, max=100)] = 5,
+) -> None:
+    """Show the taxonomy nodes a goal text maps to."""
+    from api.state import build_mapper, make_embedder
+
+    cfg = settings()
+    with opened_store() as store:
+        result = build_mapper(cfg, store, make_embedder(cfg)).map(text, k)
+    table = Table("score", "kind", "label", "id")
+    for c in result.candidates:
+        table.add_row(f"{c.score:.3f}", c.kind, c.label, c.id)
+    out.print(table)
+    if result.fell_back:
+        err.print(f"fell back to broader clusters: {result.reason}", markup=False)
+
+
+@app.command("recommend")
+def recommend_cmd(
+    person_id: Annotated[str, typer.Argument(help="the mentee's id")],
+    k: Annotated[int, typer.Option(help="how many mentors", min=1, max=1000)] = 10,
+    asynchronous: Annotated[bool, typer.Option(help="do not require overlapping hours")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """Rank mentors for a mentee, with the reasons."""
+    from graph.model import utcnow
+    from graph.recommend import RecommendOptions, Snapshot, recommend
+
+    with opened_store() as store:
+        snap = Snapshot.load(store, progress=True)
+    options = RecommendOptions(asynchronous=asynchronous)
+    recs = recommend(snap, person_id, k=k, options=options, now=utcnow())
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in recs], indent=2))
+        return
+    table = Table("#", "mentor", "score", "skill", "avail", "reasons")
+    for i, r in enumerate(recs, 1):
+        table.add_row(
+            str(i),
+            f"{r.mentor_name} ({r.mentor_id})",
+            f"{r.score:.3f}",
+            f"{r.components.get('skill_fit', 0):.2f}",
+            f"{r.components.get('availability', 0):.2f}",
+            "; ".join(r.reasons[:3]),
+        )
+    out.print(table)
+    if not recs:
+        err.print("no mentor passes the guardrails and filters for this mentee")
+
+
+@app.command("match-cohort")
+def match_cohort_cmd(
+    program: Annotated[str, typer.Argument(help="program name, as in people's `programs`")],
+    publish: Annotated[bool, typer.Option(help="store the proposals as proposed pairings")] = False,
+    asynchronous: Annotated[bool, typer.Option(help="do not require overlapping hours")] = False,
+) -> None:
+    """Match all open mentees of a program optimally; review, then --publish."""
+    from api import audit
+    from graph.model import utcnow
+    from graph.recommend import RecommendOptions, Snapshot
+    from graph.recommend.cohort import match_cohort
+    from graph.recommend.cohort import publish as publish_result
+
+    with opened_store() as store:
+        snap = Snapshot.load(store, progress=True)
+        result = match_cohort(
+            snap,
+            program,
+            now=utcnow(),
+            options=RecommendOptions(asynchronous=asynchronous),
+            progress=True,
+        )
+        table = Table("mentee", "mentor", "score", "reasons")
+        for p in result.proposals:
+            table.add_row(p.mentee_id, p.mentor_id, f"{p.score:.3f}", "; ".join(p.reasons[:2]))
+        out.print(table)
+        err.print(
+            f"{result.matched} matched (greedy baseline {result.greedy_matched}), "
+            f"{len(result.unmatched)} unmatched; total score {result.total_score:.3f} "
+            f"(greedy {result.greedy_total:.3f})"
+        )
+        for u in result.unmatched[:20]:
+            err.print(f"  unmatched {u.mentee_id}: {u.reason}", markup=False)
+        if publish:
+            pairings = publish_result(store, result, by="cli")
+            audit.record(store, "cli", "cohort.publish", program, {"pairings": len(pairings)})
+            err.print(f"published {len(pairings)} proposed pairings")
 
 
 # --- export ---------------------------------------------------------------------------------

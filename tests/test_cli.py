@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("MENTORGRAPH_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("MENTORGRAPH_STORE", "embedded")
     monkeypatch.delenv("MENTORGRAPH_EMBEDDED_PATH", raising=False)
+    monkeypatch.setenv("MENTORGRAPH_EMBEDDING_MODEL", "fake")  # the real model only in serve
     return tmp_path
 
 
@@ -82,3 +84,53 @@ def test_export_people_empty_store(env: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0, err
     assert target.read_text() == ""
     assert run_main(capsys, "export", "nonsense", str(target))[0] == 2
+
+
+FRAMEWORK = """kind,id,label,tier,parents,aliases,description
+cluster,comm,Communication,0,,,
+cluster,eng,Engineering,0,,,
+skill,speak,public speaking,,comm,presenting,Talk to an audience
+skill,py,Python programming,,eng,,Write Python
+"""
+
+PEOPLE = """id,name,timezone,skills,is_mentor,max_mentees,max_hours_per_month,programs,goals
+men,Mentor One,Europe/Berlin,public speaking:5:mentor,true,2,8,,
+tee,Mentee One,America/New_York,Python programming:2,false,0,0,spring,get better at public speaking
+"""
+
+
+def test_end_to_end_import_recommend_match_export(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "framework.csv").write_text(FRAMEWORK)
+    (env / "people.csv").write_text(PEOPLE)
+    code, _, err = run_main(capsys, "import", "taxonomy", str(env / "framework.csv"))
+    assert code == 0 and "added 4" in err, err
+    code, _, err = run_main(capsys, "import", "people", str(env / "people.csv"), "--dry-run")
+    assert code == 0 and "would add 2" in err, err
+    code, _, err = run_main(capsys, "import", "people", str(env / "people.csv"))
+    assert code == 0 and "mapped 1 goals" in err, err
+    code, out, _ = run_main(capsys, "map-goal", "public speaking", "--k", "1")
+    assert code == 0 and "speak" in out
+    code, out, err = run_main(capsys, "recommend", "tee", "--asynchronous", "--json")
+    assert code == 0, err
+    recs = json.loads(out)
+    assert [r["mentor_id"] for r in recs] == ["men"] and recs[0]["reasons"]
+    code, out, err = run_main(capsys, "match-cohort", "spring", "--asynchronous", "--publish")
+    assert code == 0 and "published 1 proposed pairings" in err, err
+    target = env / "pairings.jsonl"
+    assert run_main(capsys, "export", "pairings", str(target))[0] == 0
+    rows = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [(r["mentor_id"], r["mentee_ids"], r["status"]) for r in rows] == [
+        ("men", ["tee"], "proposed")
+    ]
+
+
+def test_domain_errors_exit_1_with_the_place(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bad = env / "bad.csv"
+    bad.write_text("id,name,timezone\nx,X,Mars/Olympus\n")
+    code, _, err = run_main(capsys, "import", "people", str(bad))
+    assert code == 1 and "bad.csv:2" in err and "timezone" in err and "Traceback" not in err
+    code, _, err = run_main(capsys, "recommend", "nobody")
+    assert code == 1 and "nobody" in err
+    assert run_main(capsys, "import", "taxonomy", str(env / "missing.csv"))[0] == 2
