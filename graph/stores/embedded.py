@@ -31,10 +31,10 @@ from graph.model import (
     TargetSource,
     TaxonomyChange,
 )
-from graph.store import AddBroader, PairingFilter, RepointReferences, StoreOp, TaxonomyDump
+from graph.store import PairingFilter, RepointReferences, StoreOp, TaxonomyDump
 from graph.stores import embedded_writes as writes
 from graph.stores.embedded_schema import DDL, PRAGMAS
-from graph.stores.embedded_validation import Kind, check_op, normalise_op, prefix
+from graph.stores.validation import Kind, check_op, cycle_problems, normalise_op
 
 Node = Skill | SkillCluster
 
@@ -192,36 +192,12 @@ class EmbeddedStore:
                 if found and isinstance(op, RepointReferences):
                     continue
                 writes.WRITERS[type(op)](conn, op)
-                problems += self._cycle_problems(conn, i, op)
+                problems += cycle_problems(
+                    i, op, lookup, lambda ids: writes.broader_cycles(conn, ids)
+                )
             if problems:
                 raise BatchRejected(problems=problems, what=what)
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
-
-    @staticmethod
-    def _cycle_problems(conn: sqlite3.Connection, i: int, op: StoreOp) -> list[RowProblem]:
-        if isinstance(op, AddBroader):
-            children = writes.existing(conn, "cluster", {r.child_id for r in op.rows})
-            cyc = writes.broader_cycles(conn, children)
-            return [
-                RowProblem(
-                    row=k,
-                    field=f"{prefix(i, op)}.parent_id",
-                    reason=f"{r.child_id!r} -> {r.parent_id!r} makes a BROADER cycle",
-                )
-                for k, r in enumerate(op.rows)
-                if r.child_id in cyc
-            ]
-        if isinstance(op, RepointReferences):
-            cyc = writes.broader_cycles(conn, writes.existing(conn, "cluster", op.target_ids))
-            return [
-                RowProblem(
-                    row=0,
-                    field=f"{prefix(i, op)}.target_ids",
-                    reason=f"moving children onto {t!r} makes a BROADER cycle",
-                )
-                for t in sorted(cyc)
-            ]
-        return []
 
     # --- taxonomy reads ---------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ PRAGMAS = (
     "PRAGMA temp_store=MEMORY",
     "PRAGMA cache_size=-65536",
     "PRAGMA busy_timeout=10000",
-    "PRAGMA foreign_keys=OFF",  # references are checked by graph.stores.embedded_validation
+    "PRAGMA foreign_keys=OFF",  # references are checked by graph.stores.validation
 )
 
 DDL = """

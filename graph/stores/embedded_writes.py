@@ -1,6 +1,6 @@
 """How each store op is written to SQLite, inside the caller's open write transaction.
 
-Pure SQL with `?` parameters; validation happens before (graph.stores.embedded_validation).
+Pure SQL with `?` parameters; validation happens before (graph.stores.validation).
 Upserts replace the whole record (`ON CONFLICT DO UPDATE` of every column).
 """
 
@@ -29,7 +29,7 @@ from graph.store import (
     UpsertSkills,
     UpsertTaxonomyChanges,
 )
-from graph.stores.embedded_validation import Kind
+from graph.stores.validation import Kind
 
 TABLE_OF_KIND: dict[Kind, str] = {
     "person": "people",

@@ -6,7 +6,7 @@ routing (`execute_read`); every `apply` is ONE explicit write transaction that v
 op against the transaction's own view (so earlier ops of the batch count), writes it with
 batched `UNWIND $rows` statements, bumps the data version, and commits, or rolls everything
 back and raises `BatchRejected`. Row validation is shared with the embedded store
-(`graph.stores.embedded_validation`); all Cypher lives in `graph.stores.cypher`.
+(`graph.stores.validation`); all Cypher lives in `graph.stores.cypher`.
 
 Records are stored as node properties: scalars and lists of strings as themselves, nested
 values (availability windows, preferences, milestones, history, before/after...) as JSON
@@ -72,7 +72,7 @@ from graph.store import (
 )
 from graph.stores import cypher as q
 from graph.stores.cypher_guard import check_read_only, jsonable
-from graph.stores.embedded_validation import Kind, check_op, normalise_op, prefix
+from graph.stores.validation import Kind, check_op, cycle_problems, normalise_op
 
 if TYPE_CHECKING:
     import neo4j
@@ -478,7 +478,7 @@ class Neo4jStore:
                 if found and isinstance(op, RepointReferences):
                     continue
                 _WRITERS[type(op)](tx, lookup, op)
-                problems += _cycle_problems(tx, lookup, i, op)
+                problems += cycle_problems(i, op, lookup, lambda ids: _cycles(tx, ids))
             if problems:
                 raise BatchRejected(problems=problems, what=what)
 
@@ -818,35 +818,6 @@ _WRITERS: dict[type, Callable[[Any, _TxLookup, Any], None]] = {
     RepointReferences: _repoint,
     UpsertTaxonomyChanges: _upsert_changes,
 }
-
-
-def _cycle_problems(
-    tx: neo4j.Transaction, lookup: _TxLookup, i: int, op: StoreOp
-) -> list[RowProblem]:
-    """BROADER cycles the op just made (checked after writing, inside the transaction)."""
-    if isinstance(op, AddBroader):
-        children = lookup.existing("cluster", {r.child_id for r in op.rows})
-        cyc = _cycles(tx, children)
-        return [
-            RowProblem(
-                row=k,
-                field=f"{prefix(i, op)}.parent_id",
-                reason=f"{r.child_id!r} -> {r.parent_id!r} makes a BROADER cycle",
-            )
-            for k, r in enumerate(op.rows)
-            if r.child_id in cyc
-        ]
-    if isinstance(op, RepointReferences):
-        cyc = _cycles(tx, lookup.existing("cluster", op.target_ids))
-        return [
-            RowProblem(
-                row=0,
-                field=f"{prefix(i, op)}.target_ids",
-                reason=f"moving children onto {t!r} makes a BROADER cycle",
-            )
-            for t in sorted(cyc)
-        ]
-    return []
 
 
 def _cycles(tx: neo4j.Transaction, cluster_ids: Iterable[str]) -> set[str]:

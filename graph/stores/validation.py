@@ -6,6 +6,9 @@ ops of the same `apply` count as present). Problems name the op, the row and the
 `RowProblem(row=3, field="ops[1].UpsertPersonSkills.skill_id", reason="unknown skill 'x'")`.
 Ops that carry no rows (SetGoalTargets.goal_id, RepointReferences) report row 0 and put the
 position inside the field name (`target_ids.2`).
+
+BROADER cycles can only be seen once an op's edges are written: `cycle_problems` turns the
+store's own "which of these clusters is now its own ancestor" query into problems.
 """
 
 from __future__ import annotations
@@ -297,3 +300,38 @@ _CHECKS: dict[type, Callable[[Any, Lookup, _Problems], None]] = {
     RepointReferences: _check_repoint,
     UpsertTaxonomyChanges: _check_changes,
 }
+
+
+def cycle_problems(
+    index: int,
+    op: StoreOp,
+    lookup: Lookup,
+    cycles: Callable[[set[str]], set[str]],
+) -> list[RowProblem]:
+    """BROADER cycles the op just made, checked after writing it inside the transaction.
+
+    `cycles(cluster_ids)` is the store's query: those of the given clusters that are now
+    their own ancestor. Only AddBroader and RepointReferences can close a cycle.
+    """
+    if isinstance(op, AddBroader):
+        cyc = cycles(lookup.existing("cluster", {r.child_id for r in op.rows}))
+        return [
+            RowProblem(
+                row=k,
+                field=f"{prefix(index, op)}.parent_id",
+                reason=f"{r.child_id!r} -> {r.parent_id!r} makes a BROADER cycle",
+            )
+            for k, r in enumerate(op.rows)
+            if r.child_id in cyc
+        ]
+    if isinstance(op, RepointReferences):
+        cyc = cycles(lookup.existing("cluster", op.target_ids))
+        return [
+            RowProblem(
+                row=0,
+                field=f"{prefix(index, op)}.target_ids",
+                reason=f"moving children onto {t!r} makes a BROADER cycle",
+            )
+            for t in sorted(cyc)
+        ]
+    return []
