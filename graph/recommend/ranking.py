@@ -5,16 +5,24 @@ loops and the tests hold the two together):
 
 1. the mentee's open goals and their TARGETS (InvalidInput when there are none);
 2. per goal, every willing holder of a skill reachable from a target (sparse gather over
-   `State.willing`), valued confidence * credit * level factor, best entry per person;
-3. hard filters on the candidates, as array masks: guardrails (self, manager and skip-level
-   both ways, do-not-pair-again, already paired, excluded ids), mentor eligibility, capacity
-   (places and hours), model, format, common language, then the overlap minimum;
+   `State.willing`, one entry table per target node), valued confidence * credit * level
+   factor, best entry per person;
+3. hard filters on the candidates, as array masks: guardrails (`excluded_mentors`: self,
+   manager and skip-level both ways, do-not-pair-again, already paired, excluded ids), mentor
+   eligibility, capacity (places and hours), model, format, common language, then the overlap
+   minimum;
 4. components and score; top k by (score desc, mentor id); reasons for those k only.
+
+Steps 1-3 and the score are `score_mentee`, shared with the batch scorer
+(candidates.top_k_candidates): a `Shared` object carries what many mentees reuse (entry tables
+per target node, mentor-only component vectors), so both paths run the same code and give the
+same scores.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,24 +34,80 @@ from graph.model import Goal, GoalTarget, MentoringModel, PairingStatus, Person,
 from graph.recommend import availability as av
 from graph.recommend import explain
 from graph.recommend.scoring import (
-    AVAILABILITY_FULL_HOURS,
     COMPONENTS,
     DECLINED_FACTOR,
-    EXPOSURE_STEP,
     EXPOSURE_WINDOW,
-    GOAL_BONUS,
     HOURS_EPS,
     OPEN_STATUSES,
-    PRIOR_RATING,
-    PRIOR_WEIGHT,
     Recommendation,
     RecommendOptions,
     SkillPath,
+    availability_array,
+    capacity_array,
+    feedback_array,
+    load_array,
+    preferences_array,
+    skill_fit_array,
+    weighted_score_array,
 )
-from graph.recommend.skill_fit import LEVEL_MODELS, level_factor
+from graph.recommend.skill_fit import LEVEL_MODELS, Credit, level_factor
 from graph.recommend.snapshot import FORMAT_BITS, MODEL_BITS, Snapshot, State, language_mask
 
 LEVEL_FACTORS = np.array([0.0, *(level_factor(lv) for lv in range(1, 6))], dtype=np.float64)
+
+Rows = NDArray[np.int64]
+Floats = NDArray[np.float64]
+
+
+# --- guardrails -------------------------------------------------------------------------------
+
+
+def excluded_mentors(
+    state: State, mentee_id: str, options: RecommendOptions | None = None
+) -> dict[str, str]:
+    """Everyone the guardrails never pair with `mentee_id`, with the reason (first that applies).
+
+    Needs no goals: graph.pairings checks a hand-made proposal with it. Covers the mentee,
+    ids excluded by the request, the management chain both ways (manager, skip-level manager,
+    direct reports, their reports), people sharing a do-not-pair-again pairing with the
+    mentee, and mentors already in an open pairing with them. Mentor eligibility (is_mentor,
+    opt-out, capacity) is a property of the mentor alone: see `mentor_unavailable`.
+    Raises NotFound for an unknown mentee.
+    """
+    mentee = state.person(mentee_id)
+    out: dict[str, str] = {mentee_id: "is the mentee"}
+    for m in options.exclude_mentor_ids if options is not None else ():
+        out.setdefault(m, "was excluded by the request")
+    current: Person | None = mentee
+    for what in ("the mentee's manager", "the mentee's skip-level manager"):
+        if current is None or not current.manager_id:
+            break
+        out.setdefault(current.manager_id, f"is {what}")
+        current = state.people.get(current.manager_id)
+    for r in sorted(state.reports.get(mentee_id, frozenset())):
+        out.setdefault(r, "reports to the mentee")
+    for r in sorted(state.reports.get(mentee_id, frozenset())):
+        for rr in sorted(state.reports.get(r, frozenset())):
+            out.setdefault(rr, "reports to one of the mentee's reports (skip-level)")
+    for p in state.person_pairings(mentee_id):
+        if p.do_not_pair_again:
+            for other in sorted({p.mentor_id, *p.mentee_ids} - {mentee_id}):
+                out.setdefault(other, f"shares pairing {p.id!r} marked do-not-pair-again")
+    for p in state.person_pairings(mentee_id):
+        if p.mentor_id != mentee_id and p.status in OPEN_STATUSES:
+            out.setdefault(p.mentor_id, f"is already in {p.status.value} pairing {p.id!r}")
+    return out
+
+
+def mentor_unavailable(mentor: Person) -> str | None:
+    """Why a person is never suggested as a mentor to anyone, or None."""
+    if not mentor.is_mentor:
+        return "is not a mentor"
+    if mentor.opt_out_recommend:
+        return "has opted out of recommendations"
+    if mentor.max_mentees <= 0:
+        return "takes no mentees (max_mentees is 0)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -74,101 +138,266 @@ def mentee_context(
             "taxonomy (goal targets) first"
         )
     horizon = av.horizon_for(now, [g.start_date for g in goals], options.weeks)
-    excluded = {mentee_id, *options.exclude_mentor_ids}
-    # Management chain both ways: manager, skip-level, direct reports, their reports.
-    chain = _managers(state, mentee, 2)
-    excluded |= chain
-    for r in state.reports.get(mentee_id, frozenset()):
-        excluded.add(r)
-        excluded |= state.reports.get(r, frozenset())
-    declined: set[str] = set()
-    for p in state.person_pairings(mentee_id):
-        others = {p.mentor_id, *p.mentee_ids} - {mentee_id}
-        if p.do_not_pair_again:
-            excluded |= others
-        if p.mentor_id != mentee_id:
-            if p.status in OPEN_STATUSES:
-                excluded.add(p.mentor_id)  # already paired (or proposed) with this mentor
-            elif p.status == PairingStatus.declined:
-                declined.add(p.mentor_id)
+    excluded = set(excluded_mentors(state, mentee_id, options))
+    declined = {
+        p.mentor_id
+        for p in state.person_pairings(mentee_id)
+        if p.mentor_id != mentee_id and p.status == PairingStatus.declined
+    }
     return MenteeContext(mentee, goals, targets, horizon, excluded, declined)
 
 
-def _managers(state: State, person: Person, depth: int) -> set[str]:
-    out: set[str] = set()
-    current: Person | None = person
-    for _ in range(depth):
-        if current is None or not current.manager_id:
-            break
-        out.add(current.manager_id)
-        current = state.people.get(current.manager_id)
-    return out
+# --- shared work ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetTable:
+    """Willing holders of every skill reachable from one target node, flattened.
+
+    Element i: person row `rows[i]` holds skill `skills[local[i]]` at `levels[i]`, reached
+    with `credit[i]`. Skills keep the credit table's order (skill id); skills nobody is
+    willing to mentor are left out."""
+
+    rows: Rows
+    levels: NDArray[np.int8]
+    credit: Floats
+    local: Rows
+    skills: tuple[str, ...]
+    routes: tuple[Credit, ...]
+    index: dict[str, int]  # skill id -> local index
 
 
 @dataclass
-class _GoalBest:
-    """Best entry per candidate row for one goal."""
+class Shared:
+    """Work reused across the mentees of one batch (or within one `recommend` call).
 
-    rows: NDArray[np.int64]  # ascending
-    fit: NDArray[np.float64]
-    entry: NDArray[np.int64]  # index into the goal's entry tables
-    skills: list[str]
-    targets: list[GoalTarget]
-    routes: list[Any]
-    levels: NDArray[np.int8]
+    `mentor_vectors` holds the mentor-only components (capacity, feedback) for every row,
+    filled by the batch path; None means "compute them for the candidates at hand"."""
+
+    snapshot: Snapshot
+    state: State
+    now: datetime
+    tables: dict[str, TargetTable] = field(default_factory=dict)
+    mentor_vectors: dict[str, Floats] | None = None
+
+    def table(self, node_id: str) -> TargetTable:
+        hit = self.tables.get(node_id)
+        if hit is None:
+            hit = self.tables[node_id] = _target_table(self.snapshot, self.state, node_id)
+        return hit
+
+    def mentor_components(self, rows: Rows) -> dict[str, Floats]:
+        if self.mentor_vectors is not None:
+            return {c: v[rows] for c, v in self.mentor_vectors.items()}
+        return mentor_components(self.state, rows, self.now)
+
+    def fill_mentor_vectors(self) -> None:
+        """Mentor-only components of every eligible row, once (elementwise: same values)."""
+        a = self.state.arrays
+        rows = np.flatnonzero(a["mentor_ok"]).astype(np.int64)
+        n = len(self.state.ids)
+        comps = mentor_components(self.state, rows, self.now)
+        out = {c: np.zeros(n) for c in comps}
+        for c, v in comps.items():
+            out[c][rows] = v
+        self.mentor_vectors = out
 
 
-def _goal_best(
-    snap: Snapshot,
-    st: State,
-    targets: tuple[GoalTarget, ...],
-    mentee_levels: dict[str, int],
-    model: MentoringModel,
-) -> _GoalBest:
+def _target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
+    tc = snap.credits(st, node_id)
     rows_l: list[NDArray[np.int32]] = []
     lv_l: list[NDArray[np.int8]] = []
     credit_l: list[float] = []
-    conf_l: list[float] = []
     skills: list[str] = []
-    tgts: list[GoalTarget] = []
-    routes: list[Any] = []
+    routes: list[Credit] = []
     willing = st.willing
-    for t in targets:
-        tc = snap.credits(st, t.node_id)
-        for skill, credit, route in zip(tc.skills, tc.credit, tc.routes, strict=True):
-            h = willing.get(skill)
-            if h is None:
-                continue
-            rows_l.append(h.rows)
-            lv_l.append(h.levels)
-            credit_l.append(float(credit))
-            conf_l.append(t.confidence)
-            skills.append(skill)
-            tgts.append(t)
-            routes.append(route)
+    for skill, credit, route in zip(tc.skills, tc.credit, tc.routes, strict=True):
+        h = willing.get(skill)
+        if h is None:
+            continue
+        rows_l.append(h.rows)
+        lv_l.append(h.levels)
+        credit_l.append(float(credit))
+        skills.append(skill)
+        routes.append(route)
     if not rows_l:
-        empty = np.zeros(0, np.int64)
-        return _GoalBest(empty, np.zeros(0), empty, [], [], [], np.zeros(0, np.int8))
+        z = np.zeros(0, np.int64)
+        return TargetTable(z, np.zeros(0, np.int8), np.zeros(0), z, (), (), {})
     lengths = np.fromiter((len(r) for r in rows_l), dtype=np.int64, count=len(rows_l))
-    rows = np.concatenate(rows_l).astype(np.int64)
-    levels = np.concatenate(lv_l)
-    group = np.repeat(np.arange(len(rows_l)), lengths)  # entry table index per element
-    weight = np.array(conf_l) * np.array(credit_l)
-    vals = weight[group] * LEVEL_FACTORS[levels]
+    local = np.repeat(np.arange(len(rows_l), dtype=np.int64), lengths)
+    return TargetTable(
+        rows=np.concatenate(rows_l).astype(np.int64),
+        levels=np.concatenate(lv_l),
+        credit=np.array(credit_l, dtype=np.float64)[local],
+        local=local,
+        skills=tuple(skills),
+        routes=tuple(routes),
+        index={s: i for i, s in enumerate(skills)},
+    )
+
+
+def mentor_components(st: State, rows: Rows, now: datetime) -> dict[str, Floats]:
+    """The components that depend on the mentor alone: capacity and feedback."""
+    a = st.arrays
+    recent = np.zeros(len(rows))
+    since = now - EXPOSURE_WINDOW
+    for j in np.flatnonzero(a["has_pairings"][rows]):
+        mid = st.ids[int(rows[j])]
+        recent[j] = sum(
+            1 for p in st.person_pairings(mid) if p.mentor_id == mid and p.created_at >= since
+        )
+    load = load_array(
+        a["places"][rows], a["hours"][rows], a["max_mentees"][rows], a["max_hours"][rows]
+    )
+    return {
+        "capacity": capacity_array(load, recent),
+        "feedback": feedback_array(a["fb_sum"][rows], a["fb_n"][rows]),
+    }
+
+
+# --- one goal ---------------------------------------------------------------------------------
+
+
+@dataclass
+class GoalBest:
+    """Best entry per candidate row for one goal."""
+
+    rows: Rows  # ascending
+    fit: Floats
+    entry: Rows  # global entry index: `parts` offsets + the table's local skill index
+    levels: NDArray[np.int8]
+    parts: list[tuple[GoalTarget, TargetTable, int]]  # (target, its table, entry offset)
+
+    def entry_of(self, j: int) -> tuple[GoalTarget, str, Credit]:
+        e = int(self.entry[j])
+        for target, table, offset in reversed(self.parts):
+            if e >= offset:
+                return target, table.skills[e - offset], table.routes[e - offset]
+        raise IndexError(e)  # pragma: no cover - entries always fall in a part
+
+
+_EMPTY_ROWS = np.zeros(0, np.int64)
+
+
+def goal_best(
+    shared: Shared,
+    targets: tuple[GoalTarget, ...],
+    mentee_levels: dict[str, int],
+    model: MentoringModel,
+) -> GoalBest:
+    parts: list[tuple[GoalTarget, TargetTable, int]] = []
+    offset = 0
+    for t in targets:
+        table = shared.table(t.node_id)
+        if len(table.rows):
+            parts.append((t, table, offset))
+            offset += len(table.skills)
+    empty = GoalBest(_EMPTY_ROWS, np.zeros(0), _EMPTY_ROWS, np.zeros(0, np.int8), [])
+    if not parts:
+        return empty
+    rows = np.concatenate([tb.rows for _, tb, _ in parts])
+    levels = np.concatenate([tb.levels for _, tb, _ in parts])
+    group = np.concatenate([tb.local + off for _, tb, off in parts])
+    # (confidence * credit) * level factor, in that order: the same floats as the reference
+    weight = np.concatenate([t.confidence * tb.credit for t, tb, _ in parts])
+    vals = weight * LEVEL_FACTORS[levels]
     if model in LEVEL_MODELS and mentee_levels:
-        floor = np.array([mentee_levels.get(sk, 0) for sk in skills], dtype=np.int8)
-        ok = levels > floor[group]
+        floors = []
+        for _, tb, _ in parts:
+            floor = np.zeros(len(tb.skills), dtype=np.int8)
+            for sk, lv in mentee_levels.items():
+                i = tb.index.get(sk)
+                if i is not None:
+                    floor[i] = lv
+            floors.append(floor[tb.local])
+        ok = levels > np.concatenate(floors)
         rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
         if len(rows) == 0:
-            empty = np.zeros(0, np.int64)
-            return _GoalBest(empty, np.zeros(0), empty, [], [], [], np.zeros(0, np.int8))
+            return empty
     # best value per row; among equal values the earliest entry (target order, skill id)
     order = np.lexsort((group, -vals, rows))
     rows_o = rows[order]
     first = np.ones(len(rows_o), dtype=bool)
     first[1:] = rows_o[1:] != rows_o[:-1]
     pick = order[first]
-    return _GoalBest(rows[pick], vals[pick], group[pick], skills, tgts, routes, levels[pick])
+    return GoalBest(rows[pick], vals[pick], group[pick], levels[pick], parts)
+
+
+# --- one mentee -------------------------------------------------------------------------------
+
+
+@dataclass
+class Scored:
+    """Every candidate that passed the filters for one mentee, with components and score."""
+
+    ctx: MenteeContext
+    cand: Rows  # person rows, ascending
+    score: Floats
+    comps: dict[str, Floats]
+    overlap: Floats
+    bests: list[GoalBest]
+
+
+def score_mentee(
+    shared: Shared,
+    ctx: MenteeContext,
+    options: RecommendOptions,
+    among: Rows | None = None,
+) -> Scored | None:
+    """Steps 2-4 of the module doc for one mentee (None when no mentor is left).
+
+    `among`: only these rows are considered (the others are left out as if filtered); a
+    mentor's score does not depend on the other candidates, so it is the same either way."""
+    st = shared.state
+    mentee = ctx.mentee
+    mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee.id, {}).items()}
+    bests = [goal_best(shared, ctx.targets[g.id], mentee_levels, options.model) for g in ctx.goals]
+    nonempty = [b.rows for b in bests if len(b.rows)]
+    if not nonempty:
+        return None
+    cand = np.unique(np.concatenate(nonempty)) if len(nonempty) > 1 else nonempty[0]
+    if among is not None:
+        cand = cand[np.isin(cand, among)]
+    fits = np.zeros((len(bests), len(cand)))
+    for i, b in enumerate(bests):
+        if not len(b.rows):
+            continue
+        pos = np.searchsorted(cand, b.rows)
+        if among is None:  # cand is the union of the goals' rows
+            fits[i, pos] = b.fit
+        else:
+            hit = pos < len(cand)
+            hit[hit] = cand[pos[hit]] == b.rows[hit]
+            fits[i, pos[hit]] = b.fit[hit]
+    keep = hard_filters(st, ctx, cand, options) & (fits.max(axis=0, initial=0.0) > 0)
+    cand, fits = cand[keep], fits[:, keep]
+    if len(cand) == 0:
+        return None
+
+    packed = shared.snapshot.packed_grids(st, ctx.horizon, cand)
+    mentee_packed = shared.snapshot.packed_grids(
+        st, ctx.horizon, np.array([st.rows[mentee.id]], np.int64)
+    )[0]
+    slots = av.packed_overlap_slots(packed, mentee_packed)
+    overlap = (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
+    if not options.asynchronous:
+        ok = overlap >= options.min_overlap_hours - HOURS_EPS
+        cand, fits, overlap = cand[ok], fits[:, ok], overlap[ok]
+        if len(cand) == 0:
+            return None
+
+    comps = {
+        "skill_fit": skill_fit_array(fits),
+        "availability": availability_array(overlap, options.asynchronous),
+        "preferences": preferences_component(st, ctx, cand),
+        **shared.mentor_components(cand),
+    }
+    factor = np.ones(len(cand))
+    if ctx.declined:
+        declined_rows = [st.rows[m] for m in ctx.declined if m in st.rows]
+        factor[np.isin(cand, declined_rows)] = DECLINED_FACTOR
+    score = weighted_score_array(comps, options.weights, factor)
+    return Scored(ctx, cand, score, comps, overlap, bests)
 
 
 def recommend(
@@ -178,72 +407,45 @@ def recommend(
     k: int = 10,
     options: RecommendOptions | None = None,
     now: datetime | None = None,
+    among: Collection[str] | None = None,
 ) -> list[Recommendation]:
-    """The top `k` mentors for `mentee_id`, best first, each with components and reasons."""
+    """The top `k` mentors for `mentee_id`, best first, each with components and reasons.
+
+    `among` limits the mentors considered to these ids (e.g. to explain chosen pairs); their
+    scores are the same as in an unlimited call."""
     options = options or RecommendOptions()
     now = now or datetime.now(UTC)
     st = snapshot.state
     ctx = mentee_context(st, mentee_id, options, now)
-    mentee = ctx.mentee
-    mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee_id, {}).items()}
-    bests = [
-        _goal_best(snapshot, st, ctx.targets[g.id], mentee_levels, options.model) for g in ctx.goals
-    ]
-    nonempty = [b.rows for b in bests if len(b.rows)]
-    if not nonempty or k <= 0:
+    shared = Shared(snapshot, st, now)
+    among_rows = None
+    if among is not None:
+        among_rows = np.array(sorted(st.rows[m] for m in among if m in st.rows), dtype=np.int64)
+    scored = score_mentee(shared, ctx, options, among_rows) if k > 0 else None
+    if scored is None:
         return []
-    cand = np.unique(np.concatenate(nonempty))
-    fits = np.zeros((len(bests), len(cand)))
-    for i, b in enumerate(bests):
-        if len(b.rows):
-            fits[i, np.searchsorted(cand, b.rows)] = b.fit
-    keep = _hard_filters(st, ctx, cand, options) & (fits.max(axis=0) > 0)
-    cand, fits = cand[keep], fits[:, keep]
-    if len(cand) == 0:
+    top = top_k(st, scored.cand, scored.score, k)
+    return build_recommendations(shared, options, scored, top)
+
+
+def build_recommendations(
+    shared: Shared, options: RecommendOptions, scored: Scored, positions: list[int]
+) -> list[Recommendation]:
+    """Reasons and paths for the candidates at `positions` (the expensive part: only top k)."""
+    if not positions:
         return []
-
-    # availability
-    mentee_grid = av.person_grid(mentee.timezone, mentee.windows, mentee.exceptions, ctx.horizon)
-    packed = snapshot.packed_grids(st, ctx.horizon, cand)
-    slots = av.packed_overlap_slots(packed, av.pack(mentee_grid))
-    overlap = (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
-    if not options.asynchronous:
-        ok = overlap >= options.min_overlap_hours - HOURS_EPS
-        cand, fits, overlap = cand[ok], fits[:, ok], overlap[ok]
-        if len(cand) == 0:
-            return []
-
-    comps = _components(st, ctx, cand, fits, overlap, options, now)
-    w = options.weights.as_dict()
-    total = sum(w[c] * comps[c] for c in COMPONENTS)
-    factor = np.ones(len(cand))
-    if ctx.declined:
-        declined_rows = [st.rows[m] for m in ctx.declined if m in st.rows]
-        factor[np.isin(cand, declined_rows)] = DECLINED_FACTOR
-    score = total / options.weights.total() * factor
-
-    top = _top_k(st, cand, score, k)
-    grids = snapshot.packed_grids(st, ctx.horizon, cand[top]) if top else None
+    st, ctx = shared.state, scored.ctx
+    n_slots = ctx.horizon.n_slots
+    rows = np.array([st.rows[ctx.mentee.id], *(int(scored.cand[i]) for i in positions)], np.int64)
+    grids = np.unpackbits(shared.snapshot.packed_grids(st, ctx.horizon, rows), axis=1)
+    grids = grids[:, :n_slots].astype(bool)
     return [
-        _build(
-            st,
-            ctx,
-            options,
-            int(i),
-            cand,
-            score,
-            comps,
-            overlap,
-            bests,
-            mentee_grid,
-            np.unpackbits(grids[n])[: ctx.horizon.n_slots].astype(bool),  # type: ignore[index]
-        )
-        for n, i in enumerate(top)
+        _build(st, ctx, options, i, scored, grids[0], grids[n + 1]) for n, i in enumerate(positions)
     ]
 
 
-def _hard_filters(
-    st: State, ctx: MenteeContext, cand: NDArray[np.int64], options: RecommendOptions
+def hard_filters(
+    st: State, ctx: MenteeContext, cand: Rows, options: RecommendOptions
 ) -> NDArray[np.bool_]:
     a = st.arrays
     mentee = ctx.mentee
@@ -277,43 +479,10 @@ def _hard_filters(
     return np.asarray(keep, dtype=bool)
 
 
-def _components(
-    st: State,
-    ctx: MenteeContext,
-    cand: NDArray[np.int64],
-    fits: NDArray[np.float64],
-    overlap: NDArray[np.float64],
-    options: RecommendOptions,
-    now: datetime,
-) -> dict[str, NDArray[np.float64]]:
+def preferences_component(st: State, ctx: MenteeContext, cand: Rows) -> Floats:
+    """The mentee's format, language and function wishes against each candidate."""
     a = st.arrays
-    mentee = ctx.mentee
-    n_goals = fits.shape[0]
-    best = fits.max(axis=0)
-    skill_fit = (best + GOAL_BONUS * (fits.sum(axis=0) - best)) / (1 + GOAL_BONUS * (n_goals - 1))
-
-    if options.asynchronous:
-        availability = np.ones(len(cand))
-    else:
-        availability = np.minimum(overlap / AVAILABILITY_FULL_HOURS, 1.0)
-
-    max_m = a["max_mentees"][cand]
-    max_h = a["max_hours"][cand]
-    hours = a["hours"][cand]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        load_m = np.where(max_m > 0, a["places"][cand] / np.maximum(max_m, 1), 1.0)
-        load_h = np.where(max_h > 0, hours / np.where(max_h > 0, max_h, 1.0), (hours > 0) * 1.0)
-    load = np.minimum(np.maximum(load_m, load_h), 1.0)
-    recent = np.zeros(len(cand))
-    since = now - EXPOSURE_WINDOW
-    for j in np.flatnonzero(a["has_pairings"][cand]):
-        mid = st.ids[int(cand[j])]
-        recent[j] = sum(
-            1 for p in st.person_pairings(mid) if p.mentor_id == mid and p.created_at >= since
-        )
-    capacity = (1.0 - load) / (1.0 + EXPOSURE_STEP * recent)
-
-    prefs = mentee.preferences
+    prefs = ctx.mentee.preferences
     fmt_ok = np.ones(len(cand))
     if prefs.formats:
         want = 0
@@ -335,23 +504,13 @@ def _components(
     func_ok = np.ones(len(cand))
     if prefs.function != "any":
         dept = a["dept"][cand]
-        mine = st.arrays["dept"][st.rows[mentee.id]]
-        same = (dept == mine) & (mine >= 0)
+        mine_dept = a["dept"][st.rows[ctx.mentee.id]]
+        same = (dept == mine_dept) & (mine_dept >= 0)
         func_ok = (same if prefs.function == "same" else ~same).astype(np.float64)
-    preferences = (fmt_ok + lang_ok + func_ok) / 3.0
-
-    n = a["fb_n"][cand]
-    feedback = ((PRIOR_WEIGHT * PRIOR_RATING + a["fb_sum"][cand]) / (PRIOR_WEIGHT + n) - 1) / 4
-    return {
-        "skill_fit": skill_fit,
-        "availability": availability,
-        "capacity": capacity,
-        "preferences": preferences,
-        "feedback": feedback,
-    }
+    return preferences_array(fmt_ok, lang_ok, func_ok)
 
 
-def _top_k(st: State, cand: NDArray[np.int64], score: NDArray[np.float64], k: int) -> list[int]:
+def top_k(st: State, cand: Rows, score: Floats, k: int) -> list[int]:
     """Positions of the best k by (score desc, mentor id asc); ties at the cut are kept fair."""
     if len(score) > k:
         cut = np.partition(-score, k - 1)[k - 1]
@@ -367,26 +526,18 @@ def _build(
     ctx: MenteeContext,
     options: RecommendOptions,
     i: int,
-    cand: NDArray[np.int64],
-    score: NDArray[np.float64],
-    comps: dict[str, NDArray[np.float64]],
-    overlap: NDArray[np.float64],
-    bests: list[_GoalBest],
+    scored: Scored,
     mentee_grid: av.BoolGrid,
     mentor_grid: av.BoolGrid,
 ) -> Recommendation:
-    row = int(cand[i])
+    row = int(scored.cand[i])
     mentor = st.people[st.ids[row]]
     paths: list[SkillPath] = []
-    for goal, b in zip(ctx.goals, bests, strict=True):
+    for goal, b in zip(ctx.goals, scored.bests, strict=True):
         j = int(np.searchsorted(b.rows, row))
         if j < len(b.rows) and b.rows[j] == row:
-            e = int(b.entry[j])
-            paths.append(
-                skill_path(
-                    st, goal, b.targets[e], b.skills[e], b.routes[e], int(b.levels[j]), b.fit[j]
-                )
-            )
+            target, skill, route = b.entry_of(j)
+            paths.append(skill_path(st, goal, target, skill, route, int(b.levels[j]), b.fit[j]))
     paths.sort(key=lambda p: (-p.fit, p.goal_id))
     a = st.arrays
     return finish_recommendation(
@@ -394,10 +545,10 @@ def _build(
         ctx,
         options,
         mentor,
-        score=float(score[i]),
-        components={c: float(comps[c][i]) for c in COMPONENTS},
+        score=float(scored.score[i]),
+        components={c: float(scored.comps[c][i]) for c in COMPONENTS},
         paths=paths,
-        overlap=float(overlap[i]),
+        overlap=float(scored.overlap[i]),
         mentee_grid=mentee_grid,
         mentor_grid=mentor_grid,
         capacity_left=int(a["max_mentees"][row] - a["places"][row]),

@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph.model import Format, MentoringModel, PairingStatus
@@ -112,7 +114,7 @@ class Recommendation(BaseModel):
     available_from: date | None = None
 
 
-# --- scalar formulas (the fast path applies the same ones to arrays) ---------------------------
+# --- scalar formulas (reference.py; the array forms below are the same formulas) -------------
 
 
 def combine_goal_fits(fits: list[float]) -> float:
@@ -149,3 +151,53 @@ def weighted_score(components: dict[str, float], weights: Weights, pair_factor: 
     w = weights.as_dict()
     total = sum(w[c] * components[c] for c in COMPONENTS)
     return total / weights.total() * pair_factor
+
+
+# --- array formulas: ranking.recommend and candidates.top_k_candidates both use these --------
+# Elementwise over candidate mentors, so a mentor's value does not depend on which other
+# mentors are in the array: the batch path may compute a vector once for every row and gather.
+
+Floats = NDArray[np.float64]
+
+
+def skill_fit_array(fits: Floats) -> Floats:
+    """fits: (open goals, candidates) -> skill_fit per candidate (combine_goal_fits)."""
+    n_goals = fits.shape[0]
+    best = fits.max(axis=0)
+    return (best + GOAL_BONUS * (fits.sum(axis=0) - best)) / (1 + GOAL_BONUS * (n_goals - 1))
+
+
+def availability_array(overlap_hours: Floats, asynchronous: bool) -> Floats:
+    if asynchronous:
+        return np.ones(len(overlap_hours))
+    return np.minimum(overlap_hours / AVAILABILITY_FULL_HOURS, 1.0)
+
+
+def load_array(
+    places: NDArray[np.int32], hours: Floats, max_m: NDArray[np.int32], max_h: Floats
+) -> Floats:
+    """The larger of places and hours taken, as shares of the mentor's maxima (load)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        load_m = np.where(max_m > 0, places / np.maximum(max_m, 1), 1.0)
+        load_h = np.where(max_h > 0, hours / np.where(max_h > 0, max_h, 1.0), (hours > 0) * 1.0)
+    return np.asarray(np.minimum(np.maximum(load_m, load_h), 1.0), dtype=np.float64)
+
+
+def capacity_array(load_: Floats, recent: Floats) -> Floats:
+    return (1.0 - load_) / (1.0 + EXPOSURE_STEP * recent)
+
+
+def preferences_array(fmt_ok: Floats, lang_ok: Floats, func_ok: Floats) -> Floats:
+    return (fmt_ok + lang_ok + func_ok) / 3.0
+
+
+def feedback_array(ratings_sum: Floats, n: NDArray[np.int32]) -> Floats:
+    return ((PRIOR_WEIGHT * PRIOR_RATING + ratings_sum) / (PRIOR_WEIGHT + n) - 1) / 4
+
+
+def weighted_score_array(
+    components: dict[str, Floats], weights: Weights, pair_factor: Floats
+) -> Floats:
+    w = weights.as_dict()
+    total = sum(w[c] * components[c] for c in COMPONENTS)
+    return np.asarray(total / weights.total() * pair_factor, dtype=np.float64)
