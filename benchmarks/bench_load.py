@@ -1,0 +1,289 @@
+"""Load benchmark: a steady request rate against the real service on loopback.
+
+    python benchmarks/bench_load.py                      # 300 req/s for 60 s, demo org of 1000
+    python benchmarks/bench_load.py --rate 500 --duration 30 --people 5000
+    python benchmarks/bench_load.py --path "/v1/people/{id}/goals"
+
+What it does, all on 127.0.0.1 and bounded in time (it stops by itself):
+1. builds a fresh embedded store in a temp dir: the bundled ESCO taxonomy plus the seeded demo
+   org (loaders.demo_org.load_demo, goals mapped with the fake embedder), and an admin key;
+2. starts `uvicorn api.main:create_app --factory` as a separate process on a free port;
+3. sends requests open-loop at a fixed rate (asyncio + httpx; each request has its own
+   scheduled start, and latency is measured from that scheduled time, so a server that falls
+   behind shows up in the percentiles instead of silently slowing the generator down);
+4. runs a short baseline phase against GET /healthz at the same rate (the cost of HTTP,
+   routing and the generator itself), then the target path for --duration seconds;
+5. prints one table: throughput, p50/p90/p99/max, errors by status, and the goal check
+   (>= 300 req/s with p99 <= 100 ms on 2 cores).
+
+`{id}` in --path is replaced by a mentee id (people with goals), chosen at random per request.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+DEFAULT_PATH = "/v1/people/{id}/recommendations?k=10"
+GOAL_RATE = 300.0
+GOAL_P99_MS = 100.0
+console = Console(stderr=True)
+
+
+@dataclass
+class Phase:
+    name: str
+    path: str
+    rate: float
+    seconds: float
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[str] = field(default_factory=Counter)
+    wall_s: float = 0.0
+
+    @property
+    def sent(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def ok(self) -> int:
+        return self.statuses.get("200", 0)
+
+    @property
+    def errors(self) -> int:
+        return self.sent - self.ok
+
+    def pct(self, q: float) -> float:
+        return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+
+# --- data and server --------------------------------------------------------------------------
+
+
+def prepare(data_dir: Path, people: int, seed: int) -> tuple[str, list[str]]:
+    """ESCO + demo org + admin key in data_dir; returns the key and the mentee ids."""
+    from api.auth import create_key
+    from api.state import build_mapper, make_embedder
+    from graph.model import Role
+    from graph.settings import Settings
+    from graph.stores.embedded import EmbeddedStore
+    from loaders.demo_org import load_demo
+
+    settings = Settings(environment="development", data_dir=data_dir, embedding_model="fake")
+    store = EmbeddedStore(settings.embedded_file)
+    try:
+        started = time.perf_counter()
+        from loaders.esco import bundled_esco_dir, read_esco
+        from taxonomy.importer import import_taxonomy
+
+        import_taxonomy(store, read_esco(bundled_esco_dir()), actor="bench", source="esco")
+        mapper = build_mapper(settings, store, make_embedder(settings))
+        report = load_demo(store, size=people, seed=seed, mapper=mapper)
+        _, token = create_key(store, [Role.admin], label="bench_load")
+        mentees = sorted({g.person_id for g in store.list_goals()})
+        console.print(
+            f"data: {store.count_skills()} skills, {report.people} people, {report.goals} goals "
+            f"({report.goals_mapped} mapped), {len(mentees)} mentees "
+            f"in {time.perf_counter() - started:.1f} s"
+        )
+    finally:
+        store.close()
+    return token, mentees
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "MENTORGRAPH_DATA_DIR": str(data_dir),
+        "MENTORGRAPH_STORE": "embedded",
+        "MENTORGRAPH_EMBEDDING_MODEL": "fake",
+        "MENTORGRAPH_ENVIRONMENT": "development",
+        "PYTHONPATH": str(REPO_ROOT),
+    }
+    env.pop("MENTORGRAPH_EMBEDDED_PATH", None)
+    cmd = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.main:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
+    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env)
+
+
+def wait_ready(base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise SystemExit("server not ready in time")
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- load generator ---------------------------------------------------------------------------
+
+
+async def run_phase(
+    client: httpx.AsyncClient, phase: Phase, ids: list[str], max_in_flight: int, seed: int
+) -> None:
+    rng = random.Random(seed)
+    limit = asyncio.Semaphore(max_in_flight)
+    total = int(phase.rate * phase.seconds)
+    interval = 1.0 / phase.rate
+    loop = asyncio.get_running_loop()
+    start = loop.time() + 0.05
+
+    async def one(at: float, path: str) -> None:
+        async with limit:
+            try:
+                r = await client.get(path)
+                status = str(r.status_code)
+            except httpx.HTTPError as exc:
+                status = type(exc).__name__
+        phase.latencies_ms.append((loop.time() - at) * 1000.0)
+        phase.statuses[status] += 1
+
+    tasks = []
+    for i in range(total):
+        at = start + i * interval
+        delay = at - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        path = phase.path.replace("{id}", rng.choice(ids)) if "{id}" in phase.path else phase.path
+        tasks.append(asyncio.create_task(one(at, path)))
+    await asyncio.gather(*tasks)
+    phase.wall_s = loop.time() - start
+
+
+async def drive(
+    base_url: str, token: str, ids: list[str], phases: list[Phase], max_in_flight: int
+) -> None:
+    limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, timeout=10.0, limits=limits
+    ) as client:
+        for n, phase in enumerate(phases):
+            console.print(
+                f"{phase.name}: {phase.path} at {phase.rate:g} req/s for {phase.seconds:g} s"
+            )
+            await run_phase(client, phase, ids, max_in_flight, seed=n)
+
+
+def report(phases: list[Phase], cores: int | None) -> None:
+    table = Table(title=f"bench_load on 127.0.0.1 ({cores} CPU cores visible)")
+    columns = ("phase", "path", "target/s", "sent", "ok/s", "p50 ms", "p90 ms", "p99 ms", "max ms")
+    for col in (*columns, "errors"):
+        table.add_column(col, justify="left" if col in ("phase", "path") else "right")
+    for p in phases:
+        errs = ", ".join(f"{k}:{v}" for k, v in sorted(p.statuses.items()) if k != "200") or "0"
+        table.add_row(
+            p.name,
+            p.path,
+            f"{p.rate:g}",
+            str(p.sent),
+            f"{p.ok / p.wall_s:.0f}" if p.wall_s else "-",
+            f"{p.pct(50):.1f}",
+            f"{p.pct(90):.1f}",
+            f"{p.pct(99):.1f}",
+            f"{max(p.latencies_ms, default=float('nan')):.1f}",
+            errs,
+        )
+    Console(width=160).print(table)
+    main, base = phases[-1], phases[0]
+    if base is not main and base.pct(50) > 0:
+        print(f"p50 ratio target/baseline: {main.pct(50) / base.pct(50):.1f}x")
+    throughput = main.ok / main.wall_s if main.wall_s else 0.0
+    met = throughput >= GOAL_RATE and main.pct(99) <= GOAL_P99_MS and main.errors == 0
+    print(
+        f"goal (>= {GOAL_RATE:g} ok req/s, p99 <= {GOAL_P99_MS:g} ms, no errors): "
+        f"{'MET' if met else 'NOT MET'} ({throughput:.0f} req/s, p99 {main.pct(99):.1f} ms, "
+        f"{main.errors} errors)"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--path", default=DEFAULT_PATH, help="target path; {id} = a mentee id")
+    ap.add_argument("--rate", type=float, default=GOAL_RATE, help="requests per second")
+    ap.add_argument("--duration", type=float, default=60.0, help="seconds of the main phase")
+    ap.add_argument("--warmup", type=float, default=5.0, help="seconds of warm-up (not counted)")
+    ap.add_argument("--baseline", type=float, default=10.0, help="seconds against /healthz")
+    ap.add_argument("--people", type=int, default=1000, help="size of the demo org")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--max-in-flight", type=int, default=64, help="concurrent requests at most")
+    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    args = ap.parse_args(argv)
+    if not 0 < args.duration <= 600 or not 0 < args.rate <= 5000:
+        ap.error("--duration must be in (0, 600] s and --rate in (0, 5000] req/s")
+
+    with tempfile.TemporaryDirectory(prefix="mg-bench-load-") as tmp:
+        data_dir = Path(tmp)
+        token, mentees = prepare(data_dir, args.people, args.seed)
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        proc = start_server(data_dir, port, args.workers)
+        try:
+            wait_ready(base_url, proc)
+            phases = [
+                Phase("warm-up", args.path, args.rate, args.warmup),
+                Phase("baseline", "/healthz", args.rate, args.baseline),
+                Phase("target", args.path, args.rate, args.duration),
+            ]
+            asyncio.run(drive(base_url, token, mentees, phases, args.max_in_flight))
+        finally:
+            stop_server(proc)
+    report([p for p in phases if p.name != "warm-up" and p.seconds > 0], os.cpu_count())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
