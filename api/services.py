@@ -187,3 +187,57 @@ def edit_taxonomy(
         state.store, who, f"taxonomy.{op}", ",".join(change.node_ids), {"change_id": change.id}
     )
     return change
+
+
+# --- people import --------------------------------------------------------------------------
+
+
+def import_people_text(
+    state: AppState, who: Principal, fmt: str, content: str, *, dry_run: bool, allow_partial: bool
+) -> tuple[Any, str | None, int]:
+    """Run the people importer on uploaded text; map new goals; return (report, rejects, mapped).
+
+    The text goes to a private temp file because the importer reads files (line numbers in
+    its errors then name `upload.csv:LINE`)."""
+    import tempfile
+    from pathlib import Path
+
+    from loaders.people import import_people
+
+    mapper = mapper_of(state)
+    with tempfile.TemporaryDirectory(prefix="mentorgraph-import-") as tmp:
+        path = Path(tmp) / f"upload.{fmt}"
+        path.write_text(content, encoding="utf-8")
+        rejects = Path(tmp) / f"rejected.{fmt}"
+
+        def run(store: GraphStore) -> Any:
+            return import_people(
+                store,
+                path,
+                dry_run=dry_run,
+                allow_partial=allow_partial,
+                reject_file=rejects if allow_partial else None,
+                mapper=mapper,
+            )
+
+        report = state.after_domain_write(run)
+        rejected = rejects.read_text(encoding="utf-8") if rejects.exists() else None
+    mapped = 0
+    if report.written:
+        todo = [
+            g.id
+            for pid in [*report.added, *report.changed]
+            for g in state.store.goals_of(pid)
+            if not state.store.goal_targets(g.id)
+        ]
+        for goal_id in todo:
+            state.after_domain_write(lambda s, g=goal_id: map_goal(s, mapper, g, k=GOAL_TARGETS_K))
+        mapped = len(todo)
+        audit.record(
+            state.store,
+            who,
+            "people.import",
+            "",
+            {"records": report.records, "added": len(report.added), "changed": len(report.changed)},
+        )
+    return report, rejected, mapped

@@ -8,6 +8,9 @@ from api import services
 from api.auth import Principal
 from api.deps import Allow, PageDep, PrincipalDep, StateDep, person_in_path
 from api.schemas.people import (
+    ImportProblem,
+    PeopleImport,
+    PeopleImportResult,
     PeoplePublic,
     PersonCreate,
     PersonPublic,
@@ -45,6 +48,40 @@ def create_person(body: PersonCreate, state: StateDep, principal: PrincipalDep) 
     """Add one person (coordinators/admins). 409 if the id exists."""
     person = services.create_person(state, principal, Person.model_validate(body.model_dump()))
     return public_person(person, principal)
+
+
+@router.post("/import", response_model=PeopleImportResult, dependencies=[Allow(*ORG)])
+def import_people(
+    body: PeopleImport, state: StateDep, principal: PrincipalDep
+) -> PeopleImportResult:
+    """Import an HR export (CSV or JSON Lines): all or nothing, a dry run, or partial.
+
+    Without `allow_partial` any bad record rejects the whole import (422, every problem
+    listed with its line); new goals are mapped onto the taxonomy."""
+    report, rejected, mapped = services.import_people_text(
+        state,
+        principal,
+        body.format,
+        body.content,
+        dry_run=body.dry_run,
+        allow_partial=body.allow_partial,
+    )
+    return PeopleImportResult(
+        dry_run=report.dry_run,
+        written=report.written,
+        records=report.records,
+        added=report.added,
+        changed=report.changed,
+        unchanged=report.unchanged,
+        skills_written=report.skills_written,
+        skills_removed=report.skills_removed,
+        goals_added=report.goals_added,
+        goals_changed=report.goals_changed,
+        goals_mapped=mapped,
+        problems=[ImportProblem(**p.as_dict()) for p in report.problems],
+        rejected=rejected,
+        summary=report.summary(),
+    )
 
 
 @router.get("", response_model=PeoplePublic, dependencies=[Allow(*ORG)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from api.schemas.common import ApiModel, partial_of
@@ -42,3 +44,38 @@ class PersonSkillsPublic(ApiModel):
 
 class PersonSkillsReplace(ApiModel):
     skills: list[PersonSkillIn] = Field(max_length=2000)
+
+
+class PeopleImport(ApiModel):
+    """An HR export as text (the same CSV / JSON Lines formats as `mentorgraph import people`)."""
+
+    format: Literal["csv", "jsonl"]
+    content: str = Field(min_length=1, description="the file's text")
+    dry_run: bool = False
+    allow_partial: bool = Field(
+        default=False, description="write the valid records; the others come back in `rejected`"
+    )
+
+
+class ImportProblem(ApiModel):
+    row: int
+    field: str
+    reason: str
+    source: str | None = None
+
+
+class PeopleImportResult(ApiModel):
+    dry_run: bool
+    written: bool
+    records: int
+    added: list[str]
+    changed: list[str]
+    unchanged: list[str]
+    skills_written: int
+    skills_removed: int
+    goals_added: int
+    goals_changed: int
+    goals_mapped: int
+    problems: list[ImportProblem]
+    rejected: str | None = Field(description="rejected records in the input format, with `error`")
+    summary: str

@@ -168,3 +168,32 @@ def test_skills_replace_and_audit(
     assert r.status_code == 422, r.text
     entries = embedded_store.list_audit(actor="person:p1")
     assert [e.action for e in entries] == ["person.skills.replace", "person.skills.replace"]
+
+
+CSV = """id,name,timezone,skills,goals
+n1,New One,Europe/Rome,public speaking:3,get better at public speaking
+n2,New Two,Mars/Olympus,,
+"""
+
+
+def test_people_import_all_or_nothing_dry_run_partial(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    coord = keys.auth("coordinator")
+    body = {"format": "csv", "content": CSV}
+    assert (
+        client.post("/v1/people/import", json=body, headers=keys.auth("mentee")).status_code == 403
+    )
+    r = client.post("/v1/people/import", json=body, headers=coord)
+    assert r.status_code == 422, r.text
+    assert any(d["field"] == "timezone" for d in error_of(r)["details"])
+    assert embedded_store.get_person("n1") is None
+    r = client.post("/v1/people/import", json={**body, "dry_run": True}, headers=coord)
+    assert r.status_code == 200 and r.json()["written"] is False and r.json()["problems"]
+    r = client.post("/v1/people/import", json={**body, "allow_partial": True}, headers=coord)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["added"] == ["n1"] and out["goals_mapped"] == 1
+    assert "n2" in out["rejected"] and "error" in out["rejected"].splitlines()[0]
+    (goal,) = embedded_store.goals_of("n1")
+    assert embedded_store.goal_targets(goal.id)[0].node_id == "s-present"

@@ -1,7 +1,7 @@
 """Property-based API tests from the OpenAPI schema (schemathesis), in-process over ASGI.
 
 Fails on any 5xx, or on a response that breaks its documented status code, content type or
-schema, with and without valid credentials. Examples per operation default to 25; set
+schema, with and without valid credentials. Examples per operation default to 20; set
 MENTORGRAPH_SCHEMATHESIS_EXAMPLES for a longer run.
 """
 
@@ -22,7 +22,7 @@ from graph.settings import Settings
 from graph.store import GraphStore
 from tests.api.conftest import Keys, build_app, make_keys, seed
 
-EXAMPLES = int(os.environ.get("MENTORGRAPH_SCHEMATHESIS_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("MENTORGRAPH_SCHEMATHESIS_EXAMPLES", "20"))
 CHECKS = [
     checks.not_a_server_error,
     checks.status_code_conformance,
