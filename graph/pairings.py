@@ -243,7 +243,7 @@ def propose(
     )
     if problem:
         raise Conflict(f"cannot propose: {problem}")
-    _refuse_guardrails(store, pairing, now=now, snapshot=snapshot)
+    _refuse_guardrails(store, pairing, snapshot=snapshot)
     store.apply([UpsertPairings([pairing])])
     return pairing
 
@@ -261,30 +261,41 @@ def _refuse_duplicates(store: GraphStore, pairing: Pairing) -> None:
             )
 
 
-def _refuse_guardrails(
-    store: GraphStore, pairing: Pairing, *, now: datetime | None, snapshot: Any
-) -> None:
-    """Conflict if the recommender's guardrails forbid the mentor for any mentee."""
-    from graph.recommend import RecommendOptions, Snapshot
-    from graph.recommend.ranking import mentee_context
+def guardrail_reasons(state: Any, mentor_id: str, mentee_ids: Sequence[str]) -> dict[str, str]:
+    """Why the recommender's guardrails forbid `mentor_id` for each mentee ({} when allowed),
+    e.g. {"a": "'boss' is the mentee's manager"}.
+
+    Needs no goals (graph.recommend.ranking.excluded_mentors). A mentor who takes nobody (not
+    a mentor, opted out, no places) is refused for every mentee with that reason. NotFound
+    for unknown people."""
+    from graph.recommend.ranking import excluded_mentors, mentor_unavailable
+
+    mentor = state.person(mentor_id)
+    why_not = mentor_unavailable(mentor)
+    out: dict[str, str] = {}
+    for mid in mentee_ids:
+        if why_not is not None:
+            out[mid] = f"{mentor_id!r} {why_not}"
+            continue
+        why = excluded_mentors(state, mid).get(mentor_id)
+        if why is not None:
+            out[mid] = f"{mentor_id!r} {why}"
+    return out
+
+
+def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, snapshot: Any) -> None:
+    """Conflict naming the guardrail that forbids the mentor for a mentee."""
+    from graph.recommend import Snapshot
 
     if snapshot is None or snapshot.is_stale(store):
         snapshot = Snapshot.load(store)
-    state = snapshot.state
-    options = RecommendOptions(model=pairing.model)
-    mentor = state.person(pairing.mentor_id)
-    if not mentor.is_mentor or mentor.opt_out_recommend:
+    refused = guardrail_reasons(snapshot.state, pairing.mentor_id, pairing.mentee_ids)
+    if refused:
+        mid, why = next(iter(refused.items()))
         raise Conflict(
-            f"{pairing.mentor_id!r} is not available as a mentor (not a mentor, or opted out)"
+            f"mentor {pairing.mentor_id!r} may not be paired with {mid!r}: {why}",
+            details=[{"mentee_id": m, "reason": r} for m, r in refused.items()],
         )
-    for mid in pairing.mentee_ids:
-        # InvalidInput from here: the mentee has no open goal linked to the taxonomy.
-        ctx = mentee_context(state, mid, options, now or utcnow())
-        if pairing.mentor_id in ctx.excluded:
-            raise Conflict(
-                f"mentor {pairing.mentor_id!r} may not be paired with {mid!r}: the guardrails "
-                "exclude them (management chain, do-not-pair-again, or already paired)"
-            )
 
 
 def accept(

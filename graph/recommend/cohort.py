@@ -9,9 +9,10 @@ Two layers:
   is the baseline; `exact_assignment_dense` (scipy `linear_sum_assignment` on a dense matrix
   with one column per mentor slot) is the slow reference the tests check the fast one with.
 - `match_cohort(snapshot, program, ...)` builds that graph from the ranking (the top
-  `candidates_per_mentee` mentors of each open mentee, guardrails already applied there),
-  solves it and returns proposals that are not yet stored; `publish` stores them as proposed
-  pairings in one `apply`.
+  `candidates_per_mentee` mentors of each open mentee, guardrails already applied there, from
+  the batch scorer `candidates.top_k_candidates`, which shares work across mentees), solves
+  it, explains the chosen pairs only and returns proposals that are not yet stored;
+  `publish` stores them as proposed pairings in one `apply`.
 
 Hours: a pairing costs the mentee's `hours_wanted_per_month`. A mentor's slots are the
 smaller of their free mentee places and free hours divided by the cohort's median wish; if
@@ -22,7 +23,7 @@ then the weakest pairings of a mentor still over are dropped: hours are never ex
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -283,53 +284,59 @@ def match_cohort(
     options: Any = None,
     candidates_per_mentee: int = 50,
     mentee_ids: Sequence[str] | None = None,
-    keep: Callable[[Person, Any], bool] | None = None,
+    keep: Callable[[Person, Person], bool] | None = None,
     progress: bool = False,
 ) -> CohortResult:
     """Match every open mentee of `program` at once (see module doc).
 
-    Candidates come from the ranking (`recommend(k=candidates_per_mentee)`), so its guardrails
-    (self, manager chain, reports, do-not-pair-again, capacity, opt-out) and filters hold for
-    every proposal. `mentee_ids` overrides who is matched; `keep(mentee, recommendation)` can
-    drop candidate edges (used by reverse mentoring).
+    Candidates are each mentee's top `candidates_per_mentee` mentors from the batch scorer
+    (`candidates.top_k_candidates`: exactly what `recommend` ranks), so the ranking's
+    guardrails (self, manager chain, reports, do-not-pair-again, capacity, opt-out) and
+    filters hold for every proposal. Reasons are built for the chosen pairs only.
+    `mentee_ids` overrides who is matched; `keep(mentee, mentor)` can drop candidate edges.
     """
-    from graph.recommend.ranking import recommend
+    from graph.recommend.candidates import explain_edges, top_k_candidates
     from graph.recommend.scoring import RecommendOptions
 
     opts = options or RecommendOptions()
     state = snapshot.state
     mentees = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
-    recs_of: dict[str, list[Any]] = {}
-    for mid in _progress_iter(mentees, progress, f"ranking mentors for {program}"):
-        recs = recommend(snapshot, mid, k=candidates_per_mentee, options=opts, now=now)
-        if keep is not None:
-            recs = [r for r in recs if keep(state.people[mid], r)]
-        recs_of[mid] = recs
-    mentor_ids = sorted({r.mentor_id for recs in recs_of.values() for r in recs})
-    mentor_index = {m: j for j, m in enumerate(mentor_ids)}
-    a, b, s, rec_at = [], [], [], []
-    for i, mid in enumerate(mentees):
-        for r in recs_of[mid]:
-            a.append(i)
-            b.append(mentor_index[r.mentor_id])
-            s.append(r.score)
-            rec_at.append(r)
+    edges = top_k_candidates(
+        snapshot, mentees, k=candidates_per_mentee, options=opts, now=now, progress=progress
+    )
+    a, rows, s = edges.mentee_index, edges.mentor_row, edges.score
+    if keep is not None:
+        ok = np.array(
+            [
+                keep(state.people[mentees[i]], state.people[state.ids[r]])
+                for i, r in zip(a.tolist(), rows.tolist(), strict=True)
+            ],
+            dtype=np.bool_,
+        ).reshape(-1)
+        a, rows, s = a[ok], rows[ok], s[ok]
+    unique_rows = np.unique(rows)
+    mentor_ids = sorted(state.ids[int(r)] for r in unique_rows)
+    local = np.full(len(state.ids), -1, dtype=np.int64)
+    local[[state.rows[m] for m in mentor_ids]] = np.arange(len(mentor_ids))
     wants = np.array([state.people[m].hours_wanted_per_month for m in mentees] or [0.0])
     hours_each = float(np.median(wants))
     capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
-    g = CandidateGraph.build(len(mentees), capacity, mentee=a, mentor=b, score=s)
+    g = CandidateGraph.build(len(mentees), capacity, mentee=a, mentor=local[rows], score=s)
     chosen, dropped_rows = _solve_within_hours(g, state, mentor_ids, wants)
     dropped = {mentees[i] for i in dropped_rows}
     greedy = greedy_assignment(g)
+    picked = np.flatnonzero(chosen).tolist()
+    pairs = [(mentees[int(g.mentee[e])], mentor_ids[int(g.mentor[e])]) for e in picked]
+    recs = explain_edges(snapshot, pairs, options=opts, now=now)
     proposals: list[ProposedPairing] = []
-    for e in np.flatnonzero(chosen).tolist():
-        mentee_id = mentees[int(g.mentee[e])]
-        rec = rec_at[e]
+    for e, (mentee_id, mentor_id), rec in zip(picked, pairs, recs, strict=True):
+        if rec is None:  # pragma: no cover - the batch scorer and the ranking agree
+            raise RuntimeError(f"no explanation for the chosen pair {mentee_id}/{mentor_id}")
         proposals.append(
             ProposedPairing(
-                mentor_id=rec.mentor_id,
+                mentor_id=mentor_id,
                 mentee_id=mentee_id,
-                score=float(rec.score),
+                score=float(g.score[e]),
                 reasons=list(rec.reasons),
                 goal_ids=sorted({p.goal_id for p in rec.skill_paths})
                 or [goal.id for goal in state.open_goals(mentee_id)],
@@ -337,9 +344,10 @@ def match_cohort(
             )
         )
     matched = {p.mentee_id for p in proposals}
+    n_cand = np.bincount(a, minlength=len(mentees))
     unmatched = [
-        Unmatched(m, _why_unmatched(len(recs_of[m]), m in dropped))
-        for m in mentees
+        Unmatched(m, edges.problems.get(m) or _why_unmatched(int(n_cand[i]), m in dropped))
+        for i, m in enumerate(mentees)
         if m not in matched
     ]
     proposals.sort(key=lambda p: (p.mentee_id, p.mentor_id))
@@ -404,14 +412,6 @@ def _solve_within_hours(
             total -= float(wants[g.mentee[e]])
             dropped.add(int(g.mentee[e]))
     return chosen, dropped
-
-
-def _progress_iter(items: Sequence[str], enabled: bool, what: str) -> Iterable[str]:
-    if not enabled:
-        return items
-    from rich.progress import track
-
-    return track(items, description=what, transient=True)
 
 
 def publish(

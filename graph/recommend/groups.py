@@ -50,14 +50,13 @@ def match_reverse(
 ) -> CohortResult:
     """Cohort matching where the mentors are junior to their (senior) mentees."""
     opts = _opts(options, MentoringModel.reverse)
-    state = snapshot.state
     return match_cohort(
         snapshot,
         program,
         now=now,
         options=opts,
         candidates_per_mentee=candidates_per_mentee,
-        keep=lambda mentee, rec: state.people[rec.mentor_id].seniority < mentee.seniority,
+        keep=lambda mentee, mentor: mentor.seniority < mentee.seniority,
     )
 
 
@@ -151,7 +150,7 @@ def match_groups(
     candidates_per_mentee: int = 50,
 ) -> list[Group]:
     """Groups of mentees with a shared goal cluster, each with a mentor where one fits."""
-    from graph.recommend import recommend
+    from graph.recommend.candidates import top_k_candidates
 
     if max_group_size < 1:
         raise ValueError("max_group_size must be at least 1")
@@ -165,15 +164,16 @@ def match_groups(
         n_groups = -(-len(ids) // max_group_size)
         for i in range(n_groups):
             groups.append((cluster, ids[i::n_groups]))  # balanced sizes
+    members = [m for _, ids in groups for m in ids]
+    edges = top_k_candidates(snapshot, members, k=candidates_per_mentee, options=opts, now=now)
+    ranked: dict[str, dict[str, float]] = {m: {} for m in members}
+    for i, mentor_id, sc in zip(
+        edges.mentee_index.tolist(), edges.mentor_ids(state), edges.score.tolist(), strict=True
+    ):
+        ranked[members[i]][mentor_id] = sc
     scores: list[dict[str, float]] = []
     for _, ids in groups:
-        per = [
-            {
-                r.mentor_id: r.score
-                for r in recommend(snapshot, m, k=candidates_per_mentee, options=opts, now=now)
-            }
-            for m in ids
-        ]
+        per = [ranked[m] for m in ids]
         common = set.intersection(*(set(p) for p in per)) if per else set()
         scores.append({m: float(np.mean([p[m] for p in per])) for m in common})
     mentor_ids = sorted({m for s in scores for m in s})
