@@ -89,6 +89,7 @@ def top_k_candidates(
     st = snapshot.state
     shared = Shared(snapshot, st, now)
     shared.fill_mentor_vectors()
+    id_rank = shared.id_rank()
     idx_l: list[Rows] = []
     mentor_l: list[Rows] = []
     score_l: list[Floats] = []
@@ -103,7 +104,7 @@ def top_k_candidates(
         scored = score_mentee(shared, ctx, options) if k > 0 else None
         if scored is None:
             continue
-        pos = np.array(top_k(st, scored.cand, scored.score, k), dtype=np.int64)
+        pos = np.array(top_k(st, scored.cand, scored.score, k, id_rank), dtype=np.int64)
         idx_l.append(np.full(len(pos), i, dtype=np.int64))
         mentor_l.append(scored.cand[pos])
         score_l.append(scored.score[pos])

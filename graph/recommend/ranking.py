@@ -191,6 +191,13 @@ class Shared:
             return {c: v[rows] for c, v in self.mentor_vectors.items()}
         return mentor_components(self.state, rows, self.now)
 
+    def id_rank(self) -> NDArray[np.int64]:
+        """Row -> rank of the person id in sorted order (for `top_k` over many mentees)."""
+        order = sorted(range(len(self.state.ids)), key=self.state.ids.__getitem__)
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        return rank
+
     def fill_mentor_vectors(self) -> None:
         """Mentor-only components of every eligible row, once (elementwise: same values)."""
         a = self.state.arrays
@@ -326,6 +333,15 @@ def goal_best(
 # --- one mentee -------------------------------------------------------------------------------
 
 
+def _positions_in(cand: Rows, rows: Collection[int] | Rows) -> Rows:
+    """Positions in ascending `cand` of those `rows` that occur in it (np.isin for few rows)."""
+    r = np.asarray(rows if isinstance(rows, np.ndarray) else list(rows), dtype=np.int64)
+    pos = np.searchsorted(cand, r)
+    hit = pos < len(cand)
+    hit[hit] = cand[pos[hit]] == r[hit]
+    return pos[hit]
+
+
 @dataclass
 class Scored:
     """Every candidate that passed the filters for one mentee, with components and score."""
@@ -357,7 +373,7 @@ def score_mentee(
         return None
     cand = np.unique(np.concatenate(nonempty)) if len(nonempty) > 1 else nonempty[0]
     if among is not None:
-        cand = cand[np.isin(cand, among)]
+        cand = cand[np.sort(_positions_in(cand, among))]
     fits = np.zeros((len(bests), len(cand)))
     for i, b in enumerate(bests):
         if not len(b.rows):
@@ -374,11 +390,10 @@ def score_mentee(
     if len(cand) == 0:
         return None
 
-    packed = shared.snapshot.packed_grids(st, ctx.horizon, cand)
-    mentee_packed = shared.snapshot.packed_grids(
-        st, ctx.horizon, np.array([st.rows[mentee.id]], np.int64)
-    )[0]
-    slots = av.packed_overlap_slots(packed, mentee_packed)
+    packed = shared.snapshot.packed_grids(
+        st, ctx.horizon, np.append(cand, np.int64(st.rows[mentee.id]))
+    )
+    slots = av.packed_overlap_slots(packed[:-1], packed[-1])
     overlap = (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
     if not options.asynchronous:
         ok = overlap >= options.min_overlap_hours - HOURS_EPS
@@ -395,7 +410,7 @@ def score_mentee(
     factor = np.ones(len(cand))
     if ctx.declined:
         declined_rows = [st.rows[m] for m in ctx.declined if m in st.rows]
-        factor[np.isin(cand, declined_rows)] = DECLINED_FACTOR
+        factor[_positions_in(cand, declined_rows)] = DECLINED_FACTOR
     score = weighted_score_array(comps, options.weights, factor)
     return Scored(ctx, cand, score, comps, overlap, bests)
 
@@ -454,7 +469,7 @@ def hard_filters(
     keep &= a["hours"][cand] + mentee.hours_wanted_per_month <= a["max_hours"][cand] + HOURS_EPS
     excluded_rows = [st.rows[m] for m in ctx.excluded if m in st.rows]
     if excluded_rows:
-        keep &= ~np.isin(cand, excluded_rows)
+        keep[_positions_in(cand, excluded_rows)] = False
     mm = a["model_mask"][cand]
     keep &= (mm == 0) | ((mm & MODEL_BITS[options.model.value]) != 0)
     if options.format is not None:
@@ -510,13 +525,20 @@ def preferences_component(st: State, ctx: MenteeContext, cand: Rows) -> Floats:
     return preferences_array(fmt_ok, lang_ok, func_ok)
 
 
-def top_k(st: State, cand: Rows, score: Floats, k: int) -> list[int]:
-    """Positions of the best k by (score desc, mentor id asc); ties at the cut are kept fair."""
+def top_k(
+    st: State, cand: Rows, score: Floats, k: int, id_rank: NDArray[np.int64] | None = None
+) -> list[int]:
+    """Positions of the best k by (score desc, mentor id asc); ties at the cut are kept fair.
+
+    `id_rank` (row -> rank of its id in sorted order, `Shared.id_rank`) gives the same order
+    with one lexsort instead of comparing id strings."""
     if len(score) > k:
         cut = np.partition(-score, k - 1)[k - 1]
         pos = np.flatnonzero(-score <= cut)
     else:
         pos = np.arange(len(score))
+    if id_rank is not None:
+        return pos[np.lexsort((id_rank[cand[pos]], -score[pos]))][:k].tolist()  # type: ignore[no-any-return]
     ranked = sorted(pos.tolist(), key=lambda i: (-score[i], st.ids[int(cand[i])]))
     return ranked[:k]
 
