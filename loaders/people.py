@@ -40,6 +40,7 @@ from loaders.people_format import (
     column_of,
     csv_values_to_data,
     goal_id_for,
+    trusted,
 )
 
 FileFormat = Literal["csv", "jsonl"]
@@ -508,15 +509,20 @@ def _resolve_skills(
             level, mentor = max(prev.level, entry.level), prev.willing_to_mentor or entry.mentor
         else:
             level, mentor = entry.level, entry.mentor
-        by_skill[hit.skill_id] = PersonSkill(
-            person_id=rec.row.id, skill_id=hit.skill_id, level=level, willing_to_mentor=mentor
+        # person id validated with the row, skill id from the taxonomy, level checked: trusted
+        by_skill[hit.skill_id] = trusted(
+            PersonSkill,
+            person_id=rec.row.id,
+            skill_id=hit.skill_id,
+            level=level,
+            willing_to_mentor=mentor,
         )
     return sorted(by_skill.values(), key=lambda s: s.skill_id) if ok else None
 
 
 def _goal(person_id: str, entry: GoalEntry, now: Any, prev: Goal | None) -> Goal:
     """The goal as the file gives it; fields the file leaves out keep the stored values."""
-    fields = entry.model_dump(exclude={"id"}, exclude_unset=True)
+    fields = {k: getattr(entry, k) for k in entry.model_fields_set if k != "id"}
     fields["text"] = entry.text
     gid = entry.id or goal_id_for(person_id, entry.text)
     base = prev.model_dump() if prev is not None else {"created_at": now}
