@@ -494,8 +494,8 @@ def _export_rows(store: GraphStore, what: str) -> Iterator[dict[str, Any]]:
         dump = store.taxonomy()
         for c in dump.clusters:
             yield c.model_dump(mode="json")
-        for s in dump.skills:
-            yield s.model_dump(mode="json")
+        for sk in dump.skills:
+            yield sk.model_dump(mode="json")
         for b in dump.broader:
             yield {"kind": "broader", **b.model_dump(mode="json")}
 

@@ -231,7 +231,11 @@ def import_people_text(
             if not state.store.goal_targets(g.id)
         ]
         for goal_id in todo:
-            state.after_domain_write(lambda s, g=goal_id: map_goal(s, mapper, g, k=GOAL_TARGETS_K))
+
+            def remap(store: GraphStore, goal_id: str = goal_id) -> Any:
+                return map_goal(store, mapper, goal_id, k=GOAL_TARGETS_K)
+
+            state.after_domain_write(remap)
         mapped = len(todo)
         audit.record(
             state.store,

@@ -6,7 +6,7 @@ Node ids are URIs for ESCO (http://data.europa.eu/esco/skill/...), so routes tak
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
@@ -132,7 +132,7 @@ def history(
 
 # --- steward edits --------------------------------------------------------------------------
 
-EDIT = {
+EDIT: dict[str, Any] = {
     "status_code": status.HTTP_201_CREATED,
     "response_model": ChangePublic,
     "dependencies": [STEWARD],
@@ -274,9 +274,9 @@ def merge(node_id: str, body: Merge, state: StateDep, principal: PrincipalDep) -
 def split(node_id: str, body: Split, state: StateDep, principal: PrincipalDep) -> ChangePublic:
     """Replace the node by several new ones of the same kind."""
     source = get_node(state.store, node_id)
-    if source.kind == "cluster":
-        tier = getattr(source, "tier", 0)
-        new = [SkillCluster(tier=tier, **n.model_dump()) for n in body.into]
+    new: list[Skill | SkillCluster]
+    if isinstance(source, SkillCluster):
+        new = [SkillCluster(tier=source.tier, **n.model_dump()) for n in body.into]
     else:
         new = [Skill(**n.model_dump()) for n in body.into]
     return change_public(

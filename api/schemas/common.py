@@ -26,6 +26,8 @@ def partial_of(model: type[BaseModel], name: str, *, exclude: set[str]) -> type[
     for fname, info in model.model_fields.items():
         if fname in exclude:
             continue
-        inner = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        inner: Any = info.annotation
+        if info.metadata:
+            inner = Annotated[inner, *info.metadata]
         fields[fname] = (inner | None, Field(default=None, description=info.description))
     return create_model(name, __base__=ApiModel, **fields)

@@ -75,3 +75,30 @@ def test_merge_moves_holders_and_only_stewards_edit(
         headers=keys.auth("steward"),
     )
     assert r.status_code in (409, 422), r.text
+
+
+def test_split_deprecate_move_aliases(
+    client: TestClient, keys: Keys, embedded_store: GraphStore
+) -> None:
+    st = keys.auth("steward")
+    body = {"into": [{"id": "s-talk", "label": "talks"}, {"id": "s-pitch", "label": "pitching"}]}
+    r = client.post("/v1/taxonomy/nodes/s-present/split", json=body, headers=st)
+    assert r.status_code == 201, r.text
+    assert {h.skill_id for h in embedded_store.person_skills("m1")} == {"s-talk", "s-pitch"}
+    assert [p.id for p in embedded_store.parents("s-talk")] == ["c-comm"]
+    r = client.post("/v1/taxonomy/nodes/s-pitch/aliases", json={"alias": "sales pitch"}, headers=st)
+    assert r.status_code == 201 and "sales pitch" in embedded_store.get_node("s-pitch").aliases
+    r = client.post("/v1/taxonomy/nodes/s-pitch/aliases/remove", json={"alias": "nope"}, headers=st)
+    assert r.status_code == 404
+    r = client.post("/v1/taxonomy/nodes/s-python/move", json={"parent_ids": ["c-comm"]}, headers=st)
+    assert r.status_code == 201 and [p.id for p in embedded_store.parents("s-python")] == ["c-comm"]
+    r = client.post("/v1/taxonomy/nodes/s-python/move", json={"parent_ids": ["s-talk"]}, headers=st)
+    assert r.status_code in (409, 422), r.text  # a skill is not a cluster
+    r = client.post(
+        "/v1/taxonomy/nodes/s-pitch/deprecate", json={"replacement_id": "s-talk"}, headers=st
+    )
+    assert r.status_code == 201 and embedded_store.get_node("s-pitch").status == "deprecated"
+    r = client.post(
+        "/v1/taxonomy/clusters", json={"id": "c-new", "label": "New area", "tier": 0}, headers=st
+    )
+    assert r.status_code == 201, r.text
