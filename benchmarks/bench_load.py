@@ -172,7 +172,12 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 async def run_phase(
-    client: httpx.AsyncClient, phase: Phase, ids: list[str], max_in_flight: int, seed: int
+    client: httpx.AsyncClient,
+    phase: Phase,
+    ids: list[str],
+    max_in_flight: int,
+    seed: int,
+    grace_s: float = 15.0,
 ) -> None:
     rng = random.Random(seed)
     limit = asyncio.Semaphore(max_in_flight)
@@ -199,7 +204,14 @@ async def run_phase(
             await asyncio.sleep(delay)
         path = phase.path.replace("{id}", rng.choice(ids)) if "{id}" in phase.path else phase.path
         tasks.append(asyncio.create_task(one(at, path)))
-    await asyncio.gather(*tasks)
+    # Bounded: whatever has not finished `grace_s` after the schedule ended is cancelled and
+    # counted as "dropped" (a server that cannot keep up must not stretch the run).
+    _, pending = await asyncio.wait(tasks, timeout=grace_s) if tasks else (set(), set())
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.gather(*pending, return_exceptions=True)
+        phase.statuses["dropped"] += len(pending)
     phase.wall_s = loop.time() - start
 
 
