@@ -17,7 +17,8 @@ The formulas are the ranking's (scoring.py), applied elementwise, so a mentor's 
 depend on which other mentors are scored with it: the batch and `recommend` agree exactly.
 
 Reasons are the expensive part of a recommendation; `explain_edges` builds them only for the
-pairs finally chosen (through `ranking.build_recommendations`, as `recommend` does).
+pairs finally chosen (through `ranking.build_recommendations`, as `recommend` does). A
+`CandidateScorer` does both over one State and keeps the shared work between them.
 """
 
 from __future__ import annotations
@@ -68,6 +69,92 @@ class CandidateEdges:
         return np.bincount(self.mentee_index, minlength=len(self.mentee_ids))
 
 
+class CandidateScorer:
+    """Scores many mentees over one State, sharing work; `top_k` then `explain` the chosen."""
+
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        *,
+        options: RecommendOptions | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        self.options = options or RecommendOptions()
+        self.now = now or datetime.now(UTC)
+        self.state = snapshot.state
+        self.shared = Shared(snapshot, self.state, self.now)
+        self._id_rank: NDArray[np.int64] | None = None
+
+    def top_k(
+        self,
+        mentee_ids: Sequence[str],
+        *,
+        k: int = 50,
+        components: bool = False,
+        progress: bool = False,
+    ) -> CandidateEdges:
+        """Every mentee's top `k` mentors as edges (see `top_k_candidates`)."""
+        st, options, shared = self.state, self.options, self.shared
+        if shared.mentor_vectors is None:
+            shared.fill_mentor_vectors()
+        if self._id_rank is None:
+            self._id_rank = shared.id_rank()
+        idx_l: list[Rows] = []
+        mentor_l: list[Rows] = []
+        score_l: list[Floats] = []
+        comp_l: dict[str, list[Floats]] = {c: [] for c in COMPONENTS}
+        problems: dict[str, str] = {}
+        for i, mid in enumerate(_progress(mentee_ids, progress, "scoring mentors")):
+            try:
+                ctx = mentee_context(st, mid, options, self.now)
+            except InvalidInput as exc:
+                problems[mid] = exc.message
+                continue
+            scored = score_mentee(shared, ctx, options) if k > 0 else None
+            if scored is None:
+                continue
+            pos = np.array(top_k(st, scored.cand, scored.score, k, self._id_rank), dtype=np.int64)
+            idx_l.append(np.full(len(pos), i, dtype=np.int64))
+            mentor_l.append(scored.cand[pos])
+            score_l.append(scored.score[pos])
+            if components:
+                for c in COMPONENTS:
+                    comp_l[c].append(scored.comps[c][pos])
+        index = np.concatenate(idx_l) if idx_l else np.zeros(0, np.int64)
+        mentee_rows = np.array([st.rows[m] for m in mentee_ids], dtype=np.int64)
+        return CandidateEdges(
+            mentee_ids=tuple(mentee_ids),
+            mentee_index=index,
+            mentee_row=mentee_rows[index] if len(index) else np.zeros(0, np.int64),
+            mentor_row=np.concatenate(mentor_l) if mentor_l else np.zeros(0, np.int64),
+            score=np.concatenate(score_l) if score_l else np.zeros(0),
+            problems=problems,
+            components=(
+                {c: np.concatenate(v) if v else np.zeros(0) for c, v in comp_l.items()}
+                if components
+                else None
+            ),
+        )
+
+    def explain(self, pairs: Sequence[tuple[str, str]]) -> list[Recommendation | None]:
+        """The full Recommendation of each (mentee, mentor) pair (see `explain_edges`)."""
+        st, options, shared = self.state, self.options, self.shared
+        wanted: dict[str, set[str]] = {}
+        for mentee_id, mentor_id in pairs:
+            wanted.setdefault(mentee_id, set()).add(mentor_id)
+        found: dict[tuple[str, str], Recommendation] = {}
+        for mentee_id, mentors in wanted.items():
+            ctx = mentee_context(st, mentee_id, options, self.now)
+            among = np.array(sorted(st.rows[m] for m in mentors if m in st.rows), dtype=np.int64)
+            scored = score_mentee(shared, ctx, options, among)
+            if scored is None:
+                continue
+            everyone = list(range(len(scored.cand)))
+            for rec in build_recommendations(shared, options, scored, everyone):
+                found[(mentee_id, rec.mentor_id)] = rec
+        return [found.get(pair) for pair in pairs]
+
+
 def top_k_candidates(
     snapshot: Snapshot,
     mentee_ids: Sequence[str],
@@ -84,48 +171,8 @@ def top_k_candidates(
     `problems` (where `recommend` raises InvalidInput); an unknown id raises NotFound.
     `components=True` also keeps the five components per edge.
     """
-    options = options or RecommendOptions()
-    now = now or datetime.now(UTC)
-    st = snapshot.state
-    shared = Shared(snapshot, st, now)
-    shared.fill_mentor_vectors()
-    id_rank = shared.id_rank()
-    idx_l: list[Rows] = []
-    mentor_l: list[Rows] = []
-    score_l: list[Floats] = []
-    comp_l: dict[str, list[Floats]] = {c: [] for c in COMPONENTS}
-    problems: dict[str, str] = {}
-    for i, mid in enumerate(_progress(mentee_ids, progress, "scoring mentors")):
-        try:
-            ctx = mentee_context(st, mid, options, now)
-        except InvalidInput as exc:
-            problems[mid] = exc.message
-            continue
-        scored = score_mentee(shared, ctx, options) if k > 0 else None
-        if scored is None:
-            continue
-        pos = np.array(top_k(st, scored.cand, scored.score, k, id_rank), dtype=np.int64)
-        idx_l.append(np.full(len(pos), i, dtype=np.int64))
-        mentor_l.append(scored.cand[pos])
-        score_l.append(scored.score[pos])
-        if components:
-            for c in COMPONENTS:
-                comp_l[c].append(scored.comps[c][pos])
-    index = np.concatenate(idx_l) if idx_l else np.zeros(0, np.int64)
-    mentee_rows = np.array([st.rows[m] for m in mentee_ids], dtype=np.int64)
-    return CandidateEdges(
-        mentee_ids=tuple(mentee_ids),
-        mentee_index=index,
-        mentee_row=mentee_rows[index] if len(index) else np.zeros(0, np.int64),
-        mentor_row=np.concatenate(mentor_l) if mentor_l else np.zeros(0, np.int64),
-        score=np.concatenate(score_l) if score_l else np.zeros(0),
-        problems=problems,
-        components=(
-            {c: np.concatenate(v) if v else np.zeros(0) for c, v in comp_l.items()}
-            if components
-            else None
-        ),
-    )
+    scorer = CandidateScorer(snapshot, options=options, now=now)
+    return scorer.top_k(mentee_ids, k=k, components=components, progress=progress)
 
 
 def explain_edges(
@@ -137,23 +184,7 @@ def explain_edges(
 ) -> list[Recommendation | None]:
     """The full Recommendation (components, reasons, skill paths) of each (mentee, mentor)
     pair, in order; None where the ranking would not suggest that mentor to that mentee."""
-    options = options or RecommendOptions()
-    now = now or datetime.now(UTC)
-    st = snapshot.state
-    shared = Shared(snapshot, st, now)
-    wanted: dict[str, set[str]] = {}
-    for mentee_id, mentor_id in pairs:
-        wanted.setdefault(mentee_id, set()).add(mentor_id)
-    found: dict[tuple[str, str], Recommendation] = {}
-    for mentee_id, mentors in wanted.items():
-        ctx = mentee_context(st, mentee_id, options, now)
-        among = np.array(sorted(st.rows[m] for m in mentors if m in st.rows), dtype=np.int64)
-        scored = score_mentee(shared, ctx, options, among)
-        if scored is None:
-            continue
-        for rec in build_recommendations(shared, options, scored, list(range(len(scored.cand)))):
-            found[(mentee_id, rec.mentor_id)] = rec
-    return [found.get(pair) for pair in pairs]
+    return CandidateScorer(snapshot, options=options, now=now).explain(pairs)
 
 
 def _progress(items: Sequence[str], enabled: bool, what: str) -> Iterable[str]:

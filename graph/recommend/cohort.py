@@ -295,15 +295,14 @@ def match_cohort(
     filters hold for every proposal. Reasons are built for the chosen pairs only.
     `mentee_ids` overrides who is matched; `keep(mentee, mentor)` can drop candidate edges.
     """
-    from graph.recommend.candidates import explain_edges, top_k_candidates
+    from graph.recommend.candidates import CandidateScorer
     from graph.recommend.scoring import RecommendOptions
 
     opts = options or RecommendOptions()
-    state = snapshot.state
+    scorer = CandidateScorer(snapshot, options=opts, now=now)
+    state = scorer.state  # one consistent State for the whole run
     mentees = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
-    edges = top_k_candidates(
-        snapshot, mentees, k=candidates_per_mentee, options=opts, now=now, progress=progress
-    )
+    edges = scorer.top_k(mentees, k=candidates_per_mentee, progress=progress)
     a, rows, s = edges.mentee_index, edges.mentor_row, edges.score
     if keep is not None:
         ok = np.array(
@@ -327,7 +326,7 @@ def match_cohort(
     greedy = greedy_assignment(g)
     picked = np.flatnonzero(chosen).tolist()
     pairs = [(mentees[int(g.mentee[e])], mentor_ids[int(g.mentor[e])]) for e in picked]
-    recs = explain_edges(snapshot, pairs, options=opts, now=now)
+    recs = scorer.explain(pairs)
     proposals: list[ProposedPairing] = []
     for e, (mentee_id, mentor_id), rec in zip(picked, pairs, recs, strict=True):
         if rec is None:  # pragma: no cover - the batch scorer and the ranking agree
@@ -403,9 +402,11 @@ def _solve_within_hours(
     dropped: set[int] = set()
     used = np.bincount(g.mentor[chosen], weights=wants[g.mentee[chosen]], minlength=len(rows))
     for j in np.flatnonzero(used > hours_left + 1e-9).tolist():
-        edges = sorted(np.flatnonzero(chosen & (g.mentor == j)).tolist(), key=lambda e: g.score[e])
+        weakest_first = sorted(
+            np.flatnonzero(chosen & (g.mentor == j)).tolist(), key=lambda e: g.score[e]
+        )
         total = float(used[j])
-        for e in edges:
+        for e in weakest_first:
             if total <= hours_left[j] + 1e-9:
                 break
             chosen[e] = False
