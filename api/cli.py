@@ -512,6 +512,9 @@ def main(argv: list[str] | None = None) -> None:
             fail(exc.message, exc.details)
         except typer.Exit as done:
             sys.exit(done.exit_code)
+    except OSError as exc:  # unreadable input, unwritable output, full disk
+        err.print(f"error: {exc}", markup=False, highlight=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

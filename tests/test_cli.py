@@ -84,6 +84,8 @@ def test_export_people_empty_store(env: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0, err
     assert target.read_text() == ""
     assert run_main(capsys, "export", "nonsense", str(target))[0] == 2
+    code, _, err = run_main(capsys, "export", "people", str(env / "no" / "such" / "dir.jsonl"))
+    assert code == 1 and err.startswith("error:") and "Traceback" not in err
 
 
 FRAMEWORK = """kind,id,label,tier,parents,aliases,description
@@ -134,3 +136,6 @@ def test_domain_errors_exit_1_with_the_place(env: Path, capsys: pytest.CaptureFi
     code, _, err = run_main(capsys, "recommend", "nobody")
     assert code == 1 and "nobody" in err
     assert run_main(capsys, "import", "taxonomy", str(env / "missing.csv"))[0] == 2
+    (env / "empty").mkdir()
+    code, _, err = run_main(capsys, "import", "availability", str(env / "empty"))
+    assert code == 1 and "no .ics files" in err
