@@ -66,6 +66,20 @@ def test_body_over_the_limit_is_413(api: tuple[TestClient, Keys], embedded_store
     assert client.post("/v1/people", content=ok, headers=admin).status_code == 201
 
 
+def test_people_import_over_the_body_limit_is_413(
+    api: tuple[TestClient, Keys], embedded_store: GraphStore
+) -> None:
+    """HTTP imports have no own size bound: the body limit is what stops a huge file."""
+    client, keys = api
+    if "/v1/people/import" not in client.app.openapi()["paths"]:
+        return
+    rows = "".join(f"imp{i:05d},Person {i}\n" for i in range(BODY_LIMIT // 10))
+    body = {"format": "csv", "content": "id,name\n" + rows}
+    r = client.post("/v1/people/import", json=body, headers=keys.auth("admin"))
+    assert error_of(r, 413)["code"] == "payload_too_large"
+    assert embedded_store.get_person("imp00000") is None
+
+
 def test_streamed_body_over_the_limit_is_413(api: tuple[TestClient, Keys]) -> None:
     client, keys = api
     headers = {**keys.auth("admin"), "Content-Type": "application/json"}
