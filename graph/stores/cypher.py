@@ -354,12 +354,13 @@ LIST_AUDIT: Final = (
 # when everyone overlaps enough and no preference rules anyone out. The route limits (up 2,
 # 4 hops in all: skill_fit.MAX_UP, MAX_HOPS) are written into the patterns, since
 # variable-length bounds cannot be parameters. (ArcadeDB refuses an aggregate mixed with a
-# grouping key in one expression, hence the extra WITH steps.)
+# grouping key in one expression, hence the extra WITH steps. Patterns start from the node
+# already bound: ArcadeDB plans `(s:Skill)-[*]->(via)` as a scan of every skill, ~200x slower.)
 RANK_MENTORS: Final = (
     "MATCH (me:Person {id: $mentee_id}) "
     "OPTIONAL MATCH (me)-[:REPORTS_TO*1..2]->(boss:Person) "
     "WITH me, collect(DISTINCT boss.id) AS bosses "
-    "OPTIONAL MATCH (report:Person)-[:REPORTS_TO*1..2]->(me) "
+    "OPTIONAL MATCH (me)<-[:REPORTS_TO*1..2]-(report:Person) "
     "WITH me, bosses, collect(DISTINCT report.id) AS reports "
     "WITH me, bosses + reports AS chain "
     "OPTIONAL MATCH (me)-[:MENTOR|MENTEE]->(pp:Pairing)<-[:MENTOR|MENTEE]-(other:Person) "
@@ -377,14 +378,14 @@ RANK_MENTORS: Final = (
     "UNWIND goals AS g "
     "MATCH (g)-[t:TARGETS]->(target:TaxonomyNode) "
     "MATCH up = (target)-[:BROADER*0..2]->(via:TaxonomyNode) "
-    "MATCH down = (s:Skill)-[:BROADER*0..4]->(via) "
+    "MATCH down = (via)<-[:BROADER*0..4]-(s:Skill) "
     "WHERE length(up) + length(down) <= 4 "
     "WITH me, excluded, declined, my_langs, n_goals, g, target, t.confidence AS conf, s, "
     "min(length(up) + length(down)) AS hops "
     "OPTIONAL MATCH (me)-[mine:HAS_SKILL]->(s) "
     "WITH me, excluded, declined, my_langs, n_goals, g, s, conf * $credits[hops] AS weight, "
     "coalesce(mine.level, 0) AS floor "
-    "MATCH (m:Person)-[h:HAS_SKILL]->(s) "
+    "MATCH (s)<-[h:HAS_SKILL]-(m:Person) "
     "WHERE h.willing_to_mentor = true AND (NOT $level_rule OR h.level > floor) "
     "AND m.is_mentor = true AND coalesce(m.opt_out_recommend, false) = false "
     "AND m.max_mentees > 0 AND NOT m.id IN excluded "
