@@ -436,7 +436,7 @@ class Neo4jStore:
 
         check_read_only(query)
 
-        def work(tx: neo4j.ManagedTransaction) -> tuple[list[dict[str, Any]], bool]:
+        def work(tx: neo4j.Transaction) -> tuple[list[dict[str, Any]], bool]:
             rows: list[dict[str, Any]] = []
             for record in tx.run(query, params):
                 if len(rows) == row_limit:
@@ -445,8 +445,14 @@ class Neo4jStore:
             return rows, False
 
         def run() -> tuple[list[dict[str, Any]], bool]:
-            with self._session(read=True) as session:
-                return session.execute_read(neo4j.unit_of_work(timeout=timeout_s)(work))  # type: ignore[no-any-return]
+            # One explicit read transaction, never retried: a query that failed or ran out of
+            # time must not run again behind the caller's back. Leaving it uncommitted rolls
+            # it back.
+            with (
+                self._session(read=True) as session,
+                session.begin_transaction(timeout=timeout_s) as tx,
+            ):
+                return work(tx)
 
         timed_out = QueryTimeout(
             f"query stopped after its {timeout_s:g} s time limit",
