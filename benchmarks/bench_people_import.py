@@ -73,10 +73,10 @@ def main() -> None:
         )
 
         skills_of: dict[str, list] = {}
-        for s in org.person_skills:
+        for ps in org.person_skills:
             # by label, not id: the import has to resolve every one
-            skills_of.setdefault(s.person_id, []).append(
-                s.model_copy(update={"skill_id": labels[s.skill_id]})
+            skills_of.setdefault(ps.person_id, []).append(
+                ps.model_copy(update={"skill_id": labels[ps.skill_id]})
             )
         goals_of: dict[str, list] = {}
         for g in org.goals:
@@ -141,8 +141,8 @@ def main() -> None:
         again = import_people(store, path)
         rows.append(("re-import (unchanged)", time.perf_counter() - t, time.process_time() - c))
         assert len(again.unchanged) == args.size, again.summary()
-        for s in stores:
-            s.close()
+        for opened in stores:
+            opened.close()
 
     table = Table(
         title=f"people import, {args.size:,} people, {len(org.person_skills):,} skills, "
