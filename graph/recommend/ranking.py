@@ -21,6 +21,7 @@ same scores.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -51,7 +52,14 @@ from graph.recommend.scoring import (
     weighted_score_array,
 )
 from graph.recommend.skill_fit import LEVEL_MODELS, Credit, level_factor
-from graph.recommend.snapshot import FORMAT_BITS, MODEL_BITS, Snapshot, State, language_mask
+from graph.recommend.snapshot import (
+    FORMAT_BITS,
+    MODEL_BITS,
+    Snapshot,
+    State,
+    TargetCredits,
+    language_mask,
+)
 
 LEVEL_FACTORS = np.array([0.0, *(level_factor(lv) for lv in range(1, 6))], dtype=np.float64)
 
@@ -154,17 +162,31 @@ def mentee_context(
 class TargetTable:
     """Willing holders of every skill reachable from one target node, flattened.
 
-    Element i: person row `rows[i]` holds skill `skills[local[i]]` at `levels[i]`, reached
-    with `credit[i]`. Skills keep the credit table's order (skill id); skills nobody is
-    willing to mentor are left out."""
+    Element i: person row `rows[i]` holds skill `skill(local[i])` at `levels[i]`, reached
+    with `credit[i]`. Local skill j is position `sel[j]` of the target's credit table (skill
+    id order); skills nobody is willing to mentor are left out."""
 
     rows: Rows
     levels: NDArray[np.int8]
     credit: Floats
     local: Rows
-    skills: tuple[str, ...]
-    routes: tuple[Credit, ...]
-    index: dict[str, int]  # skill id -> local index
+    sel: Rows
+    credits: TargetCredits
+
+    @property
+    def n_skills(self) -> int:
+        return len(self.sel)
+
+    def skill(self, j: int) -> tuple[str, Credit]:
+        i = int(self.sel[j])
+        return self.credits.skills[i], self.credits.routes[i]
+
+    def local_of(self, skill_id: str) -> int | None:
+        i = bisect_left(self.credits.skills, skill_id)
+        if i == len(self.credits.skills) or self.credits.skills[i] != skill_id:
+            return None
+        j = int(np.searchsorted(self.sel, i))
+        return j if j < len(self.sel) and self.sel[j] == i else None
 
 
 @dataclass
@@ -212,34 +234,23 @@ class Shared:
 
 def _target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
     tc = snap.credits(st, node_id)
-    rows_l: list[NDArray[np.int32]] = []
-    lv_l: list[NDArray[np.int8]] = []
-    credit_l: list[float] = []
-    skills: list[str] = []
-    routes: list[Credit] = []
-    willing = st.willing
-    for skill, credit, route in zip(tc.skills, tc.credit, tc.routes, strict=True):
-        h = willing.get(skill)
-        if h is None:
-            continue
-        rows_l.append(h.rows)
-        lv_l.append(h.levels)
-        credit_l.append(float(credit))
-        skills.append(skill)
-        routes.append(route)
-    if not rows_l:
+    holders = list(map(st.willing.get, tc.skills))
+    sel = [i for i, h in enumerate(holders) if h is not None]
+    found = [holders[i] for i in sel]
+    if not found:
         z = np.zeros(0, np.int64)
-        return TargetTable(z, np.zeros(0, np.int8), np.zeros(0), z, (), (), {})
-    lengths = np.fromiter((len(r) for r in rows_l), dtype=np.int64, count=len(rows_l))
-    local = np.repeat(np.arange(len(rows_l), dtype=np.int64), lengths)
+        return TargetTable(z, np.zeros(0, np.int8), np.zeros(0), z, z, tc)
+    rows_l = [h.rows for h in found]  # type: ignore[union-attr]
+    lengths = np.array(list(map(len, rows_l)), dtype=np.int64)
+    local = np.repeat(np.arange(len(found), dtype=np.int64), lengths)
+    sel_arr = np.array(sel, dtype=np.int64)
     return TargetTable(
         rows=np.concatenate(rows_l).astype(np.int64),
-        levels=np.concatenate(lv_l),
-        credit=np.array(credit_l, dtype=np.float64)[local],
+        levels=np.concatenate([h.levels for h in found]),  # type: ignore[union-attr]
+        credit=tc.credit[sel_arr][local],
         local=local,
-        skills=tuple(skills),
-        routes=tuple(routes),
-        index={s: i for i, s in enumerate(skills)},
+        sel=sel_arr,
+        credits=tc,
     )
 
 
@@ -279,7 +290,7 @@ class GoalBest:
         e = int(self.entry[j])
         for target, table, offset in reversed(self.parts):
             if e >= offset:
-                return target, table.skills[e - offset], table.routes[e - offset]
+                return (target, *table.skill(e - offset))
         raise IndexError(e)  # pragma: no cover - entries always fall in a part
 
 
@@ -298,7 +309,7 @@ def goal_best(
         table = shared.table(t.node_id)
         if len(table.rows):
             parts.append((t, table, offset))
-            offset += len(table.skills)
+            offset += table.n_skills
     empty = GoalBest(_EMPTY_ROWS, np.zeros(0), _EMPTY_ROWS, np.zeros(0, np.int8), [])
     if not parts:
         return empty
@@ -311,9 +322,9 @@ def goal_best(
     if model in LEVEL_MODELS and mentee_levels:
         floors = []
         for _, tb, _ in parts:
-            floor = np.zeros(len(tb.skills), dtype=np.int8)
+            floor = np.zeros(tb.n_skills, dtype=np.int8)
             for sk, lv in mentee_levels.items():
-                i = tb.index.get(sk)
+                i = tb.local_of(sk)
                 if i is not None:
                     floor[i] = lv
             floors.append(floor[tb.local])
