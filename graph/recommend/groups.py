@@ -85,30 +85,36 @@ def match_peers(
     candidates_per_person: int = 20,
 ) -> PeerResult:
     """Pairs of equals within a program (see module doc)."""
-    from graph.recommend import recommend
+    from graph.recommend.candidates import CandidateScorer
 
     opts = _opts(options, MentoringModel.peer)
-    state = snapshot.state
-    people = cohort_mentees(state, program)
+    scorer = CandidateScorer(snapshot, options=opts, now=now)
+    people = cohort_mentees(scorer.state, program)
     members = set(people)
-    one_way: dict[tuple[str, str], tuple[float, list[str]]] = {}
-    for pid in people:
-        for r in recommend(snapshot, pid, k=candidates_per_person, options=opts, now=now):
-            if r.mentor_id in members:
-                one_way[(r.mentor_id, pid)] = (r.score, list(r.reasons))
+    edges = scorer.top_k(people, k=candidates_per_person)
+    one_way: dict[tuple[str, str], float] = {}  # (mentor, mentee) -> score
+    for i, mentor_id, sc in zip(
+        edges.mentee_index.tolist(), edges.mentor_ids(scorer.state), edges.score.tolist(),
+        strict=True,
+    ):  # fmt: skip
+        if mentor_id in members:
+            one_way[(mentor_id, people[i])] = sc
     g = nx.Graph()
     for x, y in {tuple(sorted(k)) for k in one_way}:
-        s_xy = one_way.get((x, y), (0.0, []))
-        s_yx = one_way.get((y, x), (0.0, []))
-        g.add_edge(x, y, weight=(s_xy[0] + s_yx[0]) / 2, reasons=s_xy[1] + s_yx[1])
-    matching = nx.max_weight_matching(g, maxcardinality=True)
-    pairs = sorted(
-        (
-            PeerPair(a, b, g[a][b]["weight"], g[a][b]["reasons"])
-            for a, b in (tuple(sorted(e)) for e in matching)
-        ),
-        key=lambda p: (p.a, p.b),
-    )
+        g.add_edge(x, y, weight=(one_way.get((x, y), 0.0) + one_way.get((y, x), 0.0)) / 2)
+    matching = sorted(tuple(sorted(e)) for e in nx.max_weight_matching(g, maxcardinality=True))
+    # reasons only for the chosen pairs: x mentoring y first, then y mentoring x
+    ways = [(m, e) for a, b in matching for m, e in ((a, b), (b, a)) if (m, e) in one_way]
+    recs = dict(zip(ways, scorer.explain([(e, m) for m, e in ways]), strict=True))
+    pairs = [
+        PeerPair(
+            a,
+            b,
+            g[a][b]["weight"],
+            [r for way in ((a, b), (b, a)) if (rec := recs.get(way)) for r in rec.reasons],
+        )
+        for a, b in matching
+    ]
     paired = {p.a for p in pairs} | {p.b for p in pairs}
     return PeerResult(
         program=program,
