@@ -28,6 +28,11 @@ from graph.errors import BatchRejected, RowProblem
 AttrKey = Annotated[str, Field(min_length=1, max_length=64)]
 AttrValue = Annotated[str, Field(max_length=200)]
 NodeId = Annotated[str, Field(min_length=1, max_length=512, pattern=r"^\S(.*\S)?$")]
+# People, goals, pairings and check-ins are addressed as one URL path segment, so their own
+# ids cannot hold "/" (taxonomy ids can: ESCO's are URIs).
+RecordId = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[^/\s]([^/\r\n]*[^/\s])?$")
+]
 Label = Annotated[str, Field(min_length=1, max_length=500)]
 Level = Annotated[int, Field(ge=1, le=5)]
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -183,7 +188,7 @@ class Preferences(Model):
 
 
 class Person(Model):
-    id: NodeId
+    id: RecordId
     name: Label
     email: str | None = Field(default=None, max_length=320)
     title: str = Field(default="", max_length=200)
@@ -242,7 +247,7 @@ class GoalStatus(StrEnum):
 
 
 class Goal(Model):
-    id: NodeId
+    id: RecordId
     person_id: NodeId
     text: Annotated[str, Field(min_length=1, max_length=2000)]
     measurable_outcome: str = Field(default="", max_length=2000)
@@ -295,7 +300,7 @@ class PairingEvent(Model):
 
 
 class Pairing(Model):
-    id: NodeId
+    id: RecordId
     mentor_id: NodeId
     mentee_ids: list[NodeId] = Field(min_length=1, max_length=50)
     program: str | None = Field(default=None, max_length=200)
@@ -321,7 +326,7 @@ class Pairing(Model):
 
 
 class CheckIn(Model):
-    id: NodeId
+    id: RecordId
     pairing_id: NodeId
     on: date
     rating: Level
