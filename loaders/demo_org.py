@@ -51,7 +51,7 @@ from graph.store import (
     UpsertPersonSkills,
 )
 from loaders import demo_text as T
-from loaders.people import LabelMapper, progress_steps
+from loaders.people import LabelMapper, paused_gc, progress_steps
 
 M = TypeVar("M", bound=BaseModel)
 SPAN = 6  # reports per manager, on average
@@ -132,6 +132,11 @@ def generate_org(taxonomy: TaxonomyDump, *, size: int, seed: int) -> DemoOrg:
     """A deterministic demo org of `size` people (person 0 is the CEO)."""
     if size < 1:
         raise ValueError("size must be at least 1")
+    with paused_gc():
+        return _generate(taxonomy, size, seed)
+
+
+def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
     rng = np.random.default_rng(seed)
     n = size
     ids = [person_id(i, n) for i in range(n)]
@@ -471,7 +476,7 @@ def load_demo(
             goals=0,
             reason=f"demo org already loaded ({first} .. {last} present)",
         )
-    with progress_steps(progress) as step:
+    with paused_gc(), progress_steps(progress) as step:
         gen = step(f"generating a demo org of {size}", 1)
         org = generate_org(store.taxonomy(), size=size, seed=seed)
         gen(1)

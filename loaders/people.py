@@ -10,6 +10,7 @@ described in docs/people-format.md.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -133,6 +134,22 @@ def progress_steps(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int
             return lambda n: bar.advance(task, n)
 
         yield step
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for a bulk load.
+
+    A 100k-row import creates millions of small objects and none of them form reference
+    cycles; with the collector on, its full passes over the growing heap cost more than the
+    import itself (measured 2x on 30k rows). Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # --- reading files --------------------------------------------------------------------------
@@ -345,7 +362,7 @@ def import_people(
     """
     path = Path(path)
     now = utcnow()
-    with progress_steps(progress) as step:
+    with paused_gc(), progress_steps(progress) as step:
         fmt, records, columns = read_people_file(path)
         report = PeopleImportReport(source=path.name, format=fmt, dry_run=dry_run)
         report.records = len(records)
