@@ -153,7 +153,8 @@ def serve(
     cfg = settings()
     if demo:
         prepare_demo(cfg)
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info")
+    # h11 bounds request header size (httptools does not), see docs/limits.md
+    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info", http="h11")
 
 
 DEMO_KEY_FILE = "demo-admin-key"

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0)
     max_page_size: int = Field(default=500, gt=0, le=10_000)
     max_k: int = Field(default=100, gt=0, le=1000)
+    max_import_bytes: int = Field(
+        default=256 * 1024 * 1024, gt=0, description="largest file an import reads"
+    )
 
     @property
     def embedded_file(self) -> Path:

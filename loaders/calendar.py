@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from graph.errors import InvalidInput
 from graph.model import AvailabilityException, Person, WeeklyWindow
 from graph.store import GraphStore, UpsertPeople
+from loaders.csvutil import read_bounded
 from loaders.people import progress_steps
 
 WINDOW_HORIZON = timedelta(weeks=8)  # free windows: occurrences in the next eight weeks
@@ -129,7 +130,7 @@ def _import_file(
 ) -> CalendarFileResult:
     result = CalendarFileResult(file=path.name, ok=False)
     try:
-        cal = parse_calendar(path.read_bytes(), path.name)
+        cal = parse_calendar(read_bounded(path), path.name)
         person, result.matched_by = _person_for(store, path, cal, emails)
         result.person_id = person.id
         avail = availability_of(cal, ZoneInfo(person.timezone), today)

@@ -56,15 +56,32 @@ def display_name(path: Path) -> str:
     return path.name
 
 
+def read_bounded(path: Path) -> bytes:
+    """The file's bytes (gzip-decompressed when it ends in .gz), refused past
+    `max_import_bytes` (settings) before it is read whole, decompressed size included."""
+    from graph.settings import get_settings
+
+    limit = get_settings().max_import_bytes
+    too_big = f"larger than the import limit of {limit} bytes (MENTORGRAPH_MAX_IMPORT_BYTES)"
+    if path.stat().st_size > limit:
+        raise _rejected(path, 0, FILE_FIELD, too_big)
+    if path.suffix != ".gz":
+        return path.read_bytes()
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read(limit + 1)
+    except (OSError, EOFError) as exc:
+        raise _rejected(path, 0, FILE_FIELD, f"not a readable gzip file: {exc}") from None
+    if len(raw) > limit:
+        raise _rejected(path, 0, FILE_FIELD, too_big)
+    return raw
+
+
 def read_text(path: Path) -> str:
     """The whole file as text: gzip-decompressed when it ends in .gz, strictly UTF-8 (a BOM is
-    dropped). Undecodable bytes raise BatchRejected naming the line."""
-    raw = path.read_bytes()
-    if path.suffix == ".gz":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as exc:
-            raise _rejected(path, 0, FILE_FIELD, f"not a readable gzip file: {exc}") from None
+    dropped), at most `max_import_bytes`. Undecodable bytes raise BatchRejected naming the
+    line."""
+    raw = read_bounded(path)
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
