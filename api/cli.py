@@ -153,6 +153,11 @@ def serve(
     cfg = settings()
     if demo:
         prepare_demo(cfg)
+        base = f"http://{host}:{port}"
+        err.print(
+            f"API docs: {base}/docs   L&D dashboard: {base}/dashboard "
+            f"(paste the key from {cfg.data_dir / DEMO_KEY_FILE})"
+        )
     # h11 bounds request header size (httptools does not), see docs/limits.md
     uvicorn.run(create_app(cfg), host=host, port=port, log_level="info", http="h11")
 
