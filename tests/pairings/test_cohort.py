@@ -187,3 +187,30 @@ def test_publish_stores_proposals_atomically(store: GraphStore) -> None:
     with pytest.raises(Conflict, match="changed"):
         publish(store, res, by="coordinator")  # stale result: nothing written twice
     assert len(store.list_pairings()) == 3
+
+
+def test_proposals_carry_the_rankings_scores_and_reasons(embedded_store: GraphStore) -> None:
+    from graph.recommend import recommend
+
+    snap = _world(embedded_store)
+    res = match_cohort(snap, PROGRAM, now=NOW, options=ASYNC)
+    for p in res.proposals:
+        ranked = {
+            r.mentor_id: r for r in recommend(snap, p.mentee_id, k=50, options=ASYNC, now=NOW)
+        }
+        assert p.score == ranked[p.mentor_id].score  # the batch scorer is exact
+        assert p.reasons == ranked[p.mentor_id].reasons
+
+
+def test_a_goal_without_targets_is_reported_not_raised(embedded_store: GraphStore) -> None:
+    from graph.model import Goal
+    from graph.store import UpsertGoals
+
+    seed(embedded_store)
+    goal = Goal(id="g-d", person_id="d", text="something unmapped", created_at=NOW)
+    d = embedded_store.get_person("b").model_copy(update={"id": "d", "name": "D"})  # type: ignore[union-attr]
+    embedded_store.apply([UpsertPeople([d]), UpsertGoals([goal])])
+    res = match_cohort(Snapshot.load(embedded_store), PROGRAM, now=NOW, options=ASYNC)
+    why = {u.mentee_id: u.reason for u in res.unmatched}
+    assert "not linked to any skill" in why["d"]
+    assert {"a", "b", "c"} <= {p.mentee_id for p in res.proposals} | set(why)
