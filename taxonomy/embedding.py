@@ -25,6 +25,7 @@ import numpy as np
 from graph.errors import MentorgraphError
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
+_SMALL_BATCH = 8
 
 
 @runtime_checkable
@@ -82,6 +83,7 @@ class SentenceTransformerEmbedder:
         batch_size: int = 64,
         progress: bool = False,
         chunk_size: int = 1024,
+        small_batch_threads: int | None = 1,
     ) -> None:
         self.model_path = Path(model_path) if model_path is not None else bundled_model_path()
         self.name = name
@@ -89,6 +91,9 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.progress = progress
         self.chunk_size = chunk_size
+        # One short query runs faster on one torch thread than on several (no fork/join
+        # barrier, which on a busy 2-core box costs more than the arithmetic).
+        self.small_batch_threads = small_batch_threads
         self.dim = _pooling_dim(self.model_path)
         self._model: Any = None
 
@@ -117,6 +122,8 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
+        if self.small_batch_threads and len(texts) <= _SMALL_BATCH:
+            return self._encode_with_threads(model, texts, self.small_batch_threads)
         if not self.progress or len(texts) <= self.chunk_size:
             return self._encode(model, texts)
         from rich.progress import Progress
@@ -129,6 +136,18 @@ class SentenceTransformerEmbedder:
                 parts.append(self._encode(model, chunk))
                 bar.advance(task, len(chunk))
         return np.concatenate(parts)
+
+    def _encode_with_threads(self, model: Any, texts: list[str], threads: int) -> np.ndarray:
+        import torch
+
+        before = torch.get_num_threads()
+        if before == threads:
+            return self._encode(model, texts)
+        torch.set_num_threads(threads)
+        try:
+            return self._encode(model, texts)
+        finally:
+            torch.set_num_threads(before)
 
     def _encode(self, model: Any, texts: list[str]) -> np.ndarray:
         vectors = model.encode(
