@@ -41,9 +41,15 @@ def model() -> SentenceTransformerEmbedder:
 
 
 @pytest.fixture(scope="module")
-def cache(pytestconfig: pytest.Config) -> Iterator[EmbeddingCache]:
-    assert pytestconfig.cache is not None
-    c = EmbeddingCache.in_dir(pytestconfig.cache.mkdir("mentorgraph-embeddings"))
+def cache(
+    pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EmbeddingCache]:
+    # pytest's cache dir persists between local runs; with -p no:cacheprovider, a temp dir.
+    if pytestconfig.cache is not None:
+        directory = pytestconfig.cache.mkdir("mentorgraph-embeddings")
+    else:
+        directory = tmp_path_factory.mktemp("mentorgraph-embeddings")
+    c = EmbeddingCache.in_dir(directory)
     yield c
     c.close()
 
