@@ -10,10 +10,10 @@ For a query q (unit vector) and a node n:
     score(n) = (1 - DESC) * name(n) + DESC * cos(q, description(n))
 
 `lex_i` is the tf-idf cosine between the query's word stems and name i's (pulls a name that
-shares rare words with the query towards 1 without ever passing it); nodes without a
-description use name(n) for the description term. Clusters are scored the same way from
-their own label/aliases/description and weighed by `cluster_factor`, so a goal that names
-a whole area ("leadership") can land on the cluster.
+shares rare words with the query towards 1 without ever passing it); a node without a
+description uses name(n) - MISSING_GAP for the description term. Clusters are scored the
+same way from their own label/aliases/description and weighed by `cluster_factor`, so a goal
+that names a whole area ("leadership") can land on the cluster.
 
 When no skill reaches `threshold` the mapper falls back up the hierarchy: each cluster gets
 
@@ -71,6 +71,9 @@ class MappingResult(BaseModel):
 class MappingConfig:
     threshold: float = 0.45  # below this best skill score, fall back to clusters
     desc_weight: float = 0.2
+    # A node without a description is scored as if its description matched this much worse
+    # than its best name (descriptions usually trail names); 0 would favour bare nodes.
+    missing_desc_gap: float = 0.15
     lex_weight: float = 0.35
     # A name whose vector is this close to another name of the same node shares that vector
     # (ESCO aliases are often spelling variants): ~30% fewer rows to multiply, same ranking.
@@ -365,7 +368,7 @@ class GoalMapper:
             tcos = ix.taught @ q
             tlex = _lex_scores(ix.taught_lex, cols, vals)
             np.maximum.at(name, ix.taught_owner, tcos + cfg.lex_weight * tlex * (1.0 - tcos))
-        desc = np.where(ix.has_desc, ix.desc @ q, name)
+        desc = np.where(ix.has_desc, ix.desc @ q, name - cfg.missing_desc_gap)
         scores = (1.0 - cfg.desc_weight) * name + cfg.desc_weight * desc
         exact = ix.taught_exact.get(normal)
         if exact is not None:  # a steward's word beats any similarity

@@ -192,7 +192,8 @@ def reference_scores(m: GoalMapper, dump: TaxonomyDump, text: str) -> dict[str, 
             continue
         names = [node.label, *node.aliases]
         name = max(float(emb.embed([n])[0] @ q) for n in names)
-        desc = float(emb.embed([node.description])[0] @ q) if node.description else name
+        gap = m.config.missing_desc_gap
+        desc = float(emb.embed([node.description])[0] @ q) if node.description else name - gap
         out[node.id] = (1 - w) * name + w * desc
     return out
 
