@@ -60,7 +60,8 @@ def correct_goal_mapping(
     """A steward confirms or corrects the goal's targets: they become exactly `node_ids`
     (source "steward", confidence 1.0), and the goal's wording maps to `node_ids[0]` from now
     on. Goal texts longer than an alias may be (500 characters) are taught to the running
-    mapper only."""
+    mapper only; a node the running mapper does not know yet (created after its last
+    `refresh`) gets the alias in the store, and the mapper learns it on its next refresh."""
     goal = _goal(store, goal_id)
     ids = list(node_ids)
     if not ids:
