@@ -397,13 +397,13 @@ def import_people(
         ops = _diff(store, good, stored, report)
         if dry_run:
             return report
-        if allow_partial and bad:
-            report.reject_file = _write_rejects(path, fmt, bad, columns, reject_file)
         write = step(f"writing {len(ops)} operations", 1)
         if ops:
             store.apply(ops)
         write(1)
         report.written = True
+        if allow_partial and bad:  # after the write: a refused write leaves no reject file
+            report.reject_file = _write_rejects(path, fmt, bad, columns, reject_file)
     return report
 
 
