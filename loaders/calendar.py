@@ -21,7 +21,7 @@ import icalendar
 import recurring_ical_events
 from pydantic import ValidationError
 
-from graph.errors import InvalidInput
+from graph.errors import BatchRejected, InvalidInput
 from graph.model import AvailabilityException, Person, WeeklyWindow
 from graph.store import GraphStore, UpsertPeople
 from loaders.csvutil import read_bounded
@@ -130,7 +130,11 @@ def _import_file(
 ) -> CalendarFileResult:
     result = CalendarFileResult(file=path.name, ok=False)
     try:
-        cal = parse_calendar(read_bounded(path), path.name)
+        try:
+            data = read_bounded(path)
+        except BatchRejected as exc:  # too big or unreadable: this file's problem only
+            raise CalendarError("; ".join(p.reason for p in exc.problems)) from None
+        cal = parse_calendar(data, path.name)
         person, result.matched_by = _person_for(store, path, cal, emails)
         result.person_id = person.id
         avail = availability_of(cal, ZoneInfo(person.timezone), today)
