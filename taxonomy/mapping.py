@@ -460,7 +460,7 @@ def _dedupe(vectors: np.ndarray, starts: np.ndarray, limit: float) -> tuple[np.n
     """Distinct vectors and, per input row, the row of its representative: within one node
     (rows starts[i]..starts[i+1]), a vector at cosine >= `limit` to an earlier kept one of
     the same node is represented by the closest kept one."""
-    ends = [*starts[1:].tolist(), len(vectors)]
+    ends = [*starts[1:].tolist(), len(vectors)] if len(starts) else []  # no nodes, no rows
     keep: list[int] = []
     rep = np.empty(len(vectors), dtype=np.int64)
     for a, b in zip(starts.tolist(), ends, strict=True):
