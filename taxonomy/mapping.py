@@ -394,12 +394,20 @@ class GoalMapper:
         skill_scores = np.where(ix.is_cluster, -np.inf, scores)
         best_skill = int(np.argmax(skill_scores))
         best = float(skill_scores[best_skill])
+        if ix.is_cluster.all():  # nothing but clusters: rank them by their own vectors
+            top = _top(scores, k)
+            return MappingResult(
+                candidates=[self._node(ix, i, float(scores[i])) for i in top],
+                fell_back=True,
+                reason="the taxonomy has no active skills; ranked its clusters",
+            )
         if best >= self.config.threshold or not ix.is_cluster.any():
             ranked = np.where(ix.is_cluster, scores * self.config.cluster_factor, scores)
             top = _top(ranked, k)
+            low = "" if best >= self.config.threshold else " (below threshold, no clusters)"
             return MappingResult(
                 candidates=[self._node(ix, i, float(ranked[i])) for i in top],
-                reason=f"best skill {ix.labels[best_skill]!r} scored {best:.2f}",
+                reason=f"best skill {ix.labels[best_skill]!r} scored {best:.2f}{low}",
             )
         return self._fall_back(ix, scores, skill_scores, best_skill, k)
 

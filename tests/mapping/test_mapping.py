@@ -264,3 +264,22 @@ def test_restart_and_refresh_embed_only_new_texts(tmp_path: Path) -> None:
     ]
     m2.refresh(TaxonomyDump(skills=skills, clusters=dump.clusters, broader=dump.broader))
     assert restarted.texts_embedded == ["sequel queries"]
+
+
+def test_cluster_only_taxonomy_ranks_clusters_and_says_why() -> None:
+    dump = tiny_dump()
+    m = GoalMapper(TaxonomyDump(clusters=dump.clusters), FakeEmbedder())
+    res = m.map("software development", k=2)
+    assert res.fell_back and "no active skills" in res.reason
+    assert res.candidates[0].id == "c-soft"
+
+
+def test_skill_only_taxonomy_cannot_fall_back_and_says_so() -> None:
+    dump = tiny_dump()
+    m = GoalMapper(
+        TaxonomyDump(skills=dump.skills), FakeEmbedder(), config=MappingConfig(threshold=1.01)
+    )
+    res = m.map("python and sql", k=2)
+    assert not res.fell_back
+    assert "below threshold" in res.reason
+    assert {c.kind for c in res.candidates} == {"skill"}
