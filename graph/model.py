@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -42,6 +43,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@lru_cache(maxsize=1024)
 def _check_timezone(name: str) -> str:
     # ZoneInfo("") and ZoneInfo("../x") raise ValueError, unknown names ZoneInfoNotFoundError.
     try:

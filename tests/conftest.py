@@ -88,6 +88,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
 
 @pytest.fixture
 def embedded_store(tmp_path: Path) -> Iterator[GraphStore]:
-    s = make_embedded_store(tmp_path)
+    # its own folder: a test may ask for both `store` and `embedded_store`
+    s = make_embedded_store(tmp_path / "embedded")
     yield s
     s.close()
