@@ -4,7 +4,9 @@ Values always travel as `$parameters`, never by string formatting. The few build
 splice in only names from the fixed tuples in this module (labels, a LIMIT clause), never
 user input. Statements keep to the subset of Cypher that both Neo4j 5 and ArcadeDB's Bolt
 endpoint (Neo4j 5.26-compatible) accept; `tests/neo4j` and the contract suite run them on
-ArcadeDB in CI.
+ArcadeDB in CI. Patterns begin at the node an id binds (`(:Goal {id: $id})<-[r]-(:Person)`,
+not `(:Person)-[r]->(:Goal {id: $id})`): ArcadeDB expands from the leftmost node, so the
+other way round scans every node of the first label.
 
 Graph shape:
     (:Skill:TaxonomyNode), (:SkillCluster:TaxonomyNode)  -- one id space for both kinds
@@ -156,7 +158,7 @@ PARENTS: Final = (
     "RETURN properties(p) AS p ORDER BY p.id"
 )
 CHILDREN: Final = (
-    "MATCH (c:TaxonomyNode)-[:BROADER]->(:SkillCluster {id: $id}) "
+    "MATCH (:SkillCluster {id: $id})<-[:BROADER]-(c:TaxonomyNode) "
     "RETURN properties(c) AS p ORDER BY c.id"
 )
 ALL_BROADER: Final = (
@@ -200,7 +202,7 @@ LINK_REPORTS_TO: Final = (
     "MERGE (p)-[:REPORTS_TO]->(m)"
 )
 REPORTS_OF: Final = (
-    "MATCH (p:Person)-[:REPORTS_TO]->(:Person {id: $id}) RETURN p.id AS id ORDER BY id"
+    "MATCH (:Person {id: $id})<-[:REPORTS_TO]-(p:Person) RETURN p.id AS id ORDER BY id"
 )
 _PERSON_SKILL_COLUMNS: Final = (
     "RETURN p.id AS person_id, s.id AS skill_id, r.level AS level, "
@@ -221,7 +223,7 @@ PERSON_SKILLS: Final = (
     f"{_PERSON_SKILL_COLUMNS} ORDER BY skill_id"
 )
 HOLDERS_OF: Final = (
-    "MATCH (p:Person)-[r:HAS_SKILL]->(s:Skill {id: $id}) "
+    "MATCH (s:Skill {id: $id})<-[r:HAS_SKILL]-(p:Person) "
     f"{_PERSON_SKILL_COLUMNS} ORDER BY person_id"
 )
 HOLDERS_OF_ANY: Final = (
@@ -236,7 +238,7 @@ PERSON_SKILLS_PAGE: Final = (
 
 # --- goals ----------------------------------------------------------------------------------
 
-CLEAR_HAS_GOAL: Final = "UNWIND $ids AS id MATCH (:Person)-[r:HAS_GOAL]->(:Goal {id: id}) DELETE r"
+CLEAR_HAS_GOAL: Final = "UNWIND $ids AS id MATCH (:Goal {id: id})<-[r:HAS_GOAL]-(:Person) DELETE r"
 LINK_HAS_GOAL: Final = (
     "UNWIND $rows AS row MATCH (p:Person {id: row.person_id}), (g:Goal {id: row.id}) "
     "MERGE (p)-[:HAS_GOAL]->(g)"
@@ -251,7 +253,7 @@ UPSERT_TARGETS: Final = (
     "MATCH (g:Goal {id: row.goal_id}), (n:TaxonomyNode {id: row.node_id}) "
     "MERGE (g)-[r:TARGETS]->(n) SET r.confidence = row.confidence, r.source = row.source"
 )
-REMOVE_TARGETS_TO: Final = "MATCH (:Goal)-[r:TARGETS]->(:TaxonomyNode {id: $id}) DELETE r"
+REMOVE_TARGETS_TO: Final = "MATCH (:TaxonomyNode {id: $id})<-[r:TARGETS]-(:Goal) DELETE r"
 _TARGET_COLUMNS: Final = (
     "RETURN g.id AS goal_id, n.id AS node_id, r.confidence AS confidence, r.source AS source"
 )
@@ -260,7 +262,7 @@ GOAL_TARGETS: Final = (
     f"{_TARGET_COLUMNS} ORDER BY confidence DESC, node_id"
 )
 TARGETS_OF_NODE: Final = (
-    f"MATCH (g:Goal)-[r:TARGETS]->(n:TaxonomyNode {{id: $id}}) {_TARGET_COLUMNS} ORDER BY goal_id"
+    f"MATCH (n:TaxonomyNode {{id: $id}})<-[r:TARGETS]-(g:Goal) {_TARGET_COLUMNS} ORDER BY goal_id"
 )
 TARGETS_OF_ANY: Final = (
     "MATCH (g:Goal)-[r:TARGETS]->(n:TaxonomyNode) WHERE n.id IN $ids "
@@ -273,7 +275,7 @@ ALL_GOAL_TARGETS: Final = (
 # --- pairings and check-ins -----------------------------------------------------------------
 
 CLEAR_PAIRING_PEOPLE: Final = (
-    "UNWIND $ids AS id MATCH (:Person)-[r:MENTOR|MENTEE]->(:Pairing {id: id}) DELETE r"
+    "UNWIND $ids AS id MATCH (:Pairing {id: id})<-[r:MENTOR|MENTEE]-(:Person) DELETE r"
 )
 CLEAR_PAIRING_GOALS: Final = (
     "UNWIND $ids AS id MATCH (:Pairing {id: id})-[r:FOR_GOAL]->(:Goal) DELETE r"
@@ -298,7 +300,7 @@ LIST_PAIRINGS: Final = (
     "RETURN properties(p) AS p ORDER BY p.id"
 )
 CLEAR_CHECKIN_LINKS: Final = (
-    "UNWIND $ids AS id MATCH (:Pairing)-[r:HAS_CHECKIN]->(:CheckIn {id: id}) DELETE r"
+    "UNWIND $ids AS id MATCH (:CheckIn {id: id})<-[r:HAS_CHECKIN]-(:Pairing) DELETE r"
 )
 LINK_CHECKINS: Final = (
     "UNWIND $rows AS row MATCH (p:Pairing {id: row.pairing_id}), (c:CheckIn {id: row.id}) "
