@@ -45,8 +45,9 @@ def cache(
     pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[EmbeddingCache]:
     # pytest's cache dir persists between local runs; with -p no:cacheprovider, a temp dir.
-    if pytestconfig.cache is not None:
-        directory = pytestconfig.cache.mkdir("mentorgraph-embeddings")
+    pytest_cache = getattr(pytestconfig, "cache", None)
+    if pytest_cache is not None:
+        directory = pytest_cache.mkdir("mentorgraph-embeddings")
     else:
         directory = tmp_path_factory.mktemp("mentorgraph-embeddings")
     c = EmbeddingCache.in_dir(directory)
