@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from functools import cached_property
 from typing import Literal
 
 import networkx as nx
@@ -88,7 +89,17 @@ class Hierarchy:
         return self.node(node_id).label
 
     def kind(self, node_id: str) -> Literal["skill", "cluster"]:
+        if node_id in self.skill_ids:
+            return "skill"
         return self.node(node_id).kind
+
+    @cached_property
+    def skill_ids(self) -> frozenset[str]:
+        """Ids of all skills (a Hierarchy is never changed in place: with_changes copies),
+        so hot loops can test kind by set membership."""
+        return frozenset(
+            n for n, data in self.graph.nodes(data=True) if data["node"].kind == "skill"
+        )
 
     def is_active(self, node_id: str) -> bool:
         return self.node(node_id).status == NodeStatus.active

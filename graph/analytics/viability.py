@@ -11,9 +11,9 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-from graph.errors import InvalidInput
 from graph.model import GoalStatus
-from graph.recommend import RecommendOptions, Snapshot, recommend
+from graph.recommend import RecommendOptions, Snapshot
+from graph.recommend.candidates import top_k_candidates
 
 
 class UnmatchedMentee(BaseModel):
@@ -47,20 +47,25 @@ def mentees_without_viable_mentor(
     snapshot: Snapshot, *, now: datetime, limit: int = 1000
 ) -> list[UnmatchedMentee]:
     st = snapshot.state
+    ids = seekers(snapshot)[:limit]
+    edges = top_k_candidates(snapshot, ids, k=1, now=now)
+    has_mentor = edges.count_per_mentee() > 0
     out: list[UnmatchedMentee] = []
-    for pid in seekers(snapshot)[:limit]:
-        open_goals = sum(1 for g in st.goals_of[pid] if st.goals[g].status == GoalStatus.open)
-        try:
-            recs = recommend(snapshot, pid, k=1, now=now)
-            reason = "no mentor passes the guardrails, capacity and availability filters"
-        except InvalidInput as exc:  # e.g. goals not mapped to the taxonomy yet
-            recs, reason = [], exc.message
-        if not recs:
-            out.append(
-                UnmatchedMentee(
-                    person_id=pid, name=st.people[pid].name, open_goals=open_goals, reason=reason
-                )
+    for pid, ok in zip(ids, has_mentor, strict=True):
+        if ok:
+            continue
+        out.append(
+            UnmatchedMentee(
+                person_id=pid,
+                name=st.people[pid].name,
+                open_goals=sum(
+                    1 for g in st.goals_of[pid] if st.goals[g].status == GoalStatus.open
+                ),
+                reason=edges.problems.get(
+                    pid, "no mentor passes the guardrails, capacity and availability filters"
+                ),
             )
+        )
     return out
 
 
@@ -73,11 +78,6 @@ def recommendation_exposures(
     options: RecommendOptions | None = None,
 ) -> dict[str, int]:
     """How often each mentor appears in the top-k of an even sample of mentees."""
-    counts: Counter[str] = Counter()
-    for pid in _evenly(seekers(snapshot), sample):
-        try:
-            recs = recommend(snapshot, pid, k=k, options=options, now=now)
-        except InvalidInput:
-            continue
-        counts.update(r.mentor_id for r in recs)
-    return dict(counts)
+    ids = _evenly(seekers(snapshot), sample)
+    edges = top_k_candidates(snapshot, ids, k=k, options=options, now=now)
+    return dict(Counter(edges.mentor_ids(snapshot.state)))

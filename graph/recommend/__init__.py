@@ -22,6 +22,15 @@ Public API (stable; graph/pairings.py, cohort.py, stalls.py and the API build on
                                      preferences=.1, feedback=.1),
                      exclude_mentor_ids=[], weeks=4)
 
+    recommend(..., among=[mentor ids])               # score only these mentors (same scores)
+    excluded_mentors(state, mentee_id, options)      # {mentor_id: reason}; needs no goals
+    mentor_unavailable(person) -> str | None         # why a person cannot mentor at all
+
+    # many mentees at once (cohorts, analytics): exactly recommend()'s top k, shared work
+    edges = top_k_candidates(snap, mentee_ids, k=50, options=..., now=...)  # CandidateEdges
+    recs = explain_edges(snap, [(mentee_id, mentor_id), ...], options=..., now=...)
+    scorer = CandidateScorer(snap, options=..., now=...); scorer.top_k(...); scorer.explain(...)
+
     Snapshot.from_parts(taxonomy=TaxonomyDump|Hierarchy, people=..., person_skills=...,
                         goals=..., targets=..., pairings=..., checkins=...)  # tests, benches
 
@@ -38,7 +47,19 @@ Modules: availability (UTC slot grids, DST-correct), skill_fit (taxonomy credit)
 reference (slow, obviously-correct twin of ranking used by the tests).
 """
 
-from graph.recommend.ranking import MenteeContext, mentee_context, recommend
+from graph.recommend.candidates import (
+    CandidateEdges,
+    CandidateScorer,
+    explain_edges,
+    top_k_candidates,
+)
+from graph.recommend.ranking import (
+    MenteeContext,
+    excluded_mentors,
+    mentee_context,
+    mentor_unavailable,
+    recommend,
+)
 from graph.recommend.scoring import (
     COMPONENTS,
     Recommendation,
@@ -50,6 +71,8 @@ from graph.recommend.snapshot import Snapshot, State
 
 __all__ = [
     "COMPONENTS",
+    "CandidateEdges",
+    "CandidateScorer",
     "MenteeContext",
     "RecommendOptions",
     "Recommendation",
@@ -57,6 +80,10 @@ __all__ = [
     "Snapshot",
     "State",
     "Weights",
+    "excluded_mentors",
+    "explain_edges",
     "mentee_context",
+    "mentor_unavailable",
     "recommend",
+    "top_k_candidates",
 ]

@@ -62,10 +62,11 @@ def target_credits(hierarchy: Hierarchy, target_id: str) -> dict[str, Credit]:
         return {}
     ups = {target_id: 0, **hierarchy.ancestors_by_distance(target_id, MAX_UP)}
     best: dict[str, Credit] = {}
+    skills = hierarchy.skill_ids
     for via, up in sorted(ups.items(), key=lambda kv: (kv[1], kv[0])):
         downs = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
         for node_id, down in downs.items():
-            if hierarchy.kind(node_id) != "skill":
+            if node_id not in skills:
                 continue
             hops = up + down
             old = best.get(node_id)
