@@ -14,7 +14,7 @@ decoys (a skill whose label shares words with the goal, but never free when the 
 against a keyword-overlap baseline that ranks mentors by shared words between the goal text
 and their skill labels. Targets: p50 <= 10 ms and peak memory <= 2 GB at 100k people.
 
-Not here yet: the same query as Cypher on Neo4j/ArcadeDB for a side-by-side timing.
+The same ranking written as Cypher on a Bolt server, timed side by side: bench_recommend_cypher.py.
 """
 
 from __future__ import annotations
