@@ -12,9 +12,10 @@ role-matrix test reads these declarations from `app.routes`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import Principal, authenticate
@@ -26,8 +27,20 @@ from graph.store import GraphStore
 
 _bearer = HTTPBearer(auto_error=False, description="API key created with `mentorgraph keys`")
 
+T = TypeVar("T")
 
-def get_state(request: Request) -> AppState:
+
+async def store_read(state: AppState, fn: Callable[..., T], *args: Any) -> T:
+    """Run a short store read: inline on the embedded store (microseconds; a thread-pool hop
+    costs more than the read), in the thread pool on a network store."""
+    if state.inline_reads:
+        return fn(*args)
+    return await run_in_threadpool(fn, *args)
+
+
+# Dependencies are `async def` so that resolving them costs no thread-pool hop per request;
+# the only I/O they do goes through `store_read`.
+async def get_state(request: Request) -> AppState:
     state = getattr(request.app.state, "mg", None)
     if state is None:
         raise StoreUnavailable("service is not started (lifespan has not run)")
@@ -37,11 +50,11 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_store(state: StateDep) -> GraphStore:
+async def get_store(state: StateDep) -> GraphStore:
     return state.store
 
 
-def get_settings_dep(state: StateDep) -> Settings:
+async def get_settings_dep(state: StateDep) -> Settings:
     return state.settings
 
 
@@ -49,12 +62,12 @@ StoreDep = Annotated[GraphStore, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 
-def get_principal(
+async def get_principal(
     state: StateDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     token = credentials.credentials if credentials else None
-    return authenticate(state.store, token)
+    return await store_read(state, authenticate, state.store, token)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
@@ -87,14 +100,16 @@ class RoleCheck:
     def allowed(self) -> frozenset[Role]:
         return self.roles | self.own
 
-    def __call__(self, request: Request, state: StateDep, principal: PrincipalDep) -> Principal:
+    async def __call__(
+        self, request: Request, state: StateDep, principal: PrincipalDep
+    ) -> Principal:
         if principal.has(*self.roles):
             return principal
         if not principal.has(*self.allowed):
             need = ", ".join(sorted(self.allowed))
             raise Forbidden(f"this action needs one of the roles: {need}")
         assert self.owners is not None
-        owners = set(self.owners(state, request.path_params))
+        owners = set(await store_read(state, self.owners, state, request.path_params))
         if principal.person_id is None or principal.person_id not in owners:
             raise Forbidden("only allowed on your own resources")
         return principal
@@ -113,7 +128,7 @@ class Page:
         self.limit = limit
 
 
-def get_page(
+async def get_page(
     settings: SettingsDep,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 50,

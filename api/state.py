@@ -33,7 +33,8 @@ class _RecordingStore:
 
     def apply(self, ops: Sequence[StoreOp]) -> None:
         self._store.apply(ops)
-        self.batches.append(list(ops))
+        if ops:  # an empty apply leaves data_version as it is
+            self.batches.append(list(ops))
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._store, name)
@@ -71,12 +72,41 @@ class AppState:
         snap = self.snapshot
         if snap is None or not batches:
             return
+        version = self.store.data_version()
+        if version != snap.data_version + len(batches):
+            # Another process (a CLI import, another worker) wrote too: replaying only our
+            # ops would miss theirs, so read the whole graph again.
+            self.snapshot = load_snapshot(self.store)
+            return
         for ops in batches[:-1]:
             snap.apply(ops)
-        snap.apply(batches[-1], data_version=self.store.data_version())
+        snap.apply(batches[-1], data_version=version)
+
+    @property
+    def inline_reads(self) -> bool:
+        """Whether store reads are local and short (the embedded store: SQLite in WAL mode,
+        readers never wait for writers), so handlers may run them on the event loop instead
+        of paying a thread-pool hop; network stores (Neo4j) keep the thread pool."""
+        return getattr(self.store, "kind", None) == "embedded"
+
+    def fresh_snapshot(self) -> Any | None:
+        """The snapshot if it matches the store's data_version right now, else None.
+
+        Takes no lock (one indexed read): a reader never waits for a writer. A write that
+        finished before this call has already been replayed (the store's version and the
+        snapshot's then agree); one still being replayed shows as None, and
+        `current_snapshot` waits for it."""
+        snap = self.snapshot
+        if snap is not None and not snap.is_stale(self.store):
+            return snap
+        return None
 
     def current_snapshot(self) -> Any:
-        """The snapshot, reloaded first if someone else (a CLI import) wrote to the store."""
+        """The snapshot, reloaded first if someone else (a CLI import, another worker) wrote
+        to the store. May block (on a write in progress, or on a reload)."""
+        snap = self.fresh_snapshot()
+        if snap is not None:
+            return snap
         with self._write_lock:
             if self.snapshot is None or self.snapshot.is_stale(self.store):
                 self.snapshot = load_snapshot(self.store)

@@ -202,9 +202,15 @@ class Shared:
     tables: dict[str, TargetTable] = field(default_factory=dict)
     mentor_vectors: dict[str, Floats] | None = None
 
+    def __post_init__(self) -> None:
+        if not self.tables:  # share the read-only tables of this State with other calls
+            self.tables = _TABLES.of(self.state)
+
     def table(self, node_id: str) -> TargetTable:
         hit = self.tables.get(node_id)
         if hit is None:
+            if len(self.tables) >= _TABLES_MAX:
+                self.tables.clear()
             hit = self.tables[node_id] = _target_table(self.snapshot, self.state, node_id)
         return hit
 
@@ -232,7 +238,39 @@ class Shared:
         self.mentor_vectors = out
 
 
+_TABLES_MAX = 20_000  # target tables kept for one State (a few KB each)
+
+
+class _TableCache:
+    """Target tables of the latest State, shared by every `recommend` on it (a service
+    answers many requests between two writes). Keyed by the State object itself: a write
+    makes a new State, and the tables of the old one are dropped. The tables are never
+    written to (their arrays are made read-only). Thread-safe by replacing one tuple: a race
+    costs a recomputation, never a wrong table."""
+
+    def __init__(self) -> None:
+        self._current: tuple[State | None, dict[str, TargetTable]] = (None, {})
+
+    def of(self, st: State) -> dict[str, TargetTable]:
+        current = self._current
+        if current[0] is st:
+            return current[1]
+        fresh: dict[str, TargetTable] = {}
+        self._current = (st, fresh)
+        return fresh
+
+
+_TABLES = _TableCache()
+
+
 def _target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
+    table = _build_target_table(snap, st, node_id)
+    for arr in (table.rows, table.levels, table.credit, table.local, table.sel):
+        arr.flags.writeable = False
+    return table
+
+
+def _build_target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
     tc = snap.credits(st, node_id)
     holders = list(map(st.willing.get, tc.skills))
     sel = [i for i, h in enumerate(holders) if h is not None]
