@@ -56,7 +56,7 @@ async def recommendations(
             f"k is at most {state.settings.max_k}",
             details=[{"field": "query.k", "reason": f"at most {state.settings.max_k}"}],
         )
-    snapshot = await store_read(state, state.fresh_snapshot)
+    snapshot: Any = await store_read(state, state.fresh_snapshot)
     if snapshot is None:  # a write is being replayed, or another process wrote: may block
         snapshot = await run_in_threadpool(state.current_snapshot)
     person = snapshot.state.people.get(person_id)
