@@ -13,8 +13,15 @@ What it does, all on 127.0.0.1 and bounded in time (it stops by itself):
    behind shows up in the percentiles instead of silently slowing the generator down);
 4. runs a short baseline phase against GET /healthz at the same rate (the cost of HTTP,
    routing and the generator itself), then the target path for --duration seconds;
-5. prints one table: throughput, p50/p90/p99/max, errors by status, and the goal check
-   (>= 300 req/s with p99 <= 100 ms on 2 cores).
+5. prints one table: throughput, p50/p90/p99/max, errors by status, CPU seconds per request
+   of the server (all its processes; independent of what else runs on the box) and of the
+   generator, os.getloadavg() at the end, and the goal check (>= 300 req/s, p99 <= 100 ms).
+
+The generator shares the cores with the server: the httpx generator costs about as much CPU
+per request as the server does, so on 2 cores it caps what can be measured. `--generator wrk`
+(Debian package `wrk`, closed loop over --connections keep-alive connections, no fixed rate)
+is far leaner and shows the server's capacity; its latencies come from wrk's own percentiles.
+The server is started like `mentorgraph serve` (h11 parser) unless --http says otherwise.
 
 `{id}` in --path is replaced by a mentee id (people with goals), chosen at random per request.
 """
@@ -58,6 +65,11 @@ class Phase:
     latencies_ms: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
+    server_cpu_s: float = float("nan")
+    generator_cpu_s: float = float("nan")
+    loadavg: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    pcts: dict[float, float] | None = None  # from wrk (which reports percentiles, not samples)
+    requests: int | None = None  # wrk: completed requests (statuses hold only the non-2xx)
 
     @property
     def sent(self) -> int:
@@ -67,12 +79,37 @@ class Phase:
     def ok(self) -> int:
         return self.statuses.get("200", 0)
 
+    def per_request_ms(self, cpu_s: float) -> float:
+        return cpu_s / self.sent * 1000.0 if self.sent else float("nan")
+
     @property
     def errors(self) -> int:
         return self.sent - self.ok
 
     def pct(self, q: float) -> float:
+        if self.pcts is not None:
+            return self.pcts.get(q, float("nan"))
         return float(np.percentile(self.latencies_ms, q)) if self.latencies_ms else float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of `pid` and its child processes (uvicorn workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+
+    def stat(p: int) -> list[str] | None:
+        try:
+            return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = stat(int(entry.name))
+        if fields and (int(entry.name) == pid or int(fields[1]) == pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
 
 
 # --- data and server --------------------------------------------------------------------------
@@ -115,7 +152,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_server(
+    data_dir: Path, port: int, workers: int, http: str = "h11"
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "MENTORGRAPH_DATA_DIR": str(data_dir),
@@ -137,6 +176,8 @@ def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[by
         str(port),
         "--workers",
         str(workers),
+        "--http",
+        http,
         "--no-access-log",
         "--log-level",
         "warning",
@@ -216,7 +257,12 @@ async def run_phase(
 
 
 async def drive(
-    base_url: str, token: str, ids: list[str], phases: list[Phase], max_in_flight: int
+    base_url: str,
+    token: str,
+    ids: list[str],
+    phases: list[Phase],
+    max_in_flight: int,
+    server_pid: int,
 ) -> None:
     limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
     headers = {"Authorization": f"Bearer {token}"}
@@ -227,12 +273,89 @@ async def drive(
             console.print(
                 f"{phase.name}: {phase.path} at {phase.rate:g} req/s for {phase.seconds:g} s"
             )
+            server0, gen0 = cpu_seconds(server_pid), time.process_time()
             await run_phase(client, phase, ids, max_in_flight, seed=n)
+            phase.server_cpu_s = cpu_seconds(server_pid) - server0
+            phase.generator_cpu_s = time.process_time() - gen0
+            phase.loadavg = os.getloadavg()
+
+
+# --- wrk (closed loop, lean) ------------------------------------------------------------------
+
+WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def wrk_script(path: str, token: str, ids: list[str]) -> str:
+    """Lua for wrk: the Bearer header, and `{id}` in `path` rotating over the mentee ids."""
+    pre, _, post = path.partition("{id}")
+    quoted = ",".join(f'"{i}"' for i in ids) if "{id}" in path else '""'
+    lua_path = f'"{pre}" .. ids[n % #ids + 1] .. "{post}"' if "{id}" in path else f'"{path}"'
+    return (
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+        f"local ids = {{{quoted}}}\nlocal n = 0\n"
+        f'request = function()\n  n = n + 1\n  return wrk.format("GET", {lua_path})\nend\n'
+    )
+
+
+def parse_wrk(out: str, phase: Phase) -> None:
+    import re
+
+    pcts = {}
+    for q, value, unit in re.findall(r"^\s+(50|75|90|99)%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.M):
+        pcts[float(q)] = float(value) * WRK_UNITS[unit]
+    phase.pcts = pcts
+    done = re.search(r"(\d+) requests in ([\d.]+)(us|ms|s|m),", out)
+    phase.requests = int(done.group(1)) if done else 0
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    bad = int(non2xx.group(1)) if non2xx else 0
+    phase.statuses["200"] = phase.requests - bad
+    if bad:
+        phase.statuses["non-2xx"] = bad
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    if sock and sum(map(int, sock.groups())):
+        phase.statuses["socket"] = sum(map(int, sock.groups()))
+    phase.latencies_ms = []
+
+
+def drive_wrk(
+    base_url: str,
+    token: str,
+    ids: list[str],
+    phases: list[Phase],
+    connections: int,
+    server_pid: int,
+    workdir: Path,
+) -> None:
+    import resource
+    import shutil
+
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("--generator wrk needs the wrk binary (Debian: apt-get install wrk)")
+    for phase in phases:
+        console.print(
+            f"{phase.name}: {phase.path} with wrk, {connections} connections, {phase.seconds:g} s"
+        )
+        script = workdir / f"wrk-{phase.name}.lua"
+        script.write_text(wrk_script(phase.path, token, ids))
+        cmd = [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(phase.seconds))}s", "--latency"]
+        cmd += ["-s", str(script), "--timeout", "10s", base_url]
+        server0 = cpu_seconds(server_pid)
+        gen0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.monotonic()
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=700).stdout
+        phase.wall_s = time.monotonic() - started
+        gen1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        phase.server_cpu_s = cpu_seconds(server_pid) - server0
+        phase.generator_cpu_s = gen1.ru_utime + gen1.ru_stime - gen0.ru_utime - gen0.ru_stime
+        phase.loadavg = os.getloadavg()
+        parse_wrk(out, phase)
 
 
 def report(phases: list[Phase], cores: int | None) -> None:
     table = Table(title=f"bench_load on 127.0.0.1 ({cores} CPU cores visible)")
-    columns = ("phase", "path", "target/s", "sent", "ok/s", "p50 ms", "p90 ms", "p99 ms", "max ms")
+    columns = ["phase", "path", "target/s", "sent", "ok/s", "p50 ms", "p90 ms", "p99 ms", "max ms"]
+    columns += ["server CPU ms/req", "generator CPU ms/req", "load 1/5/15 min"]
     for col in (*columns, "errors"):
         table.add_column(col, justify="left" if col in ("phase", "path") else "right")
     for p in phases:
@@ -240,16 +363,23 @@ def report(phases: list[Phase], cores: int | None) -> None:
         table.add_row(
             p.name,
             p.path,
-            f"{p.rate:g}",
+            f"{p.rate:g}" if p.pcts is None else "closed",
             str(p.sent),
             f"{p.ok / p.wall_s:.0f}" if p.wall_s else "-",
             f"{p.pct(50):.1f}",
             f"{p.pct(90):.1f}",
             f"{p.pct(99):.1f}",
             f"{max(p.latencies_ms, default=float('nan')):.1f}",
+            f"{p.per_request_ms(p.server_cpu_s):.2f}",
+            f"{p.per_request_ms(p.generator_cpu_s):.2f}",
+            "/".join(f"{x:.1f}" for x in p.loadavg),
             errs,
         )
     Console(width=160).print(table)
+    print(
+        "CPU ms/req: user+system seconds of the server processes (or the generator) over the "
+        "phase / requests sent; the load average counts every process on the box"
+    )
     main, base = phases[-1], phases[0]
     if base is not main and base.pct(50) > 0:
         print(f"p50 ratio target/baseline: {main.pct(50) / base.pct(50):.1f}x")
@@ -273,6 +403,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--max-in-flight", type=int, default=64, help="concurrent requests at most")
     ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument("--http", default="h11", choices=["h11", "httptools"], help="HTTP parser")
+    ap.add_argument("--generator", default="httpx", choices=["httpx", "wrk"])
+    ap.add_argument("--connections", type=int, default=8, help="wrk: keep-alive connections")
     args = ap.parse_args(argv)
     if not 0 < args.duration <= 600 or not 0 < args.rate <= 5000:
         ap.error("--duration must be in (0, 600] s and --rate in (0, 5000] req/s")
@@ -282,7 +415,7 @@ def main(argv: list[str] | None = None) -> int:
         token, mentees = prepare(data_dir, args.people, args.seed)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        proc = start_server(data_dir, port, args.workers)
+        proc = start_server(data_dir, port, args.workers, args.http)
         try:
             wait_ready(base_url, proc)
             phases = [
@@ -290,7 +423,10 @@ def main(argv: list[str] | None = None) -> int:
                 Phase("baseline", "/healthz", args.rate, args.baseline),
                 Phase("target", args.path, args.rate, args.duration),
             ]
-            asyncio.run(drive(base_url, token, mentees, phases, args.max_in_flight))
+            if args.generator == "wrk":
+                drive_wrk(base_url, token, mentees, phases, args.connections, proc.pid, data_dir)
+            else:
+                asyncio.run(drive(base_url, token, mentees, phases, args.max_in_flight, proc.pid))
         finally:
             stop_server(proc)
     report([p for p in phases if p.name != "warm-up" and p.seconds > 0], os.cpu_count())
