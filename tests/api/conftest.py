@@ -152,9 +152,16 @@ def build_app(tmp_path: Path, store: GraphStore) -> FastAPI:
 
 
 @pytest.fixture
-def app(tmp_path: Path, embedded_store: GraphStore) -> FastAPI:
-    seed(embedded_store)
-    return build_app(tmp_path, embedded_store)
+def api_store(store: GraphStore) -> GraphStore:
+    """The store under the app: every API test runs on the embedded store and, where a Bolt
+    server is configured (always in CI), on the Neo4j store too."""
+    return store
+
+
+@pytest.fixture
+def app(tmp_path: Path, api_store: GraphStore) -> FastAPI:
+    seed(api_store)
+    return build_app(tmp_path, api_store)
 
 
 @pytest.fixture
@@ -164,8 +171,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 
 @pytest.fixture
-def keys(app: FastAPI, embedded_store: GraphStore) -> Keys:
-    return make_keys(embedded_store)
+def keys(app: FastAPI, api_store: GraphStore) -> Keys:
+    return make_keys(api_store)
 
 
 @pytest.fixture

@@ -50,9 +50,9 @@ class Audited:
 
 
 def test_every_mutating_route_is_audited(
-    app: FastAPI, client: TestClient, keys: Keys, embedded_store: GraphStore
+    app: FastAPI, client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
-    a = Audited(app, client, keys, embedded_store)
+    a = Audited(app, client, keys, api_store)
     # keys
     k = a.call("admin", "POST", "/v1/keys", "/v1/keys", json={"roles": ["mentor"]})
     a.call("admin", "DELETE", "/v1/keys/{key_id}", f"/v1/keys/{k['id']}")

@@ -36,16 +36,16 @@ def test_unknown_route_and_method_use_the_error_shape(client: TestClient) -> Non
 
 
 def test_missing_bad_expired_revoked_keys_are_401(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     assert client.get("/v1/me").status_code == 401
     r = client.get("/v1/me", headers={"Authorization": "Bearer mg_not-a-key"})
     assert r.status_code == 401 and error_of(r)["code"] == "unauthorized"
     assert "mg_not-a-key" not in r.text
-    _, old = create_key(embedded_store, [Role.admin], expires_at=utcnow() - timedelta(seconds=1))
+    _, old = create_key(api_store, [Role.admin], expires_at=utcnow() - timedelta(seconds=1))
     r = client.get("/v1/me", headers={"Authorization": f"Bearer {old}"})
     assert r.status_code == 401 and "expired" in error_of(r)["message"]
-    key, tok = create_key(embedded_store, [Role.admin])
+    key, tok = create_key(api_store, [Role.admin])
     assert client.get("/v1/me", headers={"Authorization": f"Bearer {tok}"}).status_code == 200
     r = client.delete(f"/v1/keys/{key.id}", headers=keys.auth("admin"))
     assert r.status_code == 200 and r.json()["revoked_at"] is not None
@@ -54,14 +54,14 @@ def test_missing_bad_expired_revoked_keys_are_401(
 
 
 def test_keys_are_stored_hashed_and_shown_once(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     r = client.post(
         "/v1/keys", json={"roles": ["mentee"], "person_id": "p2"}, headers=keys.auth("admin")
     )
     assert r.status_code == 201, r.text
     token = r.json()["token"]
-    stored = embedded_store.get_api_key_by_hash(hash_token(token))
+    stored = api_store.get_api_key_by_hash(hash_token(token))
     assert stored is not None and stored.person_id == "p2" and token not in stored.key_hash
     listing = client.get("/v1/keys", headers=keys.auth("admin")).text
     assert token not in listing and stored.key_hash not in listing
@@ -96,7 +96,7 @@ def test_body_size_limit_is_413(client: TestClient, keys: Keys) -> None:
 
 
 def test_people_create_read_update_list(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     coord = keys.auth("coordinator")
     r = client.post(
@@ -113,7 +113,7 @@ def test_people_create_read_update_list(
     )
     assert r.status_code == 200
     assert r.json()["timezone"] == "Asia/Tokyo" and r.json()["name"] == "Quinn"
-    assert embedded_store.get_person("p3").opt_out_recommend is True
+    assert api_store.get_person("p3").opt_out_recommend is True
     page = client.get("/v1/people?offset=1&limit=2", headers=coord).json()
     assert page["count"] == 5 and [p["id"] for p in page["data"]] == ["p1", "p2"]
     r = client.get("/v1/people?limit=51", headers=coord)
@@ -144,9 +144,7 @@ def test_self_service_only_on_own_profile(client: TestClient, keys: Keys) -> Non
     assert r.status_code == 403 and error_of(r)["code"] == "forbidden"
 
 
-def test_skills_replace_and_audit(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
-) -> None:
+def test_skills_replace_and_audit(client: TestClient, keys: Keys, api_store: GraphStore) -> None:
     body = {"skills": [{"skill_id": "s-python", "level": 3}, {"skill_id": "s-present", "level": 2}]}
     r = client.put("/v1/people/p1/skills", json=body, headers=keys.auth("mentee"))
     assert r.status_code == 200, r.text
@@ -166,7 +164,7 @@ def test_skills_replace_and_audit(
         headers=keys.auth("mentee"),
     )
     assert r.status_code == 422, r.text
-    entries = embedded_store.list_audit(actor="person:p1")
+    entries = api_store.list_audit(actor="person:p1")
     assert [e.action for e in entries] == ["person.skills.replace", "person.skills.replace"]
 
 
@@ -177,7 +175,7 @@ n2,New Two,Mars/Olympus,,
 
 
 def test_people_import_all_or_nothing_dry_run_partial(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     coord = keys.auth("coordinator")
     body = {"format": "csv", "content": CSV}
@@ -187,7 +185,7 @@ def test_people_import_all_or_nothing_dry_run_partial(
     r = client.post("/v1/people/import", json=body, headers=coord)
     assert r.status_code == 422, r.text
     assert any(d["field"] == "timezone" for d in error_of(r)["details"])
-    assert embedded_store.get_person("n1") is None
+    assert api_store.get_person("n1") is None
     r = client.post("/v1/people/import", json={**body, "dry_run": True}, headers=coord)
     assert r.status_code == 200 and r.json()["written"] is False and r.json()["problems"]
     r = client.post("/v1/people/import", json={**body, "allow_partial": True}, headers=coord)
@@ -195,5 +193,5 @@ def test_people_import_all_or_nothing_dry_run_partial(
     out = r.json()
     assert out["added"] == ["n1"] and out["goals_mapped"] == 1
     assert "n2" in out["rejected"] and "error" in out["rejected"].splitlines()[0]
-    (goal,) = embedded_store.goals_of("n1")
-    assert embedded_store.goal_targets(goal.id)[0].node_id == "s-present"
+    (goal,) = api_store.goals_of("n1")
+    assert api_store.goal_targets(goal.id)[0].node_id == "s-present"

@@ -28,7 +28,7 @@ def test_map_text_ranks_nodes(client: TestClient, keys: Keys) -> None:
 
 
 def test_mentee_creates_own_goal_mapped_with_confidence(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     body = {
         "text": "get better at public speaking",
@@ -42,7 +42,7 @@ def test_mentee_creates_own_goal_mapped_with_confidence(
     assert goal["person_id"] == "p1" and goal["milestones"][0]["status"] == "doing"
     assert goal["targets"][0]["node_id"] == "s-present"
     assert 0 < goal["targets"][0]["confidence"] <= 1
-    assert embedded_store.get_goal(goal["id"]).measurable_outcome == "give a 20 minute talk"
+    assert api_store.get_goal(goal["id"]).measurable_outcome == "give a 20 minute talk"
     # someone else's goals: 403 for another mentee, before the body is even looked at
     r = client.post("/v1/people/p2/goals", json=body, headers=keys.auth("mentee"))
     assert r.status_code == 403
@@ -65,13 +65,13 @@ def test_goal_text_is_confidential(client: TestClient, keys: Keys) -> None:
 
 
 def test_steward_correction_and_remap(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     body = {"node_ids": ["s-python"], "reason": "wrong area"}
     r = client.put("/v1/goals/g-p2/targets", json=body, headers=keys.auth("steward"))
     assert r.status_code == 200, r.text
     assert [(t["node_id"], t["source"]) for t in r.json()["targets"]] == [("s-python", "steward")]
-    assert embedded_store.list_audit(actor="person:st1")[0].action == "goal.correct"
+    assert api_store.list_audit(actor="person:st1")[0].action == "goal.correct"
     r = client.put("/v1/goals/g-p2/targets", json=body, headers=keys.auth("mentee2"))
     assert r.status_code == 403
     # the mapper learnt the wording: mapping the goal's text now lands on the steward's node
@@ -88,7 +88,7 @@ def test_steward_correction_and_remap(
     assert r.status_code == 200 and r.json()["targets"][0]["source"] == "embedding"
 
 
-def test_update_and_delete_goal(client: TestClient, keys: Keys, embedded_store: GraphStore) -> None:
+def test_update_and_delete_goal(client: TestClient, keys: Keys, api_store: GraphStore) -> None:
     r = client.patch(
         "/v1/goals/g-p2",
         json={"text": "Python programming", "status": "achieved"},
@@ -98,5 +98,5 @@ def test_update_and_delete_goal(client: TestClient, keys: Keys, embedded_store: 
     assert r.json()["status"] == "achieved" and r.json()["targets"][0]["node_id"] == "s-python"
     assert client.delete("/v1/goals/g-p2", headers=keys.auth("mentee")).status_code == 403
     assert client.delete("/v1/goals/g-p2", headers=keys.auth("mentee2")).status_code == 204
-    assert embedded_store.get_goal("g-p2") is None
+    assert api_store.get_goal("g-p2") is None
     assert client.get("/v1/goals/g-p2", headers=keys.auth("coordinator")).status_code == 404

@@ -46,7 +46,7 @@ def test_consent_opt_out_is_honoured(client: TestClient, keys: Keys) -> None:
     assert client.get(url, headers=keys.auth("mentee")).json()["data"] == []
 
 
-def test_pairing_lifecycle(client: TestClient, keys: Keys, embedded_store: GraphStore) -> None:
+def test_pairing_lifecycle(client: TestClient, keys: Keys, api_store: GraphStore) -> None:
     add_goal(client, keys)
     body = {"mentor_id": "m1", "mentee_ids": ["p2"]}
     assert client.post("/v1/pairings", json=body, headers=keys.auth("mentee")).status_code == 403
@@ -90,7 +90,7 @@ def test_pairing_lifecycle(client: TestClient, keys: Keys, embedded_store: Graph
     assert r.status_code == 409
     recs = client.get(f"/v1/people/p1/recommendations?{ASYNC}", headers=keys.auth("mentee"))
     assert recs.json()["data"] == []  # do-not-pair-again
-    actions = {e.action for e in embedded_store.list_audit()}
+    actions = {e.action for e in api_store.list_audit()}
     assert {"pairing.propose", "pairing.accept", "pairing.check_in", "pairing.close"} <= actions
     assert client.get("/v1/pairings/nope", headers=keys.auth("coordinator")).status_code == 404
 

@@ -42,8 +42,8 @@ PATH_VALUES = {
 
 
 @pytest.fixture(autouse=True)
-def other_pairing(app: FastAPI, embedded_store: GraphStore) -> None:
-    seed_other_pairing(embedded_store)
+def other_pairing(app: FastAPI, api_store: GraphStore) -> None:
+    seed_other_pairing(api_store)
 
 
 def role_check(route: Any) -> RoleCheck | None:

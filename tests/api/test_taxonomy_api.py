@@ -26,7 +26,7 @@ def test_browse_search_neighbourhood(client: TestClient, keys: Keys) -> None:
 
 
 def test_steward_edits_with_uri_ids_history_and_revert(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     st = keys.auth("steward")
     body = {"id": URI, "label": "storytelling", "parents": ["c-comm"], "reason": "new"}
@@ -47,15 +47,15 @@ def test_steward_edits_with_uri_ids_history_and_revert(
     assert [c["op"] for c in hist["data"]] == ["rename", "create"]
     r = client.post(f"/v1/taxonomy/changes/{rename_id}/revert", json={}, headers=st)
     assert r.status_code == 201, r.text
-    assert embedded_store.get_node(URI).label == "storytelling"
+    assert api_store.get_node(URI).label == "storytelling"
     r = client.post(f"/v1/taxonomy/changes/{rename_id}/revert", json={}, headers=st)
     assert r.status_code == 409
-    actions = [e.action for e in embedded_store.list_audit(actor="person:st1")]
+    actions = [e.action for e in api_store.list_audit(actor="person:st1")]
     assert actions == ["taxonomy.revert", "taxonomy.rename", "taxonomy.create"]
 
 
 def test_merge_moves_holders_and_only_stewards_edit(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     r = client.post(
         "/v1/taxonomy/nodes/s-present/merge", json={"into": "s-python"}, headers=keys.auth("admin")
@@ -67,8 +67,8 @@ def test_merge_moves_holders_and_only_stewards_edit(
         headers=keys.auth("steward"),
     )
     assert r.status_code == 201, r.text
-    assert [h.person_id for h in embedded_store.holders_of("s-python")] == ["m1"]
-    assert embedded_store.get_node("s-present").status == "deprecated"
+    assert [h.person_id for h in api_store.holders_of("s-python")] == ["m1"]
+    assert api_store.get_node("s-present").status == "deprecated"
     r = client.post(
         "/v1/taxonomy/nodes/s-present/merge",
         json={"into": "s-python"},
@@ -78,26 +78,26 @@ def test_merge_moves_holders_and_only_stewards_edit(
 
 
 def test_split_deprecate_move_aliases(
-    client: TestClient, keys: Keys, embedded_store: GraphStore
+    client: TestClient, keys: Keys, api_store: GraphStore
 ) -> None:
     st = keys.auth("steward")
     body = {"into": [{"id": "s-talk", "label": "talks"}, {"id": "s-pitch", "label": "pitching"}]}
     r = client.post("/v1/taxonomy/nodes/s-present/split", json=body, headers=st)
     assert r.status_code == 201, r.text
-    assert {h.skill_id for h in embedded_store.person_skills("m1")} == {"s-talk", "s-pitch"}
-    assert [p.id for p in embedded_store.parents("s-talk")] == ["c-comm"]
+    assert {h.skill_id for h in api_store.person_skills("m1")} == {"s-talk", "s-pitch"}
+    assert [p.id for p in api_store.parents("s-talk")] == ["c-comm"]
     r = client.post("/v1/taxonomy/nodes/s-pitch/aliases", json={"alias": "sales pitch"}, headers=st)
-    assert r.status_code == 201 and "sales pitch" in embedded_store.get_node("s-pitch").aliases
+    assert r.status_code == 201 and "sales pitch" in api_store.get_node("s-pitch").aliases
     r = client.post("/v1/taxonomy/nodes/s-pitch/aliases/remove", json={"alias": "nope"}, headers=st)
     assert r.status_code == 404
     r = client.post("/v1/taxonomy/nodes/s-python/move", json={"parent_ids": ["c-comm"]}, headers=st)
-    assert r.status_code == 201 and [p.id for p in embedded_store.parents("s-python")] == ["c-comm"]
+    assert r.status_code == 201 and [p.id for p in api_store.parents("s-python")] == ["c-comm"]
     r = client.post("/v1/taxonomy/nodes/s-python/move", json={"parent_ids": ["s-talk"]}, headers=st)
     assert r.status_code in (409, 422), r.text  # a skill is not a cluster
     r = client.post(
         "/v1/taxonomy/nodes/s-pitch/deprecate", json={"replacement_id": "s-talk"}, headers=st
     )
-    assert r.status_code == 201 and embedded_store.get_node("s-pitch").status == "deprecated"
+    assert r.status_code == 201 and api_store.get_node("s-pitch").status == "deprecated"
     r = client.post(
         "/v1/taxonomy/clusters", json={"id": "c-new", "label": "New area", "tier": 0}, headers=st
     )
