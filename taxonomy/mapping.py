@@ -25,7 +25,10 @@ the best clusters, with `fell_back=True` and a reason naming the best skill it r
 
 Search is one dense float32 matrix-vector product over all name vectors (rows of a node are
 contiguous, so the per-node max is one `np.maximum.reduceat`), one over description vectors,
-and a sparse column slice for the lexical part: a few milliseconds over all of ESCO.
+and a sparse column slice for the lexical part: a few milliseconds over all of ESCO. The
+products run on ONE BLAS thread (`single_blas_thread`): a matrix-vector product is bound by
+memory, and waking BLAS worker threads (which on a 2-core box compete with torch's threads
+from the query embedding just before) cost 2-4x more than the arithmetic they share.
 """
 
 from __future__ import annotations
@@ -33,9 +36,10 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, Field
@@ -82,6 +86,36 @@ class MappingConfig:
     support_top: int = 20
     support_decay: float = 0.5
     max_k: int = 100
+
+
+# --- BLAS threads ---------------------------------------------------------------------------
+
+_blas_lock = threading.RLock()
+_blas_controller: Any = None
+
+
+@contextmanager
+def single_blas_thread() -> Iterator[None]:
+    """BLAS (numpy's OpenBLAS) on one thread while inside, restored on leaving.
+
+    Users take turns (a lock): the limit is process-wide, and OpenBLAS does not reliably let
+    one thread undo what another set. The products inside are memory-bound, so two at once
+    on 2 cores would gain little anyway. Uses threadpoolctl (a scikit-learn dependency);
+    without it this only takes the lock."""
+    global _blas_controller
+    with _blas_lock:
+        if _blas_controller is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:  # pragma: no cover - speed only, results are the same
+                _blas_controller = False
+            else:
+                _blas_controller = ThreadpoolController().select(user_api="blas")
+        if not _blas_controller:
+            yield
+            return
+        with _blas_controller.limit(limits=1):
+            yield
 
 
 # --- text helpers (pure) --------------------------------------------------------------------
@@ -357,18 +391,24 @@ class GoalMapper:
 
     def _scores(self, ix: _Index, q: np.ndarray, toks: list[str], normal: str) -> np.ndarray:
         cfg = self.config
-        cols, vals = _query_lex(ix.lexicon, toks)
-        cos = (ix.names @ q)[ix.name_vec]
-        lex = _lex_scores(ix.lex, cols, vals)
-        combined = cos + cfg.lex_weight * lex * (1.0 - cos)
         if len(ix.ids) == 0:
             return np.zeros(0, dtype=np.float32)
-        name = np.maximum.reduceat(combined, ix.name_starts)
-        if len(ix.taught_owner):
-            tcos = ix.taught @ q
+        q = np.ascontiguousarray(q, dtype=np.float32)
+        with single_blas_thread():
+            name_cos = ix.names @ q
+            desc_cos = ix.desc @ q
+            tcos = ix.taught @ q if len(ix.taught_owner) else None
+        cols, vals = _query_lex(ix.lexicon, toks)
+        cos = name_cos[ix.name_vec]
+        lex = _lex_scores(ix.lex, cols, vals)
+        # cos + LEX * lex * (1 - cos), in place on the one (R,) array the gather made
+        lex *= cfg.lex_weight
+        cos += lex * (1.0 - cos)
+        name = np.maximum.reduceat(cos, ix.name_starts)
+        if tcos is not None:
             tlex = _lex_scores(ix.taught_lex, cols, vals)
             np.maximum.at(name, ix.taught_owner, tcos + cfg.lex_weight * tlex * (1.0 - tcos))
-        desc = np.where(ix.has_desc, ix.desc @ q, name - cfg.missing_desc_gap)
+        desc = np.where(ix.has_desc, desc_cos, name - cfg.missing_desc_gap)
         scores = (1.0 - cfg.desc_weight) * name + cfg.desc_weight * desc
         exact = ix.taught_exact.get(normal)
         if exact is not None:  # a steward's word beats any similarity
