@@ -29,6 +29,13 @@ and a sparse column slice for the lexical part: a few milliseconds over all of E
 products run on ONE BLAS thread (`single_blas_thread`): a matrix-vector product is bound by
 memory, and waking BLAS worker threads (which on a 2-core box compete with torch's threads
 from the query embedding just before) cost 2-4x more than the arithmetic they share.
+
+For a big taxonomy `map` searches in two stages: every node is first scored exactly as above
+but from vectors projected onto the top `prune_dims` principal directions of the name vectors
+(96 of 384 dims: a quarter of the memory to read), then only the `prune_keep` best skills,
+every cluster and every taught node are scored exactly; the rest are out of the running
+(-inf). On 2,000 held-out ESCO aliases the exact top-10 was always among the candidates
+(benchmarks/bench_mapping.py prints the comparison). `score_all` stays one-stage and exact.
 """
 
 from __future__ import annotations
@@ -86,6 +93,13 @@ class MappingConfig:
     support_top: int = 20
     support_decay: float = 0.5
     max_k: int = 100
+    # Two-stage search for big taxonomies (>= prune_min_names name vectors): every node is
+    # first scored from its vectors projected onto the top `prune_dims` principal directions
+    # (a quarter of the memory to read), then only the `prune_keep` best skills (and every
+    # cluster and taught node) are scored exactly. map() only; score_all() stays exact.
+    prune_min_names: int = 20_000
+    prune_dims: int = 96
+    prune_keep: int = 1000
 
 
 # --- BLAS threads ---------------------------------------------------------------------------
@@ -188,6 +202,13 @@ class _Index:
     taught_owner: np.ndarray  # (T,)
     taught_lex: sparse.csc_matrix  # (T, V)
     taught_exact: dict[str, int] = field(default_factory=dict)  # normal phrase -> node
+    # distinct vectors of a node are contiguous in `names` too (see _dedupe)
+    vec_starts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    vec_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    row_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    basis: np.ndarray | None = None  # (dim, d) principal directions, when pruning
+    proj_names: np.ndarray | None = None  # (U, d)
+    proj_desc: np.ndarray | None = None  # (N, d)
 
 
 def _active_nodes(dump: TaxonomyDump) -> list[Skill | SkillCluster]:
@@ -317,6 +338,9 @@ class GoalMapper:
             desc[desc_rows] = vectors[len(name_texts) :]
             has_desc[desc_rows] = True
 
+        vec_starts = name_vec[starts] if len(starts) else np.zeros(0, dtype=np.int64)
+        vec_counts = np.diff(np.append(vec_starts, len(names))).astype(np.int64)
+        basis = _principal_basis(names, self.config)
         name_tokens = [tokens(t) for t in name_texts]
         lexicon = _build_lexicon(name_tokens)
         index = _Index(
@@ -335,6 +359,12 @@ class GoalMapper:
             taught=np.zeros((0, dim), dtype=np.float32),
             taught_owner=np.zeros(0, dtype=np.int64),
             taught_lex=_lex_rows(lexicon, []),
+            vec_starts=vec_starts,
+            vec_counts=vec_counts,
+            row_counts=counts,
+            basis=basis,
+            proj_names=None if basis is None else np.ascontiguousarray(names @ basis),
+            proj_desc=None if basis is None else np.ascontiguousarray(desc @ basis),
         )
         kept = [(p, n) for p, n in self._taught if n in index.position]
         return self._with_taught(index, kept)
@@ -416,6 +446,62 @@ class GoalMapper:
             scores[exact] = 1.0
         return scores.astype(np.float32, copy=False)
 
+    def _pruned_scores(
+        self, ix: _Index, q: np.ndarray, toks: list[str], normal: str, k: int
+    ) -> np.ndarray:
+        """Exact scores of the nodes that can matter to map(): the best skills by an
+        approximate first stage, every cluster, every taught node; -inf for the rest."""
+        cfg = self.config
+        assert ix.basis is not None and ix.proj_names is not None and ix.proj_desc is not None
+        q = np.ascontiguousarray(q, dtype=np.float32)
+        cols, vals = _query_lex(ix.lexicon, toks)
+        lex = _lex_scores(ix.lex, cols, vals)
+        lex *= cfg.lex_weight
+        with single_blas_thread():
+            pq = q @ ix.basis
+            approx_names = ix.proj_names @ pq
+            approx_desc = ix.proj_desc @ pq
+        cos = approx_names[ix.name_vec]
+        cos += lex * (1.0 - cos)
+        name = np.maximum.reduceat(cos, ix.name_starts)
+        desc = np.where(ix.has_desc, approx_desc, name - cfg.missing_desc_gap)
+        approx = np.where(ix.is_cluster, np.inf, name + cfg.desc_weight * (desc - name))
+        approx[ix.taught_owner] = np.inf
+        keep = max(cfg.prune_keep, k, cfg.support_top) + int(ix.is_cluster.sum())
+        keep += len(ix.taught_owner)
+        if keep < len(approx):
+            cand = np.sort(np.argpartition(-approx, keep - 1)[:keep])
+        else:
+            cand = np.arange(len(approx))
+
+        # exact: the candidates' distinct vectors, then their name rows
+        vrows, voffs = _ranges(ix.vec_starts[cand], ix.vec_counts[cand])
+        rows, roffs = _ranges(ix.name_starts[cand], ix.row_counts[cand])
+        with single_blas_thread():
+            vcos = ix.names[vrows] @ q
+            dcos = ix.desc[cand] @ q
+            tcos = ix.taught @ q if len(ix.taught_owner) else None
+        node_of_row = np.repeat(np.arange(len(cand)), ix.row_counts[cand])
+        local_vec = ix.name_vec[rows] - ix.vec_starts[cand][node_of_row] + voffs[node_of_row]
+        rcos = vcos[local_vec]
+        lrow = lex[rows]
+        rcos += lrow * (1.0 - rcos)
+        cname = np.maximum.reduceat(rcos, roffs)
+        full_name = np.full(len(ix.ids), -np.inf, dtype=np.float32)
+        full_name[cand] = cname
+        if tcos is not None:
+            tlex = _lex_scores(ix.taught_lex, cols, vals)
+            np.maximum.at(full_name, ix.taught_owner, tcos + cfg.lex_weight * tlex * (1.0 - tcos))
+        full_desc = np.full(len(ix.ids), -np.inf, dtype=np.float32)
+        full_desc[cand] = dcos
+        desc = np.where(ix.has_desc, full_desc, full_name - cfg.missing_desc_gap)
+        scores = (1.0 - cfg.desc_weight) * full_name + cfg.desc_weight * desc
+        exact = ix.taught_exact.get(normal)
+        if exact is not None:
+            np.minimum(scores, 0.999, out=scores)
+            scores[exact] = 1.0
+        return scores.astype(np.float32, copy=False)
+
     @property
     def node_ids(self) -> list[str]:
         return list(self._index.ids)
@@ -430,7 +516,10 @@ class GoalMapper:
         if not ix.ids:
             return MappingResult(fell_back=True, reason="the taxonomy has no active nodes")
         q = self.query_embedder.embed([text])[0] if vector is None else vector
-        scores = self._scores(ix, q, tokens(text), _normal(text))
+        if ix.basis is not None:
+            scores = self._pruned_scores(ix, q, tokens(text), _normal(text), k)
+        else:
+            scores = self._scores(ix, q, tokens(text), _normal(text))
         skill_scores = np.where(ix.is_cluster, -np.inf, scores)
         best_skill = int(np.argmax(skill_scores))
         best = float(skill_scores[best_skill])
@@ -502,6 +591,28 @@ def _top(scores: np.ndarray, k: int) -> list[int]:
     part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
     order = sorted(part.tolist(), key=lambda i: (-float(scores[i]), i))
     return [i for i in order if np.isfinite(scores[i])][:k]
+
+
+def _ranges(starts: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenated ranges starts[i]..starts[i]+counts[i], and where each begins in the
+    result."""
+    offs = np.zeros(len(counts), dtype=np.int64)
+    if len(counts) > 1:
+        np.cumsum(counts[:-1], out=offs[1:])
+    total = int(counts.sum())
+    idx = np.arange(total, dtype=np.int64) + np.repeat(starts - offs, counts)
+    return idx, offs
+
+
+def _principal_basis(names: np.ndarray, cfg: MappingConfig) -> np.ndarray | None:
+    """For a big index, the first stage's projection: the top `prune_dims` principal
+    directions of the name vectors (uncentred: a dot product is what must survive)."""
+    d = cfg.prune_dims
+    if len(names) < cfg.prune_min_names or not 0 < d < names.shape[1]:
+        return None
+    wide = names.astype(np.float64)
+    _, eigvecs = np.linalg.eigh(wide.T @ wide)  # ascending eigenvalues
+    return np.ascontiguousarray(eigvecs[:, ::-1][:, :d], dtype=np.float32)
 
 
 def _dedupe(vectors: np.ndarray, starts: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
