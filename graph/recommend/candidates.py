@@ -23,7 +23,7 @@ pairs finally chosen (through `ranking.build_recommendations`, as `recommend` do
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -90,11 +90,15 @@ class CandidateScorer:
         mentee_ids: Sequence[str],
         *,
         k: int = 50,
+        among: Collection[str] | None = None,
         components: bool = False,
         progress: bool = False,
     ) -> CandidateEdges:
         """Every mentee's top `k` mentors as edges (see `top_k_candidates`)."""
         st, options, shared = self.state, self.options, self.shared
+        among_rows = None
+        if among is not None:
+            among_rows = np.unique(np.array([st.rows[m] for m in among if m in st.rows], np.int64))
         if shared.mentor_vectors is None:
             shared.fill_mentor_vectors()
         if self._id_rank is None:
@@ -110,7 +114,7 @@ class CandidateScorer:
             except InvalidInput as exc:
                 problems[mid] = exc.message
                 continue
-            scored = score_mentee(shared, ctx, options) if k > 0 else None
+            scored = score_mentee(shared, ctx, options, among_rows) if k > 0 else None
             if scored is None:
                 continue
             pos = np.array(top_k(st, scored.cand, scored.score, k, self._id_rank), dtype=np.int64)
@@ -160,6 +164,7 @@ def top_k_candidates(
     mentee_ids: Sequence[str],
     *,
     k: int = 50,
+    among: Collection[str] | None = None,
     options: RecommendOptions | None = None,
     now: datetime | None = None,
     components: bool = False,
@@ -169,10 +174,13 @@ def top_k_candidates(
 
     A mentee without open goals linked to the taxonomy gets no edges and a line in
     `problems` (where `recommend` raises InvalidInput); an unknown id raises NotFound.
+    `among` limits the mentors considered to these ids, as `recommend(among=...)` does: each
+    mentee gets its top `k` of those (a mentor's score does not depend on who else is scored),
+    e.g. to look again among the mentors that still have room after a first matching.
     `components=True` also keeps the five components per edge.
     """
     scorer = CandidateScorer(snapshot, options=options, now=now)
-    return scorer.top_k(mentee_ids, k=k, components=components, progress=progress)
+    return scorer.top_k(mentee_ids, k=k, among=among, components=components, progress=progress)
 
 
 def explain_edges(

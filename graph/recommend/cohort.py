@@ -12,7 +12,10 @@ Two layers:
   `candidates_per_mentee` mentors of each open mentee, guardrails already applied there, from
   the batch scorer `candidates.top_k_candidates`, which shares work across mentees), solves
   it, explains the chosen pairs only and returns proposals that are not yet stored;
-  `publish` stores them as proposed pairings in one `apply`.
+  `publish` stores them as proposed pairings in one `apply`. When the top K of many mentees
+  land on the same few mentors, the unmatched are scored again among the mentors that still
+  have room (`top_k_candidates(..., among=...)`), those edges join the graph and the union is
+  solved again (a few rounds): the answer stays optimal over every edge seen.
 
 Hours: a pairing costs the mentee's `hours_wanted_per_month`. A mentor's slots are the
 smaller of their free mentee places and free hours divided by the cohort's median wish; if
@@ -211,6 +214,7 @@ def exact_assignment_dense(g: CandidateGraph) -> NDArray[np.bool_]:
 # --- cohorts over a snapshot ------------------------------------------------------------------
 
 ROUNDS = 8  # hours repair rounds before dropping the weakest pairing of an overfull mentor
+AUGMENT_ROUNDS = 3  # rounds of new candidates for the unmatched among mentors with room
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,7 @@ class CohortResult:
     greedy_total: float
     candidate_edges: int
     data_version: int  # the snapshot's; `publish` refuses if the store moved on
+    matched_by_round: tuple[int, ...] = ()  # after the first solve and each augmentation
 
     @property
     def matched(self) -> int:
@@ -283,6 +288,7 @@ def match_cohort(
     now: datetime,
     options: Any = None,
     candidates_per_mentee: int = 50,
+    augment_rounds: int = AUGMENT_ROUNDS,
     mentee_ids: Sequence[str] | None = None,
     keep: Callable[[Person, Person], bool] | None = None,
     progress: bool = False,
@@ -294,6 +300,14 @@ def match_cohort(
     guardrails (self, manager chain, reports, do-not-pair-again, capacity, opt-out) and
     filters hold for every proposal. Reasons are built for the chosen pairs only.
     `mentee_ids` overrides who is matched; `keep(mentee, mentor)` can drop candidate edges.
+
+    Augmentation: when everybody's top K lands on the same few mentors, the candidate graph
+    covers few mentors and many mentees stay unmatched although others have room. So after
+    each solve, the unmatched mentees that may have more candidates are scored again among
+    the mentors with free slots left in that solution (their top K there), those edges join
+    the graph and the union is solved again, at most `augment_rounds` times or until no new
+    edge appears. Each solve is over all edges seen so far, so the result is still the
+    optimum (most matched, then best total score) of the final candidate graph.
     """
     from graph.recommend.candidates import CandidateScorer
     from graph.recommend.scoring import RecommendOptions
@@ -302,26 +316,39 @@ def match_cohort(
     scorer = CandidateScorer(snapshot, options=opts, now=now)
     state = scorer.state  # one consistent State for the whole run
     mentees = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
-    edges = scorer.top_k(mentees, k=candidates_per_mentee, progress=progress)
-    a, rows, s = edges.mentee_index, edges.mentor_row, edges.score
-    if keep is not None:
-        ok = np.array(
-            [
-                keep(state.people[mentees[i]], state.people[state.ids[r]])
-                for i, r in zip(a.tolist(), rows.tolist(), strict=True)
-            ],
-            dtype=np.bool_,
-        ).reshape(-1)
-        a, rows, s = a[ok], rows[ok], s[ok]
-    unique_rows = np.unique(rows)
-    mentor_ids = sorted(state.ids[int(r)] for r in unique_rows)
-    local = np.full(len(state.ids), -1, dtype=np.int64)
-    local[[state.rows[m] for m in mentor_ids]] = np.arange(len(mentor_ids))
+    k = candidates_per_mentee
     wants = np.array([state.people[m].hours_wanted_per_month for m in mentees] or [0.0])
     hours_each = float(np.median(wants))
-    capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
-    g = CandidateGraph.build(len(mentees), capacity, mentee=a, mentor=local[rows], score=s)
-    chosen, dropped_rows = _solve_within_hours(g, state, mentor_ids, wants)
+
+    edges = scorer.top_k(mentees, k=k, progress=progress)
+    problems = edges.problems
+    a, rows, s = _kept(state, mentees, keep, edges.mentee_index, edges.mentor_row, edges.score)
+    # mentees whose last scoring gave k edges may have more mentors beyond them
+    more = np.bincount(edges.mentee_index, minlength=len(mentees)) >= k
+    g, mentor_ids, chosen, dropped_rows = _solve(state, mentees, wants, hours_each, a, rows, s)
+    by_round = [int(chosen.sum())]
+    for _ in range(augment_rounds):
+        matched_now = np.zeros(len(mentees), dtype=np.bool_)
+        matched_now[g.mentee[chosen]] = True
+        again = np.flatnonzero(~matched_now & more)
+        free = _free_mentors(state, hours_each, mentor_ids, g, chosen)
+        if len(again) == 0 or not free:
+            break
+        extra = scorer.top_k([mentees[i] for i in again.tolist()], k=k, among=free)
+        more[:] = False
+        more[again] = np.bincount(extra.mentee_index, minlength=len(again)) >= k
+        ea, er, es = _kept(
+            state, mentees, keep, again[extra.mentee_index], extra.mentor_row, extra.score
+        )
+        new = ~np.isin(ea * len(state.ids) + er, a * len(state.ids) + rows)
+        if not new.any():
+            break
+        a = np.concatenate([a, ea[new]])
+        rows = np.concatenate([rows, er[new]])
+        s = np.concatenate([s, es[new]])
+        g, mentor_ids, chosen, dropped_rows = _solve(state, mentees, wants, hours_each, a, rows, s)
+        by_round.append(int(chosen.sum()))
+
     dropped = {mentees[i] for i in dropped_rows}
     greedy = greedy_assignment(g)
     picked = np.flatnonzero(chosen).tolist()
@@ -345,7 +372,7 @@ def match_cohort(
     matched = {p.mentee_id for p in proposals}
     n_cand = np.bincount(a, minlength=len(mentees))
     unmatched = [
-        Unmatched(m, edges.problems.get(m) or _why_unmatched(int(n_cand[i]), m in dropped))
+        Unmatched(m, problems.get(m) or _why_unmatched(int(n_cand[i]), m in dropped))
         for i, m in enumerate(mentees)
         if m not in matched
     ]
@@ -360,7 +387,66 @@ def match_cohort(
         greedy_total=float(g.score[greedy].sum()),
         candidate_edges=g.n_edges,
         data_version=state.data_version,
+        matched_by_round=tuple(by_round),
     )
+
+
+Edges3 = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
+
+
+def _kept(
+    state: Any,
+    mentees: list[str],
+    keep: Callable[[Person, Person], bool] | None,
+    a: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    s: NDArray[np.float64],
+) -> Edges3:
+    """The edges (mentee index, mentor row, score) that `keep` accepts."""
+    if keep is None:
+        return a, rows, s
+    ok = np.array(
+        [
+            keep(state.people[mentees[i]], state.people[state.ids[r]])
+            for i, r in zip(a.tolist(), rows.tolist(), strict=True)
+        ],
+        dtype=np.bool_,
+    ).reshape(-1)
+    return a[ok], rows[ok], s[ok]
+
+
+def _solve(
+    state: Any,
+    mentees: list[str],
+    wants: NDArray[np.float64],
+    hours_each: float,
+    a: NDArray[np.int64],
+    rows: NDArray[np.int64],
+    s: NDArray[np.float64],
+) -> tuple[CandidateGraph, list[str], NDArray[np.bool_], set[int]]:
+    """Candidate graph over the mentors the edges reach, solved within hours."""
+    mentor_ids = sorted(state.ids[int(r)] for r in np.unique(rows))
+    local = np.full(len(state.ids), -1, dtype=np.int64)
+    local[[state.rows[m] for m in mentor_ids]] = np.arange(len(mentor_ids))
+    capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
+    g = CandidateGraph.build(len(mentees), capacity, mentee=a, mentor=local[rows], score=s)
+    chosen, dropped_rows = _solve_within_hours(g, state, mentor_ids, wants)
+    return g, mentor_ids, chosen, dropped_rows
+
+
+def _free_mentors(
+    state: Any,
+    hours_each: float,
+    mentor_ids: list[str],
+    g: CandidateGraph,
+    chosen: NDArray[np.bool_],
+) -> list[str]:
+    """Ids of the people with slots left after `chosen` (the ranking filters non-mentors)."""
+    slots = mentor_slots(state, list(state.ids), hours_each)
+    used = np.bincount(g.mentor[chosen], minlength=len(mentor_ids))
+    if mentor_ids:
+        slots[[state.rows[m] for m in mentor_ids]] -= used
+    return [state.ids[int(r)] for r in np.flatnonzero(slots > 0)]
 
 
 def _why_unmatched(n_candidates: int, dropped_for_hours: bool) -> str:

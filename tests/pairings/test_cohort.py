@@ -214,3 +214,49 @@ def test_a_goal_without_targets_is_reported_not_raised(embedded_store: GraphStor
     why = {u.mentee_id: u.reason for u in res.unmatched}
     assert "not linked to any skill" in why["d"]
     assert {"a", "b", "c"} <= {p.mentee_id for p in res.proposals} | set(why)
+
+
+def _one_small_mentor(store: GraphStore) -> Snapshot:
+    """conftest world with boss opted out and m1 (the best python mentor) down to one place:
+    every mentee's single best candidate is m1, while m2 (3 places, 10 h) has room for all."""
+    seed(store)
+    people = {p.id: p for p in store.list_people()}
+    changed = [
+        people["boss"].model_copy(update={"opt_out_recommend": True}),
+        people["m1"].model_copy(update={"max_mentees": 1}),
+    ]
+    store.apply([UpsertPeople(changed)])
+    return Snapshot.load(store)
+
+
+def test_top_k_among_free_mentors(embedded_store: GraphStore) -> None:
+    from graph.recommend import recommend, top_k_candidates
+
+    snap = _one_small_mentor(embedded_store)
+    top1 = top_k_candidates(snap, ["a", "b", "c"], k=1, options=ASYNC, now=NOW)
+    assert top1.mentor_ids(snap.state) == ["m1", "m1", "m1"]
+    among = top_k_candidates(snap, ["a", "b", "c"], k=1, among=["m2"], options=ASYNC, now=NOW)
+    assert among.mentor_ids(snap.state) == ["m2", "m2", "m2"]
+    want = recommend(snap, "b", k=1, options=ASYNC, now=NOW, among=["m2"])[0].score
+    assert among.score[1] == want
+
+
+def test_augmentation_matches_who_a_single_round_leaves_out(embedded_store: GraphStore) -> None:
+    snap = _one_small_mentor(embedded_store)
+    mentees = ["a", "b", "c"]
+    once = match_cohort(
+        snap, PROGRAM, now=NOW, options=ASYNC, mentee_ids=mentees,
+        candidates_per_mentee=1, augment_rounds=0,
+    )  # fmt: skip
+    # K=1: everybody's only candidate is m1 (one place), so two stay out though m2 has room
+    assert once.matched == 1 and once.candidate_edges == 3
+    res = match_cohort(
+        snap, PROGRAM, now=NOW, options=ASYNC, mentee_ids=mentees, candidates_per_mentee=1
+    )
+    assert res.matched == 3 and res.unmatched == []
+    assert once.matched_by_round == (1,) and res.matched_by_round == (1, 3)
+    by_mentor = sorted(p.mentor_id for p in res.proposals)
+    assert by_mentor == ["m1", "m2", "m2"]
+    assert res.candidate_edges == 5  # 3 first-round edges + m2 for the two left out
+    assert (res.matched, res.total_score) >= (res.greedy_matched, res.greedy_total - 1e-9)
+    assert all(p.reasons for p in res.proposals)
