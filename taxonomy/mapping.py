@@ -30,14 +30,14 @@ products run on ONE BLAS thread (`single_blas_thread`): a matrix-vector product 
 memory, and waking BLAS worker threads (which on a 2-core box compete with torch's threads
 from the query embedding just before) cost 2-4x more than the arithmetic they share.
 
-For a big taxonomy `map` searches in two stages: every node is first scored exactly as above
-but from vectors projected onto the top `prune_dims` principal directions of the name vectors
-(96 of 384 dims: a quarter of the memory to read), then only the `prune_keep` (2,000) best skills,
-every cluster and every taught node are scored exactly; the rest are out of the running
-(-inf). On 2,000 held-out ESCO aliases the exact top-10 was among the candidates for every
-query, the exact top-20 for all but one (with 1,000 kept: one query lost its 9th; with 64
-dims: three lost a top-10 node); benchmarks/bench_mapping.py prints the comparison with
-one-stage scoring. `score_all` stays one-stage and exact.
+For a big taxonomy `map` searches in two stages: every node is first scored as above but
+from vectors projected onto the top `prune_dims` (96) principal directions of the name
+vectors (a quarter of the memory to read; each projected cosine raised by half its
+Cauchy-Schwarz error bound), then only the `prune_keep` (1,500) best skills, every cluster
+and every taught node are scored exactly; the rest are out of the running (-inf). On 2,000
+held-out ESCO aliases every query's exact top-20 was among the candidates (no slack and
+1,000 kept: one query lost its rank-9 node; 64 dims: four did). benchmarks/bench_mapping.py
+prints the comparison with one-stage scoring. `score_all` stays one-stage and exact.
 """
 
 from __future__ import annotations
@@ -101,7 +101,11 @@ class MappingConfig:
     # cluster and taught node) are scored exactly. map() only; score_all() stays exact.
     prune_min_names: int = 20_000
     prune_dims: int = 96
-    prune_keep: int = 2000
+    prune_keep: int = 1500
+    # First-stage optimism: each projected cosine is raised by this many times
+    # |query residual| * |vector residual| (its Cauchy-Schwarz error bound), so vectors the
+    # projection describes badly are not dropped for it.
+    prune_slack: float = 0.5
 
 
 # --- BLAS threads ---------------------------------------------------------------------------
@@ -211,6 +215,8 @@ class _Index:
     basis: np.ndarray | None = None  # (dim, d) principal directions, when pruning
     proj_names: np.ndarray | None = None  # (U, d)
     proj_desc: np.ndarray | None = None  # (N, d)
+    resid_names: np.ndarray | None = None  # (U,) length of what the projection misses
+    resid_desc: np.ndarray | None = None  # (N,)
 
 
 def _active_nodes(dump: TaxonomyDump) -> list[Skill | SkillCluster]:
@@ -367,6 +373,8 @@ class GoalMapper:
             basis=basis,
             proj_names=None if basis is None else np.ascontiguousarray(names @ basis),
             proj_desc=None if basis is None else np.ascontiguousarray(desc @ basis),
+            resid_names=None if basis is None else _residual(names, basis),
+            resid_desc=None if basis is None else _residual(desc, basis),
         )
         kept = [(p, n) for p, n in self._taught if n in index.position]
         return self._with_taught(index, kept)
@@ -463,6 +471,10 @@ class GoalMapper:
             pq = q @ ix.basis
             approx_names = ix.proj_names @ pq
             approx_desc = ix.proj_desc @ pq
+        if cfg.prune_slack and ix.resid_names is not None and ix.resid_desc is not None:
+            slack = cfg.prune_slack * math.sqrt(max(0.0, float(q @ q) - float(pq @ pq)))
+            approx_names += slack * ix.resid_names
+            approx_desc += slack * ix.resid_desc
         cos = approx_names[ix.name_vec]
         cos += lex * (1.0 - cos)
         name = np.maximum.reduceat(cos, ix.name_starts)
@@ -615,6 +627,13 @@ def _principal_basis(names: np.ndarray, cfg: MappingConfig) -> np.ndarray | None
     wide = names.astype(np.float64)
     _, eigvecs = np.linalg.eigh(wide.T @ wide)  # ascending eigenvalues
     return np.ascontiguousarray(eigvecs[:, ::-1][:, :d], dtype=np.float32)
+
+
+def _residual(vectors: np.ndarray, basis: np.ndarray) -> np.ndarray:
+    """Per row, the length of the part of the vector outside the basis' span."""
+    kept = vectors @ basis
+    sq = np.einsum("ij,ij->i", vectors, vectors) - np.einsum("ij,ij->i", kept, kept)
+    return np.sqrt(np.maximum(sq, 0.0)).astype(np.float32)
 
 
 def _dedupe(vectors: np.ndarray, starts: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:
