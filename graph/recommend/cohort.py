@@ -305,9 +305,11 @@ def match_cohort(
     covers few mentors and many mentees stay unmatched although others have room. So after
     each solve, the unmatched mentees that may have more candidates are scored again among
     the mentors with free slots left in that solution (their top K there), those edges join
-    the graph and the union is solved again, at most `augment_rounds` times or until no new
-    edge appears. Each solve is over all edges seen so far, so the result is still the
-    optimum (most matched, then best total score) of the final candidate graph.
+    the graph and the union is solved again, at most `augment_rounds` times or until a round
+    brings no usable new edge or no extra match. Each solve is over all edges seen so far, so
+    the slot matching is still the optimum (most matched, then best total score) of the final
+    candidate graph; hours are then repaired as before (a heuristic: a round whose repaired
+    answer is worse than the previous one keeps the previous one).
     """
     from graph.recommend.candidates import CandidateScorer
     from graph.recommend.scoring import RecommendOptions
@@ -331,23 +333,40 @@ def match_cohort(
         matched_now = np.zeros(len(mentees), dtype=np.bool_)
         matched_now[g.mentee[chosen]] = True
         again = np.flatnonzero(~matched_now & more)
-        free = _free_mentors(state, hours_each, mentor_ids, g, chosen)
-        if len(again) == 0 or not free:
+        if len(again) == 0:
             break
-        extra = scorer.top_k([mentees[i] for i in again.tolist()], k=k, among=free)
+        hours_free = _hours_free(state, hours_each, mentor_ids, g, chosen, wants)
+        free = np.flatnonzero(hours_free >= wants[again].min() - 1e-9)
+        if len(free) == 0:
+            break
+        extra = scorer.top_k(
+            [mentees[i] for i in again.tolist()], k=k, among=[state.ids[r] for r in free.tolist()]
+        )
         more[:] = False
         more[again] = np.bincount(extra.mentee_index, minlength=len(again)) >= k
         ea, er, es = _kept(
             state, mentees, keep, again[extra.mentee_index], extra.mentor_row, extra.score
         )
         new = ~np.isin(ea * len(state.ids) + er, a * len(state.ids) + rows)
-        if not new.any():
+        # only a new edge to a mentor with a slot and the mentee's hours still free can add
+        # a match; without one, solving again would not match anybody more: stop
+        if not (new & (hours_free[er] >= wants[ea] - 1e-9)).any():
             break
         a = np.concatenate([a, ea[new]])
         rows = np.concatenate([rows, er[new]])
         s = np.concatenate([s, es[new]])
-        g, mentor_ids, chosen, dropped_rows = _solve(state, mentees, wants, hours_each, a, rows, s)
+        before = (int(chosen.sum()), float(g.score[chosen].sum()))
+        kept = np.concatenate([chosen, np.zeros(int(new.sum()), dtype=np.bool_)])
+        g, mentor_ids, chosen, dropped_new = _solve(state, mentees, wants, hours_each, a, rows, s)
+        # the hours repair is a heuristic: keep the earlier answer (still feasible, the old
+        # edges come first in the same order) if the union's is not better
+        if (int(chosen.sum()), float(g.score[chosen].sum())) < before:
+            chosen = kept
+        else:
+            dropped_rows = dropped_new
         by_round.append(int(chosen.sum()))
+        if by_round[-1] <= by_round[-2]:
+            break
 
     dropped = {mentees[i] for i in dropped_rows}
     greedy = greedy_assignment(g)
@@ -434,19 +453,26 @@ def _solve(
     return g, mentor_ids, chosen, dropped_rows
 
 
-def _free_mentors(
+def _hours_free(
     state: Any,
     hours_each: float,
     mentor_ids: list[str],
     g: CandidateGraph,
     chosen: NDArray[np.bool_],
-) -> list[str]:
-    """Ids of the people with slots left after `chosen` (the ranking filters non-mentors)."""
+    wants: NDArray[np.float64],
+) -> NDArray[np.float64]:
+    """Per State row: the hours a person could still give after `chosen`, 0 where no slot is
+    left (slots as `mentor_slots` counts them; the ranking filters out non-mentors)."""
+    every = np.arange(len(state.ids))
+    arr = state.arrays
     slots = mentor_slots(state, list(state.ids), hours_each)
-    used = np.bincount(g.mentor[chosen], minlength=len(mentor_ids))
+    hours = np.maximum(arr["max_hours"][every] - arr["hours"][every], 0.0)
     if mentor_ids:
-        slots[[state.rows[m] for m in mentor_ids]] -= used
-    return [state.ids[int(r)] for r in np.flatnonzero(slots > 0)]
+        rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+        slots[rows] -= np.bincount(g.mentor[chosen], minlength=len(mentor_ids))
+        used = np.bincount(g.mentor[chosen], wants[g.mentee[chosen]], minlength=len(mentor_ids))
+        hours[rows] -= used
+    return np.where(slots > 0, hours, 0.0)
 
 
 def _why_unmatched(n_candidates: int, dropped_for_hours: bool) -> str:
