@@ -355,12 +355,15 @@ def match_cohort(
         a = np.concatenate([a, ea[new]])
         rows = np.concatenate([rows, er[new]])
         s = np.concatenate([s, es[new]])
-        before = (int(chosen.sum()), float(g.score[chosen].sum()))
         kept = np.concatenate([chosen, np.zeros(int(new.sum()), dtype=np.bool_)])
         g, mentor_ids, chosen, dropped_new = _solve(state, mentees, wants, hours_each, a, rows, s)
-        # the hours repair is a heuristic: keep the earlier answer (still feasible, the old
-        # edges come first in the same order) if the union's is not better
-        if (int(chosen.sum()), float(g.score[chosen].sum())) < before:
+        # the hours repair is a heuristic: the earlier answer (still feasible: the old edges
+        # come first in the same order) extended greedily with the new edges may be better
+        kept = _extend_greedily(g, kept, state, mentor_ids, wants, first=len(kept) - int(new.sum()))
+        if (int(chosen.sum()), float(g.score[chosen].sum())) < (
+            int(kept.sum()),
+            float(g.score[kept].sum()),
+        ):
             chosen = kept
         else:
             dropped_rows = dropped_new
@@ -451,6 +454,34 @@ def _solve(
     g = CandidateGraph.build(len(mentees), capacity, mentee=a, mentor=local[rows], score=s)
     chosen, dropped_rows = _solve_within_hours(g, state, mentor_ids, wants)
     return g, mentor_ids, chosen, dropped_rows
+
+
+def _extend_greedily(
+    g: CandidateGraph,
+    chosen: NDArray[np.bool_],
+    state: Any,
+    mentor_ids: list[str],
+    wants: NDArray[np.float64],
+    *,
+    first: int,
+) -> NDArray[np.bool_]:
+    """`chosen` plus edges `first`.. taken best score first while the mentee is unmatched and
+    the mentor has a slot and the mentee's hours left."""
+    out = chosen.copy()
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    hours = state.arrays["max_hours"][rows] - state.arrays["hours"][rows]
+    hours = hours - np.bincount(g.mentor[out], wants[g.mentee[out]], minlength=len(rows))
+    slots = g.capacity - np.bincount(g.mentor[out], minlength=len(rows))
+    taken = np.zeros(g.n_mentees, dtype=np.bool_)
+    taken[g.mentee[out]] = True
+    order = first + np.argsort(-g.score[first:], kind="stable")
+    for e in order.tolist():
+        i, j = int(g.mentee[e]), int(g.mentor[e])
+        if not taken[i] and slots[j] > 0 and hours[j] >= wants[i] - 1e-9:
+            out[e] = taken[i] = True
+            slots[j] -= 1
+            hours[j] -= wants[i]
+    return out
 
 
 def _hours_free(
