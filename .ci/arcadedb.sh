@@ -8,6 +8,7 @@
 # Docker and no network is needed. Settings (environment, with defaults):
 #   ARCADEDB_BOLT_PORT=7687  ARCADEDB_HTTP_PORT=2480  ARCADEDB_PASSWORD=mentorgraph-ci
 #   ARCADEDB_DATABASE=competency  ARCADEDB_HOME=<new temp dir>  PYTHON=python
+#   ARCADEDB_HEAP=1g (JVM -Xmx; benchmarks at 100k people want more)
 # `start` prints the MENTORGRAPH_TEST_BOLT_* exports for the tests (eval-able).
 set -euo pipefail
 
@@ -32,7 +33,7 @@ start() {
     rm -rf "$home"
     mkdir -p "$STATE_DIR" "$home"
     # JVM -D options must come before the class name.
-    "$pkg/jre/bin/java" -Xmx1g -cp "$pkg/jars/*" \
+    "$pkg/jre/bin/java" "-Xmx${ARCADEDB_HEAP:-1g}" -cp "$pkg/jars/*" \
       -Darcadedb.server.rootPath="$home" \
       -Darcadedb.server.rootPassword="$PASSWORD" \
       -Darcadedb.server.httpIncomingHost=127.0.0.1 \
