@@ -395,11 +395,13 @@ def recommend_cmd(
 ) -> None:
     """Rank mentors for a mentee, with the reasons."""
     from graph.model import utcnow
-    from graph.recommend import RecommendOptions, Snapshot, recommend
+    from graph.recommend import RecommendOptions, Snapshot, Weights, recommend
 
     with opened_store() as store:
         snap = Snapshot.load(store, progress=True)
-    options = RecommendOptions(asynchronous=asynchronous)
+    options = RecommendOptions(
+        asynchronous=asynchronous, weights=Weights.with_overrides(settings().ranking_weights)
+    )
     recs = recommend(snap, person_id, k=k, options=options, now=utcnow())
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in recs], indent=2))
@@ -428,7 +430,7 @@ def match_cohort_cmd(
     """Match all open mentees of a program optimally; review, then --publish."""
     from api import audit
     from graph.model import utcnow
-    from graph.recommend import RecommendOptions, Snapshot
+    from graph.recommend import RecommendOptions, Snapshot, Weights
     from graph.recommend.cohort import match_cohort
     from graph.recommend.cohort import publish as publish_result
 
@@ -438,7 +440,10 @@ def match_cohort_cmd(
             snap,
             program,
             now=utcnow(),
-            options=RecommendOptions(asynchronous=asynchronous),
+            options=RecommendOptions(
+                asynchronous=asynchronous,
+                weights=Weights.with_overrides(settings().ranking_weights),
+            ),
             progress=True,
         )
         table = Table("mentee", "mentor", "score", "reasons")

@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     neo4j_query_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
+    ranking_weights: dict[
+        Literal["skill_fit", "availability", "capacity", "preferences", "feedback"], float
+    ] = Field(
+        default_factory=dict,
+        description='override ranking weights, e.g. {"skill_fit": 0.6, "availability": 0.3}',
+    )
+
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_cache_dir: Path | None = None  # default <data_dir>/embeddings
 

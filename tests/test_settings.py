@@ -51,3 +51,14 @@ def test_bad_values_name_the_field() -> None:
         Settings(_env_file=None, store="postgres")  # type: ignore[call-arg, arg-type]
     with pytest.raises(ValidationError, match="max_page_size"):
         Settings(_env_file=None, max_page_size=0)  # type: ignore[call-arg]
+
+
+def test_ranking_weights_override_the_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    from graph.recommend import Weights
+
+    monkeypatch.setenv("MENTORGRAPH_RANKING_WEIGHTS", '{"skill_fit": 0.8, "feedback": 0}')
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    w = Weights.with_overrides(s.ranking_weights)
+    assert (w.skill_fit, w.feedback, w.availability) == (0.8, 0.0, Weights().availability)
+    with pytest.raises(ValidationError, match="ranking_weights"):
+        Settings(_env_file=None, ranking_weights={"charisma": 1.0})  # type: ignore[call-arg, dict-item]

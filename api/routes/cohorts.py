@@ -25,7 +25,7 @@ from api.schemas.pairings import (
 from api.state import AppState
 from graph.errors import Conflict, NotFound
 from graph.model import Role, utcnow
-from graph.recommend import RecommendOptions
+from graph.recommend import RecommendOptions, Weights
 from graph.recommend.cohort import CohortResult, match_cohort, publish
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
@@ -70,7 +70,12 @@ def match(
     program: str, body: CohortMatch, state: StateDep, principal: PrincipalDep
 ) -> CohortRunPublic:
     """Match every open mentee of the program at once (nothing is stored until publish)."""
-    options = RecommendOptions(model=body.model, format=body.format, asynchronous=body.asynchronous)
+    options = RecommendOptions(
+        model=body.model,
+        format=body.format,
+        asynchronous=body.asynchronous,
+        weights=Weights.with_overrides(state.settings.ranking_weights),
+    )
     result = match_cohort(
         state.current_snapshot(),
         program,

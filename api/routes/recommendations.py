@@ -20,7 +20,7 @@ from api.deps import Allow, PrincipalDep, StateDep, person_in_path, store_read
 from api.schemas.pairings import RecommendationsPublic
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import Format, MentoringModel, Role, utcnow
-from graph.recommend import RecommendOptions, recommend
+from graph.recommend import RecommendOptions, Weights, recommend
 
 router = APIRouter(tags=["recommendations"])
 
@@ -65,7 +65,11 @@ async def recommendations(
     if person.opt_out_recommend and not principal.is_person(person_id):
         raise Conflict(f"{person_id!r} has opted out of recommendations")
     options = RecommendOptions(
-        model=model, format=format, asynchronous=asynchronous, min_overlap_hours=min_overlap_hours
+        model=model,
+        format=format,
+        asynchronous=asynchronous,
+        min_overlap_hours=min_overlap_hours,
+        weights=Weights.with_overrides(state.settings.ranking_weights),
     )
     if state.inline_reads and k <= INLINE_MAX_K:
         body = recommendations_json(snapshot, person_id, k, options)

@@ -21,6 +21,7 @@ Pair factor: DECLINED_FACTOR when this mentor/mentee pair was declined before, e
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 import numpy as np
@@ -66,6 +67,11 @@ class Weights(BaseModel):
 
     def as_dict(self) -> dict[str, float]:
         return {c: float(getattr(self, c)) for c in COMPONENTS}
+
+    @classmethod
+    def with_overrides(cls, overrides: Mapping[str, float]) -> Weights:
+        """The defaults with some weights replaced (settings: MENTORGRAPH_RANKING_WEIGHTS)."""
+        return cls.model_validate({**cls().as_dict(), **overrides})
 
 
 class RecommendOptions(BaseModel):
