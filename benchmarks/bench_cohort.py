@@ -230,6 +230,9 @@ def end_to_end(
     st = snap.state
     mentors = int(st.arrays["mentor_ok"].sum())
     opts = RecommendOptions(asynchronous=asynchronous)
+    wish = float(np.median([st.people[m].hours_wanted_per_month for m in mentees]))
+    ok_ids = [st.ids[int(r)] for r in np.flatnonzero(st.arrays["mentor_ok"])]
+    supply = int(mentor_slots(st, ok_ids, wish).sum())  # mentor slots: the most one could match
 
     t, c = time.perf_counter(), time.process_time()
     res = match_cohort(
@@ -255,7 +258,7 @@ def end_to_end(
             "-",
             old_path,
             f"{res.matched:,} / {res.total_score:,.1f}",
-            " -> ".join(f"{x:,}" for x in res.matched_by_round),
+            " -> ".join(f"{x:,}" for x in res.matched_by_round) + f" of {supply:,} slots",
             f"{res.greedy_matched:,} / {res.greedy_total:,.1f}",
             f"{res.total_score / res.greedy_total:.4f}" if res.greedy_total else "-",
             "-",
@@ -292,7 +295,7 @@ def end_to_end(
         f"{t_cand_warm:.1f} ({c_cand_warm:.1f})",
         old_path,
         f"{res.matched:,} / {res.total_score:,.1f}",
-        " -> ".join(f"{x:,}" for x in res.matched_by_round),
+        " -> ".join(f"{x:,}" for x in res.matched_by_round) + f" of {supply:,} slots",
         f"{res.greedy_matched:,} / {res.greedy_total:,.1f}",
         f"{sf / sg:.4f}" if sg else "-",
         f"{sfl / se:.6f} ({n_sub:,}x{m_sub:,})" if se else "-",
