@@ -325,7 +325,8 @@ def match_cohort(
     edges = scorer.top_k(mentees, k=k, progress=progress)
     problems = edges.problems
     a, rows, s = _kept(state, mentees, keep, edges.mentee_index, edges.mentor_row, edges.score)
-    # mentees whose last scoring gave k edges may have more mentors beyond them
+    # mentees whose last scoring gave k edges may have more mentors beyond them (also one
+    # matched now: a later solve may give its mentor to someone else)
     more = np.bincount(edges.mentee_index, minlength=len(mentees)) >= k
     g, mentor_ids, chosen, dropped_rows = _solve(state, mentees, wants, hours_each, a, rows, s)
     by_round = [int(chosen.sum())]
@@ -342,7 +343,6 @@ def match_cohort(
         extra = scorer.top_k(
             [mentees[i] for i in again.tolist()], k=k, among=[state.ids[r] for r in free.tolist()]
         )
-        more[:] = False
         more[again] = np.bincount(extra.mentee_index, minlength=len(again)) >= k
         ea, er, es = _kept(
             state, mentees, keep, again[extra.mentee_index], extra.mentor_row, extra.score

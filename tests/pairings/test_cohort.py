@@ -260,3 +260,17 @@ def test_augmentation_matches_who_a_single_round_leaves_out(embedded_store: Grap
     assert res.candidate_edges == 5  # 3 first-round edges + m2 for the two left out
     assert (res.matched, res.total_score) >= (res.greedy_matched, res.greedy_total - 1e-9)
     assert all(p.reasons for p in res.proposals)
+
+
+def test_augmented_edges_pass_keep_too(embedded_store: GraphStore) -> None:
+    snap = _one_small_mentor(embedded_store)
+    res = match_cohort(
+        snap, PROGRAM, now=NOW, options=ASYNC, mentee_ids=["a", "b", "c"],
+        candidates_per_mentee=1, keep=lambda mentee, mentor: (mentee.id, mentor.id) != ("b", "m2"),
+    )  # fmt: skip
+    # b may only have m1, so the union's optimum gives m1 to b and m2 to a and c
+    assert {(p.mentee_id, p.mentor_id) for p in res.proposals} == {
+        ("a", "m2"),
+        ("b", "m1"),
+        ("c", "m2"),
+    }
