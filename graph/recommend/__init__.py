@@ -27,7 +27,8 @@ Public API (stable; graph/pairings.py, cohort.py, stalls.py and the API build on
     mentor_unavailable(person) -> str | None         # why a person cannot mentor at all
 
     # many mentees at once (cohorts, analytics): exactly recommend()'s top k, shared work
-    edges = top_k_candidates(snap, mentee_ids, k=50, options=..., now=...)  # CandidateEdges
+    edges = top_k_candidates(snap, mentee_ids, k=50, among=None, options=..., now=...)
+    # among=[mentor ids] limits scoring to those mentors (same scores as recommend(among=...))
     recs = explain_edges(snap, [(mentee_id, mentor_id), ...], options=..., now=...)
     scorer = CandidateScorer(snap, options=..., now=...); scorer.top_k(...); scorer.explain(...)
 
