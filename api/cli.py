@@ -16,13 +16,30 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import uvicorn
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
+from api import audit
+from api.auth import create_key, revoke_key
+from api.main import create_app
+from api.state import build_mapper, make_embedder
 from graph.errors import MentorgraphError
-from graph.model import Role
+from graph.lifecycle.cohorts import publish as publish_result
+from graph.model import Role, utcnow
+from graph.recommend import RecommendOptions, Snapshot, Weights, recommend
+from graph.recommend.cohort import match_cohort
 from graph.settings import Settings
 from graph.store import GraphStore
+from graph.stores import open_store
+from loaders.calendar import import_availability
+from loaders.demo_org import load_demo
+from loaders.esco import bundled_esco_dir, read_esco
+from loaders.framework import read_framework
+from loaders.people import import_people
+from taxonomy.goal_mapping import map_goal
+from taxonomy.importer import import_taxonomy
 
 app = typer.Typer(
     name="mentorgraph",
@@ -47,7 +64,6 @@ def settings() -> Settings:
 
 @contextmanager
 def opened_store() -> Iterator[GraphStore]:
-    from graph.stores import open_store
 
     store = open_store(settings())
     try:
@@ -92,12 +108,10 @@ def keys_create(
     expires: Annotated[str | None, typer.Option(help="30d, 12h or an ISO date")] = None,
 ) -> None:
     """Create a key and print its secret once (only its hash is stored)."""
-    from api.auth import create_key
 
     when = parse_expiry(expires)
     with opened_store() as store:
         key, token = create_key(store, role, person_id=person, label=label, expires_at=when)
-        from api import audit
 
         audit.record(store, "cli", "key.create", key.id, {"roles": list(key.roles)})
     err.print(f"created {key.id} ({', '.join(key.roles)}); the secret is shown only now:")
@@ -125,8 +139,6 @@ def keys_list() -> None:
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="key id, as in `keys list`")]) -> None:
     """Revoke a key; it stops working at once."""
-    from api import audit
-    from api.auth import revoke_key
 
     with opened_store() as store:
         key = revoke_key(store, key_id)
@@ -146,9 +158,6 @@ def serve(
     port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
-    import uvicorn
-
-    from api.main import create_app
 
     cfg = settings()
     if demo:
@@ -172,16 +181,11 @@ def prepare_demo(cfg: Settings) -> None:
 
     Idempotent: the taxonomy and the org are loaded only when missing; the key only once.
     """
-    from api import audit
-    from api.auth import create_key
-    from api.state import build_mapper, make_embedder
 
     with opened_store() as store:
         if store.count_skills() == 0:
             import_esco_into(store, None)
         if store.count_people() == 0:
-            from loaders.demo_org import load_demo
-
             err.print("indexing the taxonomy for goal mapping (first start embeds every label)...")
             mapper = build_mapper(cfg, store, make_embedder(cfg))
             err.print(f"generating a demo org of {DEMO_SIZE} people and mapping their goals...")
@@ -217,8 +221,6 @@ class LazyMapper:
     @property
     def mapper(self) -> Any:
         if self._mapper is None:
-            from api.state import build_mapper, make_embedder
-
             cfg = settings()
             self._mapper = build_mapper(cfg, self._store, make_embedder(cfg))
         return self._mapper
@@ -229,9 +231,6 @@ class LazyMapper:
 
 def map_unmapped_goals(store: GraphStore, lazy: LazyMapper) -> int:
     """Give every goal that has no taxonomy targets yet its best nodes."""
-    from rich.progress import track
-
-    from taxonomy.goal_mapping import map_goal
 
     todo = [g.id for g in store.list_goals() if not store.goal_targets(g.id)]
     for goal_id in track(todo, description="mapping goals", console=err, disable=not todo):
@@ -240,8 +239,6 @@ def map_unmapped_goals(store: GraphStore, lazy: LazyMapper) -> int:
 
 
 def import_esco_into(store: GraphStore, directory: Path | None, *, dry_run: bool = False) -> Any:
-    from loaders.esco import bundled_esco_dir, read_esco
-    from taxonomy.importer import import_taxonomy
 
     where = directory or bundled_esco_dir()
     err.print(f"reading ESCO from {where}...")
@@ -262,7 +259,6 @@ def import_esco(
     dry_run: Annotated[bool, typer.Option(help="show what would change, write nothing")] = False,
 ) -> None:
     """Import (or update) the ESCO skills pillar: skills, groups and broader relations."""
-    from api import audit
 
     if directory is not None and not directory.is_dir():
         raise typer.BadParameter(f"{directory} is not a folder", param_hint="DIRECTORY")
@@ -280,9 +276,6 @@ def import_framework(
     dry_run: Annotated[bool, typer.Option(help="show what would change, write nothing")] = False,
 ) -> None:
     """Import a company competency framework (may hang its nodes under ESCO groups)."""
-    from api import audit
-    from loaders.framework import read_framework
-    from taxonomy.importer import import_taxonomy
 
     if not file.is_file():
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
@@ -313,8 +306,6 @@ def import_people_cmd(
     ] = True,
 ) -> None:
     """Import people with their skills, availability, preferences and goals."""
-    from api import audit
-    from loaders.people import import_people
 
     if not file.is_file():
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
@@ -351,8 +342,6 @@ def import_availability_cmd(
     path: Annotated[Path, typer.Argument(help="an .ics file or a folder of them (one per person)")],
 ) -> None:
     """Import weekly free windows and leave from iCalendar files."""
-    from api import audit
-    from loaders.calendar import import_availability
 
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
@@ -373,7 +362,6 @@ def map_goal_cmd(
     k: Annotated[int, typer.Option(help="how many nodes", min=1, max=100)] = 5,
 ) -> None:
     """Show the taxonomy nodes a goal text maps to."""
-    from api.state import build_mapper, make_embedder
 
     cfg = settings()
     with opened_store() as store:
@@ -394,8 +382,6 @@ def recommend_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Rank mentors for a mentee, with the reasons."""
-    from graph.model import utcnow
-    from graph.recommend import RecommendOptions, Snapshot, Weights, recommend
 
     with opened_store() as store:
         snap = Snapshot.load(store, progress=True)
@@ -428,11 +414,6 @@ def match_cohort_cmd(
     asynchronous: Annotated[bool, typer.Option(help="do not require overlapping hours")] = False,
 ) -> None:
     """Match all open mentees of a program optimally; review, then --publish."""
-    from api import audit
-    from graph.model import utcnow
-    from graph.recommend import RecommendOptions, Snapshot, Weights
-    from graph.recommend.cohort import match_cohort
-    from graph.recommend.cohort import publish as publish_result
 
     with opened_store() as store:
         snap = Snapshot.load(store, progress=True)

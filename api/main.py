@@ -23,6 +23,7 @@ from api.routes import (
     recommendations,
     taxonomy,
 )
+from api.state import close_state, open_state
 from graph.settings import Settings, get_settings
 from graph.store import GraphStore
 
@@ -41,7 +42,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from api.state import close_state, open_state
 
         state = open_state(settings, store=store, embedder=embedder)
         app.state.mg = state

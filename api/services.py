@@ -7,7 +7,9 @@ Handlers do access checks and response shaping; functions here take plain argume
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from api import audit
@@ -24,6 +26,7 @@ from graph.store import (
     UpsertPeople,
     UpsertPersonSkills,
 )
+from loaders.people import import_people
 from taxonomy.goal_mapping import correct_goal_mapping, map_goal
 
 # --- people ---------------------------------------------------------------------------------
@@ -199,10 +202,6 @@ def import_people_text(
 
     The text goes to a private temp file because the importer reads files (line numbers in
     its errors then name `upload.csv:LINE`)."""
-    import tempfile
-    from pathlib import Path
-
-    from loaders.people import import_people
 
     mapper = mapper_of(state)
     with tempfile.TemporaryDirectory(prefix="mentorgraph-import-") as tmp:

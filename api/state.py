@@ -11,15 +11,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from graph.recommend import Snapshot
 from graph.settings import Settings
 from graph.store import GraphStore, StoreOp
+from graph.stores import open_store
+from taxonomy.embedding import FakeEmbedder, SentenceTransformerEmbedder
+from taxonomy.embedding_cache import EmbeddingCache
+from taxonomy.mapping import GoalMapper
 
 T = TypeVar("T")
 
 
 def load_snapshot(store: GraphStore) -> Any:
     """The recommender's in-memory view of the whole graph."""
-    from graph.recommend import Snapshot
 
     return Snapshot.load(store)
 
@@ -117,7 +121,6 @@ def open_state(
     settings: Settings, *, store: GraphStore | None = None, embedder: Any = None
 ) -> AppState:
     """Open (or adopt) the store and build what the service reads in memory."""
-    from graph.stores import open_store
 
     owns = store is None
     if store is None:
@@ -135,7 +138,6 @@ def open_state(
 
 def make_embedder(settings: Settings) -> Any:
     """The sentence embedder named by settings; "fake" picks the deterministic test embedder."""
-    from taxonomy.embedding import FakeEmbedder, SentenceTransformerEmbedder
 
     if settings.embedding_model == "fake":
         return FakeEmbedder()
@@ -143,8 +145,6 @@ def make_embedder(settings: Settings) -> Any:
 
 
 def build_mapper(settings: Settings, store: GraphStore, embedder: Any) -> Any:
-    from taxonomy.embedding_cache import EmbeddingCache
-    from taxonomy.mapping import GoalMapper
 
     cache = EmbeddingCache.in_dir(settings.embeddings_dir)
     return GoalMapper(store.taxonomy(), embedder, cache=cache)

@@ -177,10 +177,10 @@ def demo_org(n_mentees: int, n_mentors: int, now: datetime):  # type: ignore[no-
     skills (0.9) and its first group (0.5)."""
     import random
 
+    from graph.hierarchy import Hierarchy
     from graph.model import Goal, GoalTarget
     from loaders.demo_org import MENTOR_SHARE, generate_org
     from loaders.esco import bundled_esco_dir, read_esco
-    from taxonomy.hierarchy import Hierarchy
 
     tax = read_esco(bundled_esco_dir())
     hierarchy = Hierarchy.from_dump(tax)

@@ -31,12 +31,12 @@ from datetime import time as dtime
 
 import numpy as np
 
+from graph.hierarchy import Hierarchy
 from graph.model import Goal, GoalTarget, Person, PersonSkill, WeeklyWindow
 from graph.recommend import RecommendOptions, Snapshot, recommend
 from graph.recommend.candidates import top_k_candidates
 from loaders.demo_org import generate_org
 from loaders.esco import bundled_esco_dir, read_esco
-from taxonomy.hierarchy import Hierarchy
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WORD = re.compile(r"[a-z]+")

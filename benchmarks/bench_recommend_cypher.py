@@ -10,7 +10,7 @@ server through `Neo4jStore.apply`, in batches. Then, for the same mentees, one m
 
 - fast: `graph.recommend.recommend` (with reasons and availability) over a Snapshot loaded
   from that same store;
-- cypher: `Neo4jStore.rank_mentors_cypher`, one query (cypher.RANK_MENTORS) over Bolt.
+- cypher: `tests.neo4j.cypher_ranking.rank_mentors_cypher`, one query over Bolt.
 
 Each is run once per mentee to warm up, then timed; the table shows p50/p99 and the ratio.
 The Cypher query leaves availability overlap (and preference checks) out: weekly windows,
@@ -45,6 +45,7 @@ from rich.console import Console  # noqa: E402
 from rich.progress import Progress  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from graph.hierarchy import Hierarchy  # noqa: E402
 from graph.model import Goal, GoalTarget  # noqa: E402
 from graph.recommend import (  # noqa: E402
     Recommendation,
@@ -63,8 +64,8 @@ from graph.store import (  # noqa: E402
 from graph.stores.neo4j_store import Neo4jStore  # noqa: E402
 from loaders.demo_org import DemoOrg, generate_org  # noqa: E402
 from loaders.esco import bundled_esco_dir, read_esco  # noqa: E402
-from taxonomy.hierarchy import Hierarchy  # noqa: E402
 from taxonomy.importer import import_taxonomy  # noqa: E402
+from tests.neo4j.cypher_ranking import rank_mentors_cypher  # noqa: E402
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BATCH = 5_000  # rows per apply
@@ -168,7 +169,7 @@ def run(store: Neo4jStore, size: int, queries: int, seed: int) -> dict[str, floa
     mentees = [g.person_id for g in goals[:queries]]
     opts = RecommendOptions()
     fast_t, fast_r = timed(lambda m: recommend(snap, m, k=K, options=opts, now=NOW), mentees)
-    cy_t, cy_r = timed(lambda m: store.rank_mentors_cypher(m, k=K, now=NOW), mentees)
+    cy_t, cy_r = timed(lambda m: rank_mentors_cypher(store, m, k=K, now=NOW), mentees)
     agree = [overlap(f, c) for f, c in zip(fast_r, cy_r, strict=True)]
     # The same with availability out of the fast path too (asynchronous: overlap not needed).
     no_avail = RecommendOptions(asynchronous=True)
@@ -235,7 +236,7 @@ def main() -> None:
     console.print(table)
     console.print(
         "fast = graph.recommend.recommend over a Snapshot (with reasons and availability); "
-        "cypher = Neo4jStore.rank_mentors_cypher (one query over Bolt).\n"
+        "cypher = rank_mentors_cypher (one query over Bolt).\n"
         "The Cypher ranking leaves availability overlap and preference checks OUT (JSON "
         "windows/time zones need a slot grid): it does less work, and its top-10 differs "
         "where availability matters.\n"

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graph.errors import BatchRejected, RowProblem
+from graph.settings import get_settings
 
 FILE_FIELD = "(file)"
 
@@ -59,7 +60,6 @@ def display_name(path: Path) -> str:
 def read_bounded(path: Path) -> bytes:
     """The file's bytes (gzip-decompressed when it ends in .gz), refused past
     `max_import_bytes` (settings) before it is read whole, decompressed size included."""
-    from graph.settings import get_settings
 
     limit = get_settings().max_import_bytes
     too_big = f"larger than the import limit of {limit} bytes (MENTORGRAPH_MAX_IMPORT_BYTES)"

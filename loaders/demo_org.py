@@ -51,7 +51,9 @@ from graph.store import (
     UpsertPersonSkills,
 )
 from loaders import demo_text as T
+from loaders.esco import bundled_esco_dir, read_esco
 from loaders.people import LabelMapper, paused_gc, progress_steps
+from taxonomy.importer import import_taxonomy
 
 M = TypeVar("M", bound=BaseModel)
 SPAN = 6  # reports per manager, on average
@@ -454,9 +456,6 @@ def load_demo(
     (source "embedding")."""
     imported = False
     if store.count_skills() == 0:
-        from loaders.esco import bundled_esco_dir, read_esco
-        from taxonomy.importer import import_taxonomy
-
         import_taxonomy(
             store,
             read_esco(bundled_esco_dir(), progress=progress),

@@ -32,11 +32,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from rich.console import Console
+
 from graph.errors import RowProblem
+from graph.hierarchy import Hierarchy
 from graph.model import Broader, Skill, SkillCluster, parse_rows
 from graph.store import TaxonomyDump
 from loaders.csvutil import CsvRow, find_file, read_csv, reject_if, split_list
-from taxonomy.hierarchy import Hierarchy
 
 SKILLS_FILE = "skills_en.csv"
 GROUPS_FILE = "skillGroups_en.csv"
@@ -241,7 +243,6 @@ def _steps(enabled: bool) -> Iterator[Callable[[str], None]]:
     if not enabled:
         yield lambda _msg: None
         return
-    from rich.console import Console
 
     console = Console(stderr=True)
     with console.status("ESCO") as status:

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from graph.errors import BatchRejected, RowProblem
+from graph.hierarchy import Hierarchy
 from graph.model import Broader, Skill, SkillCluster
 from graph.store import TaxonomyDump
 from loaders.csvutil import read_csv, read_text, reject_if, split_list
-from taxonomy.hierarchy import Hierarchy
 
 COLUMNS = ("kind", "id", "label", "tier", "parents", "aliases", "description")
 SEPARATOR = ";"

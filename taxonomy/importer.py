@@ -34,7 +34,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.console import Console
+
 from graph.errors import BatchRejected, RowProblem
+from graph.hierarchy import Hierarchy
 from graph.model import (
     Broader,
     NodeStatus,
@@ -52,7 +55,6 @@ from graph.store import (
     UpsertSkills,
     UpsertTaxonomyChanges,
 )
-from taxonomy.hierarchy import Hierarchy
 
 Node = Skill | SkillCluster
 Edge = tuple[str, str]  # (child_id, parent_id)
@@ -344,8 +346,6 @@ class _Progress:
 
     def __enter__(self) -> _Progress:
         if self.enabled:
-            from rich.console import Console
-
             self._console = Console(stderr=True)
             self._status = self._console.status(self.title)
             self._status.__enter__()

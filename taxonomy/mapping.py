@@ -53,13 +53,14 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, Field
 from scipy import sparse
+from threadpoolctl import ThreadpoolController
 
 from graph.errors import InvalidInput, NotFound
+from graph.hierarchy import Hierarchy
 from graph.model import NodeStatus, Skill, SkillCluster
 from graph.store import TaxonomyDump
 from taxonomy.embedding import Embedder
 from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache
-from taxonomy.hierarchy import Hierarchy
 
 MAX_TEXT_CHARS = 2000
 
@@ -120,17 +121,11 @@ def single_blas_thread() -> Iterator[None]:
 
     Users take turns (a lock): the limit is process-wide, and OpenBLAS does not reliably let
     one thread undo what another set. The products inside are memory-bound, so two at once
-    on 2 cores would gain little anyway. Uses threadpoolctl (a scikit-learn dependency);
-    without it this only takes the lock."""
+    on 2 cores would gain little anyway (threadpoolctl picks the BLAS libraries loaded)."""
     global _blas_controller
     with _blas_lock:
         if _blas_controller is None:
-            try:
-                from threadpoolctl import ThreadpoolController
-            except ImportError:  # pragma: no cover - speed only, results are the same
-                _blas_controller = False
-            else:
-                _blas_controller = ThreadpoolController().select(user_api="blas")
+            _blas_controller = ThreadpoolController().select(user_api="blas")
         if not _blas_controller:
             yield
             return

@@ -24,9 +24,10 @@ from api.schemas.pairings import (
 )
 from api.state import AppState
 from graph.errors import Conflict, NotFound
+from graph.lifecycle.cohorts import publish
 from graph.model import Role, utcnow
 from graph.recommend import RecommendOptions, Weights
-from graph.recommend.cohort import CohortResult, match_cohort, publish
+from graph.recommend.cohort import CohortResult, match_cohort
 
 router = APIRouter(prefix="/cohorts", tags=["cohorts"])
 

@@ -1,7 +1,7 @@
 """Pairings: propose, accept, activate, decline, check in, close; stalled ones and alternates.
 
 Participants (the mentor and the mentees) act on their own pairings; coordinators and admins
-on any. Every transition is one atomic write in graph.pairings and one audit entry here.
+on any. Every transition is one atomic write in graph.lifecycle.pairings and one audit entry here.
 """
 
 from __future__ import annotations
@@ -29,10 +29,11 @@ from api.schemas.pairings import (
     Transition,
 )
 from api.state import AppState
-from graph import pairings as lifecycle
 from graph.errors import Forbidden, NotFound
+from graph.lifecycle import pairings as lifecycle
+from graph.lifecycle.pairings import mark_stalled
 from graph.model import Pairing, PairingStatus, Role, utcnow
-from graph.recommend.stalls import alternates, find_stalled, mark_stalled
+from graph.recommend.stalls import alternates, find_stalled
 from graph.store import GraphStore, PairingFilter
 
 router = APIRouter(prefix="/pairings", tags=["pairings"])

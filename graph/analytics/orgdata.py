@@ -21,7 +21,7 @@ from graph.store import GraphStore
 
 if TYPE_CHECKING:
     from graph.recommend.snapshot import State
-from taxonomy.hierarchy import Hierarchy
+from graph.hierarchy import Hierarchy
 
 # Pairings that hold a mentor's time: they count against capacity.
 LIVE_STATUSES = frozenset(

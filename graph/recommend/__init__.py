@@ -45,7 +45,7 @@ fit are suggested.
 
 Modules: availability (UTC slot grids, DST-correct), skill_fit (taxonomy credit), scoring
 (options, weights, formulas, result models), snapshot, ranking (fast path), explain (reasons),
-reference (slow, obviously-correct twin of ranking used by the tests).
+and the slow, obviously-correct twin of ranking lives in tests/recommend/reference.py.
 """
 
 from graph.recommend.candidates import (

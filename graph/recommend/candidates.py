@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 
 import numpy as np
 from numpy.typing import NDArray
+from rich.progress import track
 
 from graph.errors import InvalidInput
 from graph.recommend.ranking import (
@@ -198,6 +199,5 @@ def explain_edges(
 def _progress(items: Sequence[str], enabled: bool, what: str) -> Iterable[str]:
     if not enabled:
         return items
-    from rich.progress import track
 
     return track(items, description=what, transient=True)

@@ -36,10 +36,9 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 from scipy.optimize import linear_sum_assignment
 
-from graph.errors import Conflict
-from graph.model import MentoringModel, Pairing, Person
-from graph.recommend.scoring import OPEN_STATUSES
-from graph.store import GraphStore, UpsertPairings
+from graph.model import MentoringModel, Person
+from graph.recommend.candidates import CandidateScorer
+from graph.recommend.scoring import OPEN_STATUSES, RecommendOptions
 
 # Scores are quantised to integers for the flow solver: QUANT steps over the score range.
 QUANT = 1_000_000
@@ -311,8 +310,6 @@ def match_cohort(
     candidate graph; hours are then repaired as before (a heuristic: a round whose repaired
     answer is worse than the previous one keeps the previous one).
     """
-    from graph.recommend.candidates import CandidateScorer
-    from graph.recommend.scoring import RecommendOptions
 
     opts = options or RecommendOptions()
     scorer = CandidateScorer(snapshot, options=opts, now=now)
@@ -556,48 +553,3 @@ def _solve_within_hours(
             total -= float(wants[g.mentee[e]])
             dropped.add(int(g.mentee[e]))
     return chosen, dropped
-
-
-def publish(
-    store: GraphStore,
-    result: CohortResult,
-    *,
-    by: str | None,
-    now: datetime | None = None,
-    snapshot: Any = None,
-) -> list[Pairing]:
-    """Store the result's proposals as proposed pairings in ONE apply.
-
-    Refuses (Conflict, nothing written) if the store changed since the snapshot the result was
-    computed on: capacities and guardrails would have to be checked again. With `snapshot`,
-    the same ops are applied to it so it stays current.
-    """
-    from graph.pairings import build_proposal
-
-    if store.data_version() != result.data_version:
-        raise Conflict(
-            f"the graph changed since this cohort was matched (data version "
-            f"{result.data_version} -> {store.data_version()}); match it again"
-        )
-    pairings = [
-        build_proposal(
-            mentor_id=p.mentor_id,
-            mentee_ids=[p.mentee_id],
-            program=result.program,
-            model=result.model,
-            goal_ids=p.goal_ids,
-            hours_per_month=p.hours_per_month,
-            score=p.score,
-            by=by,
-            reason="cohort match: " + "; ".join(p.reasons[:3]),
-            now=now,
-        )
-        for p in result.proposals
-    ]
-    if not pairings:
-        return []
-    ops = [UpsertPairings(pairings)]
-    store.apply(ops)
-    if snapshot is not None:
-        snapshot.apply(ops, data_version=store.data_version())
-    return pairings

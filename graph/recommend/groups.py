@@ -25,6 +25,7 @@ import networkx as nx
 import numpy as np
 
 from graph.model import MentoringModel
+from graph.recommend.candidates import CandidateScorer, top_k_candidates
 from graph.recommend.cohort import (
     CandidateGraph,
     CohortResult,
@@ -32,10 +33,10 @@ from graph.recommend.cohort import (
     match_cohort,
     solve_assignment,
 )
+from graph.recommend.scoring import RecommendOptions
 
 
 def _opts(options: Any, model: MentoringModel) -> Any:
-    from graph.recommend import RecommendOptions
 
     return (options or RecommendOptions()).model_copy(update={"model": model})
 
@@ -85,7 +86,6 @@ def match_peers(
     candidates_per_person: int = 20,
 ) -> PeerResult:
     """Pairs of equals within a program (see module doc)."""
-    from graph.recommend.candidates import CandidateScorer
 
     opts = _opts(options, MentoringModel.peer)
     scorer = CandidateScorer(snapshot, options=opts, now=now)
@@ -156,7 +156,6 @@ def match_groups(
     candidates_per_mentee: int = 50,
 ) -> list[Group]:
     """Groups of mentees with a shared goal cluster, each with a mentor where one fits."""
-    from graph.recommend.candidates import top_k_candidates
 
     if max_group_size < 1:
         raise ValueError("max_group_size must be at least 1")

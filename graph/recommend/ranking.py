@@ -75,7 +75,7 @@ def excluded_mentors(
 ) -> dict[str, str]:
     """Everyone the guardrails never pair with `mentee_id`, with the reason (first that applies).
 
-    Needs no goals: graph.pairings checks a hand-made proposal with it. Covers the mentee,
+    Needs no goals: graph.lifecycle.pairings checks a hand-made proposal with it. Covers the mentee,
     ids excluded by the request, the management chain both ways (manager, skip-level manager,
     direct reports, their reports), people sharing a do-not-pair-again pairing with the
     mentee, and mentors already in an open pairing with them. Mentor eligibility (is_mentor,

@@ -37,7 +37,7 @@ EXPOSURE_DAYS = 30
 PRIOR_RATING = 3.5
 PRIOR_WEIGHT = 5.0
 DECLINED_FACTOR = 0.5
-# Pairings that hold a mentor's place (same as graph.pairings.OPEN_STATUSES).
+# Pairings that hold a mentor's place (same as graph.lifecycle.pairings.OPEN_STATUSES).
 OPEN_STATUSES = frozenset(
     {PairingStatus.proposed, PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled}
 )

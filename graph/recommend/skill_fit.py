@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from graph.hierarchy import Hierarchy
 from graph.model import MentoringModel
-from taxonomy.hierarchy import Hierarchy
 
 DECAY = 0.6
 MAX_UP = 2

@@ -26,8 +26,10 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+from rich.console import Console
 
 from graph.errors import NotFound
+from graph.hierarchy import Hierarchy
 from graph.model import CheckIn, Goal, GoalTarget, Pairing, Person, PersonSkill
 from graph.recommend import availability as av
 from graph.recommend.scoring import OPEN_STATUSES
@@ -51,7 +53,6 @@ from graph.store import (
     UpsertSkills,
     UpsertTaxonomyChanges,
 )
-from taxonomy.hierarchy import Hierarchy
 
 FORMAT_BITS = {"video": 1, "in_person": 2, "async": 4}
 MODEL_BITS = {"one_to_one": 1, "group": 2, "peer": 4, "reverse": 8}
@@ -729,7 +730,6 @@ def language_mask(languages: Iterable[str], lang_bits: Mapping[str, int]) -> tup
 def _progress(enabled: bool) -> Any:
     if not enabled:
         return lambda _msg: None
-    from rich.console import Console
 
     console = Console(stderr=True)
     return lambda msg: console.log(f"snapshot: loading {msg}")

@@ -21,7 +21,11 @@ from datetime import date, datetime
 from itertools import pairwise
 from typing import Any
 
+from graph.errors import NotFound
 from graph.model import CheckIn, Pairing, PairingStatus
+from graph.recommend.ranking import recommend
+from graph.recommend.scoring import RecommendOptions
+from graph.store import PairingFilter
 
 LOW_AVERAGE = 2.5
 
@@ -89,8 +93,6 @@ def stall_reasons(
 def _pairings_and_checkins(source: Any) -> tuple[list[Pairing], list[CheckIn]]:
     """Pairings and check-ins from a Snapshot (its current state) or a GraphStore (reads)."""
     if hasattr(source, "list_pairings") and hasattr(source, "all_checkins"):
-        from graph.store import PairingFilter
-
         active = source.list_pairings(PairingFilter(statuses=[PairingStatus.active]))
         return active, source.all_checkins()
     state = getattr(source, "state", source)
@@ -160,46 +162,6 @@ def stalled_among(
     return out
 
 
-def mark_stalled(
-    store: Any,
-    reports: Sequence[StallReport] | None = None,
-    *,
-    now: datetime,
-    by: str | None = "stall-detector",
-    stall_after_days: int = 21,
-    falling_ratings_window: int = 3,
-) -> list[Pairing]:
-    """Set every reported pairing to stalled, with its reasons, in ONE apply.
-
-    Without `reports`, `find_stalled(store, ...)` decides. A report whose pairing is no
-    longer active (someone checked in or closed it meanwhile) raises Conflict and nothing is
-    written.
-    """
-    from graph import pairings as lifecycle
-    from graph.store import UpsertPairings
-
-    if reports is None:
-        reports = find_stalled(
-            store,
-            now=now,
-            stall_after_days=stall_after_days,
-            falling_ratings_window=falling_ratings_window,
-        )
-    updated = [
-        lifecycle.transitioned(
-            lifecycle.get(store, r.pairing_id),
-            PairingStatus.stalled,
-            by=by,
-            reason=r.reason,
-            now=now,
-        )
-        for r in reports
-    ]
-    if updated:
-        store.apply([UpsertPairings(updated)])
-    return updated
-
-
 def alternates(
     snapshot: Any,
     pairing_id: str,
@@ -212,8 +174,6 @@ def alternates(
 
     The ranking's guardrails and reasons apply; the current mentor is excluded on top.
     """
-    from graph.errors import NotFound
-    from graph.recommend import RecommendOptions, recommend
 
     pairing = snapshot.state.pairings.get(pairing_id)
     if pairing is None:

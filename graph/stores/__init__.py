@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from graph.stores.embedded import EmbeddedStore
+from graph.stores.neo4j_store import Neo4jStore, make_driver
+
 if TYPE_CHECKING:
     from graph.settings import Settings
     from graph.store import GraphStore
@@ -12,10 +15,7 @@ if TYPE_CHECKING:
 def open_store(settings: Settings, *, driver: Any | None = None) -> GraphStore:
     """Open the configured store. For Neo4j a driver may be injected (tests, the app)."""
     if settings.store == "embedded":
-        from graph.stores.embedded import EmbeddedStore
-
         return EmbeddedStore(settings.embedded_file)
-    from graph.stores.neo4j_store import Neo4jStore, make_driver
 
     return Neo4jStore(
         driver or make_driver(settings),

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from neo4j.graph import Node, Path, Relationship
+
 from graph.errors import InvalidInput
 
 WRITE_CLAUSES = (
@@ -81,7 +83,6 @@ def _refuse(what: str) -> InvalidInput:
 
 def jsonable(value: Any) -> Any:
     """A driver value (node, relationship, path, temporal, spatial) as plain JSON data."""
-    from neo4j.graph import Node, Path, Relationship
 
     if isinstance(value, Node):
         return {"labels": sorted(value.labels), "properties": jsonable(dict(value))}

@@ -27,13 +27,13 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import neo4j
 from pydantic import BaseModel
 
 from graph.errors import (
     BatchRejected,
     Conflict,
     InvalidInput,
-    NotFound,
     QueryTimeout,
     RowProblem,
     StoreUnavailable,
@@ -78,7 +78,6 @@ from graph.stores.validation import Kind, check_op, cycle_problems, normalise_op
 if TYPE_CHECKING:
     import neo4j
 
-    from graph.recommend.scoring import Weights
     from graph.settings import Settings
 
 Node = Skill | SkillCluster
@@ -112,7 +111,6 @@ _KIND_LABEL: dict[Kind, str] = {
 
 def make_driver(settings: Settings) -> neo4j.Driver:
     """A driver for the configured server (imported lazily: only the Neo4j store needs it)."""
-    import neo4j
 
     return neo4j.GraphDatabase.driver(
         settings.neo4j_uri,
@@ -235,43 +233,6 @@ def repointed_broader(
     ]
 
 
-def rank_params(
-    mentee_id: str,
-    *,
-    k: int,
-    weights: Weights | None,
-    exclude_mentor_ids: Sequence[str],
-    require_common_language: bool,
-    now: datetime,
-) -> dict[str, Any]:
-    """Parameters of `cypher.RANK_MENTORS`: every constant from graph.recommend itself."""
-    from graph.recommend import scoring, skill_fit
-
-    w = weights or scoring.Weights()
-    return {
-        "mentee_id": mentee_id,
-        "k": k,
-        "exclude": list(exclude_mentor_ids),
-        "require_language": require_common_language,
-        "level_rule": True,  # one-to-one: mentors must hold the skill above the mentee
-        "open_statuses": sorted(str(s) for s in scoring.OPEN_STATUSES),
-        "credits": [skill_fit.credit_for_hops(h) for h in range(skill_fit.MAX_HOPS + 1)],
-        "level_factors": [0.0, *(skill_fit.level_factor(lv) for lv in range(1, 6))],
-        "goal_bonus": scoring.GOAL_BONUS,
-        "eps": scoring.HOURS_EPS,
-        "since": (now - scoring.EXPOSURE_WINDOW).isoformat(),
-        "exposure_step": scoring.EXPOSURE_STEP,
-        "prior_weight": scoring.PRIOR_WEIGHT,
-        "prior_rating": scoring.PRIOR_RATING,
-        "declined_factor": scoring.DECLINED_FACTOR,
-        "w_fit": w.skill_fit,
-        "w_capacity": w.capacity,
-        "w_feedback": w.feedback,
-        "w_assumed": w.availability + w.preferences,  # not evaluated in Cypher: taken as 1
-        "w_total": w.total(),
-    }
-
-
 def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
@@ -329,7 +290,6 @@ class Neo4jStore:
     # --- plumbing ---------------------------------------------------------------------------
 
     def _session(self, *, read: bool) -> neo4j.Session:
-        import neo4j
 
         return self._driver.session(
             database=self._database,
@@ -338,7 +298,6 @@ class Neo4jStore:
         )
 
     def _read_tx(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
-        import neo4j
 
         try:
             with self._session(read=True) as session:
@@ -362,7 +321,6 @@ class Neo4jStore:
         A transient server failure (deadlock, concurrent modification) reruns the whole
         transaction, a few times; `work` must therefore only touch the transaction.
         """
-        import neo4j
 
         try:
             with self._write_lock:
@@ -432,7 +390,6 @@ class Neo4jStore:
         """Run an ad-hoc, read-only Cypher query (L&D analysts): refused if it could write,
         run in a READ-access transaction with a server-side timeout, at most `row_limit` rows.
         Returns (rows as JSON-able dicts, whether more rows existed)."""
-        import neo4j
 
         check_read_only(query)
 
@@ -479,54 +436,6 @@ class Neo4jStore:
                 f"query failed: {exc.message or code}",
                 details=[{"field": "body.query", "reason": exc.message or code}],
             ) from exc
-
-    def rank_mentors_cypher(
-        self,
-        mentee_id: str,
-        *,
-        k: int = 10,
-        weights: Weights | None = None,
-        exclude_mentor_ids: Sequence[str] = (),
-        require_common_language: bool = True,
-        now: datetime | None = None,
-    ) -> list[tuple[str, float]]:
-        """One mentee's top-`k` (mentor id, score), best first, ranked by one Cypher query.
-
-        The graph.recommend ranking (one-to-one model) written as `cypher.RANK_MENTORS`, for
-        comparison with the fast path: same guardrails, skill fit, capacity and feedback, but
-        availability overlap and preferences are not evaluated (taken as fully met; see the
-        query's notes). Raises NotFound (unknown mentee) and InvalidInput (no open goals, or
-        goals without targets) like `graph.recommend.recommend`.
-        """
-        if k <= 0:
-            return []
-        params = rank_params(
-            mentee_id,
-            k=k,
-            weights=weights,
-            exclude_mentor_ids=exclude_mentor_ids,
-            require_common_language=require_common_language,
-            now=now or datetime.now(UTC),
-        )
-        rows = self._rows(q.RANK_MENTORS, **params)
-        if not rows:
-            self._explain_no_mentors(mentee_id)
-        return [(r["mentor_id"], float(r["score"])) for r in rows]
-
-    def _explain_no_mentors(self, mentee_id: str) -> None:
-        """Raise as the recommender does when the mentee, or their goals, are the reason."""
-        found = self._rows(q.RANK_MENTORS_PRECHECK, mentee_id=mentee_id)[0]
-        if not found["people"]:
-            raise NotFound(f"person {mentee_id!r} not found")
-        if not found["goals"]:
-            raise InvalidInput(
-                f"person {mentee_id!r} has no open goals; add a goal to get mentor suggestions"
-            )
-        if not found["targets"]:
-            raise InvalidInput(
-                f"the goals of {mentee_id!r} are not linked to any skill yet; map them to the "
-                "taxonomy (goal targets) first"
-            )
 
     def close(self) -> None:
         if self._owns_driver:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from graph.analytics import OrgData
+from graph.hierarchy import Hierarchy
 from graph.model import (
     Broader,
     CheckIn,
@@ -27,7 +28,6 @@ from graph.model import (
     SkillCluster,
 )
 from graph.store import TaxonomyDump
-from taxonomy.hierarchy import Hierarchy
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -36,8 +36,8 @@ def _need_browser() -> None:
 
 def _seed_pairings(store) -> None:  # type: ignore[no-untyped-def]
     """A handful of accepted pairings with check-ins so match health has a history."""
-    from graph import pairings
     from graph.errors import MentorgraphError
+    from graph.lifecycle import pairings
 
     people = store.list_people()
     mentors = [p for p in people if p.is_mentor and p.max_mentees > 0]

@@ -15,12 +15,12 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 
+from graph.hierarchy import Hierarchy
 from graph.model import Broader
 from graph.store import TaxonomyDump
 from loaders.esco import bundled_esco_dir, read_esco
 from taxonomy.embedding import SentenceTransformerEmbedder
 from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache
-from taxonomy.hierarchy import Hierarchy
 from taxonomy.mapping import GoalMapper, MappingConfig
 
 pytestmark = pytest.mark.model

@@ -1,4 +1,4 @@
-"""The mentor ranking written as Cypher (Neo4jStore.rank_mentors_cypher, cypher.RANK_MENTORS)
+"""The mentor ranking written as Cypher (tests/neo4j/cypher_ranking.py)
 against hand-computed answers and against the fast recommender on the same stored graph.
 
 Everyone is free all week and nobody states preferences, so availability and preferences
@@ -46,6 +46,7 @@ from graph.store import (
 )
 from graph.stores.neo4j_store import Neo4jStore
 from tests.conftest import make_neo4j_store
+from tests.neo4j.cypher_ranking import rank_mentors_cypher
 from tests.recommend.orgs import random_org
 
 pytestmark = pytest.mark.neo4j
@@ -214,7 +215,7 @@ EXPECTED = [
 
 def test_cypher_ranking_matches_the_hand_computed_answer(nstore: Neo4jStore) -> None:
     nstore.apply(ops_for(tiny_org()))
-    got = nstore.rank_mentors_cypher("mia", k=10, now=NOW)
+    got = rank_mentors_cypher(nstore, "mia", k=10, now=NOW)
     assert [m for m, _ in got] == [m for m, _ in EXPECTED]
     assert [s for _, s in got] == pytest.approx([s for _, s in EXPECTED], abs=1e-9)
 
@@ -224,19 +225,19 @@ def test_cypher_top_k_equals_the_fast_recommender(nstore: Neo4jStore) -> None:
     snap = Snapshot.load(nstore)
     for k in (1, 3, 10):
         fast = recommend(snap, "mia", k=k, now=NOW)
-        got = nstore.rank_mentors_cypher("mia", k=k, now=NOW)
+        got = rank_mentors_cypher(nstore, "mia", k=k, now=NOW)
         assert [m for m, _ in got] == [r.mentor_id for r in fast]
         assert [s for _, s in got] == pytest.approx([r.score for r in fast], abs=1e-9)
 
 
 def test_guardrails_hold_and_excluded_ids_are_honoured(nstore: Neo4jStore) -> None:
     nstore.apply(ops_for(tiny_org()))
-    got = {m for m, _ in nstore.rank_mentors_cypher("mia", k=50, now=NOW)}
+    got = {m for m, _ in rank_mentors_cypher(nstore, "mia", k=50, now=NOW)}
     never = {"mia", "mgr", "boss", "rep", "dan", "eve", "hal", "ivy", "kim", "lea", "ola", "quy"}
     assert not got & never
     assert "cat" not in got  # same level as mia: nothing to teach
     assert "gus" not in got  # python is out of reach from `present`
-    less = nstore.rank_mentors_cypher("mia", k=50, exclude_mentor_ids=["pat"], now=NOW)
+    less = rank_mentors_cypher(nstore, "mia", k=50, exclude_mentor_ids=["pat"], now=NOW)
     assert [m for m, _ in less] == [m for m, _ in EXPECTED if m != "pat"]
 
 
@@ -244,7 +245,7 @@ def test_without_the_language_rule_a_mentor_without_common_language_counts(
     nstore: Neo4jStore,
 ) -> None:
     nstore.apply(ops_for(tiny_org()))
-    got = nstore.rank_mentors_cypher("mia", k=50, require_common_language=False, now=NOW)
+    got = rank_mentors_cypher(nstore, "mia", k=50, require_common_language=False, now=NOW)
     assert "ola" in {m for m, _ in got}
 
 
@@ -253,10 +254,10 @@ def test_unknown_mentee_and_goalless_mentee_raise_like_the_recommender(
 ) -> None:
     nstore.apply(ops_for(tiny_org()))
     with pytest.raises(NotFound):
-        nstore.rank_mentors_cypher("nobody", now=NOW)
+        rank_mentors_cypher(nstore, "nobody", now=NOW)
     with pytest.raises(InvalidInput, match="no open goals"):
-        nstore.rank_mentors_cypher("zed", now=NOW)
-    assert nstore.rank_mentors_cypher("mia", k=0, now=NOW) == []
+        rank_mentors_cypher(nstore, "zed", now=NOW)
+    assert rank_mentors_cypher(nstore, "mia", k=0, now=NOW) == []
 
 
 def _levelled(parts: dict[str, Any]) -> dict[str, Any]:
@@ -286,7 +287,7 @@ def test_random_orgs_rank_the_same_in_cypher_and_in_the_fast_path(
         fast = recommend(snap, "p0", k=50, options=opts, now=NOW)
     except InvalidInput:
         with pytest.raises(InvalidInput):
-            nstore.rank_mentors_cypher("p0", k=50, now=NOW)
+            rank_mentors_cypher(nstore, "p0", k=50, now=NOW)
         return
-    got = nstore.rank_mentors_cypher("p0", k=50, now=NOW)
+    got = rank_mentors_cypher(nstore, "p0", k=50, now=NOW)
     assert _normalised(got) == _normalised([(r.mentor_id, r.score) for r in fast])

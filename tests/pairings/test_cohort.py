@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graph import pairings as lc
 from graph.errors import Conflict
+from graph.lifecycle import pairings as lc
+from graph.lifecycle.cohorts import publish
 from graph.model import PairingStatus
 from graph.recommend import RecommendOptions, Snapshot
 from graph.recommend.cohort import (
@@ -16,7 +17,6 @@ from graph.recommend.cohort import (
     exact_assignment_dense,
     greedy_assignment,
     match_cohort,
-    publish,
     solve_assignment,
 )
 from graph.store import GraphStore, UpsertPeople

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from graph import pairings as lc
 from graph.errors import Conflict
+from graph.lifecycle import pairings as lc
 from graph.recommend import Snapshot
 from graph.store import GraphStore, UpsertPeople
 from tests.pairings.conftest import NOW, PROGRAM, seed

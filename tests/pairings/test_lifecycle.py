@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from graph import pairings as lc
 from graph.errors import Conflict, InvalidInput, NotFound
+from graph.lifecycle import pairings as lc
 from graph.model import MentoringModel, PairingStatus
 from graph.store import GraphStore, PairingFilter
 from tests.pairings.conftest import NOW, PROGRAM, seed

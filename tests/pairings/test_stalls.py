@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from graph import pairings as lc
 from graph.errors import Conflict
+from graph.lifecycle import pairings as lc
+from graph.lifecycle.pairings import mark_stalled
 from graph.model import CheckIn, Pairing, PairingEvent, PairingStatus
-from graph.recommend.stalls import find_stalled, mark_stalled, stall_reasons, stalled_among
+from graph.recommend.stalls import find_stalled, stall_reasons, stalled_among
 from graph.store import GraphStore
 from tests.pairings.conftest import NOW, PROGRAM, seed
 

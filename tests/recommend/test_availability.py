@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from graph.model import AvailabilityException, Person, WeeklyWindow
 from graph.recommend import availability as av
-from graph.recommend.reference import slot_set
+from tests.recommend.reference import slot_set
 
 
 def win(weekday: int, start: str, end: str) -> WeeklyWindow:

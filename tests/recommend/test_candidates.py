@@ -14,8 +14,8 @@ from graph.model import Goal, GoalTarget, Pairing
 from graph.recommend import RecommendOptions, Snapshot, recommend
 from graph.recommend.candidates import explain_edges, top_k_candidates
 from graph.recommend.ranking import excluded_mentors, mentor_unavailable
-from graph.recommend.reference import recommend_reference
 from tests.recommend.orgs import NODES, NOW, random_options, random_org, tiny_parts, tiny_snapshot
+from tests.recommend.reference import recommend_reference
 
 
 def many_mentees(rnd: random.Random, n: int) -> tuple[dict[str, Any], list[str]]:

@@ -32,7 +32,6 @@ from graph.model import (
     Preferences,
 )
 from graph.recommend import RecommendOptions, Snapshot, Weights, recommend
-from graph.recommend.reference import recommend_reference
 from graph.store import (
     AddBroader,
     AddCheckIns,
@@ -46,6 +45,7 @@ from graph.store import (
     UpsertSkills,
 )
 from tests.recommend.orgs import NOW, mentor, tiny_parts, tiny_snapshot, tue
+from tests.recommend.reference import recommend_reference
 
 OLD = NOW - timedelta(days=60)  # too long ago to count as recent exposure
 

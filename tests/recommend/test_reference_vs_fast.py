@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from graph.errors import InvalidInput
 from graph.recommend import Recommendation, Snapshot, recommend
-from graph.recommend.reference import recommend_reference
 from tests.recommend.orgs import NOW, random_options, random_org
+from tests.recommend.reference import recommend_reference
 
 
 def same(fast: list[Recommendation], slow: list[Recommendation]) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from graph.hierarchy import Hierarchy
 from graph.model import Broader, MentoringModel
 from graph.recommend.skill_fit import level_factor, level_ok, target_credits
-from taxonomy.hierarchy import Hierarchy
 from tests.recommend.orgs import taxonomy
 
 

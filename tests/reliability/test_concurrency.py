@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from graph import pairings
+from graph.lifecycle import pairings
 from graph.model import Goal, GoalTarget
 from graph.store import GraphStore, SetGoalTargets, UpsertGoals
 from tests.api.conftest import Keys, build_app, make_keys, seed

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from graph.errors import BatchRejected
+from graph.hierarchy import Hierarchy
 from graph.model import Broader, NodeStatus, Person, PersonSkill, Skill
 from graph.store import GraphStore, TaxonomyDump, UpsertPeople, UpsertPersonSkills
 from loaders.esco import (
@@ -18,7 +19,6 @@ from loaders.esco import (
     read_esco,
     read_esco_detailed,
 )
-from taxonomy.hierarchy import Hierarchy
 from taxonomy.importer import import_taxonomy
 
 TINY = Path(__file__).parent / "data" / "esco_tiny"

@@ -14,9 +14,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from graph.errors import NotFound
+from graph.hierarchy import Hierarchy
 from graph.model import Broader, NodeStatus, Skill, SkillCluster
 from graph.store import TaxonomyDump
-from taxonomy.hierarchy import Hierarchy
 
 
 def cluster(node_id: str, tier: int) -> SkillCluster:

@@ -32,7 +32,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import (
@@ -45,6 +44,9 @@ from graph.model import (
     Person,
     utcnow,
 )
+from graph.recommend.ranking import excluded_mentors, mentor_unavailable
+from graph.recommend.snapshot import Snapshot, State
+from graph.recommend.stalls import StallReport, find_stalled
 from graph.store import AddCheckIns, GraphStore, PairingFilter, UpsertPairings
 
 S = PairingStatus
@@ -199,7 +201,7 @@ def propose(
     by: str | None = None,
     reason: str = "",
     now: datetime | None = None,
-    snapshot: Any = None,
+    snapshot: Snapshot | None = None,
 ) -> Pairing:
     """Store a new proposed pairing after checking people, goals, guardrails and capacity.
 
@@ -261,15 +263,13 @@ def _refuse_duplicates(store: GraphStore, pairing: Pairing) -> None:
             )
 
 
-def guardrail_reasons(state: Any, mentor_id: str, mentee_ids: Sequence[str]) -> dict[str, str]:
+def guardrail_reasons(state: State, mentor_id: str, mentee_ids: Sequence[str]) -> dict[str, str]:
     """Why the recommender's guardrails forbid `mentor_id` for each mentee ({} when allowed),
     e.g. {"a": "'boss' is the mentee's manager"}.
 
     Needs no goals (graph.recommend.ranking.excluded_mentors). A mentor who takes nobody (not
     a mentor, opted out, no places) is refused for every mentee with that reason. NotFound
     for unknown people."""
-    from graph.recommend.ranking import excluded_mentors, mentor_unavailable
-
     mentor = state.person(mentor_id)
     why_not = mentor_unavailable(mentor)
     out: dict[str, str] = {}
@@ -283,10 +283,8 @@ def guardrail_reasons(state: Any, mentor_id: str, mentee_ids: Sequence[str]) -> 
     return out
 
 
-def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, snapshot: Any) -> None:
+def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, snapshot: Snapshot | None) -> None:
     """Conflict naming the guardrail that forbids the mentor for a mentee."""
-    from graph.recommend import Snapshot
-
     if snapshot is None or snapshot.is_stale(store):
         snapshot = Snapshot.load(store)
     refused = guardrail_reasons(snapshot.state, pairing.mentor_id, pairing.mentee_ids)
@@ -418,3 +416,40 @@ def check_in(
         updated = pairing.model_copy(update={"updated_at": at})
     store.apply([AddCheckIns([checkin]), UpsertPairings([updated])])
     return checkin
+
+
+def mark_stalled(
+    store: GraphStore,
+    reports: Sequence[StallReport] | None = None,
+    *,
+    now: datetime,
+    by: str | None = "stall-detector",
+    stall_after_days: int = 21,
+    falling_ratings_window: int = 3,
+) -> list[Pairing]:
+    """Set every reported pairing to stalled, with its reasons, in ONE apply.
+
+    Without `reports`, `find_stalled(store, ...)` decides. A report whose pairing is no
+    longer active (someone checked in or closed it meanwhile) raises Conflict and nothing is
+    written.
+    """
+    if reports is None:
+        reports = find_stalled(
+            store,
+            now=now,
+            stall_after_days=stall_after_days,
+            falling_ratings_window=falling_ratings_window,
+        )
+    updated = [
+        transitioned(
+            get(store, r.pairing_id),
+            PairingStatus.stalled,
+            by=by,
+            reason=r.reason,
+            now=now,
+        )
+        for r in reports
+    ]
+    if updated:
+        store.apply([UpsertPairings(updated)])
+    return updated
