@@ -20,9 +20,10 @@ Semantics shared by both stores (the contract tests pin them down):
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import functools
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from graph.model import (
     ApiKey,
@@ -119,6 +120,22 @@ class UpsertTaxonomyChanges:
     rows: Sequence[TaxonomyChange]
 
 
+@dataclass(frozen=True)
+class AppendAudit:
+    """Add audit entries (an append-only log: an id already stored is refused). Put it in the
+    same `apply` as the change it records, so the change and its entry land together."""
+
+    rows: Sequence[AuditEntry]
+
+
+@dataclass(frozen=True)
+class PutApiKeys:
+    """Create or replace API keys by id (revoking is putting the key with `revoked_at` set).
+    A `key_hash` held by another key is refused."""
+
+    rows: Sequence[ApiKey]
+
+
 StoreOp = (
     UpsertSkills
     | UpsertClusters
@@ -134,7 +151,18 @@ StoreOp = (
     | AddCheckIns
     | RepointReferences
     | UpsertTaxonomyChanges
+    | AppendAudit
+    | PutApiKeys
 )
+
+# Operational records: no cache reads them, so an apply of nothing else keeps data_version.
+OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys)
+
+
+def changes_graph(ops: Sequence[object]) -> bool:
+    """Whether an apply of `ops` changes graph data and so moves `data_version`: any op but
+    audit entries and API keys does (an apply of only those leaves caches valid)."""
+    return any(not isinstance(op, OPERATIONAL_OPS) for op in ops)
 
 
 # --- read shapes ----------------------------------------------------------------------------
@@ -174,7 +202,8 @@ class GraphStore(Protocol):
     def close(self) -> None: ...
 
     def data_version(self) -> int:
-        """A number that grows with every committed `apply`; caches compare it."""
+        """A number that grows with every committed `apply` that changes graph data
+        (`changes_graph`); caches compare it."""
 
     # writes
     def apply(self, ops: Sequence[StoreOp]) -> None:
@@ -235,10 +264,52 @@ class GraphStore(Protocol):
     ) -> list[TaxonomyChange]:
         """Newest first; with node_id, only changes that touched that node."""
 
-    # access and audit (operational records, kept in the same store for one backup)
-    def put_api_key(self, key: ApiKey) -> None: ...
+    # access and audit (operational records, kept in the same store for one backup; written
+    # with the PutApiKeys and AppendAudit ops)
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None: ...
     def list_api_keys(self) -> list[ApiKey]: ...
-    def append_audit(self, entry: AuditEntry) -> None: ...
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         """Newest first."""
+
+
+# --- planned changes ------------------------------------------------------------------------
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class Planned(Generic[T]):
+    """A change worked out but not written: the ops of ONE `apply`, and what the caller gets
+    back once they are committed (the new pairing, the taxonomy change, the import report).
+
+    Domain functions return one; the caller may add ops (the audit entry) with `plus` and
+    applies the whole list at once, so the change and what goes with it are both or neither.
+    """
+
+    ops: list[StoreOp]
+    result: T
+
+    def plus(self, *ops: StoreOp) -> Planned[T]:
+        """The same change with `ops` appended (written in the same apply)."""
+        return Planned([*self.ops, *ops], self.result)
+
+    def apply_to(self, store: GraphStore) -> T:
+        """Write the ops in one apply (none: nothing written) and return the result."""
+        if self.ops:
+            store.apply(self.ops)
+        return self.result
+
+
+def applying(
+    plan: Callable[Concatenate[GraphStore, P], Planned[T]],
+) -> Callable[Concatenate[GraphStore, P], T]:
+    """The store-applying form of a planning function: plan against `store`, then apply.
+
+    `rename = applying(plan_rename)` gives `rename(store, ...) -> TaxonomyChange`."""
+
+    @functools.wraps(plan)
+    def run(store: GraphStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return plan(store, *args, **kwargs).apply_to(store)
+
+    return run

@@ -37,8 +37,10 @@ from graph.recommend.skill_fit import Credit, target_credits
 from graph.store import (
     AddBroader,
     AddCheckIns,
+    AppendAudit,
     DeleteGoals,
     GraphStore,
+    PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -433,8 +435,8 @@ class _Builder:
             self.add_checkins(op.rows)
         elif isinstance(op, RepointReferences):
             self.repoint(op.source_id, op.target_ids)
-        elif isinstance(op, UpsertTaxonomyChanges):
-            pass  # history only; nothing the recommender reads
+        elif isinstance(op, UpsertTaxonomyChanges | AppendAudit | PutApiKeys):
+            pass  # history, audit and keys; nothing the recommender reads
         else:  # pragma: no cover - a new op kind must be taught here
             raise TypeError(f"snapshot cannot apply {type(op).__name__}")
 

@@ -321,8 +321,10 @@ TAXONOMY_CHANGES: Final = (
     "RETURN properties(t) AS p ORDER BY t.at_key DESC, t.id DESC LIMIT $limit"
 )
 API_KEY_BY_HASH: Final = "MATCH (k:ApiKey {key_hash: $key_hash}) RETURN properties(k) AS p"
-API_KEY_HASH_OWNER: Final = "MATCH (k:ApiKey {key_hash: $key_hash}) RETURN k.id AS id"
-CREATE_AUDIT: Final = "CREATE (a:AuditEntry) SET a = $row"
+API_KEY_HASH_OWNERS: Final = (
+    "UNWIND $hashes AS h MATCH (k:ApiKey {key_hash: h}) RETURN h AS key_hash, k.id AS id"
+)
+APPEND_AUDIT: Final = "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row"
 LIST_AUDIT: Final = (
     "MATCH (a:AuditEntry) WHERE $actor IS NULL OR a.actor = $actor "
     "RETURN properties(a) AS p ORDER BY a.at_key DESC, a.id DESC LIMIT $limit"

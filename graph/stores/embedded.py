@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from graph.errors import BatchRejected, Conflict, RowProblem, StoreUnavailable
+from graph.errors import BatchRejected, RowProblem, StoreUnavailable
 from graph.model import (
     ApiKey,
     AuditEntry,
@@ -31,10 +31,16 @@ from graph.model import (
     TargetSource,
     TaxonomyChange,
 )
-from graph.store import PairingFilter, RepointReferences, StoreOp, TaxonomyDump
+from graph.store import PairingFilter, StoreOp, TaxonomyDump, changes_graph
 from graph.stores import embedded_writes as writes
 from graph.stores.embedded_schema import DDL, PRAGMAS
-from graph.stores.validation import Kind, check_op, cycle_problems, normalise_op
+from graph.stores.validation import (
+    SKIP_WHEN_BAD,
+    Kind,
+    check_op,
+    cycle_problems,
+    normalise_op,
+)
 
 Node = Skill | SkillCluster
 
@@ -47,6 +53,9 @@ class _TxLookup:
 
     def existing(self, kind: Kind, ids: object) -> set[str]:
         return writes.existing(self.conn, kind, ids)  # type: ignore[arg-type]
+
+    def key_hash_owners(self, hashes: Iterable[str]) -> dict[str, str]:
+        return writes.key_hash_owners(self.conn, hashes)
 
 
 def _node(kind: str, data: str) -> Node:
@@ -187,9 +196,7 @@ class EmbeddedStore:
                     continue
                 found += check_op(i, op, lookup)
                 problems += sorted(found, key=lambda p: p.row)
-                # Rows of a bad op are still written (the batch is rolled back anyway), so
-                # later ops that refer to its good rows are not reported as dangling too.
-                if found and isinstance(op, RepointReferences):
+                if found and isinstance(op, SKIP_WHEN_BAD):
                     continue
                 writes.WRITERS[type(op)](conn, op)
                 problems += cycle_problems(
@@ -197,7 +204,8 @@ class EmbeddedStore:
                 )
             if problems:
                 raise BatchRejected(problems=problems, what=what)
-            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+            if changes_graph(ops):
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
 
     # --- taxonomy reads ---------------------------------------------------------------------
 
@@ -471,20 +479,6 @@ class EmbeddedStore:
 
     # --- access and audit -------------------------------------------------------------------
 
-    def put_api_key(self, key: ApiKey) -> None:
-        key = ApiKey.model_validate(key.model_dump())
-        with self._write() as c:
-            other = c.execute(
-                "SELECT id FROM api_keys WHERE key_hash = ? AND id <> ?", (key.key_hash, key.id)
-            ).fetchone()
-            if other:
-                raise Conflict(f"api key {key.id!r}: key_hash already used by {other[0]!r}")
-            c.execute(
-                "INSERT INTO api_keys(id, key_hash, data) VALUES (?, ?, ?) ON CONFLICT(id) "
-                "DO UPDATE SET key_hash = excluded.key_hash, data = excluded.data",
-                (key.id, key.key_hash, key.model_dump_json()),
-            )
-
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None:
         with self._read() as c:
             row = c.execute("SELECT data FROM api_keys WHERE key_hash = ?", (key_hash,)).fetchone()
@@ -494,17 +488,6 @@ class EmbeddedStore:
         with self._read() as c:
             rows = c.execute("SELECT data FROM api_keys ORDER BY id").fetchall()
         return [ApiKey.model_validate_json(r[0]) for r in rows]
-
-    def append_audit(self, entry: AuditEntry) -> None:
-        entry = AuditEntry.model_validate(entry.model_dump())
-        with self._write() as c:
-            try:
-                c.execute(
-                    "INSERT INTO audit(id, at_us, actor, data) VALUES (?, ?, ?, ?)",
-                    (entry.id, writes.to_us(entry.at), entry.actor, entry.model_dump_json()),
-                )
-            except sqlite3.IntegrityError as exc:
-                raise Conflict(f"audit entry {entry.id!r} already exists") from exc
 
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         with self._read() as c:

@@ -16,7 +16,9 @@ from graph.model import Skill, SkillCluster
 from graph.store import (
     AddBroader,
     AddCheckIns,
+    AppendAudit,
     DeleteGoals,
+    PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -37,6 +39,7 @@ TABLE_OF_KIND: dict[Kind, str] = {
     "cluster": "clusters",
     "goal": "goals",
     "pairing": "pairings",
+    "audit": "audit",
 }
 
 # One constant query per kind: table names never come from input.
@@ -51,6 +54,17 @@ def existing(conn: sqlite3.Connection, kind: Kind, ids: Iterable[str]) -> set[st
     if not wanted:
         return set()
     return {r[0] for r in conn.execute(_EXISTING_SQL[kind], (json.dumps(wanted),))}
+
+
+def key_hash_owners(conn: sqlite3.Connection, hashes: Iterable[str]) -> dict[str, str]:
+    wanted = list(set(hashes))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        "SELECT key_hash, id FROM api_keys WHERE key_hash IN (SELECT value FROM json_each(?))",
+        (json.dumps(wanted),),
+    )
+    return {h: i for h, i in rows}
 
 
 def to_us(at: datetime) -> int:
@@ -188,6 +202,21 @@ def _upsert_changes(conn: sqlite3.Connection, op: UpsertTaxonomyChanges) -> None
     )
 
 
+def _append_audit(conn: sqlite3.Connection, op: AppendAudit) -> None:
+    conn.executemany(
+        "INSERT INTO audit(id, at_us, actor, data) VALUES (?, ?, ?, ?)",
+        ((r.id, to_us(r.at), r.actor, r.model_dump_json()) for r in op.rows),
+    )
+
+
+def _put_api_keys(conn: sqlite3.Connection, op: PutApiKeys) -> None:
+    conn.executemany(
+        "INSERT INTO api_keys(id, key_hash, data) VALUES (?, ?, ?) ON CONFLICT(id) "
+        "DO UPDATE SET key_hash = excluded.key_hash, data = excluded.data",
+        ((r.id, r.key_hash, r.model_dump_json()) for r in op.rows),
+    )
+
+
 def _repoint(conn: sqlite3.Connection, op: RepointReferences) -> None:
     src = op.source_id
     targets = list(dict.fromkeys(op.target_ids))
@@ -240,6 +269,8 @@ WRITERS: dict[type, Callable[[sqlite3.Connection, Any], None]] = {
     AddCheckIns: _add_checkins,
     RepointReferences: _repoint,
     UpsertTaxonomyChanges: _upsert_changes,
+    AppendAudit: _append_audit,
+    PutApiKeys: _put_api_keys,
 }
 
 

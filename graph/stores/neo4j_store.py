@@ -55,8 +55,10 @@ from graph.model import (
 from graph.store import (
     AddBroader,
     AddCheckIns,
+    AppendAudit,
     DeleteGoals,
     PairingFilter,
+    PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -70,10 +72,17 @@ from graph.store import (
     UpsertPersonSkills,
     UpsertSkills,
     UpsertTaxonomyChanges,
+    changes_graph,
 )
 from graph.stores import cypher as q
 from graph.stores.cypher_guard import check_read_only, jsonable
-from graph.stores.validation import Kind, check_op, cycle_problems, normalise_op
+from graph.stores.validation import (
+    SKIP_WHEN_BAD,
+    Kind,
+    check_op,
+    cycle_problems,
+    normalise_op,
+)
 
 if TYPE_CHECKING:
     import neo4j
@@ -106,6 +115,7 @@ _KIND_LABEL: dict[Kind, str] = {
     "cluster": q.CLUSTER,
     "goal": q.GOAL,
     "pairing": q.PAIRING,
+    "audit": q.AUDIT_ENTRY,
 }
 
 
@@ -253,6 +263,12 @@ class _TxLookup:
             return set()
         result = self.tx.run(q.existing_ids(_KIND_LABEL[kind]), ids=wanted)
         return {r["id"] for r in result}
+
+    def key_hash_owners(self, hashes: Iterable[str]) -> dict[str, str]:
+        wanted = sorted(set(hashes))
+        if not wanted:
+            return {}
+        return {r["key_hash"]: r["id"] for r in self.tx.run(q.API_KEY_HASH_OWNERS, hashes=wanted)}
 
 
 # Ad-hoc analyst queries run here, so one that overruns can be abandoned at its deadline.
@@ -462,10 +478,15 @@ class Neo4jStore:
         names = ", ".join(sorted({type(o).__name__ for o in ops}))
         what = f"apply of {len(ops)} op(s) ({names})"
 
+        bump = changes_graph(ops)
+
         def work(tx: neo4j.Transaction) -> None:
             # Bump first: the write lock on the Meta node serialises concurrent applies, so
-            # validation and writes of one batch never interleave with another's.
-            tx.run(q.BUMP_DATA_VERSION).consume()
+            # validation and writes of one batch never interleave with another's. An apply of
+            # only audit entries and API keys keeps the version (and takes no lock: their ids
+            # and key hashes are guarded by the server's uniqueness constraints).
+            if bump:
+                tx.run(q.BUMP_DATA_VERSION).consume()
             lookup = _TxLookup(tx)
             problems: list[RowProblem] = []
             for i, raw in enumerate(ops):
@@ -475,9 +496,7 @@ class Neo4jStore:
                     continue
                 found += check_op(i, op, lookup)
                 problems += sorted(found, key=lambda p: p.row)
-                # Rows of a bad op are still written (the batch is rolled back anyway), so
-                # later ops that refer to its good rows are not reported as dangling too.
-                if found and isinstance(op, RepointReferences):
+                if found and isinstance(op, SKIP_WHEN_BAD):
                     continue
                 _WRITERS[type(op)](tx, lookup, op)
                 problems += cycle_problems(i, op, lookup, lambda ids: _cycles(tx, ids))
@@ -651,32 +670,11 @@ class Neo4jStore:
 
     # --- access and audit -------------------------------------------------------------------
 
-    def put_api_key(self, key: ApiKey) -> None:
-        key = ApiKey.model_validate(key.model_dump())
-
-        def work(tx: neo4j.Transaction) -> None:
-            owner = tx.run(q.API_KEY_HASH_OWNER, key_hash=key.key_hash).single()
-            if owner is not None and owner["id"] != key.id:
-                raise Conflict(f"api key {key.id!r}: key_hash already used by {owner['id']!r}")
-            tx.run(q.upsert_nodes(q.API_KEY), rows=[to_props(key)]).consume()
-
-        self._write_tx(work)
-
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None:
         return self._one(ApiKey, q.API_KEY_BY_HASH, key_hash=key_hash)
 
     def list_api_keys(self) -> list[ApiKey]:
         return self._records(ApiKey, q.list_nodes(q.API_KEY), offset=0)
-
-    def append_audit(self, entry: AuditEntry) -> None:
-        entry = AuditEntry.model_validate(entry.model_dump())
-
-        def work(tx: neo4j.Transaction) -> None:
-            if tx.run(q.existing_ids(q.AUDIT_ENTRY), ids=[entry.id]).single() is not None:
-                raise Conflict(f"audit entry {entry.id!r} already exists")
-            tx.run(q.CREATE_AUDIT, row=to_props(entry)).consume()
-
-        self._write_tx(work)
 
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         if limit <= 0:
@@ -780,6 +778,14 @@ def _upsert_changes(tx: neo4j.Transaction, _: _TxLookup, op: UpsertTaxonomyChang
     _write_nodes(tx, q.TAXONOMY_CHANGE, op.rows)
 
 
+def _append_audit(tx: neo4j.Transaction, _: _TxLookup, op: AppendAudit) -> None:
+    _run_rows(tx, q.APPEND_AUDIT, [to_props(r) for r in op.rows])
+
+
+def _put_api_keys(tx: neo4j.Transaction, _: _TxLookup, op: PutApiKeys) -> None:
+    _write_nodes(tx, q.API_KEY, op.rows)
+
+
 def _repoint(tx: neo4j.Transaction, lookup: _TxLookup, op: RepointReferences) -> None:
     src = op.source_id
     targets = list(dict.fromkeys(op.target_ids))
@@ -819,6 +825,8 @@ _WRITERS: dict[type, Callable[[Any, _TxLookup, Any], None]] = {
     AddCheckIns: _add_checkins,
     RepointReferences: _repoint,
     UpsertTaxonomyChanges: _upsert_changes,
+    AppendAudit: _append_audit,
+    PutApiKeys: _put_api_keys,
 }
 
 

@@ -20,6 +20,8 @@ from pydantic import BaseModel
 
 from graph.errors import BatchRejected, RowProblem
 from graph.model import (
+    ApiKey,
+    AuditEntry,
     Broader,
     CheckIn,
     Goal,
@@ -36,7 +38,9 @@ from graph.model import (
 from graph.store import (
     AddBroader,
     AddCheckIns,
+    AppendAudit,
     DeleteGoals,
+    PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -51,13 +55,22 @@ from graph.store import (
     UpsertTaxonomyChanges,
 )
 
-Kind = Literal["person", "skill", "cluster", "goal", "pairing"]
+Kind = Literal["person", "skill", "cluster", "goal", "pairing", "audit"]
 M = TypeVar("M", bound=BaseModel)
 
 
 class Lookup(Protocol):
     def existing(self, kind: Kind, ids: Iterable[str]) -> set[str]:
         """The subset of `ids` that is stored as `kind` (in the open transaction)."""
+
+    def key_hash_owners(self, hashes: Iterable[str]) -> dict[str, str]:
+        """{key_hash: id of the stored API key holding it} for those of `hashes` in use."""
+
+
+# Ops whose rows are not written when they have a problem (the batch is rolled back anyway):
+# their writes would fail on the store's own unique keys, or repoint from a node that is not
+# there. Other ops' rows are written, so later ops referring to them are not reported too.
+SKIP_WHEN_BAD: tuple[type, ...] = (RepointReferences, AppendAudit, PutApiKeys)
 
 
 # Row models per op, so rows given as plain dicts are validated (and typed) too.
@@ -72,6 +85,8 @@ ROW_MODELS: dict[type, type[BaseModel]] = {
     UpsertPairings: Pairing,
     AddCheckIns: CheckIn,
     UpsertTaxonomyChanges: TaxonomyChange,
+    AppendAudit: AuditEntry,
+    PutApiKeys: ApiKey,
 }
 
 
@@ -287,6 +302,31 @@ def _check_changes(op: UpsertTaxonomyChanges, lookup: Lookup, p: _Problems) -> N
                 p.add(i, f"node_ids.{k}", f"unknown skill or cluster {n!r}")
 
 
+def _check_audit(op: AppendAudit, lookup: Lookup, p: _Problems) -> None:
+    rows = op.rows
+    p.extend_dups([r.id for r in rows], "id")
+    stored = lookup.existing("audit", {r.id for r in rows})
+    for i, r in enumerate(rows):
+        if r.id in stored:
+            p.add(i, "id", f"audit entry {r.id!r} already exists (the log is append-only)")
+
+
+def _check_api_keys(op: PutApiKeys, lookup: Lookup, p: _Problems) -> None:
+    rows = op.rows
+    p.extend_dups([r.id for r in rows], "id")
+    owners = lookup.key_hash_owners({r.key_hash for r in rows})
+    first: dict[str, int] = {}
+    for i, r in enumerate(rows):
+        # Problems name the row and the other key, never the hash itself.
+        if r.key_hash in first:
+            p.add(i, "key_hash", f"same key_hash as row {first[r.key_hash]}")
+            continue
+        first[r.key_hash] = i
+        owner = owners.get(r.key_hash)
+        if owner is not None and owner != r.id:
+            p.add(i, "key_hash", f"already used by API key {owner!r}")
+
+
 _CHECKS: dict[type, Callable[[Any, Lookup, _Problems], None]] = {
     UpsertSkills: _check_nodes,
     UpsertClusters: _check_nodes,
@@ -299,6 +339,8 @@ _CHECKS: dict[type, Callable[[Any, Lookup, _Problems], None]] = {
     AddCheckIns: _check_checkins,
     RepointReferences: _check_repoint,
     UpsertTaxonomyChanges: _check_changes,
+    AppendAudit: _check_audit,
+    PutApiKeys: _check_api_keys,
 }
 
 

@@ -25,9 +25,11 @@ from graph.model import (
     TaxonomyChange,
 )
 from graph.store import (
+    AppendAudit,
     DeleteGoals,
     GraphStore,
     PairingFilter,
+    PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
     SetGoalTargets,
@@ -381,27 +383,33 @@ def test_api_keys(store: GraphStore) -> None:
         person_id="alice",
         created_at=T0,
     )
-    store.put_api_key(k2)
-    store.put_api_key(k1)
+    store.apply([PutApiKeys([k2])])
+    store.apply([PutApiKeys([k1])])
     assert store.get_api_key_by_hash("h" * 32) == k1
     assert store.get_api_key_by_hash("x" * 32) is None
     assert ids(store.list_api_keys()) == ["k1", "k2"]
     revoked = k1.model_copy(update={"revoked_at": T0 + timedelta(hours=1)})
-    store.put_api_key(revoked)
+    store.apply([PutApiKeys([revoked])])
     assert store.get_api_key_by_hash("h" * 32) == revoked
     assert len(store.list_api_keys()) == 2
 
 
 def test_audit_newest_first(store: GraphStore) -> None:
     for n, actor in enumerate(["ann", "ben", "ann"]):
-        store.append_audit(
-            AuditEntry(
-                id=f"a{n}",
-                at=T0 + timedelta(minutes=n),
-                actor=actor,
-                action="login",
-                detail={"n": n},
-            )
+        store.apply(
+            [
+                AppendAudit(
+                    [
+                        AuditEntry(
+                            id=f"a{n}",
+                            at=T0 + timedelta(minutes=n),
+                            actor=actor,
+                            action="login",
+                            detail={"n": n},
+                        )
+                    ]
+                )
+            ]
         )
     assert ids(store.list_audit()) == ["a2", "a1", "a0"]
     assert ids(store.list_audit(limit=1)) == ["a2"]
@@ -414,12 +422,10 @@ def test_times_keep_their_instant(store: GraphStore) -> None:
     from datetime import timezone
 
     plus2 = timezone(timedelta(hours=2))
-    store.append_audit(
-        AuditEntry(id="early", at=datetime(2025, 1, 1, 11, 0, tzinfo=plus2), actor="x", action="a")
-    )  # 09:00 UTC
-    store.append_audit(
-        AuditEntry(id="late", at=datetime(2025, 1, 1, 10, 0, tzinfo=UTC), actor="x", action="a")
-    )
+    early = datetime(2025, 1, 1, 11, 0, tzinfo=plus2)  # 09:00 UTC
+    store.apply([AppendAudit([AuditEntry(id="early", at=early, actor="x", action="a")])])
+    late = datetime(2025, 1, 1, 10, 0, tzinfo=UTC)
+    store.apply([AppendAudit([AuditEntry(id="late", at=late, actor="x", action="a")])])
     got = store.list_audit()
     assert ids(got) == ["late", "early"]
     assert got[1].at == datetime(2025, 1, 1, 9, 0, tzinfo=UTC)

@@ -36,6 +36,7 @@ from graph.model import (
 from graph.settings import Settings
 from graph.store import (
     AddBroader,
+    AppendAudit,
     RepointReferences,
     StoreOp,
     UpsertClusters,
@@ -476,8 +477,10 @@ def test_history_and_audit_order_by_instant_across_offsets(nstore: Neo4jStore) -
         ]
     )
     assert [c.id for c in nstore.taxonomy_changes(node_id="s1")] == ["b", "a"]
-    nstore.append_audit(AuditEntry(id="x", at=t.astimezone(plus2), actor="u", action="a"))
-    nstore.append_audit(AuditEntry(id="y", at=t + timedelta(seconds=1), actor="u", action="a"))
+    nstore.apply([AppendAudit([AuditEntry(id="x", at=t.astimezone(plus2), actor="u", action="a")])])
+    nstore.apply(
+        [AppendAudit([AuditEntry(id="y", at=t + timedelta(seconds=1), actor="u", action="a")])]
+    )
     assert [e.id for e in nstore.list_audit(actor="u")] == ["y", "x"]
-    with pytest.raises(Conflict):
-        nstore.append_audit(AuditEntry(id="y", actor="u", action="again"))
+    with pytest.raises(BatchRejected, match="already exists"):  # the log is append-only
+        nstore.apply([AppendAudit([AuditEntry(id="y", actor="u", action="again")])])
