@@ -4,8 +4,13 @@
 skill labels against the taxonomy (id, then label, then alias, then optionally the embedding
 mapper), checks managers (known, no cycles) and writes everything in ONE `store.apply`, so a
 file either lands whole or not at all. `allow_partial=True` imports the valid records and
-writes the others to a reject file (same format plus an `error` column). The formats are
-described in docs/people-format.md.
+writes the others to a reject file (same format plus an `error` column). With a
+`goal_mapper`, the goals of added and changed people that have no taxonomy targets yet are
+mapped in the same apply. The formats are described in docs/people-format.md.
+
+`plan_import_people` returns the import unwritten (`graph.store.Planned`), so a caller can
+add its audit entry to the same apply; once the ops are committed, `PeopleImport.committed()`
+finishes it (marks the report written, writes the reject file).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from graph.errors import BatchRejected, InvalidInput, RowProblem
 from graph.model import Goal, NodeStatus, Person, PersonSkill, Skill, SkillCluster, utcnow
 from graph.store import (
     GraphStore,
+    Planned,
     RemovePersonSkills,
     StoreOp,
     UpsertGoals,
@@ -46,6 +52,7 @@ from loaders.people_format import (
     write_csv,
     write_jsonl,
 )
+from taxonomy.goal_mapping import TextMapper, mapped_targets
 
 FileFormat = Literal["csv", "jsonl"]
 Via = Literal["id", "label", "alias", "replacement", "embedding"]
@@ -95,6 +102,7 @@ class PeopleImportReport:
     rejected: int = 0
     reject_file: Path | None = None
     written: bool = False
+    goals_mapped: int = 0  # goals given taxonomy targets by the goal mapper
 
     @property
     def resolved_by(self) -> dict[str, int]:
@@ -341,7 +349,24 @@ def _best_mapped(
 # --- the import -----------------------------------------------------------------------------
 
 
-def import_people(
+@dataclass
+class PeopleImport:
+    """A planned people import: its report, and what is left to do once its ops are written."""
+
+    report: PeopleImportReport
+    _finish: Callable[[], Path | None] = field(default=lambda: None, repr=False)
+
+    def committed(self) -> PeopleImportReport:
+        """Call after the plan's ops are committed: the report is marked written and, with
+        `allow_partial`, the reject file is written (never before: a refused write leaves
+        none). A dry run stays unwritten."""
+        if not self.report.dry_run:
+            self.report.written = True
+            self.report.reject_file = self._finish()
+        return self.report
+
+
+def plan_import_people(
     store: GraphStore,
     path: str | Path,
     *,
@@ -349,16 +374,20 @@ def import_people(
     allow_partial: bool = False,
     reject_file: str | Path | None = None,
     mapper: LabelMapper | None = None,
+    goal_mapper: TextMapper | None = None,
+    map_k: int = 3,
     progress: bool = False,
     min_mapper_score: float = DEFAULT_MIN_MAPPER_SCORE,
-) -> PeopleImportReport:
+) -> Planned[PeopleImport]:
     """Upsert the people of a CSV/JSONL file (by id) with their skills and goals.
 
-    - dry_run: compute and return what would change; write nothing (problems are returned in
-      the report, never raised).
-    - default: any bad record -> BatchRejected naming every problem; nothing written.
+    - dry_run: compute and report what would change; no ops (problems are returned in the
+      report, never raised).
+    - default: any bad record -> BatchRejected naming every problem; nothing to write.
     - allow_partial: write the valid records, put the others (plus an `error` column) in
-      `reject_file` (default `<name>.rejected<suffix>` beside the file).
+      `reject_file` (default `<name>.rejected<suffix>` beside the file) once committed.
+    - goal_mapper: the goals of added and changed people that have no taxonomy targets get
+      the mapper's `map_k` best nodes (source "embedding"), in the same apply.
     A re-imported person's HAS_SKILL edges become exactly the file's list (when the file has a
     skills column/key); goals are upserted by id and never deleted by an import.
     """
@@ -396,17 +425,51 @@ def import_people(
         if bad and not allow_partial and not dry_run:
             raise BatchRejected(problems=report.problems, what=path.name)
         good = [plans[r.index] for r in records if not r.problems]
-        ops = _diff(store, good, stored, report)
+        ops, goals = _diff(store, good, stored, report)
         if dry_run:
-            return report
-        write = step(f"writing {len(ops)} operations", 1)
-        if ops:
-            store.apply(ops)
-        write(1)
-        report.written = True
-        if allow_partial and bad:  # after the write: a refused write leaves no reject file
-            report.reject_file = _write_rejects(path, fmt, bad, columns, reject_file)
-    return report
+            return Planned([], PeopleImport(report))
+        if goal_mapper is not None:
+            todo = _unmapped(store, goals)
+            advance = step("mapping goals", len(todo))
+            for goal in todo:
+                ops.append(mapped_targets(goal_mapper, goal, k=map_k))
+                advance(1)
+            report.goals_mapped = len(todo)
+
+    def finish() -> Path | None:
+        if allow_partial and bad:
+            return _write_rejects(path, fmt, bad, columns, reject_file)
+        return None
+
+    return Planned(ops, PeopleImport(report, finish))
+
+
+def import_people(
+    store: GraphStore,
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    allow_partial: bool = False,
+    reject_file: str | Path | None = None,
+    mapper: LabelMapper | None = None,
+    goal_mapper: TextMapper | None = None,
+    progress: bool = False,
+    min_mapper_score: float = DEFAULT_MIN_MAPPER_SCORE,
+) -> PeopleImportReport:
+    """`plan_import_people`, written in ONE `store.apply` (a file lands whole or not at all),
+    then finished (`PeopleImport.committed`). Returns the report."""
+    planned = plan_import_people(
+        store,
+        path,
+        dry_run=dry_run,
+        allow_partial=allow_partial,
+        reject_file=reject_file,
+        mapper=mapper,
+        goal_mapper=goal_mapper,
+        progress=progress,
+        min_mapper_score=min_mapper_score,
+    )
+    return planned.apply_to(store).committed()
 
 
 @dataclass
@@ -641,13 +704,16 @@ def _diff(
     plans: Sequence[_Plan],
     stored: _StoredPeople,
     report: PeopleImportReport,
-) -> list[StoreOp]:
+) -> tuple[list[StoreOp], list[Goal]]:
+    """The ops of the import, and every goal of the people it adds or changes (as they will
+    be after it: written goals as written, the others as stored)."""
     people: list[Person] = []
     add_skills: list[PersonSkill] = []
     remove_skills: list[tuple[str, str]] = []
     goals: list[Goal] = []
     old_skills = _stored_skills(store, [p.person.id for p in plans if p.person.id in stored])
     old_goals = _stored_goals(store, [p.person.id for p in plans if p.person.id in stored])
+    goals_of_changed: list[Goal] = []
     for plan in plans:
         pid = plan.person.id
         before = stored.get(pid)
@@ -663,9 +729,11 @@ def _diff(
             add_skills.extend(fresh)
             changed = changed or bool(fresh) or old.keys() != new.keys()
         stored_goals = {g.id: g for g in old_goals.get(pid, [])}
+        now_goals = dict(stored_goals)
         for entry, fresh_goal in plan.goals:
             prev = stored_goals.get(fresh_goal.id)
             goal = fresh_goal if prev is None else _goal(pid, entry, plan.now, prev)
+            now_goals[goal.id] = goal
             if prev is None:
                 goals.append(goal)
                 report.goals_added += 1
@@ -680,6 +748,8 @@ def _diff(
             report.changed.append(pid)
         else:
             report.unchanged.append(pid)
+        if changed:
+            goals_of_changed.extend(now_goals.values())
     report.skills_written = len(add_skills)
     report.skills_removed = len(remove_skills)
     ops: list[StoreOp] = []
@@ -691,7 +761,16 @@ def _diff(
         ops.append(UpsertPersonSkills(add_skills))
     if goals:
         ops.append(UpsertGoals(goals))
-    return ops
+    return ops, goals_of_changed
+
+
+def _unmapped(store: GraphStore, goals: Sequence[Goal]) -> list[Goal]:
+    """Those of `goals` with no stored TARGETS (one pass over all targets for many goals)."""
+    if len(goals) > 200:
+        targeted = {t.goal_id for t in store.all_goal_targets()}
+    else:
+        targeted = {g.id for g in goals if store.goal_targets(g.id)}
+    return [g for g in goals if g.id not in targeted]
 
 
 def _stored_skills(store: GraphStore, ids: Sequence[str]) -> dict[str, list[PersonSkill]]:

@@ -1,5 +1,10 @@
 """Steward edits of the taxonomy, each ONE atomic `store.apply` with its history record.
 
+`plan_<edit>` (plan_rename, plan_merge, ...) works the edit out against the store and returns
+it unwritten (`graph.store.Planned`: the ops, and the `TaxonomyChange` as its result), so a
+caller can add its audit entry to the same apply; `<edit>` (rename, merge, ...) plans and
+applies at once.
+
 Every edit returns the `TaxonomyChange` it recorded: who (`actor`), when, `op`, the nodes it
 touched, why (`reason`), and `before`/`after` snapshots of everything it changed:
 
@@ -40,6 +45,7 @@ from graph.model import (
 from graph.store import (
     AddBroader,
     GraphStore,
+    Planned,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -49,6 +55,7 @@ from graph.store import (
     UpsertPersonSkills,
     UpsertSkills,
     UpsertTaxonomyChanges,
+    applying,
 )
 
 Node = Skill | SkillCluster
@@ -59,31 +66,31 @@ Snapshot = dict[str, Any]
 # --- creating ---------------------------------------------------------------------------------
 
 
-def create_skill(
+def plan_create_skill(
     store: GraphStore,
     skill: Skill,
     *,
     parents: Sequence[str] = (),
     actor: str,
     reason: str = "",
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     return _create(store, skill, parents, actor=actor, reason=reason)
 
 
-def create_cluster(
+def plan_create_cluster(
     store: GraphStore,
     cluster: SkillCluster,
     *,
     parents: Sequence[str] = (),
     actor: str,
     reason: str = "",
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     return _create(store, cluster, parents, actor=actor, reason=reason)
 
 
 def _create(
     store: GraphStore, node: Node, parents: Sequence[str], *, actor: str, reason: str
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     if store.get_node(node.id) is not None:
         raise Conflict(f"taxonomy node {node.id!r} already exists")
     _check_parents(store, node.id, parents)
@@ -93,13 +100,13 @@ def _create(
     before = {"nodes": {node.id: None}, "parents": {node.id: []}}
     after = {"nodes": {node.id: _dump(node)}, "parents": {node.id: sorted(set(parents))}}
     ops = [_upsert(node), *_edge_ops(node.id, [], parents)]
-    return _commit(store, ops, "create", [node.id, *parents], before, after, actor, reason)
+    return _recorded(store, ops, "create", [node.id, *parents], before, after, actor, reason)
 
 
 # --- editing one node ---------------------------------------------------------------------------
 
 
-def rename(
+def plan_rename(
     store: GraphStore,
     node_id: str,
     label: str,
@@ -107,7 +114,7 @@ def rename(
     actor: str,
     reason: str = "",
     keep_old_as_alias: bool = True,
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     """New label; the old one stays findable as an alias unless told otherwise."""
     node = _get(store, node_id)
     aliases = [a for a in node.aliases if a.casefold() != label.strip().casefold()]
@@ -117,18 +124,18 @@ def rename(
     return _edit_node(store, node, new, "rename", actor, reason)
 
 
-def describe(
+def plan_describe(
     store: GraphStore, node_id: str, description: str, *, actor: str, reason: str = ""
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     node = _get(store, node_id)
     return _edit_node(
         store, node, _revalidate(node, description=description), "describe", actor, reason
     )
 
 
-def add_alias(
+def plan_add_alias(
     store: GraphStore, node_id: str, alias: str, *, actor: str, reason: str = ""
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     node = _get(store, node_id)
     if alias.strip().casefold() in {a.casefold() for a in [node.label, *node.aliases]}:
         raise Conflict(f"{node_id!r} already has the label or alias {alias!r}")
@@ -136,9 +143,9 @@ def add_alias(
     return _edit_node(store, node, new, "add_alias", actor, reason)
 
 
-def remove_alias(
+def plan_remove_alias(
     store: GraphStore, node_id: str, alias: str, *, actor: str, reason: str = ""
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     node = _get(store, node_id)
     kept = [a for a in node.aliases if a.casefold() != alias.strip().casefold()]
     if len(kept) == len(node.aliases):
@@ -148,20 +155,20 @@ def remove_alias(
 
 def _edit_node(
     store: GraphStore, old: Node, new: Node, op: str, actor: str, reason: str
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     before = {"nodes": {old.id: _dump(old)}}
     after = {"nodes": {new.id: _dump(new)}}
-    return _commit(store, [_upsert(new)], op, [old.id], before, after, actor, reason)
+    return _recorded(store, [_upsert(new)], op, [old.id], before, after, actor, reason)
 
 
-def move(
+def plan_move(
     store: GraphStore,
     node_id: str,
     parent_ids: Sequence[str],
     *,
     actor: str,
     reason: str = "",
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     """Re-parent: `parent_ids` replace all current parents (an empty list makes a root)."""
     _get(store, node_id)
     _check_parents(store, node_id, parent_ids)
@@ -171,15 +178,15 @@ def move(
     after = {"parents": {node_id: wanted}}
     ops = _edge_ops(node_id, current, wanted)
     touched = [node_id, *sorted(set(current) | set(wanted))]
-    return _commit(store, ops, "move", touched, before, after, actor, reason)
+    return _recorded(store, ops, "move", touched, before, after, actor, reason)
 
 
 # --- merge, split, deprecate -----------------------------------------------------------------
 
 
-def merge(
+def plan_merge(
     store: GraphStore, source_id: str, survivor_id: str, *, actor: str, reason: str = ""
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     """Fold `source_id` into `survivor_id`: the survivor gains the source's label and aliases
     as aliases, takes over its holders, goal targets and (clusters) children; the source is
     deprecated with replaced_by=[survivor]."""
@@ -194,14 +201,14 @@ def merge(
     return _replace(store, source, [new_survivor], "merge", actor, reason, extra_before=[survivor])
 
 
-def split(
+def plan_split(
     store: GraphStore,
     source_id: str,
     new_nodes: Sequence[Node],
     *,
     actor: str,
     reason: str = "",
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     """Replace `source_id` by several new nodes of the same kind, each placed under the
     source's parents; every holder and goal target of the source moves to all of them."""
     source = _get(store, source_id)
@@ -229,14 +236,14 @@ def split(
     return _replace(store, source, created, "split", actor, reason, new_parents=parents)
 
 
-def deprecate(
+def plan_deprecate(
     store: GraphStore,
     node_id: str,
     *,
     replacement_id: str | None = None,
     actor: str,
     reason: str = "",
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     """Retire a node. With `replacement_id`, references move to the replacement (like a merge
     without alias changes). Without one, refused while anything still points at the node."""
     node = _get(store, node_id)
@@ -270,7 +277,7 @@ def _replace(
     *,
     extra_before: Sequence[Node] = (),
     new_parents: Sequence[str] | None = None,
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     """Shared core of merge/split/deprecate-with-replacement, as one apply:
     upsert targets (+ their parents for new nodes), repoint, deprecate source, record."""
     target_ids = [t.id for t in targets]
@@ -300,7 +307,7 @@ def _replace(
 
     after = _simulate(before, source, targets, deprecated, children, new_parents)
     touched = [source.id, *target_ids, *children]
-    return _commit(store, ops, op, touched, before, after, actor, reason)
+    return _recorded(store, ops, op, touched, before, after, actor, reason)
 
 
 def _simulate(
@@ -363,7 +370,9 @@ def history(store: GraphStore, node_id: str, *, limit: int = 100) -> list[Taxono
     return store.taxonomy_changes(node_id=node_id, limit=limit)
 
 
-def revert(store: GraphStore, change_id: str, *, actor: str, reason: str = "") -> TaxonomyChange:
+def plan_revert(
+    store: GraphStore, change_id: str, *, actor: str, reason: str = ""
+) -> Planned[TaxonomyChange]:
     """Undo a steward change by restoring its `before` snapshot, as a new change
     (op="revert", reverts=change_id); the old change is marked reverted_by.
 
@@ -450,8 +459,22 @@ def revert(store: GraphStore, change_id: str, *, actor: str, reason: str = "") -
         reverts=change_id,
     )
     marked = change.model_copy(update={"reverted_by": undo.id})
-    store.apply([*ops, UpsertTaxonomyChanges(rows=[undo, marked])])
-    return undo
+    return Planned([*ops, UpsertTaxonomyChanges(rows=[undo, marked])], undo)
+
+
+# --- the same, planned and applied at once -----------------------------------------------------
+
+create_skill = applying(plan_create_skill)
+create_cluster = applying(plan_create_cluster)
+rename = applying(plan_rename)
+describe = applying(plan_describe)
+add_alias = applying(plan_add_alias)
+remove_alias = applying(plan_remove_alias)
+move = applying(plan_move)
+merge = applying(plan_merge)
+split = applying(plan_split)
+deprecate = applying(plan_deprecate)
+revert = applying(plan_revert)
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -461,7 +484,7 @@ def _new_id() -> str:
     return f"chg-{uuid.uuid4().hex}"
 
 
-def _commit(
+def _recorded(
     store: GraphStore,
     ops: Sequence[StoreOp],
     op: str,
@@ -470,7 +493,7 @@ def _commit(
     after: Snapshot,
     actor: str,
     reason: str,
-) -> TaxonomyChange:
+) -> Planned[TaxonomyChange]:
     change = TaxonomyChange(
         id=_new_id(),
         actor=actor,
@@ -480,8 +503,7 @@ def _commit(
         after=after,
         reason=reason,
     )
-    store.apply([*ops, UpsertTaxonomyChanges(rows=[change])])
-    return change
+    return Planned([*ops, UpsertTaxonomyChanges(rows=[change])], change)
 
 
 def _get(store: GraphStore, node_id: str) -> Node:

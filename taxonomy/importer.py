@@ -24,6 +24,10 @@ rejects the whole import and nothing is written). Rules, in the words a steward 
   that the dump no longer lists (a company framework, whose rows state their full parents).
 - One `TaxonomyChange(op="import")` summarises the import; an import that changes nothing
   writes nothing and reports `change_id=None`.
+
+`plan_import_taxonomy` returns the import unwritten (`graph.store.Planned`: the ops and the
+report), so a caller can add its audit entry to the same apply; `import_taxonomy` plans and
+applies at once.
 """
 
 from __future__ import annotations
@@ -48,12 +52,14 @@ from graph.model import (
 from graph.store import (
     AddBroader,
     GraphStore,
+    Planned,
     RemoveBroader,
     StoreOp,
     TaxonomyDump,
     UpsertClusters,
     UpsertSkills,
     UpsertTaxonomyChanges,
+    applying,
 )
 
 Node = Skill | SkillCluster
@@ -96,7 +102,7 @@ class ImportReport:
         }
 
 
-def import_taxonomy(
+def plan_import_taxonomy(
     store: GraphStore,
     dump: TaxonomyDump,
     *,
@@ -106,8 +112,10 @@ def import_taxonomy(
     dry_run: bool = False,
     reason: str = "",
     keep_cross_source_edges: bool = True,
-) -> ImportReport:
-    """Bring the store's copy of `source` in line with `dump`; see the module doc for rules."""
+) -> Planned[ImportReport]:
+    """What bringing the store's copy of `source` in line with `dump` writes (no ops for a
+    dry run or an import that changes nothing), and its report; see the module doc for rules.
+    """
     started = time.perf_counter()
     with _Progress(progress, f"import {source}") as bar:
         bar.step("reading the stored taxonomy")
@@ -115,13 +123,8 @@ def import_taxonomy(
         bar.step("comparing")
         plan = _plan(store, stored, dump, source=source, keep_cross=keep_cross_source_edges)
         change = None if plan.is_noop else _change(plan, actor=actor, source=source, reason=reason)
-        if change is not None and not dry_run:
-            bar.step(
-                f"writing {len(plan.upserts)} nodes, {len(plan.edges_added)} + "
-                f"{len(plan.edges_removed)} edges"
-            )
-            store.apply(_ops(plan, change))
-    return ImportReport(
+        ops = _ops(plan, change) if change is not None and not dry_run else []
+    report = ImportReport(
         source=source,
         dry_run=dry_run,
         change_id=None if change is None or dry_run else change.id,
@@ -134,6 +137,10 @@ def import_taxonomy(
         edges_removed=sorted(plan.edges_removed),
         seconds=time.perf_counter() - started,
     )
+    return Planned(ops, report)
+
+
+import_taxonomy = applying(plan_import_taxonomy)
 
 
 # --- planning (reads the store only for history of steward-edited nodes) ----------------------

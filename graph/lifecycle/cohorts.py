@@ -9,22 +9,22 @@ from graph.lifecycle.pairings import build_proposal
 from graph.model import Pairing
 from graph.recommend.cohort import CohortResult
 from graph.recommend.snapshot import Snapshot
-from graph.store import GraphStore, UpsertPairings
+from graph.store import GraphStore, Planned, UpsertPairings
 
 
-def publish(
+def plan_publish(
     store: GraphStore,
     result: CohortResult,
     *,
     by: str | None,
     now: datetime | None = None,
-    snapshot: Snapshot | None = None,
-) -> list[Pairing]:
-    """Store the result's proposals as proposed pairings in ONE apply.
+) -> Planned[list[Pairing]]:
+    """The result's proposals as proposed pairings: the ops of ONE apply (none when the
+    result has no proposals).
 
-    Refuses (Conflict, nothing written) if the store changed since the snapshot the result was
-    computed on: capacities and guardrails would have to be checked again. With `snapshot`,
-    the same ops are applied to it so it stays current.
+    Refuses (Conflict) if the store changed since the snapshot the result was computed on:
+    capacities and guardrails would have to be checked again. Call it where no other write
+    can come between the check and the apply (the app's write lock).
     """
     if store.data_version() != result.data_version:
         raise Conflict(
@@ -46,10 +46,21 @@ def publish(
         )
         for p in result.proposals
     ]
-    if not pairings:
-        return []
-    ops = [UpsertPairings(pairings)]
-    store.apply(ops)
-    if snapshot is not None:
-        snapshot.apply(ops, data_version=store.data_version())
-    return pairings
+    return Planned([UpsertPairings(pairings)] if pairings else [], pairings)
+
+
+def publish(
+    store: GraphStore,
+    result: CohortResult,
+    *,
+    by: str | None,
+    now: datetime | None = None,
+    snapshot: Snapshot | None = None,
+) -> list[Pairing]:
+    """Store the result's proposals as proposed pairings in ONE apply (see `plan_publish`).
+    With `snapshot`, the same ops are applied to it so it stays current."""
+    planned = plan_publish(store, result, by=by, now=now)
+    planned.apply_to(store)
+    if snapshot is not None and planned.ops:
+        snapshot.apply(planned.ops, data_version=store.data_version())
+    return planned.result

@@ -1,9 +1,11 @@
 """Pairing lifecycle: propose -> accept -> activate -> (check-ins, stalls) -> close.
 
-Each transition reads the pairing, checks the move is legal, and writes the new record (with
-a `PairingEvent` appended to `history` and `updated_at` moved on) in ONE `store.apply`, so a
-transition is all-or-nothing. A check-in and the status change it causes go in the same
-apply.
+Each transition reads the pairing, checks the move is legal, and plans the new record (with
+a `PairingEvent` appended to `history` and `updated_at` moved on) as the ops of ONE
+`store.apply`, so a transition is all-or-nothing. A check-in and the status change it causes
+go in the same apply. `plan_*` functions return the change (`graph.store.Planned`: its ops
+and result) without writing, so a caller can add its audit entry to the same apply; the
+plain names (`propose`, `accept`, ...) plan and apply at once.
 
 States and legal moves (anything else is a `Conflict` naming both statuses):
 
@@ -47,7 +49,14 @@ from graph.model import (
 from graph.recommend.ranking import excluded_mentors, mentor_unavailable
 from graph.recommend.snapshot import Snapshot, State
 from graph.recommend.stalls import StallReport, find_stalled
-from graph.store import AddCheckIns, GraphStore, PairingFilter, UpsertPairings
+from graph.store import (
+    AddCheckIns,
+    GraphStore,
+    PairingFilter,
+    Planned,
+    UpsertPairings,
+    applying,
+)
 
 S = PairingStatus
 
@@ -115,12 +124,15 @@ def _move(
     reason: str = "",
     now: datetime | None = None,
     **extra: object,
-) -> Pairing:
+) -> Planned[Pairing]:
     updated = transitioned(get(store, pairing_id), to, by=by, reason=reason, now=now)
     if extra:
         updated = updated.model_copy(update=extra)
-    store.apply([UpsertPairings([updated])])
-    return updated
+    return _planned(updated)
+
+
+def _planned(pairing: Pairing) -> Planned[Pairing]:
+    return Planned([UpsertPairings([pairing])], pairing)
 
 
 # --- capacity -------------------------------------------------------------------------------
@@ -187,7 +199,7 @@ def build_proposal(
         raise InvalidInput(f"invalid pairing: {exc}") from exc
 
 
-def propose(
+def plan_propose(
     store: GraphStore,
     mentor_id: str,
     mentee_ids: Sequence[str],
@@ -202,8 +214,8 @@ def propose(
     reason: str = "",
     now: datetime | None = None,
     snapshot: Snapshot | None = None,
-) -> Pairing:
-    """Store a new proposed pairing after checking people, goals, guardrails and capacity.
+) -> Planned[Pairing]:
+    """A new proposed pairing, after checking people, goals, guardrails and capacity.
 
     NotFound: unknown mentor/mentee. InvalidInput: a goal that is not a mentee's, or several
     mentees for a one-to-one/peer/reverse pairing. Conflict: a guardrail forbids the pair
@@ -246,8 +258,7 @@ def propose(
     if problem:
         raise Conflict(f"cannot propose: {problem}")
     _refuse_guardrails(store, pairing, snapshot=snapshot)
-    store.apply([UpsertPairings([pairing])])
-    return pairing
+    return _planned(pairing)
 
 
 def _refuse_duplicates(store: GraphStore, pairing: Pairing) -> None:
@@ -296,7 +307,7 @@ def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, snapshot: Snapsho
         )
 
 
-def accept(
+def plan_accept(
     store: GraphStore,
     pairing_id: str,
     *,
@@ -304,28 +315,27 @@ def accept(
     reason: str = "",
     activate: bool = False,
     now: datetime | None = None,
-) -> Pairing:
+) -> Planned[Pairing]:
     """proposed -> accepted (or straight on to active with `activate=True`, one apply)."""
     updated = transitioned(get(store, pairing_id), S.accepted, by=by, reason=reason, now=now)
     if activate:
         updated = transitioned(updated, S.active, by=by, reason=reason, now=now)
-    store.apply([UpsertPairings([updated])])
-    return updated
+    return _planned(updated)
 
 
-def activate(
+def plan_activate(
     store: GraphStore,
     pairing_id: str,
     *,
     by: str | None = None,
     reason: str = "",
     now: datetime | None = None,
-) -> Pairing:
+) -> Planned[Pairing]:
     """accepted -> active (mentoring has started); also stalled -> active by hand."""
     return _move(store, pairing_id, S.active, by=by, reason=reason, now=now)
 
 
-def decline(
+def plan_decline(
     store: GraphStore,
     pairing_id: str,
     *,
@@ -333,7 +343,7 @@ def decline(
     reason: str = "",
     do_not_pair_again: bool = False,
     now: datetime | None = None,
-) -> Pairing:
+) -> Planned[Pairing]:
     """proposed/accepted -> declined; `do_not_pair_again` keeps the ranking from re-suggesting."""
     return _move(
         store,
@@ -347,19 +357,19 @@ def decline(
     )
 
 
-def stall(
+def plan_stall(
     store: GraphStore,
     pairing_id: str,
     *,
     by: str | None = None,
     reason: str = "",
     now: datetime | None = None,
-) -> Pairing:
+) -> Planned[Pairing]:
     """active -> stalled."""
     return _move(store, pairing_id, S.stalled, by=by, reason=reason, now=now)
 
 
-def close(
+def plan_close(
     store: GraphStore,
     pairing_id: str,
     *,
@@ -367,7 +377,7 @@ def close(
     reason: str = "",
     do_not_pair_again: bool = False,
     now: datetime | None = None,
-) -> Pairing:
+) -> Planned[Pairing]:
     """accepted/active/stalled -> closed, keeping the reason."""
     pairing = get(store, pairing_id)
     return _move(
@@ -382,7 +392,7 @@ def close(
     )
 
 
-def check_in(
+def plan_check_in(
     store: GraphStore,
     pairing_id: str,
     *,
@@ -391,7 +401,7 @@ def check_in(
     note: str = "",
     by: str | None = None,
     now: datetime | None = None,
-) -> CheckIn:
+) -> Planned[CheckIn]:
     """Record a check-in on an active or stalled pairing; a stalled one becomes active again.
 
     The check-in, the pairing's `updated_at` and (if stalled) its reactivation are one apply.
@@ -414,11 +424,10 @@ def check_in(
         updated = transitioned(pairing, S.active, by=by, reason="check-in", now=at)
     else:
         updated = pairing.model_copy(update={"updated_at": at})
-    store.apply([AddCheckIns([checkin]), UpsertPairings([updated])])
-    return checkin
+    return Planned([AddCheckIns([checkin]), UpsertPairings([updated])], checkin)
 
 
-def mark_stalled(
+def plan_mark_stalled(
     store: GraphStore,
     reports: Sequence[StallReport] | None = None,
     *,
@@ -426,7 +435,7 @@ def mark_stalled(
     by: str | None = "stall-detector",
     stall_after_days: int = 21,
     falling_ratings_window: int = 3,
-) -> list[Pairing]:
+) -> Planned[list[Pairing]]:
     """Set every reported pairing to stalled, with its reasons, in ONE apply.
 
     Without `reports`, `find_stalled(store, ...)` decides. A report whose pairing is no
@@ -450,6 +459,16 @@ def mark_stalled(
         )
         for r in reports
     ]
-    if updated:
-        store.apply([UpsertPairings(updated)])
-    return updated
+    return Planned([UpsertPairings(updated)] if updated else [], updated)
+
+
+# --- the same, planned and applied at once ---------------------------------------------------
+
+propose = applying(plan_propose)
+accept = applying(plan_accept)
+activate = applying(plan_activate)
+decline = applying(plan_decline)
+stall = applying(plan_stall)
+close = applying(plan_close)
+check_in = applying(plan_check_in)
+mark_stalled = applying(plan_mark_stalled)
