@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from graph.errors import Forbidden, NotFound, Unauthorized
 from graph.model import ApiKey, Role, utcnow
-from graph.store import GraphStore
+from graph.store import GraphStore, Planned, PutApiKeys, applying
 
 TOKEN_PREFIX = "mg_"
 ORG_WIDE = frozenset({Role.coordinator, Role.admin})
@@ -54,15 +54,16 @@ def new_token() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
 
-def create_key(
+def plan_create_key(
     store: GraphStore,
     roles: Iterable[Role | str],
     *,
     person_id: str | None = None,
     label: str = "",
     expires_at: datetime | None = None,
-) -> tuple[ApiKey, str]:
-    """Store a new key; return it and the plain token (the only time the token exists)."""
+) -> Planned[tuple[ApiKey, str]]:
+    """A new key (its `PutApiKeys` op) and the plain token (the only time the token exists).
+    NotFound for an unknown person."""
     role_list = sorted({Role(r) for r in roles})
     if person_id is not None and store.get_person(person_id) is None:
         raise NotFound(f"person {person_id!r} not found")
@@ -75,8 +76,10 @@ def create_key(
         label=label,
         expires_at=expires_at,
     )
-    store.put_api_key(key)
-    return key, token
+    return Planned([PutApiKeys([key])], (key, token))
+
+
+create_key = applying(plan_create_key)
 
 
 def find_key(store: GraphStore, key_id: str) -> ApiKey:
@@ -86,12 +89,18 @@ def find_key(store: GraphStore, key_id: str) -> ApiKey:
     raise NotFound(f"API key {key_id!r} not found")
 
 
-def revoke_key(store: GraphStore, key_id: str, *, now: datetime | None = None) -> ApiKey:
+def plan_revoke_key(
+    store: GraphStore, key_id: str, *, now: datetime | None = None
+) -> Planned[ApiKey]:
+    """The key with `revoked_at` set (no ops if it already was: idempotent). NotFound."""
     key = find_key(store, key_id)
-    if key.revoked_at is None:
-        key = key.model_copy(update={"revoked_at": now or utcnow()})
-        store.put_api_key(key)
-    return key
+    if key.revoked_at is not None:
+        return Planned([], key)
+    key = key.model_copy(update={"revoked_at": now or utcnow()})
+    return Planned([PutApiKeys([key])], key)
+
+
+revoke_key = applying(plan_revoke_key)
 
 
 def authenticate(store: GraphStore, token: str | None, *, now: datetime | None = None) -> Principal:

@@ -18,28 +18,18 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import track
 from rich.table import Table
 
-from api import audit
-from api.auth import create_key, revoke_key
 from api.main import create_app
-from api.state import build_mapper, make_embedder
+from api.state import AppState, close_state, open_state
+from api.usecases import cohorts, imports, keys
 from graph.errors import MentorgraphError
-from graph.lifecycle.cohorts import publish as publish_result
 from graph.model import Role, utcnow
-from graph.recommend import RecommendOptions, Snapshot, Weights, recommend
-from graph.recommend.cohort import match_cohort
+from graph.recommend import RecommendOptions, Weights, recommend
 from graph.settings import Settings
 from graph.store import GraphStore
-from graph.stores import open_store
-from loaders.calendar import import_availability
 from loaders.demo_org import load_demo
-from loaders.esco import bundled_esco_dir, read_esco
-from loaders.framework import read_framework
-from loaders.people import import_people
-from taxonomy.goal_mapping import map_goal
-from taxonomy.importer import import_taxonomy
+from loaders.esco import bundled_esco_dir
 
 app = typer.Typer(
     name="mentorgraph",
@@ -57,20 +47,23 @@ out = Console()
 err = Console(stderr=True)
 
 
+CLI = "cli"  # how audit entries and history name the command line
+
+
 def settings() -> Settings:
     """Fresh settings from the environment (never cached: tests change the environment)."""
     return Settings()
 
 
 @contextmanager
-def opened_store() -> Iterator[GraphStore]:
-
-    store = open_store(settings())
+def opened_state() -> Iterator[AppState]:
+    """The app state for one command, lazy: the goal mapper (the embedding model) and the
+    recommender snapshot are built only if the command needs them."""
+    state = open_state(settings(), lazy=True, progress=True)
     try:
-        store.init_schema()
-        yield store
+        yield state
     finally:
-        store.close()
+        close_state(state)
 
 
 def fail(message: str, details: list[dict[str, Any]] | None = None) -> None:
@@ -110,10 +103,10 @@ def keys_create(
     """Create a key and print its secret once (only its hash is stored)."""
 
     when = parse_expiry(expires)
-    with opened_store() as store:
-        key, token = create_key(store, role, person_id=person, label=label, expires_at=when)
-
-        audit.record(store, "cli", "key.create", key.id, {"roles": list(key.roles)})
+    with opened_state() as state:
+        key, token = keys.create_key(
+            state, CLI, role, person_id=person, label=label, expires_at=when
+        )
     err.print(f"created {key.id} ({', '.join(key.roles)}); the secret is shown only now:")
     print(token)
 
@@ -121,10 +114,10 @@ def keys_create(
 @keys_app.command("list")
 def keys_list() -> None:
     """List keys (ids, roles, person, expiry, revoked); secrets are never shown."""
-    with opened_store() as store:
-        keys = store.list_api_keys()
+    with opened_state() as state:
+        rows = state.store.list_api_keys()
     table = Table("id", "roles", "person", "label", "expires", "revoked")
-    for k in keys:
+    for k in rows:
         table.add_row(
             k.id,
             ",".join(k.roles),
@@ -140,9 +133,8 @@ def keys_list() -> None:
 def keys_revoke(key_id: Annotated[str, typer.Argument(help="key id, as in `keys list`")]) -> None:
     """Revoke a key; it stops working at once."""
 
-    with opened_store() as store:
-        key = revoke_key(store, key_id)
-        audit.record(store, "cli", "key.revoke", key.id)
+    with opened_state() as state:
+        key = keys.revoke_key(state, CLI, key_id)
     err.print(f"revoked {key.id}")
 
 
@@ -182,22 +174,25 @@ def prepare_demo(cfg: Settings) -> None:
     Idempotent: the taxonomy and the org are loaded only when missing; the key only once.
     """
 
-    with opened_store() as store:
-        if store.count_skills() == 0:
-            import_esco_into(store, None)
-        if store.count_people() == 0:
+    with opened_state() as state:
+        if state.store.count_skills() == 0:
+            import_esco_from(state, None)
+        if state.store.count_people() == 0:
             err.print("indexing the taxonomy for goal mapping (first start embeds every label)...")
-            mapper = build_mapper(cfg, store, make_embedder(cfg))
+            mapper = state.goal_mapper()
             err.print(f"generating a demo org of {DEMO_SIZE} people and mapping their goals...")
-            report = load_demo(store, size=DEMO_SIZE, seed=DEMO_SEED, progress=True, mapper=mapper)
+            report = load_demo(
+                state.store, size=DEMO_SIZE, seed=DEMO_SEED, progress=True, mapper=mapper
+            )
             err.print(
                 f"demo org: {report.people} people, {report.person_skills} skills, "
                 f"{report.goals} goals ({report.goals_mapped} mapped)"
             )
         key_file = cfg.data_dir / DEMO_KEY_FILE
         if not key_file.exists():
-            key, token = create_key(store, [Role.admin], label="demo admin")
-            audit.record(store, "cli", "key.create", key.id, {"roles": ["admin"], "demo": True})
+            _, token = keys.create_key(
+                state, CLI, [Role.admin], label="demo admin", note={"demo": True}
+            )
             key_file.parent.mkdir(parents=True, exist_ok=True)
             key_file.touch(mode=0o600)
             key_file.write_text(token + "\n", encoding="utf-8")
@@ -210,40 +205,10 @@ def prepare_demo(cfg: Settings) -> None:
 # --- imports --------------------------------------------------------------------------------
 
 
-class LazyMapper:
-    """Builds the goal mapper on first use: imports that resolve every skill by id or label
-    never load the embedding model."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self._mapper: Any = None
-
-    @property
-    def mapper(self) -> Any:
-        if self._mapper is None:
-            cfg = settings()
-            self._mapper = build_mapper(cfg, self._store, make_embedder(cfg))
-        return self._mapper
-
-    def map(self, text: str, k: int) -> Any:
-        return self.mapper.map(text, k)
-
-
-def map_unmapped_goals(store: GraphStore, lazy: LazyMapper) -> int:
-    """Give every goal that has no taxonomy targets yet its best nodes."""
-
-    todo = [g.id for g in store.list_goals() if not store.goal_targets(g.id)]
-    for goal_id in track(todo, description="mapping goals", console=err, disable=not todo):
-        map_goal(store, lazy.mapper, goal_id)
-    return len(todo)
-
-
-def import_esco_into(store: GraphStore, directory: Path | None, *, dry_run: bool = False) -> Any:
-
+def import_esco_from(state: AppState, directory: Path | None, *, dry_run: bool = False) -> Any:
     where = directory or bundled_esco_dir()
     err.print(f"reading ESCO from {where}...")
-    dump = read_esco(where, progress=True)
-    return import_taxonomy(store, dump, actor="cli", source="esco", progress=True, dry_run=dry_run)
+    return imports.import_esco(state, CLI, where, dry_run=dry_run)
 
 
 def print_counts(what: str, counts: dict[str, int]) -> None:
@@ -262,10 +227,8 @@ def import_esco(
 
     if directory is not None and not directory.is_dir():
         raise typer.BadParameter(f"{directory} is not a folder", param_hint="DIRECTORY")
-    with opened_store() as store:
-        report = import_esco_into(store, directory, dry_run=dry_run)
-        if not dry_run:
-            audit.record(store, "cli", "taxonomy.import", "esco", report.counts())
+    with opened_state() as state:
+        report = import_esco_from(state, directory, dry_run=dry_run)
     print_counts("ESCO" + (" (dry run)" if dry_run else ""), report.counts())
 
 
@@ -279,13 +242,8 @@ def import_framework(
 
     if not file.is_file():
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
-    with opened_store() as store:
-        dump = read_framework(file, existing=store.taxonomy(), source=source)
-        report = import_taxonomy(
-            store, dump, actor="cli", source=source, progress=True, dry_run=dry_run
-        )
-        if not dry_run:
-            audit.record(store, "cli", "taxonomy.import", source, report.counts())
+    with opened_state() as state:
+        report = imports.import_framework(state, CLI, file, source=source, dry_run=dry_run)
     print_counts(f"{file.name}" + (" (dry run)" if dry_run else ""), report.counts())
 
 
@@ -311,25 +269,19 @@ def import_people_cmd(
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
     if reject_file is not None and not allow_partial:
         raise typer.BadParameter("--reject-file needs --allow-partial", param_hint="--reject-file")
-    with opened_store() as store:
-        lazy = LazyMapper(store)
-        report = import_people(
-            store,
+    with opened_state() as state:
+        report = imports.import_people(
+            state,
+            CLI,
             file,
             dry_run=dry_run,
             allow_partial=allow_partial,
             reject_file=reject_file,
-            mapper=lazy,
-            progress=True,
+            map_goals=map_goals,
         )
-        mapped = 0
-        if report.written:
-            audit.record(store, "cli", "people.import", file.name, {"records": report.records})
-            if map_goals:
-                mapped = map_unmapped_goals(store, lazy)
     err.print(report.summary(), markup=False, highlight=False)
-    if mapped:
-        err.print(f"mapped {mapped} goals onto the taxonomy")
+    if report.goals_mapped:
+        err.print(f"mapped {report.goals_mapped} goals onto the taxonomy")
     if report.problems:
         for p in report.problems[:20]:
             err.print(f"  {p}", markup=False, highlight=False)
@@ -345,9 +297,8 @@ def import_availability_cmd(
 
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
-    with opened_store() as store:
-        report = import_availability(store, path, progress=True)
-        audit.record(store, "cli", "availability.import", path.name, {"files": len(report.files)})
+    with opened_state() as state:
+        report = imports.import_availability(state, CLI, path)
     err.print(report.summary(), markup=False, highlight=False)
     if report.failed:
         raise typer.Exit(1)
@@ -363,9 +314,8 @@ def map_goal_cmd(
 ) -> None:
     """Show the taxonomy nodes a goal text maps to."""
 
-    cfg = settings()
-    with opened_store() as store:
-        result = build_mapper(cfg, store, make_embedder(cfg)).map(text, k)
+    with opened_state() as state:
+        result = state.goal_mapper().map(text, k)
     table = Table("score", "kind", "label", "id")
     for c in result.candidates:
         table.add_row(f"{c.score:.3f}", c.kind, c.label, c.id)
@@ -383,11 +333,10 @@ def recommend_cmd(
 ) -> None:
     """Rank mentors for a mentee, with the reasons."""
 
-    with opened_store() as store:
-        snap = Snapshot.load(store, progress=True)
-    options = RecommendOptions(
-        asynchronous=asynchronous, weights=Weights.with_overrides(settings().ranking_weights)
-    )
+    with opened_state() as state:
+        snap = state.current_snapshot()
+        weights = Weights.with_overrides(state.settings.ranking_weights)
+    options = RecommendOptions(asynchronous=asynchronous, weights=weights)
     recs = recommend(snap, person_id, k=k, options=options, now=utcnow())
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in recs], indent=2))
@@ -415,18 +364,9 @@ def match_cohort_cmd(
 ) -> None:
     """Match all open mentees of a program optimally; review, then --publish."""
 
-    with opened_store() as store:
-        snap = Snapshot.load(store, progress=True)
-        result = match_cohort(
-            snap,
-            program,
-            now=utcnow(),
-            options=RecommendOptions(
-                asynchronous=asynchronous,
-                weights=Weights.with_overrides(settings().ranking_weights),
-            ),
-            progress=True,
-        )
+    with opened_state() as state:
+        run = cohorts.match(state, CLI, program, asynchronous=asynchronous)
+        result = run.result
         table = Table("mentee", "mentor", "score", "reasons")
         for p in result.proposals:
             table.add_row(p.mentee_id, p.mentor_id, f"{p.score:.3f}", "; ".join(p.reasons[:2]))
@@ -439,8 +379,7 @@ def match_cohort_cmd(
         for u in result.unmatched[:20]:
             err.print(f"  unmatched {u.mentee_id}: {u.reason}", markup=False)
         if publish:
-            pairings = publish_result(store, result, by="cli")
-            audit.record(store, "cli", "cohort.publish", program, {"pairings": len(pairings)})
+            pairings = cohorts.publish(state, CLI, run.run_id)
             err.print(f"published {len(pairings)} proposed pairings")
 
 
@@ -455,8 +394,8 @@ def export(
     """Write people, pairings or the taxonomy as JSON Lines (one record a line)."""
     if what not in {"people", "pairings", "taxonomy"}:
         raise typer.BadParameter("choose people, pairings or taxonomy", param_hint="WHAT")
-    with opened_store() as store:
-        rows = list(_export_rows(store, what))
+    with opened_state() as state:
+        rows = list(_export_rows(state.store, what))
     tmp = file.with_suffix(file.suffix + ".part")
     with tmp.open("w", encoding="utf-8") as fh:
         for row in rows:

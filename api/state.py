@@ -1,90 +1,141 @@
-"""What the running service holds: the store, the in-memory snapshot and the goal mapper.
+"""What the running service (or one CLI command) holds: the store, the in-memory snapshot,
+the goal mapper and the cohort runs awaiting publication.
 
-Built in the app's lifespan (never at import) and injected into handlers through api.deps.
-Writes go through `AppState.write(ops)` so the snapshot the recommender reads stays current.
+Built in the app's lifespan (never at import) and injected into handlers through api.deps;
+the CLI opens one per command, lazily (`open_state(..., lazy=True)`: the embedding model and
+the snapshot are loaded only when a command first needs them). Writes go through
+`AppState.write(ops)` / `AppState.write_plan(plan)`, one apply each, so the snapshot the
+recommender reads stays current.
 """
 
 from __future__ import annotations
 
+import secrets
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from graph.errors import NotFound
 from graph.recommend import Snapshot
+from graph.recommend.cohort import CohortResult
 from graph.settings import Settings
-from graph.store import GraphStore, StoreOp
+from graph.store import GraphStore, Planned, StoreOp, changes_graph
 from graph.stores import open_store
-from taxonomy.embedding import FakeEmbedder, SentenceTransformerEmbedder
+from taxonomy.embedding import Embedder, FakeEmbedder, SentenceTransformerEmbedder
 from taxonomy.embedding_cache import EmbeddingCache
 from taxonomy.mapping import GoalMapper
 
 T = TypeVar("T")
 
+KEEP_COHORT_RUNS = 20
 
-def load_snapshot(store: GraphStore) -> Any:
+
+@dataclass(frozen=True)
+class CohortRun:
+    """One cohort match, kept until published: the result and whether it was published."""
+
+    run_id: str
+    result: CohortResult
+    published: bool = False
+
+
+class CohortRuns:
+    """Cohort match results awaiting review and publication, in memory (the last `keep` of
+    this process, oldest dropped first). Thread-safe."""
+
+    def __init__(self, keep: int = KEEP_COHORT_RUNS) -> None:
+        self.keep = keep
+        self._runs: OrderedDict[str, CohortRun] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, result: CohortResult) -> CohortRun:
+        """Keep a new run under a fresh id (`run_<12 hex>`)."""
+        run = CohortRun(run_id="run_" + secrets.token_hex(6), result=result)
+        with self._lock:
+            self._runs[run.run_id] = run
+            while len(self._runs) > self.keep:
+                self._runs.popitem(last=False)
+        return run
+
+    def get(self, run_id: str) -> CohortRun:
+        """The run; NotFound if unknown or already dropped."""
+        with self._lock:
+            run = self._runs.get(run_id)
+        if run is None:
+            raise NotFound(
+                f"cohort run {run_id!r} not found (runs are kept in memory, last {self.keep})"
+            )
+        return run
+
+    def mark_published(self, run_id: str) -> CohortRun:
+        with self._lock:
+            run = self._runs.get(run_id)
+            if run is None:  # dropped meanwhile: nothing left to mark
+                raise NotFound(f"cohort run {run_id!r} not found")
+            run = self._runs[run_id] = CohortRun(run.run_id, run.result, published=True)
+        return run
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+
+def load_snapshot(store: GraphStore, *, progress: bool = False) -> Snapshot:
     """The recommender's in-memory view of the whole graph."""
 
-    return Snapshot.load(store)
-
-
-class _RecordingStore:
-    """Delegates to a store and remembers the ops of every `apply` (to replay on the snapshot)."""
-
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self.batches: list[list[StoreOp]] = []
-
-    def apply(self, ops: Sequence[StoreOp]) -> None:
-        self._store.apply(ops)
-        if ops:  # an empty apply leaves data_version as it is
-            self.batches.append(list(ops))
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
+    return Snapshot.load(store, progress=progress)
 
 
 @dataclass
 class AppState:
     settings: Settings
     store: GraphStore
-    embedder: Any = None
-    mapper: Any = None  # taxonomy.mapping.GoalMapper, built from the stored taxonomy
-    snapshot: Any = None  # graph.recommend.Snapshot, the recommender's in-memory view
+    embedder: Embedder | None = None
+    mapper: GoalMapper | None = None  # built from the stored taxonomy (`goal_mapper()`)
+    snapshot: Snapshot | None = None  # the recommender's in-memory view
+    cohort_runs: CohortRuns = field(default_factory=CohortRuns)
     owns_store: bool = True
-    _write_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    progress: bool = False  # progress bars while loading (the CLI)
+    # Re-entrant: a plan run under it may ask for `current_snapshot()`.
+    _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # --- writes -----------------------------------------------------------------------------
 
     def write(self, ops: Sequence[StoreOp]) -> None:
-        """Apply ops atomically to the store, then to the snapshot (one writer at a time)."""
+        """Apply ops atomically to the store (one apply), then to the snapshot (one writer at
+        a time). BatchRejected: nothing written."""
         if not ops:
             return
         with self._write_lock:
-            self.store.apply(ops)
-            self._replay([list(ops)])
+            self._apply(ops)
 
-    def after_domain_write(self, write: Callable[[GraphStore], T]) -> T:
-        """Run a domain function that writes to the store itself; replay its ops on the
-        snapshot so the recommender sees them."""
+    def write_plan(self, plan: Callable[[GraphStore], Planned[T]]) -> T:
+        """Work a change out and write it, under the write lock: `plan(store)` reads the store
+        (seeing every earlier write of this process, none can come between) and returns the
+        ops of ONE apply with its result; the ops are applied, the result returned. An error
+        in `plan` or in the apply writes nothing."""
         with self._write_lock:
-            recorder = _RecordingStore(self.store)
-            try:
-                return write(recorder)  # type: ignore[arg-type]
-            finally:
-                self._replay(recorder.batches)
+            planned = plan(self.store)
+            if planned.ops:
+                self._apply(planned.ops)
+            return planned.result
 
-    def _replay(self, batches: list[list[StoreOp]]) -> None:
+    def _apply(self, ops: Sequence[StoreOp]) -> None:
+        self.store.apply(ops)
         snap = self.snapshot
-        if snap is None or not batches:
-            return
+        if snap is None or not changes_graph(ops):
+            return  # audit entries and keys: the store's version stays, nothing to replay
         version = self.store.data_version()
-        if version != snap.data_version + len(batches):
+        if version != snap.data_version + 1:
             # Another process (a CLI import, another worker) wrote too: replaying only our
             # ops would miss theirs, so read the whole graph again.
             self.snapshot = load_snapshot(self.store)
             return
-        for ops in batches[:-1]:
-            snap.apply(ops)
-        snap.apply(batches[-1], data_version=version)
+        snap.apply(ops, data_version=version)
+
+    # --- reads ------------------------------------------------------------------------------
 
     @property
     def inline_reads(self) -> bool:
@@ -93,7 +144,7 @@ class AppState:
         of paying a thread-pool hop; network stores (Neo4j) keep the thread pool."""
         return getattr(self.store, "kind", None) == "embedded"
 
-    def fresh_snapshot(self) -> Any | None:
+    def fresh_snapshot(self) -> Snapshot | None:
         """The snapshot if it matches the store's data_version right now, else None.
 
         Takes no lock (one indexed read): a reader never waits for a writer. A write that
@@ -105,30 +156,56 @@ class AppState:
             return snap
         return None
 
-    def current_snapshot(self) -> Any:
-        """The snapshot, reloaded first if someone else (a CLI import, another worker) wrote
-        to the store. May block (on a write in progress, or on a reload)."""
+    def current_snapshot(self) -> Snapshot:
+        """The snapshot, loaded first if there is none yet or someone else (a CLI import,
+        another worker) wrote to the store. May block (on a write in progress, or a load)."""
         snap = self.fresh_snapshot()
         if snap is not None:
             return snap
         with self._write_lock:
             if self.snapshot is None or self.snapshot.is_stale(self.store):
-                self.snapshot = load_snapshot(self.store)
+                self.snapshot = load_snapshot(self.store, progress=self.progress)
             return self.snapshot
+
+    def goal_mapper(self) -> GoalMapper:
+        """The goal mapper, built from the stored taxonomy on first use (the first build embeds
+        every label not in the embedding cache: minutes with the real model)."""
+        with self._index_lock:
+            if self.mapper is None:
+                if self.embedder is None:
+                    self.embedder = make_embedder(self.settings)
+                self.mapper = build_mapper(self.settings, self.store, self.embedder)
+            return self.mapper
+
+    def refresh_mapper(self) -> None:
+        """After a taxonomy change: re-index a built mapper (only never-seen texts are
+        embedded again); one not built yet will read the new taxonomy when it is."""
+        with self._index_lock:
+            if self.mapper is not None:
+                self.mapper.refresh(self.store.taxonomy())
 
 
 def open_state(
-    settings: Settings, *, store: GraphStore | None = None, embedder: Any = None
+    settings: Settings,
+    *,
+    store: GraphStore | None = None,
+    embedder: Embedder | None = None,
+    lazy: bool = False,
+    progress: bool = False,
 ) -> AppState:
-    """Open (or adopt) the store and build what the service reads in memory."""
+    """Open (or adopt) the store and build what the service reads in memory; with `lazy`,
+    the mapper and the snapshot are built on first use instead (the CLI)."""
 
     owns = store is None
     if store is None:
         store = open_store(settings)
     try:
         store.init_schema()
-        state = AppState(settings=settings, store=store, embedder=embedder, owns_store=owns)
-        rebuild_indexes(state)
+        state = AppState(
+            settings=settings, store=store, embedder=embedder, owns_store=owns, progress=progress
+        )
+        if not lazy:
+            rebuild_indexes(state)
     except BaseException:
         if owns:
             store.close()
@@ -136,7 +213,7 @@ def open_state(
     return state
 
 
-def make_embedder(settings: Settings) -> Any:
+def make_embedder(settings: Settings) -> Embedder:
     """The sentence embedder named by settings; "fake" picks the deterministic test embedder."""
 
     if settings.embedding_model == "fake":
@@ -144,7 +221,8 @@ def make_embedder(settings: Settings) -> Any:
     return SentenceTransformerEmbedder(name=settings.embedding_model, progress=True)
 
 
-def build_mapper(settings: Settings, store: GraphStore, embedder: Any) -> Any:
+def build_mapper(settings: Settings, store: GraphStore, embedder: Embedder) -> GoalMapper:
+    """A goal mapper over the stored taxonomy, with the on-disk embedding cache."""
 
     cache = EmbeddingCache.in_dir(settings.embeddings_dir)
     return GoalMapper(store.taxonomy(), embedder, cache=cache)
@@ -152,19 +230,11 @@ def build_mapper(settings: Settings, store: GraphStore, embedder: Any) -> Any:
 
 def rebuild_indexes(state: AppState) -> None:
     """(Re)build the goal mapper and the recommender snapshot from the store."""
-    if state.embedder is None:
-        state.embedder = make_embedder(state.settings)
     if state.mapper is None:
-        state.mapper = build_mapper(state.settings, state.store, state.embedder)
+        state.goal_mapper()
     else:
-        state.mapper.refresh(state.store.taxonomy())
-    state.snapshot = load_snapshot(state.store)
-
-
-def refresh_mapper(state: AppState) -> None:
-    """After a taxonomy edit: re-index (only never-seen texts are embedded again)."""
-    if state.mapper is not None:
-        state.mapper.refresh(state.store.taxonomy())
+        state.refresh_mapper()
+    state.snapshot = load_snapshot(state.store, progress=state.progress)
 
 
 def close_state(state: AppState) -> None:

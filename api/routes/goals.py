@@ -11,7 +11,6 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from api import services
 from api.auth import Principal
 from api.deps import Allow, PrincipalDep, StateDep, person_in_path
 from api.schemas.goals import (
@@ -23,6 +22,8 @@ from api.schemas.goals import (
     GoalUpdate,
 )
 from api.state import AppState
+from api.usecases import goals
+from api.usecases.people import get_person
 from graph.errors import Forbidden
 from graph.model import Goal, Role
 
@@ -32,7 +33,7 @@ ORG = (Role.coordinator, Role.admin)
 
 
 def goal_owner(state: AppState, path: Mapping[str, Any]) -> Iterable[str]:
-    return [services.get_goal(state, path["goal_id"]).person_id]
+    return [goals.get_goal(state, path["goal_id"]).person_id]
 
 
 def goal_public(state: AppState, goal: Goal, viewer: Principal) -> GoalPublic:
@@ -48,7 +49,7 @@ def goal_public(state: AppState, goal: Goal, viewer: Principal) -> GoalPublic:
                 source=t.source,
             )
         )
-    secret = not services.may_read_goal_text(state, viewer, goal.person_id)
+    secret = not goals.may_read_goal_text(state, viewer, goal.person_id)
     return GoalPublic(
         id=goal.id,
         person_id=goal.person_id,
@@ -64,7 +65,7 @@ def goal_public(state: AppState, goal: Goal, viewer: Principal) -> GoalPublic:
 
 
 def check_may_see_goals(state: AppState, who: Principal, owner_id: str) -> None:
-    if who.has(Role.steward) or services.may_read_goal_text(state, who, owner_id):
+    if who.has(Role.steward) or goals.may_read_goal_text(state, who, owner_id):
         return
     raise Forbidden("goals are visible to the mentee, their mentor, stewards and coordinators")
 
@@ -79,22 +80,22 @@ def create_goal(
     person_id: str, body: GoalCreate, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
     """Add a goal; it is mapped onto the taxonomy at once."""
-    goal = services.create_goal(state, principal, person_id, body.model_dump())
+    goal = goals.create_goal(state, principal, person_id, body.model_dump())
     return goal_public(state, goal, principal)
 
 
 @router.get("/people/{person_id}/goals", response_model=GoalsPublic, dependencies=[Allow(*Role)])
 def list_goals(person_id: str, state: StateDep, principal: PrincipalDep) -> GoalsPublic:
     """A person's goals (the mentee, their mentor, stewards without text, coordinators)."""
-    services.get_person(state, person_id)
+    get_person(state, person_id)
     check_may_see_goals(state, principal, person_id)
-    goals = [goal_public(state, g, principal) for g in state.store.goals_of(person_id)]
-    return GoalsPublic(data=goals, count=len(goals))
+    rows = [goal_public(state, g, principal) for g in state.store.goals_of(person_id)]
+    return GoalsPublic(data=rows, count=len(rows))
 
 
 @router.get("/goals/{goal_id}", response_model=GoalPublic, dependencies=[Allow(*Role)])
 def read_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPublic:
-    goal = services.get_goal(state, goal_id)
+    goal = goals.get_goal(state, goal_id)
     check_may_see_goals(state, principal, goal.person_id)
     return goal_public(state, goal, principal)
 
@@ -107,7 +108,7 @@ def update_goal(
     goal_id: str, body: GoalUpdate, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
     """Change a goal; a new text is mapped again."""
-    goal = services.update_goal(state, principal, goal_id, body.model_dump(exclude_unset=True))
+    goal = goals.update_goal(state, principal, goal_id, body.model_dump(exclude_unset=True))
     return goal_public(state, goal, principal)
 
 
@@ -115,14 +116,14 @@ def update_goal(
     "/goals/{goal_id}", status_code=status.HTTP_204_NO_CONTENT, dependencies=[OWNER_OR_ORG]
 )
 def delete_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> Response:
-    services.delete_goal(state, principal, goal_id)
+    goals.delete_goal(state, principal, goal_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/goals/{goal_id}/remap", response_model=GoalPublic, dependencies=[OWNER_OR_ORG])
 def remap_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPublic:
     """Map the goal again against the current taxonomy (after taxonomy edits)."""
-    goal = services.remap_goal(state, principal, goal_id)
+    goal = goals.remap_goal(state, principal, goal_id)
     return goal_public(state, goal, principal)
 
 
@@ -135,5 +136,5 @@ def correct_goal(
     goal_id: str, body: GoalCorrection, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
     """A steward's correction of what the goal maps to; the mapper learns the wording."""
-    goal = services.correct_goal(state, principal, goal_id, body.node_ids, reason=body.reason)
+    goal = goals.correct_goal(state, principal, goal_id, body.node_ids, reason=body.reason)
     return goal_public(state, goal, principal)

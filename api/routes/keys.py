@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api import audit
-from api.auth import create_key, revoke_key
 from api.deps import Allow, PrincipalDep, StateDep
 from api.schemas.keys import KeyCreate, KeyCreated, KeyPublic, KeysPublic, WhoAmI
+from api.usecases import keys
 from graph.errors import InvalidInput
 from graph.model import ApiKey, Role, utcnow
 
@@ -44,26 +43,24 @@ def create(body: KeyCreate, state: StateDep, principal: PrincipalDep) -> KeyCrea
             "expires_at is in the past",
             details=[{"field": "body.expires_at", "reason": "must be in the future"}],
         )
-    key, token = create_key(
-        state.store,
+    key, token = keys.create_key(
+        state,
+        principal,
         body.roles,
         person_id=body.person_id,
         label=body.label,
         expires_at=body.expires_at,
     )
-    audit.record(state.store, principal, "key.create", key.id, {"roles": list(key.roles)})
     return KeyCreated(**key_public(key).model_dump(), token=token)
 
 
 @router.get("/keys", response_model=KeysPublic, dependencies=[Allow(Role.admin)])
 def list_keys(state: StateDep) -> KeysPublic:
-    keys = [key_public(k) for k in state.store.list_api_keys()]
-    return KeysPublic(data=keys, count=len(keys))
+    rows = [key_public(k) for k in state.store.list_api_keys()]
+    return KeysPublic(data=rows, count=len(rows))
 
 
 @router.delete("/keys/{key_id}", response_model=KeyPublic, dependencies=[Allow(Role.admin)])
 def revoke(key_id: str, state: StateDep, principal: PrincipalDep) -> KeyPublic:
     """Revoke a key (idempotent); it stops working at once."""
-    key = revoke_key(state.store, key_id)
-    audit.record(state.store, principal, "key.revoke", key.id)
-    return key_public(key)
+    return key_public(keys.revoke_key(state, principal, key_id))

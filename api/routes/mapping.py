@@ -6,7 +6,6 @@ from fastapi import APIRouter
 
 from api.deps import Allow, StateDep
 from api.schemas.goals import MappedNodePublic, MapRequest, MapResult
-from graph.errors import StoreUnavailable
 from graph.model import Role
 
 router = APIRouter(tags=["mapping"])
@@ -15,10 +14,8 @@ router = APIRouter(tags=["mapping"])
 @router.post("/goals/map", response_model=MapResult, dependencies=[Allow(*Role)])
 def map_text(body: MapRequest, state: StateDep) -> MapResult:
     """Rank skills (or, when none fits, broader clusters: `fell_back`) for a goal text."""
-    if state.mapper is None:
-        raise StoreUnavailable("the goal-mapping index is not loaded")
     k = min(body.k, state.settings.max_k)
-    result = state.mapper.map(body.text, k)
+    result = state.goal_mapper().map(body.text, k)
     return MapResult(
         candidates=[MappedNodePublic.model_validate(c.model_dump()) for c in result.candidates],
         fell_back=result.fell_back,

@@ -1,18 +1,16 @@
 """Pairings: propose, accept, activate, decline, check in, close; stalled ones and alternates.
 
 Participants (the mentor and the mentees) act on their own pairings; coordinators and admins
-on any. Every transition is one atomic write in graph.lifecycle.pairings and one audit entry here.
+on any. Every transition is one apply with its audit entry (api.usecases.pairings).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from api import audit
-from api.auth import Principal
 from api.deps import Allow, PrincipalDep, StateDep
 from api.schemas.pairings import (
     Accept,
@@ -29,12 +27,12 @@ from api.schemas.pairings import (
     Transition,
 )
 from api.state import AppState
-from graph.errors import Forbidden, NotFound
-from graph.lifecycle import pairings as lifecycle
-from graph.lifecycle.pairings import mark_stalled
+from api.usecases import pairings as cases
+from api.usecases.base import pairing as stored_pairing
+from graph.errors import Forbidden
 from graph.model import Pairing, PairingStatus, Role, utcnow
 from graph.recommend.stalls import alternates, find_stalled
-from graph.store import GraphStore, PairingFilter
+from graph.store import PairingFilter
 
 router = APIRouter(prefix="/pairings", tags=["pairings"])
 
@@ -42,10 +40,7 @@ ORG = (Role.coordinator, Role.admin)
 
 
 def get_pairing(state: AppState, pairing_id: str) -> Pairing:
-    pairing = state.store.get_pairing(pairing_id)
-    if pairing is None:
-        raise NotFound(f"pairing {pairing_id!r} not found")
-    return pairing
+    return stored_pairing(state.store, pairing_id)
 
 
 def participants(state: AppState, path: Mapping[str, Any]) -> Iterable[str]:
@@ -58,14 +53,6 @@ PARTICIPANT_OR_ORG = Allow(*ORG, own=(Role.mentee, Role.mentor), owners=particip
 
 def out(p: Pairing) -> PairingPublic:
     return PairingPublic.model_validate(p.model_dump())
-
-
-def transition(
-    state: AppState, who: Principal, action: str, pairing_id: str, move: Callable[[GraphStore], Any]
-) -> PairingPublic:
-    result = state.after_domain_write(move)
-    audit.record(state.store, who, f"pairing.{action}", pairing_id)
-    return out(result if isinstance(result, Pairing) else get_pairing(state, pairing_id))
 
 
 # --- org-wide views (declared before /{pairing_id} so the literal paths win) ------------------
@@ -90,14 +77,7 @@ def mark(
     stall_after_days: Annotated[int, Query(ge=1, le=365)] = 21,
 ) -> PairingsPublic:
     """Set every stalled pairing's status to `stalled` (one write)."""
-    marked = state.after_domain_write(
-        lambda s: mark_stalled(
-            s, now=utcnow(), by=principal.actor, stall_after_days=stall_after_days
-        )
-    )
-    audit.record(
-        state.store, principal, "pairing.mark_stalled", "", {"ids": [p.id for p in marked]}
-    )
+    marked = cases.mark_stalled(state, principal, stall_after_days=stall_after_days)
     return PairingsPublic(data=[out(p) for p in marked], count=len(marked))
 
 
@@ -114,23 +94,18 @@ def propose(body: PairingCreate, state: StateDep, principal: PrincipalDep) -> Pa
     """Propose a pairing. Mentees may propose only for themselves (asking a mentor)."""
     if not principal.org_wide and body.mentee_ids != [principal.person_id]:
         raise Forbidden("mentees may only propose pairings for themselves")
-    snapshot = state.current_snapshot()
-    pairing = state.after_domain_write(
-        lambda s: lifecycle.propose(
-            s,
-            body.mentor_id,
-            body.mentee_ids,
-            program=body.program,
-            model=body.model,
-            format=body.format,
-            goal_ids=body.goal_ids,
-            hours_per_month=body.hours_per_month,
-            by=principal.actor,
-            reason=body.reason,
-            snapshot=snapshot,
-        )
+    pairing = cases.propose(
+        state,
+        principal,
+        body.mentor_id,
+        body.mentee_ids,
+        program=body.program,
+        model=body.model,
+        format=body.format,
+        goal_ids=body.goal_ids,
+        hours_per_month=body.hours_per_month,
+        reason=body.reason,
     )
-    audit.record(state.store, principal, "pairing.propose", pairing.id)
     return out(pairing)
 
 
@@ -165,14 +140,8 @@ def read_pairing(pairing_id: str, state: StateDep) -> PairingPublic:
 def accept(
     pairing_id: str, body: Accept, state: StateDep, principal: PrincipalDep
 ) -> PairingPublic:
-    return transition(
-        state,
-        principal,
-        "accept",
-        pairing_id,
-        lambda s: lifecycle.accept(
-            s, pairing_id, by=principal.actor, reason=body.reason, activate=body.activate
-        ),
+    return out(
+        cases.accept(state, principal, pairing_id, reason=body.reason, activate=body.activate)
     )
 
 
@@ -183,13 +152,7 @@ def activate(
     pairing_id: str, body: Transition, state: StateDep, principal: PrincipalDep
 ) -> PairingPublic:
     """Mentoring has started (first session held)."""
-    return transition(
-        state,
-        principal,
-        "activate",
-        pairing_id,
-        lambda s: lifecycle.activate(s, pairing_id, by=principal.actor, reason=body.reason),
-    )
+    return out(cases.activate(state, principal, pairing_id, reason=body.reason))
 
 
 @router.post(
@@ -199,18 +162,14 @@ def decline(
     pairing_id: str, body: Decline, state: StateDep, principal: PrincipalDep
 ) -> PairingPublic:
     """Decline; `do_not_pair_again` keeps the recommender from suggesting this pair again."""
-    return transition(
-        state,
-        principal,
-        "decline",
-        pairing_id,
-        lambda s: lifecycle.decline(
-            s,
+    return out(
+        cases.decline(
+            state,
+            principal,
             pairing_id,
-            by=principal.actor,
             reason=body.reason,
             do_not_pair_again=body.do_not_pair_again,
-        ),
+        )
     )
 
 
@@ -218,18 +177,14 @@ def decline(
 def close(
     pairing_id: str, body: Decline, state: StateDep, principal: PrincipalDep
 ) -> PairingPublic:
-    return transition(
-        state,
-        principal,
-        "close",
-        pairing_id,
-        lambda s: lifecycle.close(
-            s,
+    return out(
+        cases.close(
+            state,
+            principal,
             pairing_id,
-            by=principal.actor,
             reason=body.reason,
             do_not_pair_again=body.do_not_pair_again,
-        ),
+        )
     )
 
 
@@ -243,12 +198,9 @@ def check_in(
     pairing_id: str, body: CheckInCreate, state: StateDep, principal: PrincipalDep
 ) -> CheckInPublic:
     """Record a session: date, rating 1-5, note. Reactivates a stalled pairing."""
-    checkin = state.after_domain_write(
-        lambda s: lifecycle.check_in(
-            s, pairing_id, on=body.on, rating=body.rating, note=body.note, by=principal.actor
-        )
+    checkin = cases.check_in(
+        state, principal, pairing_id, on=body.on, rating=body.rating, note=body.note
     )
-    audit.record(state.store, principal, "pairing.check_in", pairing_id, {"id": checkin.id})
     return CheckInPublic.model_validate(checkin.model_dump())
 
 

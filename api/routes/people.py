@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from api import services
 from api.auth import Principal
 from api.deps import Allow, PageDep, PrincipalDep, StateDep, person_in_path
 from api.schemas.people import (
@@ -19,6 +18,7 @@ from api.schemas.people import (
     PersonSkillsReplace,
     PersonUpdate,
 )
+from api.usecases import imports, people
 from graph.model import Person, PersonSkill, Role
 
 router = APIRouter(prefix="/people", tags=["people"])
@@ -46,7 +46,7 @@ def public_person(person: Person, viewer: Principal) -> PersonPublic:
 )
 def create_person(body: PersonCreate, state: StateDep, principal: PrincipalDep) -> PersonPublic:
     """Add one person (coordinators/admins). 409 if the id exists."""
-    person = services.create_person(state, principal, Person.model_validate(body.model_dump()))
+    person = people.create_person(state, principal, Person.model_validate(body.model_dump()))
     return public_person(person, principal)
 
 
@@ -58,7 +58,7 @@ def import_people(
 
     Without `allow_partial` any bad record rejects the whole import (422, every problem
     listed with its line); new goals are mapped onto the taxonomy."""
-    report, rejected, mapped = services.import_people_text(
+    done = imports.import_people_text(
         state,
         principal,
         body.format,
@@ -66,6 +66,7 @@ def import_people(
         dry_run=body.dry_run,
         allow_partial=body.allow_partial,
     )
+    report = done.report
     return PeopleImportResult(
         dry_run=report.dry_run,
         written=report.written,
@@ -77,9 +78,9 @@ def import_people(
         skills_removed=report.skills_removed,
         goals_added=report.goals_added,
         goals_changed=report.goals_changed,
-        goals_mapped=mapped,
+        goals_mapped=report.goals_mapped,
         problems=[ImportProblem(**p.as_dict()) for p in report.problems],
-        rejected=rejected,
+        rejected=done.rejected,
         summary=report.summary(),
     )
 
@@ -96,7 +97,7 @@ def list_people(state: StateDep, principal: PrincipalDep, page: PageDep) -> Peop
 @router.get("/{person_id}", response_model=PersonPublic, dependencies=[Allow(*ALL)])
 def read_person(person_id: str, state: StateDep, principal: PrincipalDep) -> PersonPublic:
     """One person's profile (directory view unless it is you or you coordinate)."""
-    return public_person(services.get_person(state, person_id), principal)
+    return public_person(people.get_person(state, person_id), principal)
 
 
 @router.patch(
@@ -112,14 +113,14 @@ def update_person(
 ) -> PersonPublic:
     """Change some fields: timezone, windows, exceptions, capacity, preferences, consent..."""
     changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-    person = services.update_person(state, principal, person_id, changes)
+    person = people.update_person(state, principal, person_id, changes)
     return public_person(person, principal)
 
 
 @router.get("/{person_id}/skills", response_model=PersonSkillsPublic, dependencies=[Allow(*ALL)])
 def read_skills(person_id: str, state: StateDep) -> PersonSkillsPublic:
     """A person's skills with levels (1-5) and whether they will mentor in them."""
-    services.get_person(state, person_id)
+    people.get_person(state, person_id)
     return _skills_out(state, state.store.person_skills(person_id))
 
 
@@ -133,7 +134,7 @@ def replace_skills(
 ) -> PersonSkillsPublic:
     """Replace the person's whole skill list."""
     rows = [PersonSkill(person_id=person_id, **s.model_dump()) for s in body.skills]
-    return _skills_out(state, services.replace_person_skills(state, principal, person_id, rows))
+    return _skills_out(state, people.replace_person_skills(state, principal, person_id, rows))
 
 
 def _skills_out(state: StateDep, rows: list[PersonSkill]) -> PersonSkillsPublic:

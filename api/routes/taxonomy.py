@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
-from api import services
 from api.deps import Allow, PrincipalDep, StateDep
 from api.schemas.taxonomy import (
     AliasIn,
@@ -29,10 +28,10 @@ from api.schemas.taxonomy import (
     SkillCreate,
     Split,
 )
+from api.usecases import taxonomy as edits
 from graph.errors import NotFound
 from graph.model import Role, Skill, SkillCluster, TaxonomyChange
 from graph.store import GraphStore
-from taxonomy import editing
 
 router = APIRouter(prefix="/taxonomy", tags=["taxonomy"])
 
@@ -144,14 +143,7 @@ def create_skill(body: SkillCreate, state: StateDep, principal: PrincipalDep) ->
     """Add a skill under the given clusters."""
     skill = Skill.model_validate(body.model_dump(exclude={"parents", "reason"}, exclude_unset=True))
     return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "create",
-            lambda s: editing.create_skill(
-                s, skill, parents=body.parents, actor=principal.actor, reason=body.reason
-            ),
-        )
+        edits.create_skill(state, principal, skill, parents=body.parents, reason=body.reason)
     )
 
 
@@ -162,32 +154,20 @@ def create_cluster(body: ClusterCreate, state: StateDep, principal: PrincipalDep
         body.model_dump(exclude={"parents", "reason"}, exclude_unset=True)
     )
     return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "create",
-            lambda s: editing.create_cluster(
-                s, cluster, parents=body.parents, actor=principal.actor, reason=body.reason
-            ),
-        )
+        edits.create_cluster(state, principal, cluster, parents=body.parents, reason=body.reason)
     )
 
 
 @router.post("/nodes/{node_id:path}/rename", **EDIT)
 def rename(node_id: str, body: Rename, state: StateDep, principal: PrincipalDep) -> ChangePublic:
     return change_public(
-        services.edit_taxonomy(
+        edits.rename(
             state,
             principal,
-            "rename",
-            lambda s: editing.rename(
-                s,
-                node_id,
-                body.label,
-                actor=principal.actor,
-                reason=body.reason,
-                keep_old_as_alias=body.keep_old_as_alias,
-            ),
+            node_id,
+            body.label,
+            reason=body.reason,
+            keep_old_as_alias=body.keep_old_as_alias,
         )
     )
 
@@ -197,14 +177,7 @@ def describe(
     node_id: str, body: Describe, state: StateDep, principal: PrincipalDep
 ) -> ChangePublic:
     return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "describe",
-            lambda s: editing.describe(
-                s, node_id, body.description, actor=principal.actor, reason=body.reason
-            ),
-        )
+        edits.describe(state, principal, node_id, body.description, reason=body.reason)
     )
 
 
@@ -212,16 +185,7 @@ def describe(
 def add_alias(
     node_id: str, body: AliasIn, state: StateDep, principal: PrincipalDep
 ) -> ChangePublic:
-    return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "add_alias",
-            lambda s: editing.add_alias(
-                s, node_id, body.alias, actor=principal.actor, reason=body.reason
-            ),
-        )
-    )
+    return change_public(edits.add_alias(state, principal, node_id, body.alias, reason=body.reason))
 
 
 @router.post("/nodes/{node_id:path}/aliases/remove", **EDIT)
@@ -229,64 +193,27 @@ def remove_alias(
     node_id: str, body: AliasIn, state: StateDep, principal: PrincipalDep
 ) -> ChangePublic:
     return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "remove_alias",
-            lambda s: editing.remove_alias(
-                s, node_id, body.alias, actor=principal.actor, reason=body.reason
-            ),
-        )
+        edits.remove_alias(state, principal, node_id, body.alias, reason=body.reason)
     )
 
 
 @router.post("/nodes/{node_id:path}/move", **EDIT)
 def move(node_id: str, body: Move, state: StateDep, principal: PrincipalDep) -> ChangePublic:
     """Put the node under exactly these parent clusters."""
-    return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "move",
-            lambda s: editing.move(
-                s, node_id, body.parent_ids, actor=principal.actor, reason=body.reason
-            ),
-        )
-    )
+    return change_public(edits.move(state, principal, node_id, body.parent_ids, reason=body.reason))
 
 
 @router.post("/nodes/{node_id:path}/merge", **EDIT)
 def merge(node_id: str, body: Merge, state: StateDep, principal: PrincipalDep) -> ChangePublic:
     """Merge the node into `into`: holders, goal targets and aliases move to the survivor."""
-    return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "merge",
-            lambda s: editing.merge(
-                s, node_id, body.into, actor=principal.actor, reason=body.reason
-            ),
-        )
-    )
+    return change_public(edits.merge(state, principal, node_id, body.into, reason=body.reason))
 
 
 @router.post("/nodes/{node_id:path}/split", **EDIT)
 def split(node_id: str, body: Split, state: StateDep, principal: PrincipalDep) -> ChangePublic:
     """Replace the node by several new ones of the same kind."""
-    source = get_node(state.store, node_id)
-    new: list[Skill | SkillCluster]
-    if isinstance(source, SkillCluster):
-        new = [SkillCluster(tier=source.tier, **n.model_dump()) for n in body.into]
-    else:
-        new = [Skill(**n.model_dump()) for n in body.into]
-    return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "split",
-            lambda s: editing.split(s, node_id, new, actor=principal.actor, reason=body.reason),
-        )
-    )
+    into = [n.model_dump() for n in body.into]
+    return change_public(edits.split(state, principal, node_id, into, reason=body.reason))
 
 
 @router.post("/nodes/{node_id:path}/deprecate", **EDIT)
@@ -294,17 +221,8 @@ def deprecate(
     node_id: str, body: Deprecate, state: StateDep, principal: PrincipalDep
 ) -> ChangePublic:
     return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "deprecate",
-            lambda s: editing.deprecate(
-                s,
-                node_id,
-                replacement_id=body.replacement_id,
-                actor=principal.actor,
-                reason=body.reason,
-            ),
+        edits.deprecate(
+            state, principal, node_id, replacement_id=body.replacement_id, reason=body.reason
         )
     )
 
@@ -312,14 +230,7 @@ def deprecate(
 @router.post("/changes/{change_id}/revert", **EDIT)
 def revert(change_id: str, body: Revert, state: StateDep, principal: PrincipalDep) -> ChangePublic:
     """Undo a steward change (as a new change); refused if later changes touched its nodes."""
-    return change_public(
-        services.edit_taxonomy(
-            state,
-            principal,
-            "revert",
-            lambda s: editing.revert(s, change_id, actor=principal.actor, reason=body.reason),
-        )
-    )
+    return change_public(edits.revert(state, principal, change_id, reason=body.reason))
 
 
 # Registered last: a bare `{node_id:path}` would otherwise swallow the suffixed routes above.

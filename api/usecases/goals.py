@@ -1,0 +1,137 @@
+"""Goals: create, update, re-map, correct the mapping, delete; who may read a goal's text.
+
+A goal's text is mapped onto the taxonomy before anything is written, so the goal, its
+TARGETS and the audit entry land in one apply.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from api.audit import actor_of
+from api.auth import Principal
+from api.state import AppState
+from api.usecases.base import Who, audited, goal, person
+from graph.errors import Conflict
+from graph.model import Goal, PairingStatus
+from graph.store import DeleteGoals, GraphStore, PairingFilter, Planned, StoreOp, UpsertGoals
+from taxonomy.goal_mapping import (
+    GoalCorrection,
+    mapped_targets,
+    plan_correct_goal_mapping,
+    teach,
+)
+
+GOAL_TARGETS_K = 3
+MENTOR_SEES = frozenset({PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled})
+
+
+# --- reads and access -----------------------------------------------------------------------
+
+
+def get_goal(state: AppState, goal_id: str) -> Goal:
+    """The goal; NotFound."""
+    return goal(state.store, goal_id)
+
+
+def mentors_of(state: AppState, mentee_id: str) -> set[str]:
+    """Mentors in an accepted/active/stalled pairing with the mentee."""
+    pairings = state.store.list_pairings(PairingFilter(mentee_id=mentee_id))
+    return {p.mentor_id for p in pairings if p.status in MENTOR_SEES}
+
+
+def may_read_goal_text(state: AppState, who: Principal, owner_id: str) -> bool:
+    """Goal text is confidential to the mentee, their mentor(s) and coordinators."""
+    if who.org_wide or who.is_person(owner_id):
+        return True
+    return who.person_id is not None and who.person_id in mentors_of(state, owner_id)
+
+
+# --- changes --------------------------------------------------------------------------------
+
+
+def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, Any]) -> Goal:
+    """Add a goal (id given or `goal_<16 hex>`) mapped onto the taxonomy, in one apply.
+    NotFound: unknown person. Conflict: the id exists. InvalidInput: a text the mapper
+    refuses (nothing is written)."""
+    fields = dict(data)
+    person(state.store, person_id)
+    goal_id = fields.pop("id", None) or f"goal_{secrets.token_hex(8)}"
+    if state.store.get_goal(goal_id) is not None:
+        raise Conflict(f"goal {goal_id!r} already exists")
+    new = Goal.model_validate({**fields, "id": goal_id, "person_id": person_id})
+    targets = mapped_targets(state.goal_mapper(), new, k=GOAL_TARGETS_K)
+
+    def plan(store: GraphStore) -> Planned[Goal]:
+        person(store, person_id)
+        if store.get_goal(goal_id) is not None:
+            raise Conflict(f"goal {goal_id!r} already exists")
+        planned = Planned([UpsertGoals([new]), targets], new)
+        return audited(planned, who, "goal.create", goal_id, {"person_id": person_id})
+
+    return state.write_plan(plan)
+
+
+def update_goal(state: AppState, who: Who, goal_id: str, changes: Mapping[str, Any]) -> Goal:
+    """Change some fields; a new text is mapped again (same apply). NotFound. The audit names
+    the fields, never the text."""
+    before = goal(state.store, goal_id)
+    remap = "text" in changes and changes["text"] != before.text
+    proposed = Goal.model_validate({**before.model_dump(), **changes, "id": goal_id})
+    targets = mapped_targets(state.goal_mapper(), proposed, k=GOAL_TARGETS_K) if remap else None
+
+    def plan(store: GraphStore) -> Planned[Goal]:
+        current = goal(store, goal_id)
+        merged = Goal.model_validate({**current.model_dump(), **changes, "id": goal_id})
+        ops: list[StoreOp] = [UpsertGoals([merged])]
+        if targets is not None:
+            ops.append(targets)
+        detail = {"fields": sorted(changes)}
+        return audited(Planned(ops, merged), who, "goal.update", goal_id, detail)
+
+    return state.write_plan(plan)
+
+
+def remap_goal(state: AppState, who: Who, goal_id: str) -> Goal:
+    """Map the goal again against the current taxonomy (after taxonomy edits). NotFound."""
+    current = goal(state.store, goal_id)
+    targets = mapped_targets(state.goal_mapper(), current, k=GOAL_TARGETS_K)
+
+    def plan(store: GraphStore) -> Planned[Goal]:
+        return audited(Planned([targets], goal(store, goal_id)), who, "goal.remap", goal_id)
+
+    return state.write_plan(plan)
+
+
+def correct_goal(
+    state: AppState, who: Who, goal_id: str, node_ids: Sequence[str], *, reason: str
+) -> Goal:
+    """A steward's correction: the targets become exactly `node_ids`, and the goal's wording
+    becomes an alias of the first node (a versioned steward edit), in one apply; then the
+    running mapper learns the wording. NotFound; InvalidInput (see
+    taxonomy.goal_mapping.plan_correct_goal_mapping)."""
+    goal(state.store, goal_id)
+    mapper = state.goal_mapper()
+    ids = list(node_ids)
+
+    def plan(store: GraphStore) -> Planned[tuple[Goal, GoalCorrection]]:
+        current = goal(store, goal_id)
+        fix = plan_correct_goal_mapping(store, goal_id, ids, actor=actor_of(who), reason=reason)
+        planned = Planned(fix.ops, (current, fix.result))
+        return audited(planned, who, "goal.correct", goal_id, {"targets": ids, "reason": reason})
+
+    current, correction = state.write_plan(plan)
+    teach(mapper, correction)
+    return current
+
+
+def delete_goal(state: AppState, who: Who, goal_id: str) -> None:
+    """Delete the goal and its TARGETS. NotFound."""
+
+    def plan(store: GraphStore) -> Planned[None]:
+        goal(store, goal_id)
+        return audited(Planned([DeleteGoals([goal_id])], None), who, "goal.delete", goal_id)
+
+    state.write_plan(plan)

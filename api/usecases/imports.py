@@ -1,0 +1,210 @@
+"""Imports: people (a file, or text uploaded to the API), a taxonomy source (ESCO, a company
+framework) and availability (iCalendar files). Each is one apply with its audit entry."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, cast
+
+from api.audit import actor_of
+from api.state import AppState
+from api.usecases.base import Who, audited
+from graph.store import GraphStore, Planned, StoreOp, TaxonomyDump
+from loaders import calendar
+from loaders.calendar import CalendarImportReport
+from loaders.esco import read_esco
+from loaders.framework import read_framework
+from loaders.people import PeopleImport, PeopleImportReport, plan_import_people
+from taxonomy.importer import ImportReport, plan_import_taxonomy
+from taxonomy.mapping import GoalMapper, MappingResult
+
+GOAL_TARGETS_K = 3
+
+
+class LazyMapper:
+    """Stands in for the goal mapper and builds it on first use, so an import that resolves
+    every skill by id or label and has no goal to map never loads the embedding model."""
+
+    def __init__(self, build: Callable[[], GoalMapper]) -> None:
+        self._build = build
+
+    def map(self, text: str, k: int = 5) -> MappingResult:
+        return self._build().map(text, k)
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def import_people(
+    state: AppState,
+    who: Who,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    allow_partial: bool = False,
+    reject_file: Path | None = None,
+    map_goals: bool = True,
+) -> PeopleImportReport:
+    """Import people from a CSV/JSONL file (loaders.people): the records, their skills and
+    goals, and (with `map_goals`) taxonomy targets for the goals of added and changed people
+    that have none, with the audit entry, in ONE apply; then the reject file (with
+    `allow_partial`). A dry run writes nothing, not even an audit entry. BatchRejected (with
+    every problem) when a record is bad and `allow_partial` is off."""
+    lazy = LazyMapper(state.goal_mapper)
+
+    def plan(store: GraphStore) -> Planned[PeopleImport]:
+        planned = plan_import_people(
+            store,
+            path,
+            dry_run=dry_run,
+            allow_partial=allow_partial,
+            reject_file=reject_file,
+            mapper=lazy,
+            goal_mapper=lazy if map_goals else None,
+            map_k=GOAL_TARGETS_K,
+            progress=state.progress,
+        )
+        if dry_run:
+            return planned
+        report = planned.result.report
+        detail = {
+            "records": report.records,
+            "added": len(report.added),
+            "changed": len(report.changed),
+            "goals_mapped": report.goals_mapped,
+        }
+        return audited(planned, who, "people.import", report.source, detail)
+
+    return state.write_plan(plan).committed()
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    report: PeopleImportReport
+    rejected: str | None  # the reject file's text (allow_partial), else None
+
+
+def import_people_text(
+    state: AppState,
+    who: Who,
+    fmt: str,
+    content: str,
+    *,
+    dry_run: bool = False,
+    allow_partial: bool = False,
+) -> UploadResult:
+    """`import_people` on uploaded text. The text goes to a private temp file because the
+    importer reads files (line numbers in its errors then name `upload.csv:LINE`)."""
+    with tempfile.TemporaryDirectory(prefix="mentorgraph-import-") as tmp:
+        path = Path(tmp) / f"upload.{fmt}"
+        path.write_text(content, encoding="utf-8")
+        rejects = Path(tmp) / f"rejected.{fmt}"
+        report = import_people(
+            state,
+            who,
+            path,
+            dry_run=dry_run,
+            allow_partial=allow_partial,
+            reject_file=rejects if allow_partial else None,
+        )
+        rejected = rejects.read_text(encoding="utf-8") if rejects.exists() else None
+    return UploadResult(report, rejected)
+
+
+# --- taxonomy sources -----------------------------------------------------------------------
+
+
+def import_taxonomy(
+    state: AppState,
+    who: Who,
+    read: Callable[[GraphStore], TaxonomyDump],
+    *,
+    source: str,
+    dry_run: bool = False,
+    reason: str = "",
+) -> ImportReport:
+    """Bring the stored copy of `source` in line with `read(store)` (taxonomy.importer),
+    with the audit entry (detail: the report's counts), in ONE apply; then re-index the
+    goal mapper. A dry run writes nothing."""
+
+    def plan(store: GraphStore) -> Planned[ImportReport]:
+        planned = plan_import_taxonomy(
+            store,
+            read(store),
+            actor=actor_of(who),
+            source=source,
+            progress=state.progress,
+            dry_run=dry_run,
+            reason=reason,
+        )
+        if dry_run:
+            return planned
+        return audited(planned, who, "taxonomy.import", source, planned.result.counts())
+
+    report = state.write_plan(plan)
+    if report.change_id is not None:
+        state.refresh_mapper()
+    return report
+
+
+def import_esco(
+    state: AppState, who: Who, directory: Path, *, dry_run: bool = False, reason: str = ""
+) -> ImportReport:
+    """The ESCO skills pillar (skills, groups, broader relations) from `directory`."""
+    dump = read_esco(directory, progress=state.progress)
+    return import_taxonomy(
+        state, who, lambda _: dump, source="esco", dry_run=dry_run, reason=reason
+    )
+
+
+def import_framework(
+    state: AppState, who: Who, path: Path, *, source: str = "company", dry_run: bool = False
+) -> ImportReport:
+    """A company competency framework (.csv/.csv.gz/.json), checked against the stored
+    taxonomy (its nodes may hang under ESCO groups)."""
+    return import_taxonomy(
+        state,
+        who,
+        lambda store: read_framework(path, existing=store.taxonomy(), source=source),
+        source=source,
+        dry_run=dry_run,
+    )
+
+
+# --- availability ---------------------------------------------------------------------------
+
+
+class _Collect:
+    """Reads from the store; `apply` keeps the ops instead of writing them, so the calendar
+    loader's per-file writes become one apply with the audit entry. (A bridge until
+    loaders.calendar plans its change like the other loaders.)"""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.ops: list[StoreOp] = []
+
+    def apply(self, ops: Sequence[StoreOp]) -> None:
+        self.ops.extend(ops)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+
+def import_availability(state: AppState, who: Who, path: Path) -> CalendarImportReport:
+    """Weekly free windows and leave from one `.ics` file or a folder of them (one per
+    person; loaders.calendar): every calendar read fine is written, with the audit entry
+    (detail: files read, failed), in ONE apply; a calendar that fails is reported, not
+    written."""
+
+    def plan(store: GraphStore) -> Planned[CalendarImportReport]:
+        collect = _Collect(store)
+        report = calendar.import_availability(
+            cast(GraphStore, collect), path, progress=state.progress
+        )
+        detail = {"files": len(report.files), "failed": len(report.failed)}
+        return audited(Planned(collect.ops, report), who, "availability.import", path.name, detail)
+
+    return state.write_plan(plan)
