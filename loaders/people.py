@@ -53,6 +53,7 @@ from loaders.people_format import (
     write_jsonl,
 )
 from taxonomy.goal_mapping import TextMapper, mapped_targets
+from taxonomy.mapping import MappingResult
 
 FileFormat = Literal["csv", "jsonl"]
 Via = Literal["id", "label", "alias", "replacement", "embedding"]
@@ -67,7 +68,7 @@ class LabelMapper(Protocol):
     `map` may return a MappingResult (`.candidates` with `.id` and `.score`) or a plain
     sequence of (node_id, score) pairs."""
 
-    def map(self, text: str, k: int) -> Sequence[Any]: ...
+    def map(self, text: str, k: int) -> MappingResult | Sequence[Any]: ...
 
 
 # --- report ---------------------------------------------------------------------------------
