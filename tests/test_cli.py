@@ -139,3 +139,51 @@ def test_domain_errors_exit_1_with_the_place(env: Path, capsys: pytest.CaptureFi
     (env / "empty").mkdir()
     code, _, err = run_main(capsys, "import", "availability", str(env / "empty"))
     assert code == 1 and "no .ics files" in err
+
+
+def test_an_import_and_its_audit_entry_are_one_apply(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (env / "framework.csv").write_text(FRAMEWORK)
+    assert run_main(capsys, "import", "taxonomy", str(env / "framework.csv"))[0] == 0
+    bad = env / "bad.csv"
+    bad.write_text(PEOPLE + "x,X,Mars/Olympus,,,,,,\n")
+    store = open_store(Settings())
+    try:
+        version = store.data_version()
+        (taxonomy_entry,) = store.list_audit()
+        assert (taxonomy_entry.actor, taxonomy_entry.action) == ("cli", "taxonomy.import")
+        code, _, err = run_main(capsys, "import", "people", str(bad))
+        assert code == 1 and "bad.csv:4" in err
+        assert store.data_version() == version and store.list_audit() == [taxonomy_entry]
+        (env / "people.csv").write_text(PEOPLE)
+        code, _, err = run_main(capsys, "import", "people", str(env / "people.csv"))
+        assert code == 0 and "mapped 1 goals" in err, err
+        # people, skills, goals, the goal's targets and the entry: one apply
+        assert store.data_version() == version + 1
+        entry = store.list_audit()[0]
+        assert (entry.actor, entry.action, entry.target) == ("cli", "people.import", "people.csv")
+        assert entry.detail == {"records": 2, "added": 2, "changed": 0, "goals_mapped": 1}
+        (goal,) = store.goals_of("tee")
+        assert store.goal_targets(goal.id)
+    finally:
+        store.close()
+
+
+def test_commands_that_need_no_mapper_never_build_it(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Building the goal mapper embeds every taxonomy label into the on-disk cache: its
+    # absence shows that no command before map-goal built one.
+    embeddings = Settings().embeddings_dir
+    (env / "framework.csv").write_text(FRAMEWORK)
+    assert run_main(capsys, "import", "taxonomy", str(env / "framework.csv"))[0] == 0
+    code, _, err = run_main(capsys, "keys", "create", "--role", "admin")
+    assert code == 0, err
+    (env / "people.csv").write_text("id,name,skills\nmen,Mentor,public speaking:5\n")
+    code, _, err = run_main(capsys, "import", "people", str(env / "people.csv"))
+    assert code == 0 and "added 1" in err, err  # skills by label, no goals: no mapper
+    assert not embeddings.exists() or not any(embeddings.iterdir())
+    code, out, err = run_main(capsys, "map-goal", "public speaking", "--k", "1")
+    assert code == 0 and "speak" in out, err
+    assert any(embeddings.iterdir())
