@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from graph.recommend import Snapshot
 from graph.settings import Settings
-from graph.store import GraphStore, StoreOp
+from graph.store import GraphStore, StoreOp, touched_by
 from graph.stores import open_store
 from taxonomy.embedding import FakeEmbedder, SentenceTransformerEmbedder
 from taxonomy.embedding_cache import EmbeddingCache
@@ -29,7 +29,8 @@ def load_snapshot(store: GraphStore) -> Any:
 
 
 class _RecordingStore:
-    """Delegates to a store and remembers the ops of every `apply` (to replay on the snapshot)."""
+    """Delegates to a store and remembers the ops of every `apply` (so the snapshot can re-read
+    what they touched)."""
 
     def __init__(self, store: GraphStore) -> None:
         self._store = store
@@ -82,9 +83,10 @@ class AppState:
             # ops would miss theirs, so read the whole graph again.
             self.snapshot = load_snapshot(self.store)
             return
-        for ops in batches[:-1]:
-            snap.apply(ops)
-        snap.apply(batches[-1], data_version=version)
+        # Re-read from the store what our batches touched (their merged `touches()`).
+        snap.refresh(
+            self.store, touched_by(op for ops in batches for op in ops), data_version=version
+        )
 
     @property
     def inline_reads(self) -> bool:

@@ -9,7 +9,7 @@ from graph.lifecycle.pairings import build_proposal
 from graph.model import Pairing
 from graph.recommend.cohort import CohortResult
 from graph.recommend.snapshot import Snapshot
-from graph.store import GraphStore, UpsertPairings
+from graph.store import GraphStore, UpsertPairings, touched_by
 
 
 def publish(
@@ -24,7 +24,7 @@ def publish(
 
     Refuses (Conflict, nothing written) if the store changed since the snapshot the result was
     computed on: capacities and guardrails would have to be checked again. With `snapshot`,
-    the same ops are applied to it so it stays current.
+    it re-reads the new pairings from the store so it stays current.
     """
     if store.data_version() != result.data_version:
         raise Conflict(
@@ -51,5 +51,5 @@ def publish(
     ops = [UpsertPairings(pairings)]
     store.apply(ops)
     if snapshot is not None:
-        snapshot.apply(ops, data_version=store.data_version())
+        snapshot.refresh(store, touched_by(ops))
     return pairings
