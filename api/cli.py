@@ -37,7 +37,7 @@ from loaders.calendar import import_availability
 from loaders.demo_org import load_demo
 from loaders.esco import bundled_esco_dir, read_esco
 from loaders.framework import read_framework
-from loaders.people import import_people
+from loaders.people import PeopleImportOptions, import_people
 from taxonomy.goal_mapping import map_goal
 from taxonomy.importer import import_taxonomy
 
@@ -242,7 +242,7 @@ def import_esco_into(store: GraphStore, directory: Path | None, *, dry_run: bool
 
     where = directory or bundled_esco_dir()
     err.print(f"reading ESCO from {where}...")
-    dump = read_esco(where, progress=True)
+    dump = read_esco(where, progress=True, max_bytes=settings().max_import_bytes)
     return import_taxonomy(store, dump, actor="cli", source="esco", progress=True, dry_run=dry_run)
 
 
@@ -280,7 +280,12 @@ def import_framework(
     if not file.is_file():
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
     with opened_store() as store:
-        dump = read_framework(file, existing=store.taxonomy(), source=source)
+        dump = read_framework(
+            file,
+            existing=store.taxonomy(),
+            source=source,
+            max_bytes=settings().max_import_bytes,
+        )
         report = import_taxonomy(
             store, dump, actor="cli", source=source, progress=True, dry_run=dry_run
         )
@@ -304,13 +309,30 @@ def import_people_cmd(
     map_goals: Annotated[
         bool, typer.Option(help="map imported goals that have no taxonomy targets yet")
     ] = True,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="the file's header names -> people columns, e.g. \"Employee ID=id,Full "
+            'Name=name,Manager=manager_id"; "Hire Date=" ignores a column'
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="CSV delimiter: one character or tab (default: detected)"),
+    ] = None,
 ) -> None:
-    """Import people with their skills, availability, preferences and goals."""
+    """Import people with their skills, availability, preferences and goals.
+
+    Exit codes: 0 every record imported (or, with --dry-run, would be); 1 the file or a
+    record was refused (with --allow-partial: any record was rejected, even when others
+    were written); 2 usage error (bad option, missing file, bad --columns/--delimiter).
+    """
 
     if not file.is_file():
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
     if reject_file is not None and not allow_partial:
         raise typer.BadParameter("--reject-file needs --allow-partial", param_hint="--reject-file")
+    options = people_import_options(columns, delimiter)
     with opened_store() as store:
         lazy = LazyMapper(store)
         report = import_people(
@@ -321,20 +343,35 @@ def import_people_cmd(
             reject_file=reject_file,
             mapper=lazy,
             progress=True,
+            options=options,
         )
         mapped = 0
         if report.written:
             audit.record(store, "cli", "people.import", file.name, {"records": report.records})
             if map_goals:
                 mapped = map_unmapped_goals(store, lazy)
-    err.print(report.summary(), markup=False, highlight=False)
+    # one line each, never wrapped: "file:line: column: reason" stays greppable
+    err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if mapped:
         err.print(f"mapped {mapped} goals onto the taxonomy")
+    for label, lines in (("warning", report.warnings), ("note", report.notes)):
+        for w in lines[:20]:
+            err.print(f"  {label}: {w}", markup=False, highlight=False, soft_wrap=True)
     if report.problems:
         for p in report.problems[:20]:
-            err.print(f"  {p}", markup=False, highlight=False)
-        if dry_run or not report.written:
-            raise typer.Exit(1)
+            err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def people_import_options(columns: str | None, delimiter: str | None) -> PeopleImportOptions:
+    """--columns/--delimiter (and the import size limit) as the loader's options; bad
+    syntax is a usage error (exit 2)."""
+    try:
+        return PeopleImportOptions.build(
+            columns=columns, delimiter=delimiter, max_bytes=settings().max_import_bytes
+        )
+    except MentorgraphError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--columns/--delimiter") from None
 
 
 @import_app.command("availability")
@@ -346,7 +383,9 @@ def import_availability_cmd(
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
     with opened_store() as store:
-        report = import_availability(store, path, progress=True)
+        report = import_availability(
+            store, path, progress=True, max_bytes=settings().max_import_bytes
+        )
         audit.record(store, "cli", "availability.import", path.name, {"files": len(report.files)})
     err.print(report.summary(), markup=False, highlight=False)
     if report.failed:

@@ -26,7 +26,7 @@ from graph.store import (
     UpsertPeople,
     UpsertPersonSkills,
 )
-from loaders.people import import_people
+from loaders.people import PeopleImportOptions, import_people
 from taxonomy.goal_mapping import correct_goal_mapping, map_goal
 
 # --- people ---------------------------------------------------------------------------------
@@ -196,7 +196,14 @@ def edit_taxonomy(
 
 
 def import_people_text(
-    state: AppState, who: Principal, fmt: str, content: str, *, dry_run: bool, allow_partial: bool
+    state: AppState,
+    who: Principal,
+    fmt: str,
+    content: str,
+    *,
+    dry_run: bool,
+    allow_partial: bool,
+    options: PeopleImportOptions | None = None,
 ) -> tuple[Any, str | None, int]:
     """Run the people importer on uploaded text; map new goals; return (report, rejects, mapped).
 
@@ -217,6 +224,7 @@ def import_people_text(
                 allow_partial=allow_partial,
                 reject_file=rejects if allow_partial else None,
                 mapper=mapper,
+                options=options,
             )
 
         report = state.after_domain_write(run)
