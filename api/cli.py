@@ -30,6 +30,7 @@ from graph.settings import Settings
 from graph.store import GraphStore
 from loaders.demo_org import load_demo
 from loaders.esco import bundled_esco_dir
+from loaders.people import PeopleImportOptions
 
 app = typer.Typer(
     name="mentorgraph",
@@ -262,13 +263,30 @@ def import_people_cmd(
     map_goals: Annotated[
         bool, typer.Option(help="map imported goals that have no taxonomy targets yet")
     ] = True,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="the file's header names -> people columns, e.g. \"Employee ID=id,Full "
+            'Name=name,Manager=manager_id"; "Hire Date=" ignores a column'
+        ),
+    ] = None,
+    delimiter: Annotated[
+        str | None,
+        typer.Option(help="CSV delimiter: one character or tab (default: detected)"),
+    ] = None,
 ) -> None:
-    """Import people with their skills, availability, preferences and goals."""
+    """Import people with their skills, availability, preferences and goals.
+
+    Exit codes: 0 every record imported (or, with --dry-run, would be); 1 the file or a
+    record was refused (with --allow-partial: any record was rejected, even when others
+    were written); 2 usage error (bad option, missing file, bad --columns/--delimiter).
+    """
 
     if not file.is_file():
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
     if reject_file is not None and not allow_partial:
         raise typer.BadParameter("--reject-file needs --allow-partial", param_hint="--reject-file")
+    options = people_import_options(columns, delimiter)
     with opened_state() as state:
         report = imports.import_people(
             state,
@@ -278,15 +296,30 @@ def import_people_cmd(
             allow_partial=allow_partial,
             reject_file=reject_file,
             map_goals=map_goals,
+            options=options,
         )
-    err.print(report.summary(), markup=False, highlight=False)
+    # one line each, never wrapped: "file:line: column: reason" stays greppable
+    err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if report.goals_mapped:
         err.print(f"mapped {report.goals_mapped} goals onto the taxonomy")
+    for label, lines in (("warning", report.warnings), ("note", report.notes)):
+        for w in lines[:20]:
+            err.print(f"  {label}: {w}", markup=False, highlight=False, soft_wrap=True)
     if report.problems:
         for p in report.problems[:20]:
-            err.print(f"  {p}", markup=False, highlight=False)
-        if dry_run or not report.written:
-            raise typer.Exit(1)
+            err.print(f"  {p}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+
+
+def people_import_options(columns: str | None, delimiter: str | None) -> PeopleImportOptions:
+    """--columns/--delimiter (and the import size limit) as the loader's options; bad
+    syntax is a usage error (exit 2)."""
+    try:
+        return PeopleImportOptions.build(
+            columns=columns, delimiter=delimiter, max_bytes=settings().max_import_bytes
+        )
+    except MentorgraphError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--columns/--delimiter") from None
 
 
 @import_app.command("availability")

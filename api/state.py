@@ -21,7 +21,7 @@ from graph.errors import NotFound
 from graph.recommend import Snapshot
 from graph.recommend.cohort import CohortResult
 from graph.settings import Settings
-from graph.store import GraphStore, Planned, StoreOp, changes_graph
+from graph.store import GraphStore, Planned, StoreOp, changes_graph, touched_by
 from graph.stores import open_store
 from taxonomy.embedding import Embedder, FakeEmbedder, SentenceTransformerEmbedder
 from taxonomy.embedding_cache import EmbeddingCache
@@ -133,7 +133,8 @@ class AppState:
             # ops would miss theirs, so read the whole graph again.
             self.snapshot = load_snapshot(self.store)
             return
-        snap.apply(ops, data_version=version)
+        # Re-read from the store what the ops touched (their merged `touches()`).
+        snap.refresh(self.store, touched_by(ops), data_version=version)
 
     # --- reads ------------------------------------------------------------------------------
 

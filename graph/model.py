@@ -45,17 +45,29 @@ def utcnow() -> datetime:
 
 @lru_cache(maxsize=1024)
 def _check_timezone(name: str) -> str:
-    # ZoneInfo("") and ZoneInfo("../x") raise ValueError, unknown names ZoneInfoNotFoundError.
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise ValueError(f"unknown IANA time zone {name!r}") from exc
-    if name not in _KNOWN_ZONES and name != "UTC":
-        raise ValueError(f"unknown IANA time zone {name!r}")
+    """An IANA zone name or link (`Europe/Berlin`, `US/Pacific`, `EST`), as written; else
+    ValueError naming it, with the right spelling when only the case is wrong
+    (`europe/berlin`). Windows names and the like are read by the importers
+    (loaders.timezones), not here."""
+    known = name in _KNOWN_ZONES or name == "UTC"
+    if known:
+        # ZoneInfo("") and ZoneInfo("../x") raise ValueError, unknown names ZoneInfoNotFoundError.
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            known = False
+    if not known:
+        hint = _ZONES_BY_CASEFOLD.get(name.casefold())
+        did_you_mean = f"; did you mean {hint!r}?" if hint else ""
+        raise ValueError(
+            f"unknown IANA time zone {name!r}: expected a name such as 'Europe/Berlin'"
+            f"{did_you_mean}"
+        )
     return name
 
 
 _KNOWN_ZONES = frozenset(available_timezones())
+_ZONES_BY_CASEFOLD = {z.casefold(): z for z in sorted(_KNOWN_ZONES | {"UTC"})}
 TimeZoneName = Annotated[str, AfterValidator(_check_timezone)]
 
 

@@ -15,6 +15,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 UNSAFE_PASSWORDS = frozenset({"", "neo4j", "password", "changeme", "mentorgraph"})
 
 
+# The score components a ranking weight can be given for (graph.recommend.scoring.COMPONENTS).
+RankingComponent = Literal["skill_fit", "availability", "capacity", "preferences", "feedback"]
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MENTORGRAPH_", env_file=".env", extra="ignore", env_nested_delimiter="__"
@@ -34,9 +38,7 @@ class Settings(BaseSettings):
     neo4j_database: str = "neo4j"
     neo4j_query_timeout_s: float = Field(default=10.0, gt=0, le=300)
 
-    ranking_weights: dict[
-        Literal["skill_fit", "availability", "capacity", "preferences", "feedback"], float
-    ] = Field(
+    ranking_weights: dict[RankingComponent, float] = Field(
         default_factory=dict,
         description='override ranking weights, e.g. {"skill_fit": 0.6, "availability": 0.3}',
     )

@@ -16,12 +16,23 @@ Semantics shared by both stores (the contract tests pin them down):
   the strongest), BROADER edges of `source`'s children (only onto cluster targets). It does
   not touch `source` itself; the caller deprecates it in the same `apply`.
 - Reads return models; lists come back in a stable order (by id unless said otherwise).
+
+Every op also says, in `touches()`, which records the recommender's in-memory snapshot must
+read again once the op is committed (`Touched`: people, a person's skills, goals, a goal's
+targets, pairings, a pairing's check-ins, the taxonomy, and nodes whose references moved).
+The snapshot (graph/recommend/snapshot.py) re-reads exactly those records from the store, so
+an op's meaning is written once per store and never a third time in memory. Ops that change
+nothing the recommender reads (history, audit, keys) return an empty `Touched()`.
+
+Adding an op: the op here with its `touches()`, its validation (graph/stores/validation.py),
+its SQL (graph/stores/embedded_writes.py), its Cypher (graph/stores/neo4j_store.py), and a
+contract test (tests/contract/). Nothing else: the snapshot follows by re-reading.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar, runtime_checkable
 
@@ -41,17 +52,73 @@ from graph.model import (
     TaxonomyChange,
 )
 
+# --- what an op touches ------------------------------------------------------------------
+
+
+_NONE: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Touched:
+    """The records an op (or a batch) changed that the recommender's snapshot reads, by key.
+
+    The snapshot re-reads each named record from the store after the commit (a record the
+    store no longer has is gone). Sets of ids; `|` merges two (union), `touched_by(ops)` a batch.
+    """
+
+    people: frozenset[str] = _NONE  # Person records (get_person)
+    person_skills: frozenset[str] = _NONE  # person ids whose HAS_SKILL rows changed
+    goals: frozenset[str] = _NONE  # Goal records (get_goal; None = deleted)
+    goal_targets: frozenset[str] = _NONE  # goal ids whose TARGETS changed
+    pairings: frozenset[str] = _NONE  # Pairing records (get_pairing)
+    checkins: frozenset[str] = _NONE  # pairing ids whose check-ins changed
+    # check-in ids written: one may have moved, so the pairing that held it before is re-read
+    checkin_ids: frozenset[str] = _NONE
+    taxonomy: bool = False  # skills, clusters or BROADER edges changed
+    # nodes whose references moved: every HAS_SKILL, TARGETS and BROADER (child) row that
+    # pointed at one of them before the write must be re-read
+    referenced_nodes: frozenset[str] = _NONE
+
+    def __or__(self, other: Touched) -> Touched:
+        return Touched(
+            people=self.people | other.people,
+            person_skills=self.person_skills | other.person_skills,
+            goals=self.goals | other.goals,
+            goal_targets=self.goal_targets | other.goal_targets,
+            pairings=self.pairings | other.pairings,
+            checkins=self.checkins | other.checkins,
+            checkin_ids=self.checkin_ids | other.checkin_ids,
+            taxonomy=self.taxonomy or other.taxonomy,
+            referenced_nodes=self.referenced_nodes | other.referenced_nodes,
+        )
+
+
+def touched_by(ops: Iterable[StoreOp]) -> Touched:
+    """The union of the ops' `touches()` (the empty Touched for no ops)."""
+    out = Touched()
+    for op in ops:
+        out = out | op.touches()
+    return out
+
+
 # --- write operations -----------------------------------------------------------------------
+# Each op's `touches()` is the one statement of what it changes for the in-memory snapshot.
 
 
 @dataclass(frozen=True)
 class UpsertSkills:
     rows: Sequence[Skill]
 
+    def touches(self) -> Touched:
+        return Touched(taxonomy=True)
+
 
 @dataclass(frozen=True)
 class UpsertClusters:
     rows: Sequence[SkillCluster]
+
+    def touches(self) -> Touched:
+        return Touched(taxonomy=True)
 
 
 @dataclass(frozen=True)
@@ -60,35 +127,57 @@ class AddBroader:
 
     rows: Sequence[Broader]
 
+    def touches(self) -> Touched:
+        return Touched(taxonomy=True)
+
 
 @dataclass(frozen=True)
 class RemoveBroader:
     rows: Sequence[Broader]
+
+    def touches(self) -> Touched:
+        return Touched(taxonomy=True)
 
 
 @dataclass(frozen=True)
 class UpsertPeople:
     rows: Sequence[Person]
 
+    def touches(self) -> Touched:
+        return Touched(people=frozenset(r.id for r in self.rows))
+
 
 @dataclass(frozen=True)
 class UpsertPersonSkills:
     rows: Sequence[PersonSkill]
+
+    def touches(self) -> Touched:
+        return Touched(person_skills=frozenset(r.person_id for r in self.rows))
 
 
 @dataclass(frozen=True)
 class RemovePersonSkills:
     keys: Sequence[tuple[str, str]]  # (person_id, skill_id); missing ones are ignored
 
+    def touches(self) -> Touched:
+        return Touched(person_skills=frozenset(p for p, _ in self.keys))
+
 
 @dataclass(frozen=True)
 class UpsertGoals:
     rows: Sequence[Goal]
 
+    def touches(self) -> Touched:
+        return Touched(goals=frozenset(r.id for r in self.rows))
+
 
 @dataclass(frozen=True)
 class DeleteGoals:
     ids: Sequence[str]  # also removes their TARGETS; missing ids are ignored
+
+    def touches(self) -> Touched:
+        ids = frozenset(self.ids)
+        return Touched(goals=ids, goal_targets=ids)
 
 
 @dataclass(frozen=True)
@@ -98,15 +187,29 @@ class SetGoalTargets:
     goal_id: str
     targets: Sequence[GoalTarget]
 
+    def touches(self) -> Touched:
+        return Touched(goal_targets=frozenset([self.goal_id]))
+
 
 @dataclass(frozen=True)
 class UpsertPairings:
     rows: Sequence[Pairing]
 
+    def touches(self) -> Touched:
+        return Touched(pairings=frozenset(r.id for r in self.rows))
+
 
 @dataclass(frozen=True)
 class AddCheckIns:
+    """Upsert check-ins by id (a check-in written again with another pairing_id moves)."""
+
     rows: Sequence[CheckIn]
+
+    def touches(self) -> Touched:
+        return Touched(
+            checkins=frozenset(r.pairing_id for r in self.rows),
+            checkin_ids=frozenset(r.id for r in self.rows),
+        )
 
 
 @dataclass(frozen=True)
@@ -114,10 +217,16 @@ class RepointReferences:
     source_id: str
     target_ids: Sequence[str]
 
+    def touches(self) -> Touched:
+        return Touched(referenced_nodes=frozenset([self.source_id]))
+
 
 @dataclass(frozen=True)
 class UpsertTaxonomyChanges:
     rows: Sequence[TaxonomyChange]
+
+    def touches(self) -> Touched:
+        return Touched()  # history only: nothing the recommender reads
 
 
 @dataclass(frozen=True)
@@ -127,6 +236,9 @@ class AppendAudit:
 
     rows: Sequence[AuditEntry]
 
+    def touches(self) -> Touched:
+        return Touched()  # audit: nothing the recommender reads
+
 
 @dataclass(frozen=True)
 class PutApiKeys:
@@ -134,6 +246,9 @@ class PutApiKeys:
     A `key_hash` held by another key is refused."""
 
     rows: Sequence[ApiKey]
+
+    def touches(self) -> Touched:
+        return Touched()  # keys: nothing the recommender reads
 
 
 StoreOp = (

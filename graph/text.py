@@ -48,5 +48,7 @@ def label_key(text: str) -> str:
     characters dropped, runs of whitespace (no-break spaces included) collapsed to one space,
     trimmed and case-folded. `label_key("Prepare  canape\u0301s") == label_key("prepare canapés")`.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_FOLD)
+    # folded before NFKC too: NFKC turns the acute accent (used as an apostrophe) into a space
+    # and a combining accent, which the table would no longer see
+    text = unicodedata.normalize("NFKC", text.translate(_FOLD)).translate(_FOLD)
     return _SPACES.sub(" ", text).strip().casefold()

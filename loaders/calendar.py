@@ -24,7 +24,7 @@ from pydantic import ValidationError
 from graph.errors import BatchRejected, InvalidInput
 from graph.model import AvailabilityException, Person, WeeklyWindow
 from graph.store import GraphStore, UpsertPeople
-from loaders.csvutil import read_bounded
+from loaders.csvutil import DEFAULT_MAX_IMPORT_BYTES, read_bounded
 from loaders.people import progress_steps
 
 WINDOW_HORIZON = timedelta(weeks=8)  # free windows: occurrences in the next eight weeks
@@ -103,8 +103,10 @@ def import_availability(
     *,
     progress: bool = False,
     as_of: date | None = None,
+    max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
 ) -> CalendarImportReport:
-    """Import one `.ics` file or every `*.ics` in a folder; one transaction per file."""
+    """Import one `.ics` file or every `*.ics` in a folder; one transaction per file. A file
+    over `max_bytes` (the caller's Settings.max_import_bytes) is reported, not read."""
     path = Path(path)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".ics" and p.is_file())
@@ -120,18 +122,18 @@ def import_availability(
     with progress_steps(progress) as step:
         advance = step(f"calendars in {path.name}", len(files))
         for f in files:
-            report.files.append(_import_file(store, f, today, emails))
+            report.files.append(_import_file(store, f, today, emails, max_bytes))
             advance(1)
     return report
 
 
 def _import_file(
-    store: GraphStore, path: Path, today: date, emails: _EmailIndex
+    store: GraphStore, path: Path, today: date, emails: _EmailIndex, max_bytes: int
 ) -> CalendarFileResult:
     result = CalendarFileResult(file=path.name, ok=False)
     try:
         try:
-            data = read_bounded(path)
+            data = read_bounded(path, max_bytes=max_bytes)
         except BatchRejected as exc:  # too big or unreadable: this file's problem only
             raise CalendarError("; ".join(p.reason for p in exc.problems)) from None
         cal = parse_calendar(data, path.name)

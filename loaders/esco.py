@@ -38,7 +38,14 @@ from graph.errors import RowProblem
 from graph.hierarchy import Hierarchy
 from graph.model import Broader, Skill, SkillCluster, parse_rows
 from graph.store import TaxonomyDump
-from loaders.csvutil import CsvRow, find_file, read_csv, reject_if, split_list
+from loaders.csvutil import (
+    DEFAULT_MAX_IMPORT_BYTES,
+    CsvRow,
+    find_file,
+    read_csv,
+    reject_if,
+    split_list,
+)
 
 SKILLS_FILE = "skills_en.csv"
 GROUPS_FILE = "skillGroups_en.csv"
@@ -66,21 +73,34 @@ def bundled_esco_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "taxonomy" / "data" / "esco"
 
 
-def read_esco(directory: Path, *, progress: bool = False) -> TaxonomyDump:
-    """Read the three ESCO CSV files in `directory`; BatchRejected on any malformed input."""
-    return read_esco_detailed(directory, progress=progress).dump
+def read_esco(
+    directory: Path, *, progress: bool = False, max_bytes: int = DEFAULT_MAX_IMPORT_BYTES
+) -> TaxonomyDump:
+    """Read the three ESCO CSV files in `directory`, each at most `max_bytes` (the caller's
+    Settings.max_import_bytes); BatchRejected on any malformed input."""
+    return read_esco_detailed(directory, progress=progress, max_bytes=max_bytes).dump
 
 
-def read_esco_detailed(directory: Path, *, progress: bool = False) -> EscoRead:
+def read_esco_detailed(
+    directory: Path, *, progress: bool = False, max_bytes: int = DEFAULT_MAX_IMPORT_BYTES
+) -> EscoRead:
     directory = Path(directory)
     paths = {name: find_file(directory, name) for name in ESCO_FILES}
     with _steps(progress) as step:
         step(f"reading {paths[SKILLS_FILE].name}")
-        skill_rows = read_csv(paths[SKILLS_FILE], required=("conceptUri", "preferredLabel"))
+        skill_rows = read_csv(
+            paths[SKILLS_FILE], required=("conceptUri", "preferredLabel"), max_bytes=max_bytes
+        )
         step(f"reading {paths[GROUPS_FILE].name}")
-        group_rows = read_csv(paths[GROUPS_FILE], required=("conceptUri", "preferredLabel", "code"))
+        group_rows = read_csv(
+            paths[GROUPS_FILE],
+            required=("conceptUri", "preferredLabel", "code"),
+            max_bytes=max_bytes,
+        )
         step(f"reading {paths[BROADER_FILE].name}")
-        edge_rows = read_csv(paths[BROADER_FILE], required=("conceptUri", "broaderUri"))
+        edge_rows = read_csv(
+            paths[BROADER_FILE], required=("conceptUri", "broaderUri"), max_bytes=max_bytes
+        )
         step("checking ids and relations")
         skills = _skills(skill_rows)
         sources = {r.get("conceptUri"): r.source for r in (*skill_rows, *group_rows)}

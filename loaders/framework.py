@@ -19,29 +19,35 @@ from graph.errors import BatchRejected, RowProblem
 from graph.hierarchy import Hierarchy
 from graph.model import Broader, Skill, SkillCluster
 from graph.store import TaxonomyDump
-from loaders.csvutil import read_csv, read_text, reject_if, split_list
+from loaders.csvutil import DEFAULT_MAX_IMPORT_BYTES, read_csv, read_text, reject_if, split_list
 
 COLUMNS = ("kind", "id", "label", "tier", "parents", "aliases", "description")
 SEPARATOR = ";"
 
 
 def read_framework(
-    path: Path, *, existing: TaxonomyDump | None = None, source: str = "company"
+    path: Path,
+    *,
+    existing: TaxonomyDump | None = None,
+    source: str = "company",
+    max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
 ) -> TaxonomyDump:
-    """Parse `path` (.csv, .csv.gz or .json) and check it against `existing` (the stored
-    taxonomy) for unknown parents, id clashes and cycles."""
+    """Parse `path` (.csv, .csv.gz or .json, at most `max_bytes`: the caller's
+    Settings.max_import_bytes) and check it against `existing` (the stored taxonomy) for
+    unknown parents, id clashes and cycles."""
     path = Path(path)
     if path.suffix == ".json":
-        rows = _json_rows(path)
+        rows = _json_rows(path, max_bytes)
     else:
-        rows = [(r.source, r.index, r.values) for r in read_csv(path, required=("kind", "id"))]
+        table = read_csv(path, required=("kind", "id"), max_bytes=max_bytes)
+        rows = [(r.source, r.index, r.values) for r in table]
     return _build(rows, existing or TaxonomyDump(), source, path.name)
 
 
-def _json_rows(path: Path) -> list[tuple[str, int, dict[str, Any]]]:
+def _json_rows(path: Path, max_bytes: int) -> list[tuple[str, int, dict[str, Any]]]:
     name = path.name
     try:
-        data = json.loads(read_text(path))
+        data = json.loads(read_text(path, max_bytes=max_bytes))
     except json.JSONDecodeError as exc:
         raise BatchRejected(
             problems=[RowProblem(0, "(json)", exc.msg, f"{name}:{exc.lineno}")], what=name

@@ -1,12 +1,15 @@
 """Import people (HR exports) from CSV or JSON Lines into the graph.
 
 `import_people(store, path)` validates every record (file:line, column, reason), resolves
-skill labels against the taxonomy (id, then label, then alias, then optionally the embedding
-mapper), checks managers (known, no cycles) and writes everything in ONE `store.apply`, so a
-file either lands whole or not at all. `allow_partial=True` imports the valid records and
-writes the others to a reject file (same format plus an `error` column). With a
-`goal_mapper`, the goals of added and changed people that have no taxonomy targets yet are
-mapped in the same apply. The formats are described in docs/people-format.md.
+skill labels against the taxonomy (id, then label, then alias, compared as `label_key`s, then
+optionally the embedding mapper), reads time zones as HR systems write them
+(loaders.timezones), checks managers (known, no cycles) and writes everything in ONE
+`store.apply`, so a file either lands whole or not at all. `allow_partial=True` imports the
+valid records and writes the others to a reject file (same format plus an `error` column).
+With a `goal_mapper`, the goals of added and changed people that have no taxonomy targets
+yet are mapped in the same apply. `PeopleImportOptions` says how the file is written
+(delimiter, column map) and how big it may be. The formats are described in
+docs/people-format.md.
 
 `plan_import_people` returns the import unwritten (`graph.store.Planned`), so a caller can
 add its audit entry to the same apply; once the ops are committed, `PeopleImport.committed()`
@@ -18,7 +21,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,8 +41,20 @@ from graph.store import (
     UpsertPeople,
     UpsertPersonSkills,
 )
-from loaders.csvutil import FILE_FIELD, read_csv, read_text
+from graph.text import label_key
+from loaders.csvutil import (
+    DEFAULT_MAX_IMPORT_BYTES,
+    FILE_FIELD,
+    CsvDialect,
+    header_key,
+    parse_column_map,
+    parse_delimiter,
+    read_bounded,
+    read_table,
+    read_text,
+)
 from loaders.people_format import (
+    KNOWN_CSV_COLUMNS,
     REQUIRED_COLUMNS,
     FieldError,
     GoalEntry,
@@ -49,9 +64,10 @@ from loaders.people_format import (
     csv_values_to_data,
     goal_id_for,
     trusted,
-    write_csv,
+    write_csv_cells,
     write_jsonl,
 )
+from loaders.timezones import read_timezone
 from taxonomy.goal_mapping import TextMapper, mapped_targets
 from taxonomy.mapping import MappingResult
 
@@ -69,6 +85,46 @@ class LabelMapper(Protocol):
     sequence of (node_id, score) pairs."""
 
     def map(self, text: str, k: int) -> MappingResult | Sequence[Any]: ...
+
+
+# --- options --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PeopleImportOptions:
+    """How a people file is written and how big it may be.
+
+    dialect: the CSV delimiter (None: detected) and column map (the file's header name ->
+    a people column, e.g. {"Employee ID": "id"}; an empty target ignores the column).
+    Ignored for JSON Lines. max_bytes: the largest file read (Settings.max_import_bytes)."""
+
+    dialect: CsvDialect = field(default_factory=CsvDialect)
+    max_bytes: int = DEFAULT_MAX_IMPORT_BYTES
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        columns: str | Mapping[str, str] | None = None,
+        delimiter: str | None = None,
+        max_bytes: int = DEFAULT_MAX_IMPORT_BYTES,
+    ) -> PeopleImportOptions:
+        """From user input: `columns` as `"Employee ID=id,Full Name=name"` or a mapping,
+        `delimiter` as one character or tab/comma/semicolon/pipe. Raises InvalidInput naming
+        what was found and what was expected (a bad item, a target that is not a column)."""
+        try:
+            mapping = parse_column_map(columns)
+            sep = parse_delimiter(delimiter)
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        known = {header_key(c): c for c in KNOWN_CSV_COLUMNS}
+        bad = [t for t in mapping.values() if t and header_key(t) not in known]
+        if bad:
+            raise InvalidInput(
+                f"column map target {bad[0]!r} is not a people column: expected one of "
+                f"{', '.join(KNOWN_CSV_COLUMNS[:-1])}, or nothing to ignore a column"
+            )
+        return cls(dialect=CsvDialect(delimiter=sep, columns=mapping), max_bytes=max_bytes)
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -100,6 +156,10 @@ class PeopleImportReport:
     goals_changed: int = 0
     resolutions: list[SkillResolution] = field(default_factory=list)  # non-id resolutions
     problems: list[RowProblem] = field(default_factory=list)
+    # imported, but likely wrong (a fixed-offset zone for a place with DST)
+    warnings: list[RowProblem] = field(default_factory=list)
+    # how the file was read where it was not literal (a Windows zone name, a repeated row)
+    notes: list[RowProblem] = field(default_factory=list)
     rejected: int = 0
     reject_file: Path | None = None
     written: bool = False
@@ -121,6 +181,10 @@ class PeopleImportReport:
         if self.resolutions:
             by = ", ".join(f"{k} {v}" for k, v in sorted(self.resolved_by.items()))
             parts.append(f"skill labels resolved by {by}")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warnings")
+        if self.notes:
+            parts.append(f"{len(self.notes)} notes")
         if self.problems:
             parts.append(f"{len(self.problems)} problems in {self.rejected} records")
         if self.reject_file:
@@ -170,50 +234,86 @@ def paused_gc() -> Iterator[None]:
 class _Record:
     index: int
     source: str  # "people.csv:17"
-    raw: dict[str, Any]  # CSV cells or the JSON object, for the reject file
+    raw: dict[str, Any]  # CSV values by column or the JSON object
     csv_format: bool = True
+    # the record as written (CSV cells in file order, or the JSON line): equal = same bytes
+    text: tuple[str, ...] = ()
     row: PersonRow | None = None
     problems: list[RowProblem] = field(default_factory=list)
+    warnings: list[RowProblem] = field(default_factory=list)
+    notes: list[RowProblem] = field(default_factory=list)
 
     def problem(self, field_name: str, reason: str) -> None:
-        self.problems.append(
-            RowProblem(row=self.index, field=field_name, reason=reason, source=self.source)
-        )
+        self.problems.append(self._at(field_name, reason))
+
+    def warn(self, field_name: str, reason: str) -> None:
+        self.warnings.append(self._at(field_name, reason))
+
+    def note(self, field_name: str, reason: str) -> None:
+        self.notes.append(self._at(field_name, reason))
+
+    def _at(self, field_name: str, reason: str) -> RowProblem:
+        return RowProblem(row=self.index, field=field_name, reason=reason, source=self.source)
+
+
+@dataclass(frozen=True)
+class _CsvLayout:
+    """How a CSV input was written, so a reject file is written the same way."""
+
+    header: list[str]
+    delimiter: str
 
 
 def detect_format(path: Path, text: str) -> FileFormat:
-    name = path.name.lower().removesuffix(".gz")
-    if name.endswith((".jsonl", ".ndjson", ".json")):
-        return "jsonl"
-    if name.endswith((".csv", ".txt")):
-        return "csv"
+    fmt = _format_by_name(path)
+    if fmt is not None:
+        return fmt
     return "jsonl" if text.lstrip().startswith("{") else "csv"
 
 
-def read_people_file(path: Path) -> tuple[FileFormat, list[_Record], list[str]]:
+def _format_by_name(path: Path) -> FileFormat | None:
+    name = path.name.lower().removesuffix(".gz")
+    if name.endswith((".jsonl", ".ndjson", ".json")):
+        return "jsonl"
+    if name.endswith((".csv", ".tsv", ".txt")):
+        return "csv"
+    return None
+
+
+def read_people_file(
+    path: Path, options: PeopleImportOptions | None = None
+) -> tuple[FileFormat, list[_Record], _CsvLayout | None]:
     """Parse a people file into validated `PersonRow`s (per-record problems collected).
 
-    File-level problems (encoding, missing columns, broken CSV) raise BatchRejected."""
-    text = read_text(path)
-    fmt = detect_format(path, text)
+    File-level problems (encoding, size, delimiter, header, broken CSV) raise BatchRejected."""
+    options = options or PeopleImportOptions()
+    fmt = _format_by_name(path)
+    if fmt is None:
+        head = read_bounded(path, max_bytes=options.max_bytes)[:4096]
+        fmt = "jsonl" if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{") else "csv"
     if fmt == "csv":
-        return fmt, *_read_csv_records(path, text)
-    return fmt, _read_jsonl_records(path, text), []
+        return fmt, *_read_csv_records(path, options)
+    return fmt, _read_jsonl_records(path, read_text(path, max_bytes=options.max_bytes)), None
 
 
-def _read_csv_records(path: Path, text: str) -> tuple[list[_Record], list[str]]:
-    rows = read_csv(path, required=REQUIRED_COLUMNS, text=text)
-    columns = list(rows[0].values) if rows else []
+def _read_csv_records(path: Path, options: PeopleImportOptions) -> tuple[list[_Record], _CsvLayout]:
+    table = read_table(
+        path,
+        required=REQUIRED_COLUMNS,
+        known=KNOWN_CSV_COLUMNS,
+        dialect=options.dialect,
+        max_bytes=options.max_bytes,
+    )
     records: list[_Record] = []
-    for r in rows:
-        rec = _Record(index=r.index, source=r.source, raw=dict(r.values))
+    for r in table.rows:
+        rec = _Record(index=r.index, source=r.source, raw=dict(r.values), text=r.cells)
         data, errors = csv_values_to_data(r.values)
         for err in errors:
             rec.problem(err.field, err.reason)
         if not errors:
             _validate(rec, data, csv_format=True)
         records.append(rec)
-    return records, columns
+    return records, _CsvLayout(header=table.header, delimiter=table.delimiter)
 
 
 def _read_jsonl_records(path: Path, text: str) -> list[_Record]:
@@ -223,7 +323,11 @@ def _read_jsonl_records(path: Path, text: str) -> list[_Record]:
         if not line.strip():
             continue
         rec = _Record(
-            index=index, source=f"{path.name}:{lineno}", raw={"_line": line}, csv_format=False
+            index=index,
+            source=f"{path.name}:{lineno}",
+            raw={"_line": line},
+            csv_format=False,
+            text=(line,),
         )
         index += 1
         records.append(rec)
@@ -275,7 +379,7 @@ class SkillIndex:
             for a in s.aliases:
                 for key in _keys(a):
                     self.by_alias.setdefault(key, []).append(s)
-        self.cluster_labels = {c.label.casefold() for c in clusters}
+        self.cluster_labels = {label_key(c.label) for c in clusters}
 
     @classmethod
     def from_store(cls, store: GraphStore) -> SkillIndex:
@@ -289,7 +393,7 @@ class SkillIndex:
         skill = self.by_id.get(ref)
         if skill is not None:
             return self._live(ref, skill, "id")
-        key = ref.casefold()
+        key = label_key(ref)
         for via, table in (("label", self.by_label), ("alias", self.by_alias)):
             hits = table.get(key, [])
             live = [s for s in hits if s.status == NodeStatus.active] or hits
@@ -320,9 +424,10 @@ class SkillIndex:
 
 
 def _keys(label: str) -> set[str]:
-    """Lookup keys of a label: itself, ignoring case, and without trailing separators (real
+    """Lookup keys of a label: its `label_key` (Unicode-normalised, typographic quotes and
+    dashes folded, spaces collapsed, case-folded), and that without trailing separators (real
     ESCO has labels like "pipeline transport regulations;", which a CSV cell cannot carry)."""
-    key = label.casefold()
+    key = label_key(label)
     return {key, key.rstrip(" ;|,.")} - {""}
 
 
@@ -379,6 +484,7 @@ def plan_import_people(
     map_k: int = 3,
     progress: bool = False,
     min_mapper_score: float = DEFAULT_MIN_MAPPER_SCORE,
+    options: PeopleImportOptions | None = None,
 ) -> Planned[PeopleImport]:
     """Upsert the people of a CSV/JSONL file (by id) with their skills and goals.
 
@@ -386,18 +492,24 @@ def plan_import_people(
       report, never raised).
     - default: any bad record -> BatchRejected naming every problem; nothing to write.
     - allow_partial: write the valid records, put the others (plus an `error` column) in
-      `reject_file` (default `<name>.rejected<suffix>` beside the file) once committed.
+      `reject_file` (default `<name>.rejected<suffix>` beside the file) once committed;
+      `report.rejected` counts them (callers exit non-zero when it is not 0).
     - goal_mapper: the goals of added and changed people that have no taxonomy targets get
       the mapper's `map_k` best nodes (source "embedding"), in the same apply.
+    - options: delimiter, column map, size limit (`PeopleImportOptions`).
+    File-level problems (encoding, size, header, delimiter) always raise BatchRejected.
     A re-imported person's HAS_SKILL edges become exactly the file's list (when the file has a
-    skills column/key); goals are upserted by id and never deleted by an import.
+    skills column/key); goals are upserted by id and never deleted by an import. Rows repeated
+    byte for byte count once (a note in the report); differing rows with one id are an error.
     """
     path = Path(path)
     now = utcnow()
     with paused_gc(), progress_steps(progress) as step:
-        fmt, records, columns = read_people_file(path)
+        fmt, records, layout = read_people_file(path, options)
         report = PeopleImportReport(source=path.name, format=fmt, dry_run=dry_run)
+        records, repeats = _drop_repeated_rows(records)
         report.records = len(records)
+        report.notes.extend(repeats)
         advance = step(f"checking {path.name}", len(records))
 
         stored = _StoredPeople(store, [r.row.id for r in records if r.row is not None])
@@ -419,6 +531,8 @@ def plan_import_people(
         bad = [r for r in records if r.problems]
         report.problems = [p for r in bad for p in r.problems]
         report.rejected = len(bad)
+        report.warnings = [w for r in records if not r.problems for w in r.warnings]
+        report.notes.extend(n for r in records if not r.problems for n in r.notes)
         report.resolutions = sorted(
             (v for v in resolved.values() if isinstance(v, SkillResolution) and v.via != "id"),
             key=lambda r: r.ref,
@@ -439,7 +553,7 @@ def plan_import_people(
 
     def finish() -> Path | None:
         if allow_partial and bad:
-            return _write_rejects(path, fmt, bad, columns, reject_file)
+            return _write_rejects(path, bad, layout, reject_file)
         return None
 
     return Planned(ops, PeopleImport(report, finish))
@@ -456,6 +570,7 @@ def import_people(
     goal_mapper: TextMapper | None = None,
     progress: bool = False,
     min_mapper_score: float = DEFAULT_MIN_MAPPER_SCORE,
+    options: PeopleImportOptions | None = None,
 ) -> PeopleImportReport:
     """`plan_import_people`, written in ONE `store.apply` (a file lands whole or not at all),
     then finished (`PeopleImport.committed`). Returns the report."""
@@ -469,6 +584,7 @@ def import_people(
         goal_mapper=goal_mapper,
         progress=progress,
         min_mapper_score=min_mapper_score,
+        options=options,
     )
     return planned.apply_to(store).committed()
 
@@ -504,6 +620,29 @@ class _StoredPeople:
         return isinstance(pid, str) and self.get(pid) is not None
 
 
+def _drop_repeated_rows(records: Sequence[_Record]) -> tuple[list[_Record], list[RowProblem]]:
+    """Records without the byte-for-byte repeats of an earlier one, and a note per repeat."""
+    first: dict[tuple[str, ...], _Record] = {}
+    kept: list[_Record] = []
+    notes: list[RowProblem] = []
+    for rec in records:
+        seen = first.get(rec.text) if rec.text else None
+        if seen is None:
+            if rec.text:
+                first[rec.text] = rec
+            kept.append(rec)
+            continue
+        notes.append(
+            RowProblem(
+                row=rec.index,
+                field="(row)",
+                reason=f"repeats {seen.source} exactly: imported once",
+                source=rec.source,
+            )
+        )
+    return kept, notes
+
+
 def _check_duplicates(records: Sequence[_Record]) -> None:
     where: dict[str, list[_Record]] = {}
     for rec in records:
@@ -535,6 +674,8 @@ def _plan_record(
     base = stored.model_dump() if stored is not None else {}
     if "preferences" in given:
         given["preferences"] = {**base.get("preferences", {}), **given["preferences"]}
+    if "timezone" in given and not _read_zone(rec, given, base):
+        return None
     try:
         person = Person.model_validate({**base, **given})
     except ValidationError as exc:
@@ -565,6 +706,27 @@ def _plan_record(
             rec.problem("goals", f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
         return None
     return _Plan(person=person, skills=skills, goals=built, source=rec.source, now=now)
+
+
+def _read_zone(rec: _Record, given: dict[str, Any], base: dict[str, Any]) -> bool:
+    """Read the record's time zone as HR systems write it (loaders.timezones): store the IANA
+    name, note a mapped Windows name, warn about a fixed offset in a place with DST. False
+    (a problem on the record) for a name that is none of these."""
+    location = str(given.get("location", base.get("location", "")) or "")
+    written = rec.raw.get("timezone")
+    if rec.csv_format and not (written or "").strip():
+        return True  # an empty cell is the documented default, UTC
+    try:
+        reading = read_timezone(str(given["timezone"]), location)
+    except ValueError as exc:
+        rec.problem("timezone", str(exc))
+        return False
+    given["timezone"] = reading.zone
+    if reading.note:
+        rec.note("timezone", reading.note)
+    if reading.warning:
+        rec.warn("timezone", reading.warning)
+    return True
 
 
 def _resolve_skills(
@@ -803,11 +965,12 @@ def _stored_goals(store: GraphStore, ids: Sequence[str]) -> dict[str, list[Goal]
 
 def _write_rejects(
     path: Path,
-    fmt: FileFormat,
     bad: Sequence[_Record],
-    columns: Sequence[str],
+    layout: _CsvLayout | None,
     target: str | Path | None,
 ) -> Path:
+    """The rejected records in the input's own format (CSV: its header names, delimiter and
+    cells as written, so the same options read it back) plus an `error` column/key."""
     out = Path(target) if target else path.with_name(f"{path.stem}.rejected{path.suffix}")
     if out.suffix == ".gz":
         raise InvalidInput(f"reject file {out} must not be compressed")
@@ -815,9 +978,11 @@ def _write_rejects(
     def reason(rec: _Record) -> str:
         return "; ".join(f"{p.field}: {p.reason}" for p in rec.problems)
 
-    if fmt == "csv":
-        cols = [c for c in columns if c != "error"] + ["error"]
-        write_csv(out, ({**r.raw, "error": reason(r)} for r in bad), cols)
+    if layout is not None:
+        keep = [i for i, h in enumerate(layout.header) if header_key(h) != "error"]
+        header = [layout.header[i] for i in keep] + ["error"]
+        rows = ([r.text[i] for i in keep] + [reason(r)] for r in bad)
+        write_csv_cells(out, header, rows, layout.delimiter)
     else:
 
         def record(rec: _Record) -> dict[str, Any]:

@@ -43,7 +43,7 @@ CSV_COLUMNS: dict[str, str] = {
     "department": "department or function",
     "manager_id": "id of the person's manager (in the file or already stored)",
     "location": "office or city",
-    "timezone": "IANA time zone, e.g. Europe/Berlin",
+    "timezone": "IANA time zone, e.g. Europe/Berlin (Windows names are mapped)",
     "languages": "language codes separated by ';' or ','",
     "seniority": "1 (junior) .. 10 (executive)",
     "skills": "'label or id:level[:mentor]' items separated by ';'",
@@ -59,10 +59,12 @@ CSV_COLUMNS: dict[str, str] = {
     "pref_models": "one_to_one, group, peer, reverse separated by ';'",
     "programs": "mentoring programs separated by ';', e.g. 2026-autumn",
     "attributes": "self-reported attributes 'key=value' separated by ';'",
-    "goals": "free-text development goals separated by '|'",
+    "goals": "free-text development goals separated by '|' or line breaks in the cell",
     "opt_out_recommend": "true/false: never recommend this person",
     "opt_out_analytics": "true/false: leave this person out of analytics",
 }
+# What a CSV header may name: the columns, plus `error` (a reject file fed back in).
+KNOWN_CSV_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "error")
 PREFERENCE_COLUMNS = {
     "pref_formats": "formats",
     "pref_languages": "languages",
@@ -433,8 +435,8 @@ def csv_values_to_data(values: Mapping[str, str]) -> tuple[dict[str, Any], list[
                 data[column] = parse_exceptions(cell)
             elif column == "attributes":
                 data[column] = parse_attributes(cell)
-            elif column == "goals":
-                data[column] = split_items(cell, "|")
+            elif column == "goals":  # '|' or a line break inside the (quoted) cell
+                data[column] = split_items(cell.replace("\r\n", "\n"), "|\n\r")
             elif column in PREFERENCE_COLUMNS:
                 key = PREFERENCE_COLUMNS[column]
                 prefs[key] = (cell or "any") if key == "function" else split_items(cell, ";,")
@@ -543,6 +545,17 @@ def write_csv(path: Path, rows: Iterable[Mapping[str, str]], columns: Sequence[s
     with path.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
         writer.writeheader()
+        writer.writerows(rows)
+
+
+def write_csv_cells(
+    path: Path, header: Sequence[str], rows: Iterable[Sequence[str]], delimiter: str = ","
+) -> None:
+    """Write a header and rows of cells as they are (UTF-8, RFC 4180 quoting, `delimiter`):
+    how a reject file keeps the input's own header names and delimiter."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter)
+        writer.writerow(header)
         writer.writerows(rows)
 
 

@@ -20,7 +20,14 @@ PACKAGES = ("graph", "taxonomy", "loaders", "api")
 # only some commands need them (documented where they are imported).
 LAZY = frozenset({"sentence_transformers", "torch", "uvicorn"})
 
-BASE = ("graph.model", "graph.errors", "graph.settings", "graph.store", "graph.hierarchy")
+BASE = (
+    "graph.model",
+    "graph.errors",
+    "graph.settings",
+    "graph.store",
+    "graph.hierarchy",
+    "graph.text",
+)
 
 
 def layer(module: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,37 @@ def test_an_import_and_its_audit_entry_are_one_apply(
         store.close()
 
 
+# --- people import: HR exports as HR systems write them (issue 11) ---------------------------
+
+WORKDAY_SEMICOLON = (
+    "\ufeffEmployee ID;Full Name;Manager;Time Zone;Location;Hire Date\r\n"
+    "w1;Ana Lima;;EST;New York;2019-04-01\r\n"
+    "w2;Ben Ode;w1;Central Standard Time;Chicago;2023-01-09\r\n"
+)
+
+
+def test_import_people_with_column_map_and_delimiter(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = env / "workday.csv"
+    path.write_text(WORKDAY_SEMICOLON, encoding="utf-8")
+    code, _, err = run_main(capsys, "import", "people", str(path))
+    assert code == 1 and "unknown column 'Employee ID'" in err and "workday.csv:1" in err
+    columns = "Employee ID=id,Full Name=name,Manager=manager_id,Hire Date="
+    code, _, err = run_main(
+        capsys, "import", "people", str(path), "--columns", columns, "--delimiter", ";"
+    )
+    assert code == 0 and "added 2" in err, err
+    assert "warning: workday.csv:2: timezone: EST is UTC-05:00 all year" in err
+    assert "note: workday.csv:3: timezone: 'Central Standard Time' is a Windows" in err
+    store = open_store(Settings())
+    try:
+        ben = store.get_person("w2")
+        assert ben is not None and ben.timezone == "America/Chicago" and ben.manager_id == "w1"
+    finally:
+        store.close()
+
+
 def test_commands_that_need_no_mapper_never_build_it(
     env: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -187,3 +219,48 @@ def test_commands_that_need_no_mapper_never_build_it(
     code, out, err = run_main(capsys, "map-goal", "public speaking", "--k", "1")
     assert code == 0 and "speak" in out, err
     assert any(embeddings.iterdir())
+
+
+def unboxed(text: str) -> str:
+    """Click's usage-error box without its frame and line breaks."""
+    return re.sub(r"[\s\u2500-\u257f]+", " ", text)
+
+
+def test_import_people_usage_errors_exit_2(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = env / "p.csv"
+    path.write_text("id,name\na,A\n")
+    code, _, err = run_main(capsys, "import", "people", str(path), "--columns", "Worker=identity")
+    assert code == 2 and "column map target 'identity' is not a people column" in unboxed(err)
+    code, _, err = run_main(capsys, "import", "people", str(path), "--delimiter", "::")
+    assert code == 2 and "is not one character" in unboxed(err)
+    code, out, _ = run("import", "people", "--help")
+    assert code == 0 and "Exit codes" in out and "--columns" in out and "--delimiter" in out
+
+
+def test_partial_people_import_with_rejects_exits_1(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the BambooHR case made worse: the manager's two rows differ, so both are rejected and
+    # every report with them; nothing is written, and that is not success
+    path = env / "bamboo.csv"
+    path.write_text("id,name,manager_id\nm,Mia,\nr,Rui,m\nm,Mia Moe,\n")
+    code, _, err = run_main(capsys, "import", "people", str(path), "--allow-partial")
+    assert code == 1 and "3 problems in 3 records" in err and "duplicate id 'm'" in err
+    assert (env / "bamboo.rejected.csv").is_file()
+    # some written, one rejected: still exit 1
+    path.write_text("id,name,timezone\na,Ann,UTC\nb,Bob,PST\n")
+    code, _, err = run_main(capsys, "import", "people", str(path), "--allow-partial")
+    assert code == 1 and "added 1" in err and "did you mean America/Los_Angeles" in err
+    # everything imported: 0
+    path.write_text("id,name,timezone\nb,Bob,America/Los_Angeles\n")
+    assert run_main(capsys, "import", "people", str(path), "--allow-partial")[0] == 0
+
+
+def test_import_people_honours_the_import_size_setting(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = env / "p.csv"
+    path.write_text("id,name\n" + "x,y\n" * 50)
+    monkeypatch.setenv("MENTORGRAPH_MAX_IMPORT_BYTES", "100")
+    code, _, err = run_main(capsys, "import", "people", str(path))
+    assert code == 1 and "import limit of 100 bytes" in err

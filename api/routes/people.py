@@ -20,6 +20,7 @@ from api.schemas.people import (
 )
 from api.usecases import imports, people
 from graph.model import Person, PersonSkill, Role
+from loaders.people import PeopleImportOptions
 
 router = APIRouter(prefix="/people", tags=["people"])
 
@@ -58,6 +59,11 @@ def import_people(
 
     Without `allow_partial` any bad record rejects the whole import (422, every problem
     listed with its line); new goals are mapped onto the taxonomy."""
+    options = PeopleImportOptions.build(
+        columns=body.columns,
+        delimiter=body.delimiter,
+        max_bytes=state.settings.max_import_bytes,
+    )
     done = imports.import_people_text(
         state,
         principal,
@@ -65,6 +71,7 @@ def import_people(
         body.content,
         dry_run=body.dry_run,
         allow_partial=body.allow_partial,
+        options=options,
     )
     report = done.report
     return PeopleImportResult(
@@ -80,6 +87,8 @@ def import_people(
         goals_changed=report.goals_changed,
         goals_mapped=report.goals_mapped,
         problems=[ImportProblem(**p.as_dict()) for p in report.problems],
+        warnings=[ImportProblem(**p.as_dict()) for p in report.warnings],
+        notes=[ImportProblem(**p.as_dict()) for p in report.notes],
         rejected=done.rejected,
         summary=report.summary(),
     )

@@ -55,6 +55,16 @@ class PeopleImport(ApiModel):
     allow_partial: bool = Field(
         default=False, description="write the valid records; the others come back in `rejected`"
     )
+    # how the CSV is written (ignored for JSON Lines); see docs/people-format.md
+    delimiter: str | None = Field(
+        default=None, max_length=16, description="CSV delimiter (default: detected)"
+    )
+    columns: dict[str, str] = Field(
+        default_factory=dict,
+        max_length=200,
+        description='the file\'s header names -> people columns, e.g. {"Employee ID": "id"}; '
+        '"" ignores a column',
+    )
 
 
 class ImportProblem(ApiModel):
@@ -77,5 +87,11 @@ class PeopleImportResult(ApiModel):
     goals_changed: int
     goals_mapped: int
     problems: list[ImportProblem]
+    warnings: list[ImportProblem] = Field(
+        default_factory=list, description="imported, but likely wrong (e.g. EST in New York)"
+    )
+    notes: list[ImportProblem] = Field(
+        default_factory=list, description="how the file was read (Windows zone names, repeats)"
+    )
     rejected: str | None = Field(description="rejected records in the input format, with `error`")
     summary: str

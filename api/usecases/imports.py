@@ -17,7 +17,12 @@ from loaders import calendar
 from loaders.calendar import CalendarImportReport
 from loaders.esco import read_esco
 from loaders.framework import read_framework
-from loaders.people import PeopleImport, PeopleImportReport, plan_import_people
+from loaders.people import (
+    PeopleImport,
+    PeopleImportOptions,
+    PeopleImportReport,
+    plan_import_people,
+)
 from taxonomy.importer import ImportReport, plan_import_taxonomy
 from taxonomy.mapping import GoalMapper, MappingResult
 
@@ -47,12 +52,16 @@ def import_people(
     allow_partial: bool = False,
     reject_file: Path | None = None,
     map_goals: bool = True,
+    options: PeopleImportOptions | None = None,
 ) -> PeopleImportReport:
     """Import people from a CSV/JSONL file (loaders.people): the records, their skills and
     goals, and (with `map_goals`) taxonomy targets for the goals of added and changed people
     that have none, with the audit entry, in ONE apply; then the reject file (with
     `allow_partial`). A dry run writes nothing, not even an audit entry. BatchRejected (with
-    every problem) when a record is bad and `allow_partial` is off."""
+    every problem) when a record is bad and `allow_partial` is off. `options`: delimiter,
+    column map, size limit (default: the settings' import limit)."""
+    if options is None:
+        options = PeopleImportOptions(max_bytes=state.settings.max_import_bytes)
     lazy = LazyMapper(state.goal_mapper)
 
     def plan(store: GraphStore) -> Planned[PeopleImport]:
@@ -66,6 +75,7 @@ def import_people(
             goal_mapper=lazy if map_goals else None,
             map_k=GOAL_TARGETS_K,
             progress=state.progress,
+            options=options,
         )
         if dry_run:
             return planned
@@ -95,6 +105,7 @@ def import_people_text(
     *,
     dry_run: bool = False,
     allow_partial: bool = False,
+    options: PeopleImportOptions | None = None,
 ) -> UploadResult:
     """`import_people` on uploaded text. The text goes to a private temp file because the
     importer reads files (line numbers in its errors then name `upload.csv:LINE`)."""
@@ -109,6 +120,7 @@ def import_people_text(
             dry_run=dry_run,
             allow_partial=allow_partial,
             reject_file=rejects if allow_partial else None,
+            options=options,
         )
         rejected = rejects.read_text(encoding="utf-8") if rejects.exists() else None
     return UploadResult(report, rejected)
@@ -154,7 +166,7 @@ def import_esco(
     state: AppState, who: Who, directory: Path, *, dry_run: bool = False, reason: str = ""
 ) -> ImportReport:
     """The ESCO skills pillar (skills, groups, broader relations) from `directory`."""
-    dump = read_esco(directory, progress=state.progress)
+    dump = read_esco(directory, progress=state.progress, max_bytes=state.settings.max_import_bytes)
     return import_taxonomy(
         state, who, lambda _: dump, source="esco", dry_run=dry_run, reason=reason
     )
@@ -168,7 +180,12 @@ def import_framework(
     return import_taxonomy(
         state,
         who,
-        lambda store: read_framework(path, existing=store.taxonomy(), source=source),
+        lambda store: read_framework(
+            path,
+            existing=store.taxonomy(),
+            source=source,
+            max_bytes=state.settings.max_import_bytes,
+        ),
         source=source,
         dry_run=dry_run,
     )
@@ -202,7 +219,10 @@ def import_availability(state: AppState, who: Who, path: Path) -> CalendarImport
     def plan(store: GraphStore) -> Planned[CalendarImportReport]:
         collect = _Collect(store)
         report = calendar.import_availability(
-            cast(GraphStore, collect), path, progress=state.progress
+            cast(GraphStore, collect),
+            path,
+            progress=state.progress,
+            max_bytes=state.settings.max_import_bytes,
         )
         detail = {"files": len(report.files), "failed": len(report.failed)}
         return audited(Planned(collect.ops, report), who, "availability.import", path.name, detail)

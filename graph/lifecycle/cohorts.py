@@ -9,7 +9,7 @@ from graph.lifecycle.pairings import build_proposal
 from graph.model import Pairing
 from graph.recommend.cohort import CohortResult
 from graph.recommend.snapshot import Snapshot
-from graph.store import GraphStore, Planned, UpsertPairings
+from graph.store import GraphStore, Planned, UpsertPairings, touched_by
 
 
 def plan_publish(
@@ -58,9 +58,9 @@ def publish(
     snapshot: Snapshot | None = None,
 ) -> list[Pairing]:
     """Store the result's proposals as proposed pairings in ONE apply (see `plan_publish`).
-    With `snapshot`, the same ops are applied to it so it stays current."""
+    With `snapshot`, it re-reads the new pairings from the store so it stays current."""
     planned = plan_publish(store, result, by=by, now=now)
     planned.apply_to(store)
     if snapshot is not None and planned.ops:
-        snapshot.apply(planned.ops, data_version=store.data_version())
+        snapshot.refresh(store, touched_by(planned.ops))
     return planned.result

@@ -5,7 +5,8 @@ Public API (stable; graph/pairings.py, cohort.py, stalls.py and the API build on
     from graph.recommend import Snapshot, recommend, RecommendOptions, Recommendation
 
     snap = Snapshot.load(store, progress=False)      # one read of the whole graph
-    snap.apply(ops)                                   # after store.apply(ops): stays current
+    snap.refresh(store, touched_by(ops))              # after store.apply(ops): re-reads
+                                                      # what the ops touched (graph.store)
     snap.is_stale(store) / snap.data_version          # compare with store.data_version()
     st = snap.state                                   # one consistent, immutable State
 

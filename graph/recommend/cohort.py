@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,6 +38,7 @@ from scipy.optimize import linear_sum_assignment
 from graph.model import MentoringModel, Person
 from graph.recommend.candidates import CandidateScorer
 from graph.recommend.scoring import OPEN_STATUSES, RecommendOptions
+from graph.recommend.snapshot import Snapshot, State
 
 # Scores are quantised to integers for the flow solver: QUANT steps over the score range.
 QUANT = 1_000_000
@@ -252,7 +252,7 @@ class CohortResult:
         return len(self.proposals)
 
 
-def cohort_mentees(state: Any, program: str) -> list[str]:
+def cohort_mentees(state: State, program: str) -> list[str]:
     """Open mentees of a program: enrolled, with open goals, no open pairing in the program."""
     out: list[str] = []
     for pid in sorted(state.people):
@@ -268,11 +268,13 @@ def cohort_mentees(state: Any, program: str) -> list[str]:
     return out
 
 
-def mentor_slots(state: Any, mentor_ids: list[str], hours_each: float) -> NDArray[np.int64]:
+def mentor_slots(state: State, mentor_ids: list[str], hours_each: float) -> NDArray[np.int64]:
     """Free places per mentor, also bounded by free hours / `hours_each`."""
     rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
     arr = state.arrays
-    places = np.maximum(arr["max_mentees"][rows] - arr["places"][rows], 0).astype(np.int64)
+    places: NDArray[np.int64] = np.maximum(
+        arr["max_mentees"][rows] - arr["places"][rows], 0
+    ).astype(np.int64)
     hours_left = np.maximum(arr["max_hours"][rows] - arr["hours"][rows], 0.0)
     if hours_each > 0:
         by_hours = np.floor(hours_left / hours_each + 1e-9).astype(np.int64)
@@ -281,11 +283,11 @@ def mentor_slots(state: Any, mentor_ids: list[str], hours_each: float) -> NDArra
 
 
 def match_cohort(
-    snapshot: Any,
+    snapshot: Snapshot,
     program: str,
     *,
     now: datetime,
-    options: Any = None,
+    options: RecommendOptions | None = None,
     candidates_per_mentee: int = 50,
     augment_rounds: int = AUGMENT_ROUNDS,
     mentee_ids: Sequence[str] | None = None,
@@ -414,7 +416,7 @@ Edges3 = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 
 
 def _kept(
-    state: Any,
+    state: State,
     mentees: list[str],
     keep: Callable[[Person, Person], bool] | None,
     a: NDArray[np.int64],
@@ -435,7 +437,7 @@ def _kept(
 
 
 def _solve(
-    state: Any,
+    state: State,
     mentees: list[str],
     wants: NDArray[np.float64],
     hours_each: float,
@@ -456,7 +458,7 @@ def _solve(
 def _extend_greedily(
     g: CandidateGraph,
     chosen: NDArray[np.bool_],
-    state: Any,
+    state: State,
     mentor_ids: list[str],
     wants: NDArray[np.float64],
     *,
@@ -482,7 +484,7 @@ def _extend_greedily(
 
 
 def _hours_free(
-    state: Any,
+    state: State,
     hours_each: float,
     mentor_ids: list[str],
     g: CandidateGraph,
@@ -515,7 +517,7 @@ def _why_unmatched(n_candidates: int, dropped_for_hours: bool) -> str:
 
 
 def _solve_within_hours(
-    g: CandidateGraph, state: Any, mentor_ids: list[str], wants: NDArray[np.float64]
+    g: CandidateGraph, state: State, mentor_ids: list[str], wants: NDArray[np.float64]
 ) -> tuple[NDArray[np.bool_], set[int]]:
     """Solve; while some mentor's chosen mentees want more hours than the mentor has left,
     ban that mentor's edge to its hungriest chosen mentee and solve again (at most ROUNDS

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -34,19 +33,19 @@ from graph.recommend.cohort import (
     solve_assignment,
 )
 from graph.recommend.scoring import RecommendOptions
+from graph.recommend.snapshot import Snapshot, State
 
 
-def _opts(options: Any, model: MentoringModel) -> Any:
-
+def _opts(options: RecommendOptions | None, model: MentoringModel) -> RecommendOptions:
     return (options or RecommendOptions()).model_copy(update={"model": model})
 
 
 def match_reverse(
-    snapshot: Any,
+    snapshot: Snapshot,
     program: str,
     *,
     now: datetime,
-    options: Any = None,
+    options: RecommendOptions | None = None,
     candidates_per_mentee: int = 50,
 ) -> CohortResult:
     """Cohort matching where the mentors are junior to their (senior) mentees."""
@@ -78,11 +77,11 @@ class PeerResult:
 
 
 def match_peers(
-    snapshot: Any,
+    snapshot: Snapshot,
     program: str,
     *,
     now: datetime,
-    options: Any = None,
+    options: RecommendOptions | None = None,
     candidates_per_person: int = 20,
 ) -> PeerResult:
     """Pairs of equals within a program (see module doc)."""
@@ -133,7 +132,7 @@ class Group:
     hours_per_month: float
 
 
-def goal_cluster(state: Any, person_id: str) -> str | None:
+def goal_cluster(state: State, person_id: str) -> str | None:
     """The cluster of the person's first open goal's strongest target (itself if a cluster)."""
     goals = state.open_goals(person_id)
     for goal in goals:
@@ -147,11 +146,11 @@ def goal_cluster(state: Any, person_id: str) -> str | None:
 
 
 def match_groups(
-    snapshot: Any,
+    snapshot: Snapshot,
     program: str,
     *,
     now: datetime,
-    options: Any = None,
+    options: RecommendOptions | None = None,
     max_group_size: int = 5,
     candidates_per_mentee: int = 50,
 ) -> list[Group]:

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import get_args
 
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from graph.model import Format, MentoringModel, PairingStatus
+from graph.settings import RankingComponent
 
 GOAL_BONUS = 0.2
 AVAILABILITY_FULL_HOURS = 3.0
@@ -41,7 +43,7 @@ DECLINED_FACTOR = 0.5
 OPEN_STATUSES = frozenset(
     {PairingStatus.proposed, PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled}
 )
-COMPONENTS = ("skill_fit", "availability", "capacity", "preferences", "feedback")
+COMPONENTS: tuple[RankingComponent, ...] = get_args(RankingComponent)
 HOURS_EPS = 1e-9
 
 EXPOSURE_WINDOW = timedelta(days=EXPOSURE_DAYS)
@@ -69,7 +71,7 @@ class Weights(BaseModel):
         return {c: float(getattr(self, c)) for c in COMPONENTS}
 
     @classmethod
-    def with_overrides(cls, overrides: Mapping[str, float]) -> Weights:
+    def with_overrides(cls, overrides: Mapping[RankingComponent, float]) -> Weights:
         """The defaults with some weights replaced (settings: MENTORGRAPH_RANKING_WEIGHTS)."""
         return cls.model_validate({**cls().as_dict(), **overrides})
 
@@ -169,8 +171,9 @@ Floats = NDArray[np.float64]
 def skill_fit_array(fits: Floats) -> Floats:
     """fits: (open goals, candidates) -> skill_fit per candidate (combine_goal_fits)."""
     n_goals = fits.shape[0]
-    best = fits.max(axis=0)
-    return (best + GOAL_BONUS * (fits.sum(axis=0) - best)) / (1 + GOAL_BONUS * (n_goals - 1))
+    best: Floats = fits.max(axis=0)
+    out: Floats = (best + GOAL_BONUS * (fits.sum(axis=0) - best)) / (1 + GOAL_BONUS * (n_goals - 1))
+    return out
 
 
 def availability_array(overlap_hours: Floats, asynchronous: bool) -> Floats:

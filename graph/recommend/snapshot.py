@@ -1,28 +1,38 @@
 """The recommender's in-memory view of the graph, kept current on writes.
 
-`Snapshot.load(store)` reads everything once; `snapshot.apply(ops)` applies the same
-`graph.store` ops the service just wrote, so the view follows the store without reloading.
+`Snapshot.load(store)` reads everything once. After a write, `snapshot.refresh(store,
+touched)` re-reads from the store exactly the records the write touched (`graph.store.Touched`,
+from each op's `touches()`) and replaces them in the view: what an op means is written only in
+the stores (SQL and Cypher), never a third time here. Records are replaced whole by a few
+generic setters (set a person, a person's skills, a goal, a goal's targets, a pairing, a
+pairing's check-ins; the taxonomy is read again as a whole), the same ones `from_parts` builds
+with. A write touching more than `FULL_RELOAD_ABOVE` records is followed by a full load instead
+(one paged read is cheaper than thousands of single-record reads). Re-reads go one record at a
+time: a round trip each on Neo4j, fine for the few records a service write touches.
 
 Readers take `snapshot.state` once and use only that `State`: a State is never changed after
-it is built. `apply` builds the next State next to the current one (copying only the dicts and
-arrays the ops touch) and swaps one reference under a lock, so a concurrent reader sees either
-the whole write or none of it.
+it is built. `refresh` builds the next State next to the current one (copying only the dicts
+and arrays it replaces records in) and swaps one reference under a lock, so a concurrent reader
+sees either the whole write or none of it.
 
 Besides plain dicts of models, a State holds what ranking needs to be fast at 100k people:
 - `willing[skill_id]`: the rows of people willing to mentor that skill and their levels (numpy),
   i.e. the columns of a sparse people x skills matrix;
 - `arrays`: one numpy array per mentor attribute (eligibility, capacity, load, language and
   format bitmasks, department code, feedback sums), indexed by person row.
-Derived caches (taxonomy credits per target, UTC availability grids per horizon) live on the
-Snapshot and are checked against versions, never trusted blindly.
+Id lists (`goals_of`, `pairings_of`) are kept sorted by id, as the store lists them, so a
+refreshed State equals a freshly loaded one. Derived caches (taxonomy credits per target, UTC
+availability grids per horizon) live on the Snapshot and are checked against versions, never
+trusted blindly.
 """
 
 from __future__ import annotations
 
+import bisect
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,32 +44,16 @@ from graph.model import CheckIn, Goal, GoalTarget, Pairing, Person, PersonSkill
 from graph.recommend import availability as av
 from graph.recommend.scoring import OPEN_STATUSES
 from graph.recommend.skill_fit import Credit, target_credits
-from graph.store import (
-    AddBroader,
-    AddCheckIns,
-    AppendAudit,
-    DeleteGoals,
-    GraphStore,
-    PutApiKeys,
-    RemoveBroader,
-    RemovePersonSkills,
-    RepointReferences,
-    SetGoalTargets,
-    StoreOp,
-    TaxonomyDump,
-    UpsertClusters,
-    UpsertGoals,
-    UpsertPairings,
-    UpsertPeople,
-    UpsertPersonSkills,
-    UpsertSkills,
-    UpsertTaxonomyChanges,
-)
+from graph.store import GraphStore, TaxonomyDump, Touched
 
 FORMAT_BITS = {"video": 1, "in_person": 2, "async": 4}
 MODEL_BITS = {"one_to_one": 1, "group": 2, "peer": 4, "reverse": 8}
 LANGUAGE_BITS = 64
 PAGE = 5_000
+# Above this many records to re-read, `refresh` loads the whole graph instead.
+FULL_RELOAD_ABOVE = 2_000
+
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -73,7 +67,7 @@ class Holders:
 EMPTY_HOLDERS = Holders(np.zeros(0, np.int32), np.zeros(0, np.int8))
 
 # name -> dtype of the per-person arrays in `State.arrays`
-ARRAY_FIELDS: dict[str, Any] = {
+ARRAY_FIELDS: dict[str, type[np.generic]] = {
     "mentor_ok": np.bool_,  # is_mentor, not opted out, max_mentees > 0
     "places": np.int32,  # mentee places taken by open pairings as mentor
     "hours": np.float64,  # hours/month taken by open pairings as mentor
@@ -91,6 +85,8 @@ ARRAY_FIELDS: dict[str, Any] = {
     "avail_ver": np.int64,  # State.version when timezone/windows/exceptions last changed
 }
 
+RowValue = bool | int | float | np.uint64
+
 
 @dataclass(frozen=True)
 class State:
@@ -107,10 +103,10 @@ class State:
     holders_of: Mapping[str, Mapping[str, PersonSkill]]  # skill -> person -> row
     willing: Mapping[str, Holders]
     goals: Mapping[str, Goal]
-    goals_of: Mapping[str, tuple[str, ...]]
+    goals_of: Mapping[str, tuple[str, ...]]  # person -> goal ids, sorted
     targets: Mapping[str, tuple[GoalTarget, ...]]  # confidence desc, then node id
     pairings: Mapping[str, Pairing]
-    pairings_of: Mapping[str, tuple[str, ...]]  # person (any role) -> pairing ids
+    pairings_of: Mapping[str, tuple[str, ...]]  # person (any role) -> pairing ids, sorted
     checkins: Mapping[str, Mapping[str, CheckIn]]  # pairing id -> check-in id -> row
     arrays: Mapping[str, NDArray[Any]]
     lang_bits: Mapping[str, int]
@@ -129,20 +125,13 @@ class State:
         goals = (self.goals[g] for g in self.goals_of.get(person_id, ()))
         return sorted((g for g in goals if g.status == "open"), key=lambda g: g.id)
 
-    def checkins_of_mentor(self, mentor_id: str) -> list[CheckIn]:
-        out: list[CheckIn] = []
-        for p in self.person_pairings(mentor_id):
-            if p.mentor_id == mentor_id:
-                out.extend(self.checkins.get(p.id, {}).values())
-        return out
-
 
 def sort_targets(targets: Iterable[GoalTarget]) -> tuple[GoalTarget, ...]:
     return tuple(sorted(targets, key=lambda t: (-t.confidence, t.node_id)))
 
 
 class Snapshot:
-    """Holder of the current State plus derived caches; `apply` swaps in the next State."""
+    """Holder of the current State plus derived caches; `refresh` swaps in the next State."""
 
     def __init__(self, state: State) -> None:
         self._state = state
@@ -156,38 +145,7 @@ class Snapshot:
     @classmethod
     def load(cls, store: GraphStore, *, progress: bool = False) -> Snapshot:
         """Read the whole graph from `store` (people and skills in pages)."""
-        version = store.data_version()
-        steps = _progress(progress)
-        steps("taxonomy")
-        dump = store.taxonomy()
-        steps("people")
-        people: list[Person] = []
-        offset = 0
-        while True:
-            page = store.list_people(offset=offset, limit=PAGE)
-            people.extend(page)
-            offset += len(page)
-            if len(page) < PAGE:
-                break
-        steps("skills")
-        skills = [ps for batch in store.iter_person_skills() for ps in batch]
-        steps("goals")
-        goals = store.list_goals()
-        targets = store.all_goal_targets()
-        steps("pairings")
-        pairings = store.list_pairings()
-        checkins = store.all_checkins()
-        steps("indexes")
-        return cls.from_parts(
-            taxonomy=dump,
-            people=people,
-            person_skills=skills,
-            goals=goals,
-            targets=targets,
-            pairings=pairings,
-            checkins=checkins,
-            data_version=version,
-        )
+        return cls(_read_state(store, progress=progress))
 
     @classmethod
     def from_parts(
@@ -204,18 +162,17 @@ class Snapshot:
     ) -> Snapshot:
         """Build from plain models (tests, benchmarks, loaders); references are trusted."""
         hierarchy = taxonomy if isinstance(taxonomy, Hierarchy) else Hierarchy.from_dump(taxonomy)
-        b = _Builder(_empty_state(hierarchy))
-        b.upsert_people(people)
-        b.upsert_person_skills(person_skills)
-        b.upsert_goals(goals)
-        by_goal: dict[str, list[GoalTarget]] = {}
-        for t in targets:
-            by_goal.setdefault(t.goal_id, []).append(t)
-        for goal_id, ts in by_goal.items():
-            b.set_targets(goal_id, ts)
-        b.upsert_pairings(pairings)
-        b.add_checkins(checkins)
-        return cls(b.finish(data_version=data_version))
+        state = _build_state(
+            _empty_state(hierarchy),
+            people=people,
+            person_skills=person_skills,
+            goals=goals,
+            targets=targets,
+            pairings=pairings,
+            checkins=checkins,
+            data_version=data_version,
+        )
+        return cls(state)
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -236,20 +193,29 @@ class Snapshot:
     def hierarchy(self) -> Hierarchy:
         return self._state.hierarchy
 
-    # --- writing ------------------------------------------------------------------------------
+    # --- following writes ---------------------------------------------------------------------
 
-    def apply(self, ops: Sequence[StoreOp], *, data_version: int | None = None) -> None:
-        """Apply ops the store has just committed. `data_version` is the store's new version
-        (default: one more than now, as each store `apply` adds one)."""
-        if not ops:
-            return
+    def refresh(
+        self, store: GraphStore, touched: Touched, *, data_version: int | None = None
+    ) -> None:
+        """Re-read from `store` what a committed write touched (`touched_by(ops)` of its ops,
+        merged over several applies if need be) and swap in the next State.
+
+        `data_version`: the store's version the write left (default: read from the store
+        before re-reading, so the view never claims a version newer than what it read).
+        Records are read as the store has them now. Above `FULL_RELOAD_ABOVE` records to
+        re-read, or if a record the view holds is no longer in the store (no op deletes people
+        or pairings), the whole graph is loaded again instead."""
         with self._lock:
             current = self._state
-            b = _Builder(current)
-            for op in ops:
-                b.op(op)
-            new_dv = current.data_version + 1 if data_version is None else data_version
-            self._state = b.finish(data_version=new_dv)
+            version = store.data_version() if data_version is None else data_version
+            plan = _plan(current, touched)
+            state = None
+            if plan.size() <= FULL_RELOAD_ABOVE:
+                state = _reread(store, current, plan, data_version=version)
+            if state is None:
+                state = _read_state(store, after=current)
+            self._state = state
 
     # --- caches -------------------------------------------------------------------------------
 
@@ -316,12 +282,150 @@ class _GridCache:
         return self.packed[rows]
 
 
+# --- reading states from a store --------------------------------------------------------------
+
+
+def _read_state(store: GraphStore, *, progress: bool = False, after: State | None = None) -> State:
+    """The whole graph as a State. `after`: the State this one replaces in the same Snapshot;
+    versions continue from it, so cached availability grids are never mistaken for current."""
+    version = store.data_version()
+    steps = _progress(progress)
+    steps("taxonomy")
+    dump = store.taxonomy()
+    steps("people")
+    people: list[Person] = []
+    offset = 0
+    while True:
+        page = store.list_people(offset=offset, limit=PAGE)
+        people.extend(page)
+        offset += len(page)
+        if len(page) < PAGE:
+            break
+    steps("skills")
+    skills = [ps for batch in store.iter_person_skills() for ps in batch]
+    steps("goals")
+    goals = store.list_goals()
+    targets = store.all_goal_targets()
+    steps("pairings")
+    pairings = store.list_pairings()
+    checkins = store.all_checkins()
+    steps("indexes")
+    base = _empty_state(Hierarchy.from_dump(dump), version=after.version if after else 0)
+    return _build_state(
+        base,
+        people=people,
+        person_skills=skills,
+        goals=goals,
+        targets=targets,
+        pairings=pairings,
+        checkins=checkins,
+        data_version=version,
+    )
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The records to read again: `Touched` with referenced nodes resolved on the old State."""
+
+    taxonomy: bool
+    people: frozenset[str]
+    person_skills: frozenset[str]
+    goals: frozenset[str]
+    goal_targets: frozenset[str]
+    pairings: frozenset[str]
+    checkins: frozenset[str]  # pairing ids
+
+    def size(self) -> int:
+        return sum(
+            map(
+                len,
+                (
+                    self.people,
+                    self.person_skills,
+                    self.goals,
+                    self.goal_targets,
+                    self.pairings,
+                    self.checkins,
+                ),
+            )
+        )
+
+
+def _plan(state: State, touched: Touched) -> _Plan:
+    """What to re-read after a write that `touched` these records of `state` (the State from
+    before the write). A referenced node sends back everyone who referenced it in `state`:
+    holders (their skills), goals targeting it (their targets), children (the taxonomy).
+    A check-in id sends back the pairing that held it in `state` as well as its new one."""
+    person_skills = set(touched.person_skills)
+    goal_targets = set(touched.goal_targets)
+    taxonomy = touched.taxonomy
+    nodes = touched.referenced_nodes
+    if nodes:
+        h = state.hierarchy
+        for node in nodes:
+            person_skills.update(state.holders_of.get(node, {}))
+            if node in h and h.children(node):
+                taxonomy = True
+        goal_targets.update(
+            goal_id for goal_id, ts in state.targets.items() if any(t.node_id in nodes for t in ts)
+        )
+    checkins = set(touched.checkins)
+    if touched.checkin_ids:
+        checkins.update(
+            pairing_id
+            for pairing_id, per in state.checkins.items()
+            if not touched.checkin_ids.isdisjoint(per)
+        )
+    return _Plan(
+        taxonomy=taxonomy,
+        people=touched.people,
+        person_skills=frozenset(person_skills),
+        goals=touched.goals,
+        goal_targets=frozenset(goal_targets),
+        pairings=touched.pairings,
+        checkins=frozenset(checkins),
+    )
+
+
+def _reread(store: GraphStore, base: State, plan: _Plan, *, data_version: int) -> State | None:
+    """The next State with the planned records read again from `store`; None if a person or
+    pairing `base` holds is gone from the store (only a full load can drop one)."""
+    b = _Builder(base)
+    if plan.taxonomy:
+        b.hierarchy = Hierarchy.from_dump(store.taxonomy())
+    for person_id in sorted(plan.people):
+        person = store.get_person(person_id)
+        if person is not None:
+            b.set_person(person)
+        elif person_id in base.people:
+            return None
+    for person_id in sorted(plan.person_skills):
+        b.set_person_skills(person_id, store.person_skills(person_id))
+    for goal_id in sorted(plan.goals):
+        goal = store.get_goal(goal_id)
+        if goal is not None:
+            b.set_goal(goal)
+        else:
+            b.remove_goal(goal_id)
+    for goal_id in sorted(plan.goal_targets):
+        b.set_targets(goal_id, store.goal_targets(goal_id))
+    for pairing_id in sorted(plan.pairings):
+        pairing = store.get_pairing(pairing_id)
+        if pairing is not None:
+            b.set_pairing(pairing)
+        elif pairing_id in base.pairings:
+            return None
+    for pairing_id in sorted(plan.checkins):
+        b.set_checkins(pairing_id, store.checkins(pairing_id))
+    return b.finish(data_version=data_version)
+
+
 # --- building states --------------------------------------------------------------------------
 
 
-def _empty_state(hierarchy: Hierarchy) -> State:
+def _empty_state(hierarchy: Hierarchy, *, version: int = 0) -> State:
     return State(
-        version=0,
+        version=version,
         data_version=0,
         hierarchy=hierarchy,
         people={},
@@ -343,301 +447,268 @@ def _empty_state(hierarchy: Hierarchy) -> State:
     )
 
 
-def _copy(d: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(d)
+def _build_state(
+    base: State,
+    *,
+    people: Iterable[Person],
+    person_skills: Iterable[PersonSkill],
+    goals: Iterable[Goal],
+    targets: Iterable[GoalTarget],
+    pairings: Iterable[Pairing],
+    checkins: Iterable[CheckIn],
+    data_version: int,
+) -> State:
+    """`base` (an empty State) with all these records set (later rows of a key win)."""
+    b = _Builder(base)
+    for person in people:
+        b.set_person(person)
+    for person_id, skills in _grouped(person_skills, lambda ps: ps.person_id).items():
+        b.set_person_skills(person_id, skills)
+    for goal in goals:
+        b.set_goal(goal)
+    for goal_id, ts in _grouped(targets, lambda t: t.goal_id).items():
+        b.set_targets(goal_id, ts)
+    for pairing in pairings:
+        b.set_pairing(pairing)
+    for pairing_id, cs in _grouped(checkins, lambda c: c.pairing_id).items():
+        b.set_checkins(pairing_id, cs)
+    return b.finish(data_version=data_version)
+
+
+def _grouped(rows: Iterable[V], key: Callable[[V], str]) -> dict[str, list[V]]:
+    out: dict[str, list[V]] = {}
+    for row in rows:
+        out.setdefault(key(row), []).append(row)
+    return out
+
+
+class _Cow(Generic[V]):
+    """One str-keyed mapping of the base State, copied on the first write."""
+
+    __slots__ = ("_base", "_own")
+
+    def __init__(self, base: Mapping[str, V]) -> None:
+        self._base = base
+        self._own: dict[str, V] | None = None
+
+    @property
+    def now(self) -> Mapping[str, V]:
+        """The current content (the base until the first write)."""
+        return self._base if self._own is None else self._own
+
+    def w(self) -> dict[str, V]:
+        """The writable copy."""
+        if self._own is None:
+            self._own = dict(self._base)
+        return self._own
+
+
+def _add_id(index: _Cow[tuple[str, ...]], key: str, item: str) -> None:
+    """Insert `item` into the sorted id tuple `index[key]`."""
+    cur = index.now.get(key, ())
+    at = bisect.bisect_left(cur, item)
+    if at < len(cur) and cur[at] == item:
+        return
+    index.w()[key] = (*cur[:at], item, *cur[at:])
+
+
+def _drop_id(index: _Cow[tuple[str, ...]], key: str, item: str) -> None:
+    """Remove `item` from `index[key]`, and the key once its tuple is empty."""
+    cur = index.now.get(key, ())
+    if item not in cur:
+        return
+    rest = tuple(x for x in cur if x != item)
+    if rest:
+        index.w()[key] = rest
+    else:
+        index.w().pop(key, None)
 
 
 class _Builder:
-    """Copy-on-write edits of a State; `finish` freezes the next State."""
+    """Copy-on-write record replacement on a State; `finish` freezes the next State.
 
-    people: Any
-    rows: Any
-    reports: Any
-    skills_of: Any
-    holders_of: Any
-    willing: Any
-    goals: Any
-    goals_of: Any
-    targets: Any
-    pairings: Any
-    pairings_of: Any
-    checkins: Any
-    lang_bits: Any
-    dept_codes: Any
-    ids: Any
+    The setters are generic (a record replaces the stored one, derived indexes follow); they
+    know nothing of ops. Used by `from_parts`/`load` (everything set once) and `refresh`
+    (the records a write touched, as re-read from the store)."""
 
     def __init__(self, base: State) -> None:
         self.base = base
+        self.version = base.version + 1
+        self.hierarchy = base.hierarchy
+        self.people = _Cow(base.people)
+        self.ids: Sequence[str] = base.ids
+        self._own_ids: list[str] | None = None
+        self.rows = _Cow(base.rows)
+        self.reports = _Cow(base.reports)
+        self.skills_of = _Cow(base.skills_of)
+        self.holders_of = _Cow(base.holders_of)
+        self._own_holders: dict[str, dict[str, PersonSkill]] = {}
+        self.goals = _Cow(base.goals)
+        self.goals_of = _Cow(base.goals_of)
+        self.targets = _Cow(base.targets)
+        self.pairings = _Cow(base.pairings)
+        self.pairings_of = _Cow(base.pairings_of)
+        self.checkins = _Cow(base.checkins)
+        self.lang_bits = _Cow(base.lang_bits)
+        self.dept_codes = _Cow(base.dept_codes)
         self.touched_people: set[str] = set()  # recompute their array rows
         self.avail_changed: set[str] = set()
         self.touched_skills: set[str] = set()  # rebuild their willing arrays
-        self._copied: set[object] = set()
-        self.taxonomy_nodes: list[Any] = []
-        self.add_edges: list[tuple[str, str]] = []
-        self.remove_edges: list[tuple[str, str]] = []
-        self.taxonomy_touched = False
-        self.version = self.base.version + 1
-        self.hierarchy = self.base.hierarchy
-        for name in (
-            "people",
-            "rows",
-            "reports",
-            "skills_of",
-            "holders_of",
-            "willing",
-            "goals",
-            "goals_of",
-            "targets",
-            "pairings",
-            "pairings_of",
-            "checkins",
-            "lang_bits",
-            "dept_codes",
-        ):
-            setattr(self, name, getattr(self.base, name))
-        self.ids = self.base.ids
 
-    def _w(self, name: str) -> dict[str, Any]:
-        """The writable copy of one top-level dict (copied on first write)."""
-        if name not in self._copied:
-            setattr(self, name, _copy(getattr(self, name)))
-            self._copied.add(name)
-        return getattr(self, name)  # type: ignore[no-any-return]
+    # --- record setters -----------------------------------------------------------------------
 
-    # --- ops ----------------------------------------------------------------------------------
-
-    def op(self, op: StoreOp) -> None:
-        if isinstance(op, UpsertSkills | UpsertClusters):
-            self.taxonomy_nodes.extend(op.rows)
-            self.taxonomy_touched = True
-        elif isinstance(op, AddBroader):
-            self.add_edges.extend((r.child_id, r.parent_id) for r in op.rows)
-            self.taxonomy_touched = True
-        elif isinstance(op, RemoveBroader):
-            self._flush_taxonomy()
-            self.remove_edges.extend((r.child_id, r.parent_id) for r in op.rows)
-            self.taxonomy_touched = True
-        elif isinstance(op, UpsertPeople):
-            self.upsert_people(op.rows)
-        elif isinstance(op, UpsertPersonSkills):
-            self.upsert_person_skills(op.rows)
-        elif isinstance(op, RemovePersonSkills):
-            self.remove_person_skills(op.keys)
-        elif isinstance(op, UpsertGoals):
-            self.upsert_goals(op.rows)
-        elif isinstance(op, DeleteGoals):
-            self.delete_goals(op.ids)
-        elif isinstance(op, SetGoalTargets):
-            self.set_targets(op.goal_id, op.targets)
-        elif isinstance(op, UpsertPairings):
-            self.upsert_pairings(op.rows)
-        elif isinstance(op, AddCheckIns):
-            self.add_checkins(op.rows)
-        elif isinstance(op, RepointReferences):
-            self.repoint(op.source_id, op.target_ids)
-        elif isinstance(op, UpsertTaxonomyChanges | AppendAudit | PutApiKeys):
-            pass  # history, audit and keys; nothing the recommender reads
-        else:  # pragma: no cover - a new op kind must be taught here
-            raise TypeError(f"snapshot cannot apply {type(op).__name__}")
-
-    def _flush_taxonomy(self) -> None:
-        # Keep op order: pending upserts/additions land before a removal or a repoint.
-        if self.taxonomy_nodes or self.add_edges or self.remove_edges:
-            self.hierarchy = self.hierarchy.with_changes(
-                nodes=self.taxonomy_nodes,
-                add_edges=self.add_edges,
-                remove_edges=self.remove_edges,
-            )
-            self.taxonomy_nodes, self.add_edges, self.remove_edges = [], [], []
-
-    def upsert_people(self, rows: Iterable[Person]) -> None:
-        people, reports = self._w("people"), self._w("reports")
-        for p in rows:
-            old = people.get(p.id)
-            if old is None:
-                if p.id not in self.rows:
-                    if "ids" not in self._copied:
-                        self.ids = list(self.ids)
-                        self._copied.add("ids")
-                    self._w("rows")[p.id] = len(self.ids)
-                    self.ids.append(p.id)
+    def set_person(self, p: Person) -> None:
+        old = self.people.now.get(p.id)
+        if old is None:
+            if p.id not in self.rows.now:
+                if self._own_ids is None:
+                    self._own_ids = list(self.ids)
+                    self.ids = self._own_ids
+                self.rows.w()[p.id] = len(self._own_ids)
+                self._own_ids.append(p.id)
+            self.avail_changed.add(p.id)
+        else:
+            if (old.timezone, old.windows, old.exceptions) != (
+                p.timezone,
+                p.windows,
+                p.exceptions,
+            ):
                 self.avail_changed.add(p.id)
-            else:
-                if (old.timezone, old.windows, old.exceptions) != (
-                    p.timezone,
-                    p.windows,
-                    p.exceptions,
-                ):
-                    self.avail_changed.add(p.id)
-                if old.manager_id and old.manager_id != p.manager_id:
-                    reports[old.manager_id] = reports.get(old.manager_id, frozenset()) - {p.id}
-            if p.manager_id:
-                reports[p.manager_id] = reports.get(p.manager_id, frozenset()) | {p.id}
-            people[p.id] = p
-            self.touched_people.add(p.id)
+            if old.manager_id and old.manager_id != p.manager_id:
+                self._set_report(old.manager_id, p.id, present=False)
+        if p.manager_id:
+            self._set_report(p.manager_id, p.id, present=True)
+        self.people.w()[p.id] = p
+        self.touched_people.add(p.id)
 
-    def _skill_maps(self, person_id: str, skill_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        skills_of, holders_of = self._w("skills_of"), self._w("holders_of")
-        key_p, key_s = ("p", person_id), ("s", skill_id)
-        if key_p not in self._copied:
-            skills_of[person_id] = dict(skills_of.get(person_id, {}))
-            self._copied.add(key_p)
-        if key_s not in self._copied:
-            holders_of[skill_id] = dict(holders_of.get(skill_id, {}))
-            self._copied.add(key_s)
+    def _set_report(self, manager_id: str, person_id: str, *, present: bool) -> None:
+        cur = self.reports.now.get(manager_id, frozenset())
+        if (person_id in cur) == present:
+            return
+        new = cur | {person_id} if present else cur - {person_id}
+        if new:
+            self.reports.w()[manager_id] = new
+        else:
+            self.reports.w().pop(manager_id, None)
+
+    def _holders(self, skill_id: str) -> dict[str, PersonSkill]:
+        """The writable holders map of one skill (copied on first write)."""
+        own = self._own_holders.get(skill_id)
+        if own is None:
+            own = dict(self.holders_of.now.get(skill_id, {}))
+            self._own_holders[skill_id] = own
+            self.holders_of.w()[skill_id] = own
         self.touched_skills.add(skill_id)
-        return skills_of[person_id], holders_of[skill_id]
+        return own
 
-    def upsert_person_skills(self, rows: Iterable[PersonSkill]) -> None:
-        for ps in rows:
-            mine, theirs = self._skill_maps(ps.person_id, ps.skill_id)
-            mine[ps.skill_id] = ps
-            theirs[ps.person_id] = ps
+    def set_person_skills(self, person_id: str, rows: Iterable[PersonSkill]) -> None:
+        """Replace all HAS_SKILL rows of one person."""
+        new = {ps.skill_id: ps for ps in rows}
+        old = self.skills_of.now.get(person_id, {})
+        for skill_id in old.keys() - new.keys():
+            self._holders(skill_id).pop(person_id, None)
+        for skill_id, ps in new.items():
+            if old.get(skill_id) != ps:
+                self._holders(skill_id)[person_id] = ps
+        if new:
+            self.skills_of.w()[person_id] = new
+        elif person_id in self.skills_of.now:
+            self.skills_of.w().pop(person_id)
 
-    def remove_person_skills(self, keys: Iterable[tuple[str, str]]) -> None:
-        for person_id, skill_id in keys:
-            if skill_id in self.skills_of.get(person_id, {}):
-                mine, theirs = self._skill_maps(person_id, skill_id)
-                mine.pop(skill_id, None)
-                theirs.pop(person_id, None)
+    def set_goal(self, g: Goal) -> None:
+        old = self.goals.now.get(g.id)
+        if old is not None and old.person_id != g.person_id:
+            _drop_id(self.goals_of, old.person_id, g.id)
+        _add_id(self.goals_of, g.person_id, g.id)
+        self.goals.w()[g.id] = g
 
-    def upsert_goals(self, rows: Iterable[Goal]) -> None:
-        goals, goals_of = self._w("goals"), self._w("goals_of")
-        for g in rows:
-            old = goals.get(g.id)
-            if old is not None and old.person_id != g.person_id:
-                goals_of[old.person_id] = tuple(x for x in goals_of[old.person_id] if x != g.id)
-            if g.id not in goals_of.get(g.person_id, ()):
-                goals_of[g.person_id] = (*goals_of.get(g.person_id, ()), g.id)
-            goals[g.id] = g
-
-    def delete_goals(self, ids: Iterable[str]) -> None:
-        goals, goals_of, targets = self._w("goals"), self._w("goals_of"), self._w("targets")
-        for goal_id in ids:
-            old = goals.pop(goal_id, None)
-            targets.pop(goal_id, None)
-            if old is not None:
-                goals_of[old.person_id] = tuple(
-                    x for x in goals_of.get(old.person_id, ()) if x != goal_id
-                )
+    def remove_goal(self, goal_id: str) -> None:
+        old = self.goals.now.get(goal_id)
+        if old is not None:
+            _drop_id(self.goals_of, old.person_id, goal_id)
+            self.goals.w().pop(goal_id)
 
     def set_targets(self, goal_id: str, rows: Iterable[GoalTarget]) -> None:
-        self._w("targets")[goal_id] = sort_targets(rows)
+        """Replace all TARGETS of one goal (none: the goal has no entry)."""
+        targets = sort_targets(rows)
+        if targets:
+            self.targets.w()[goal_id] = targets
+        elif goal_id in self.targets.now:
+            self.targets.w().pop(goal_id)
 
-    def upsert_pairings(self, rows: Iterable[Pairing]) -> None:
-        pairings, pairings_of = self._w("pairings"), self._w("pairings_of")
-        for p in rows:
-            old = pairings.get(p.id)
-            members_old = _members(old) if old is not None else set()
-            members_new = _members(p)
-            for m in members_old - members_new:
-                pairings_of[m] = tuple(x for x in pairings_of.get(m, ()) if x != p.id)
-            for m in members_new - members_old:
-                pairings_of[m] = (*pairings_of.get(m, ()), p.id)
-            pairings[p.id] = p
-            self.touched_people.add(p.mentor_id)
-            if old is not None:
-                self.touched_people.add(old.mentor_id)
+    def set_pairing(self, p: Pairing) -> None:
+        old = self.pairings.now.get(p.id)
+        members_old = _members(old) if old is not None else set()
+        members_new = _members(p)
+        for m in members_old - members_new:
+            _drop_id(self.pairings_of, m, p.id)
+        for m in members_new - members_old:
+            _add_id(self.pairings_of, m, p.id)
+        self.pairings.w()[p.id] = p
+        self.touched_people.add(p.mentor_id)
+        if old is not None:
+            self.touched_people.add(old.mentor_id)
 
-    def add_checkins(self, rows: Iterable[CheckIn]) -> None:
-        checkins = self._w("checkins")
-        for c in rows:
-            per = dict(checkins.get(c.pairing_id, {}))
-            per[c.id] = c
-            checkins[c.pairing_id] = per
-            pairing = self.pairings.get(c.pairing_id)
-            if pairing is not None:
-                self.touched_people.add(pairing.mentor_id)
-            for old_pid, old in self.checkins.items():  # a moved check-in leaves its old pairing
-                if old_pid != c.pairing_id and c.id in old:
-                    checkins[old_pid] = {k: v for k, v in old.items() if k != c.id}
-                    if old_pid in self.pairings:
-                        self.touched_people.add(self.pairings[old_pid].mentor_id)
-
-    def repoint(self, source: str, targets: Sequence[str]) -> None:
-        """Same semantics as the stores (graph/store.py, RepointReferences)."""
-        self._flush_taxonomy()
-        h = self.hierarchy
-        targets = list(dict.fromkeys(targets))
-        skill_targets = [t for t in targets if t in h and h.kind(t) == "skill"]
-        cluster_targets = [t for t in targets if t in h and h.kind(t) == "cluster"]
-        holders = list(self.holders_of.get(source, {}).values())
-        for t in skill_targets:
-            for ps in holders:
-                cur = self.skills_of.get(ps.person_id, {}).get(t)
-                level = max(ps.level, cur.level) if cur else ps.level
-                willing = ps.willing_to_mentor or (cur.willing_to_mentor if cur else False)
-                self.upsert_person_skills(
-                    [
-                        PersonSkill(
-                            person_id=ps.person_id,
-                            skill_id=t,
-                            level=level,
-                            willing_to_mentor=willing,
-                        )
-                    ]
-                )
-        if skill_targets:
-            self.remove_person_skills([(ps.person_id, source) for ps in holders])
-        for goal_id, ts in list(self.targets.items()):
-            src = [t for t in ts if t.node_id == source]
-            if not src:
-                continue
-            moved = {t.node_id: t for t in ts if t.node_id != source}
-            for target in targets:
-                new = src[0].model_copy(update={"node_id": target})
-                cur = moved.get(target)
-                if cur is None or new.confidence > cur.confidence:
-                    moved[target] = new
-            self.set_targets(goal_id, moved.values())
-        if cluster_targets:
-            children = h.children(source) if source in h else []
-            add = [(c, t) for t in cluster_targets for c in children if c != t]
-            self.hierarchy = h.with_changes(
-                add_edges=add, remove_edges=[(c, source) for c in children]
-            )
-            self.taxonomy_touched = True
+    def set_checkins(self, pairing_id: str, rows: Iterable[CheckIn]) -> None:
+        """Replace all check-ins of one pairing (none: the pairing has no entry)."""
+        per = {c.id: c for c in rows}
+        if per:
+            self.checkins.w()[pairing_id] = per
+        elif pairing_id in self.checkins.now:
+            self.checkins.w().pop(pairing_id)
+        pairing = self.pairings.now.get(pairing_id)
+        if pairing is not None:
+            self.touched_people.add(pairing.mentor_id)
 
     # --- freezing -----------------------------------------------------------------------------
 
     def finish(self, *, data_version: int) -> State:
-        self._flush_taxonomy()
-        willing = self.willing
+        willing = self.base.willing
         if self.touched_skills:
-            willing = dict(willing)
+            w = dict(willing)
+            rows = self.rows.now
             for s in self.touched_skills:
-                holders = [ps for ps in self.holders_of.get(s, {}).values() if ps.willing_to_mentor]
+                holders = self.holders_of.now.get(s, {})
                 if not holders:
-                    willing.pop(s, None)
+                    self.holders_of.w().pop(s, None)
+                pairs = sorted(
+                    (rows[ps.person_id], ps.level)
+                    for ps in holders.values()
+                    if ps.willing_to_mentor
+                )
+                if not pairs:
+                    w.pop(s, None)
                     continue
-                pairs = sorted((self.rows[ps.person_id], ps.level) for ps in holders)
-                willing[s] = Holders(
+                w[s] = Holders(
                     np.array([r for r, _ in pairs], np.int32),
                     np.array([lv for _, lv in pairs], np.int8),
                 )
+            willing = w
         draft = State(
             version=self.version,
             data_version=data_version,
             hierarchy=self.hierarchy,
-            people=self.people,
+            people=self.people.now,
             ids=self.ids,
-            rows=self.rows,
-            reports=self.reports,
-            skills_of=self.skills_of,
-            holders_of=self.holders_of,
+            rows=self.rows.now,
+            reports=self.reports.now,
+            skills_of=self.skills_of.now,
+            holders_of=self.holders_of.now,
             willing=willing,
-            goals=self.goals,
-            goals_of=self.goals_of,
-            targets=self.targets,
-            pairings=self.pairings,
-            pairings_of=self.pairings_of,
-            checkins=self.checkins,
+            goals=self.goals.now,
+            goals_of=self.goals_of.now,
+            targets=self.targets.now,
+            pairings=self.pairings.now,
+            pairings_of=self.pairings_of.now,
+            checkins=self.checkins.now,
             arrays=self.base.arrays,
-            lang_bits=self.lang_bits,
-            dept_codes=self.dept_codes,
+            lang_bits=self.lang_bits.now,
+            dept_codes=self.dept_codes.now,
         )
         arrays = self._arrays(draft)  # may assign new language/department codes
-        return replace(draft, arrays=arrays, lang_bits=self.lang_bits, dept_codes=self.dept_codes)
+        return replace(
+            draft, arrays=arrays, lang_bits=self.lang_bits.now, dept_codes=self.dept_codes.now
+        )
 
     def _arrays(self, st: State) -> dict[str, NDArray[Any]]:
         if not self.touched_people and len(self.base.arrays["mentor_ok"]) == len(st.ids):
@@ -649,7 +720,7 @@ class _Builder:
             arr = np.zeros(n, dtype=dt)
             arr[: len(old)] = old
             out[name] = arr
-        lang_bits, dept_codes = self._w("lang_bits"), self._w("dept_codes")
+        lang_bits, dept_codes = self.lang_bits.w(), self.dept_codes.w()
         for pid in self.touched_people:
             row = st.rows.get(pid)
             person = st.people.get(pid)
@@ -669,7 +740,7 @@ def _members(p: Pairing) -> set[str]:
 
 def _row_values(
     st: State, p: Person, lang_bits: dict[str, int], dept_codes: dict[str, int]
-) -> dict[str, Any]:
+) -> dict[str, RowValue]:
     places, hours, fb_sum, fb_n, has = 0, 0.0, 0.0, 0, False
     for pairing in st.person_pairings(p.id):
         if pairing.mentor_id != p.id:
@@ -729,7 +800,7 @@ def language_mask(languages: Iterable[str], lang_bits: Mapping[str, int]) -> tup
     return mask, exact
 
 
-def _progress(enabled: bool) -> Any:
+def _progress(enabled: bool) -> Callable[[str], None]:
     if not enabled:
         return lambda _msg: None
 

@@ -19,13 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from itertools import pairwise
-from typing import Any
 
 from graph.errors import NotFound
 from graph.model import CheckIn, Pairing, PairingStatus
 from graph.recommend.ranking import recommend
-from graph.recommend.scoring import RecommendOptions
-from graph.store import PairingFilter
+from graph.recommend.scoring import Recommendation, RecommendOptions
+from graph.recommend.snapshot import Snapshot, State
+from graph.store import GraphStore, PairingFilter
 
 LOW_AVERAGE = 2.5
 
@@ -90,22 +90,21 @@ def stall_reasons(
     return reasons, days_silent
 
 
-def _pairings_and_checkins(source: Any) -> tuple[list[Pairing], list[CheckIn]]:
-    """Pairings and check-ins from a Snapshot (its current state) or a GraphStore (reads)."""
-    if hasattr(source, "list_pairings") and hasattr(source, "all_checkins"):
-        active = source.list_pairings(PairingFilter(statuses=[PairingStatus.active]))
-        return active, source.all_checkins()
-    state = getattr(source, "state", source)
-    pairings = getattr(state, "pairings", None)
-    checkins = getattr(state, "checkins", None)
-    if pairings is None or checkins is None:
-        raise TypeError("find_stalled needs a GraphStore or a Snapshot")
-    # State.checkins: pairing id -> check-in id -> CheckIn
-    return list(pairings.values()), [c for per in checkins.values() for c in per.values()]
+def _pairings_and_checkins(
+    source: GraphStore | Snapshot | State,
+) -> tuple[list[Pairing], list[CheckIn]]:
+    """Pairings and check-ins from a Snapshot (its current state), a State or a GraphStore."""
+    if isinstance(source, Snapshot | State):
+        state = source.state if isinstance(source, Snapshot) else source
+        # State.checkins: pairing id -> check-in id -> CheckIn
+        checkins = [c for per in state.checkins.values() for c in per.values()]
+        return list(state.pairings.values()), checkins
+    active = source.list_pairings(PairingFilter(statuses=[PairingStatus.active]))
+    return active, source.all_checkins()
 
 
 def find_stalled(
-    source: Any,
+    source: GraphStore | Snapshot | State,
     *,
     now: datetime,
     stall_after_days: int = 21,
@@ -163,13 +162,13 @@ def stalled_among(
 
 
 def alternates(
-    snapshot: Any,
+    snapshot: Snapshot,
     pairing_id: str,
     *,
     k: int = 5,
     now: datetime,
-    options: Any = None,
-) -> dict[str, list[Any]]:
+    options: RecommendOptions | None = None,
+) -> dict[str, list[Recommendation]]:
     """Other mentors for each mentee of a (stalled) pairing: mentee id -> Recommendations.
 
     The ranking's guardrails and reasons apply; the current mentor is excluded on top.

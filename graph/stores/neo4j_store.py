@@ -271,10 +271,6 @@ class _TxLookup:
         return {r["key_hash"]: r["id"] for r in self.tx.run(q.API_KEY_HASH_OWNERS, hashes=wanted)}
 
 
-# Ad-hoc analyst queries run here, so one that overruns can be abandoned at its deadline.
-_ADHOC_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cypher-adhoc")
-
-
 class Neo4jStore:
     """GraphStore over a Bolt driver; thread-safe (a session per call, the driver is shared)."""
 
@@ -298,6 +294,9 @@ class Neo4jStore:
         # Writers of this process take turns here; across processes the write lock on the
         # Meta node (Neo4j) or optimistic conflicts plus retries (ArcadeDB) do it.
         self._write_lock = threading.Lock()
+        # Ad-hoc analyst queries run here, so one that overruns can be abandoned at its
+        # deadline; owned by this store and shut down with it.
+        self._adhoc_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cypher-adhoc")
 
     @property
     def database(self) -> str:
@@ -306,7 +305,6 @@ class Neo4jStore:
     # --- plumbing ---------------------------------------------------------------------------
 
     def _session(self, *, read: bool) -> neo4j.Session:
-
         return self._driver.session(
             database=self._database,
             default_access_mode=neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS,
@@ -434,7 +432,7 @@ class Neo4jStore:
         try:
             # Neo4j stops the transaction at its timeout itself; Bolt servers that ignore
             # transaction timeouts (ArcadeDB) are held to the limit here, on our side.
-            return _ADHOC_POOL.submit(run).result(timeout=timeout_s + 0.5)
+            return self._adhoc_pool.submit(run).result(timeout=timeout_s + 0.5)
         except FutureTimeout as exc:
             raise timed_out from exc
         except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
@@ -454,6 +452,7 @@ class Neo4jStore:
             ) from exc
 
     def close(self) -> None:
+        self._adhoc_pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_driver:
             self._driver.close()
 

@@ -195,3 +195,35 @@ def test_people_import_all_or_nothing_dry_run_partial(
     assert "n2" in out["rejected"] and "error" in out["rejected"].splitlines()[0]
     (goal,) = api_store.goals_of("n1")
     assert api_store.goal_targets(goal.id)[0].node_id == "s-present"
+
+
+def test_people_import_with_column_map_delimiter_and_warnings(
+    client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    coord = keys.auth("coordinator")
+    content = (
+        "Employee ID;Full Name;Time Zone;Location\n"
+        "h1;Hal;EST;New York\n"
+        "h2;Hap;Central Standard Time;\n"
+    )
+    body = {
+        "format": "csv",
+        "content": content,
+        "columns": {"Employee ID": "id", "Full Name": "name"},
+    }
+    r = client.post("/v1/people/import", json=body, headers=coord)
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["added"] == ["h1", "h2"]
+    assert [(w["source"], w["field"]) for w in out["warnings"]] == [("upload.csv:2", "timezone")]
+    assert [n["source"] for n in out["notes"]] == ["upload.csv:3"]
+    person = api_store.get_person("h2")
+    assert person is not None and person.timezone == "America/Chicago"
+    # explicit delimiter that the header does not use: the error names what it found
+    r = client.post("/v1/people/import", json={**body, "delimiter": ","}, headers=coord)
+    assert r.status_code == 422
+    assert any("found ';' delimiters" in d["reason"] for d in error_of(r)["details"])
+    # a column map target that is not a column: 422 naming it
+    bad = {**body, "columns": {"Employee ID": "identifier"}}
+    r = client.post("/v1/people/import", json=bad, headers=coord)
+    assert r.status_code == 422 and "'identifier'" in error_of(r)["message"]

@@ -198,17 +198,7 @@ def test_missing_path_and_empty_folder(team: GraphStore, tmp_path: Path) -> None
         import_availability(team, tmp_path / "missing.ics")
 
 
-def test_file_over_the_import_limit_is_reported_per_file(
-    team: GraphStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from graph.settings import get_settings
-
-    monkeypatch.setenv("MENTORGRAPH_MAX_IMPORT_BYTES", "100")
-    get_settings.cache_clear()
-    try:
-        shutil.copy(DATA / "ada.ics", tmp_path / "ada.ics")
-        [res] = import_availability(team, tmp_path, as_of=AS_OF).files
-    finally:
-        monkeypatch.delenv("MENTORGRAPH_MAX_IMPORT_BYTES")
-        get_settings.cache_clear()
+def test_file_over_the_import_limit_is_reported_per_file(team: GraphStore, tmp_path: Path) -> None:
+    shutil.copy(DATA / "ada.ics", tmp_path / "ada.ics")
+    [res] = import_availability(team, tmp_path, as_of=AS_OF, max_bytes=100).files
     assert not res.ok and res.error is not None and "import limit" in res.error

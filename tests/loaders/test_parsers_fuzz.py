@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import date
 from pathlib import Path
@@ -91,6 +93,77 @@ def test_any_bytes_as_people_file(fuzz_store: GraphStore, tmp_path: Path, data: 
             import_people(fuzz_store, path, allow_partial=True, reject_file=tmp_path / "r")
         except BatchRejected as exc:
             assert exc.problems
+
+
+NAMES = st.text(alphabet=st.sampled_from(list("Ab ,;|\t\"'é-:")), min_size=1, max_size=12).filter(
+    lambda t: t.strip() == t and t.strip()
+)
+
+
+def _spelled(column: str, style: int) -> str:
+    """A column name as an HR system might write it: Title Case, UPPER, spaced, hyphenated."""
+    words = column.split("_")
+    return [
+        column,
+        " ".join(w.title() for w in words),
+        column.upper(),
+        "-".join(words),
+        " ".join(words).upper(),
+    ][style % 5]
+
+
+@FUZZ
+@given(
+    delimiter=st.sampled_from([",", ";", "\t", "|"]),
+    styles=st.lists(st.integers(0, 4), min_size=3, max_size=3),
+    people=st.lists(st.tuples(NAMES, NAMES), min_size=1, max_size=5),
+    crlf=st.booleans(),
+    bom=st.booleans(),
+)
+def test_any_delimiter_and_header_spelling_reads_the_same(
+    fuzz_store: GraphStore,
+    tmp_path: Path,
+    delimiter: str,
+    styles: list[int],
+    people: list[tuple[str, str]],
+    crlf: bool,
+    bom: bool,
+) -> None:
+    """Whatever the delimiter (detected), header spelling and line ends, the same people."""
+    columns = ["id", "name", "manager_id"]
+    header = [_spelled(c, st_) for c, st_ in zip(columns, styles, strict=True)]
+    rows = [[f"p{i}-{pid}", name, ""] for i, (pid, name) in enumerate(people)]
+    buf = io.StringIO()
+    csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if crlf else "\n").writerows(
+        [header, *rows]
+    )
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buf.getvalue().encode("utf-8"))
+    report = import_people(fuzz_store, path, dry_run=True)
+    assert not report.problems, report.problems
+    assert sorted(report.added) == sorted(r[0].strip() for r in rows)
+
+
+@FUZZ
+@given(
+    text=st.text(max_size=60),
+    encoding=st.sampled_from(["cp1252", "latin-1", "utf-16", "utf-16-le", "utf-8", "utf-32"]),
+)
+def test_text_in_any_encoding_is_read_or_refused_clearly(
+    fuzz_store: GraphStore, tmp_path: Path, text: str, encoding: str
+) -> None:
+    try:
+        data = ("id,name\n" + text).encode(encoding)
+    except UnicodeEncodeError:
+        return
+    path = tmp_path / "fuzz.csv"
+    path.write_bytes(data)
+    version = fuzz_store.data_version()
+    try:
+        import_people(fuzz_store, path, dry_run=True)
+    except BatchRejected as exc:
+        assert exc.problems and all(p.source and p.field and p.reason for p in exc.problems)
+    assert fuzz_store.data_version() == version
 
 
 JSON_VALUES = st.recursive(

@@ -18,7 +18,21 @@ from graph.model import (
     WeeklyWindow,
 )
 from graph.recommend import RecommendOptions, Snapshot
-from graph.store import TaxonomyDump
+from graph.store import (
+    AddBroader,
+    AddCheckIns,
+    GraphStore,
+    SetGoalTargets,
+    StoreOp,
+    TaxonomyDump,
+    UpsertClusters,
+    UpsertGoals,
+    UpsertPairings,
+    UpsertPeople,
+    UpsertPersonSkills,
+    UpsertSkills,
+    touched_by,
+)
 
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday, before the EU DST change
 
@@ -113,6 +127,37 @@ def tiny_parts() -> dict[str, Any]:
 
 def tiny_snapshot() -> Snapshot:
     return Snapshot.from_parts(**tiny_parts())
+
+
+def parts_ops(parts: dict[str, Any]) -> list[StoreOp]:
+    """The store ops that write `parts` (as `from_parts` takes them) in one apply."""
+    tax: TaxonomyDump = parts["taxonomy"]
+    by_goal: dict[str, list[GoalTarget]] = {}
+    for t in parts.get("targets", ()):
+        by_goal.setdefault(t.goal_id, []).append(t)
+    return [
+        UpsertClusters(tax.clusters),
+        UpsertSkills(tax.skills),
+        AddBroader(tax.broader),
+        UpsertPeople(parts.get("people", [])),
+        UpsertPersonSkills(parts.get("person_skills", [])),
+        UpsertGoals(parts.get("goals", [])),
+        *(SetGoalTargets(g, ts) for g, ts in by_goal.items()),
+        UpsertPairings(parts.get("pairings", [])),
+        AddCheckIns(parts.get("checkins", [])),
+    ]
+
+
+def stored(store: GraphStore, parts: dict[str, Any]) -> Snapshot:
+    """Write `parts` to `store` and load the snapshot from it."""
+    store.apply(parts_ops(parts))
+    return Snapshot.load(store)
+
+
+def write(store: GraphStore, snap: Snapshot, ops: list[StoreOp]) -> None:
+    """What the service does on a write: apply to the store, then refresh the snapshot."""
+    store.apply(ops)
+    snap.refresh(store, touched_by(ops))
 
 
 # --- random small orgs (hypothesis) ----------------------------------------------------------

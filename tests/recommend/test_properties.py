@@ -1,9 +1,11 @@
 """Invariants of the ranking on random orgs: guardrails hold, capacity is never exceeded,
-results are ordered and bounded, and a snapshot kept current by apply() equals a fresh one."""
+results are ordered and bounded, and a snapshot kept current by refresh() equals a fresh one."""
 
 from __future__ import annotations
 
 import random
+import tempfile
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,8 @@ from graph.store import (
     UpsertPeople,
     UpsertPersonSkills,
 )
-from tests.recommend.orgs import NOW, random_options, random_org
+from tests.conftest import make_embedded_store
+from tests.recommend.orgs import NOW, random_options, random_org, stored, write
 
 
 @settings(max_examples=60, deadline=None)
@@ -70,19 +73,37 @@ def test_guardrails_and_capacity_hold(seed: int, n: int) -> None:
 
 @settings(max_examples=30, deadline=None)
 @given(st.integers(0, 2**32 - 1))
-def test_apply_matches_a_fresh_build(seed: int) -> None:
+def test_refresh_matches_a_fresh_build(seed: int) -> None:
     rnd = random.Random(seed)
     first, second = random_org(rnd, 8), random_org(rnd, 10)
-    snap = Snapshot.from_parts(**first)
-    # second's rows replace or extend first's, written as store ops in several applies
-    by_goal: dict[str, list] = {}
-    for t in second["targets"]:
-        by_goal.setdefault(t.goal_id, []).append(t)
-    snap.apply([UpsertPeople(second["people"]), UpsertPersonSkills(second["person_skills"])])
-    snap.apply(
-        [UpsertGoals(second["goals"]), *(SetGoalTargets(g, ts) for g, ts in by_goal.items())]
-    )
-    snap.apply([UpsertPairings(second["pairings"]), AddCheckIns(second["checkins"])])
+    with tempfile.TemporaryDirectory() as tmp:
+        store = make_embedded_store(Path(tmp))
+        try:
+            snap = stored(store, first)
+            # second's rows replace or extend first's, written as store ops in several applies
+            by_goal: dict[str, list] = {}
+            for t in second["targets"]:
+                by_goal.setdefault(t.goal_id, []).append(t)
+            write(
+                store,
+                snap,
+                [UpsertPeople(second["people"]), UpsertPersonSkills(second["person_skills"])],
+            )
+            write(
+                store,
+                snap,
+                [
+                    UpsertGoals(second["goals"]),
+                    *(SetGoalTargets(g, ts) for g, ts in by_goal.items()),
+                ],
+            )
+            write(
+                store,
+                snap,
+                [UpsertPairings(second["pairings"]), AddCheckIns(second["checkins"])],
+            )
+        finally:
+            store.close()
 
     def merged(key: str, ident) -> list:  # type: ignore[no-untyped-def]
         rows = {ident(r): r for r in first[key]}

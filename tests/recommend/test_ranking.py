@@ -43,8 +43,9 @@ from graph.store import (
     UpsertPeople,
     UpsertPersonSkills,
     UpsertSkills,
+    touched_by,
 )
-from tests.recommend.orgs import NOW, mentor, tiny_parts, tiny_snapshot, tue
+from tests.recommend.orgs import NOW, mentor, stored, tiny_parts, tiny_snapshot, tue, write
 from tests.recommend.reference import recommend_reference
 
 OLD = NOW - timedelta(days=60)  # too long ago to count as recent exposure
@@ -116,13 +117,13 @@ def test_overlap_minimum_and_asynchronous() -> None:
     assert dict(ranked(snap, options=RecommendOptions(asynchronous=True)))["ana"] == 0.8675
 
 
-def test_errors_name_the_problem() -> None:
-    snap = tiny_snapshot()
+def test_errors_name_the_problem(embedded_store: GraphStore) -> None:
+    snap = stored(embedded_store, tiny_parts())
     with pytest.raises(NotFound):
         recommend(snap, "nobody", now=NOW)
     with pytest.raises(InvalidInput, match="no open goals"):
         recommend(snap, "ana", now=NOW)
-    snap.apply([UpsertGoals([Goal(id="g9", person_id="ben", text="learn")])])
+    write(embedded_store, snap, [UpsertGoals([Goal(id="g9", person_id="ben", text="learn")])])
     with pytest.raises(InvalidInput, match="not linked to any skill"):
         recommend(snap, "ben", now=NOW)
 
@@ -137,9 +138,11 @@ def test_management_chain_is_excluded_both_ways() -> None:
     assert ranked(Snapshot.from_parts(**parts)) == []
 
 
-def test_pairing_history_blocks_lowers_and_fills() -> None:
-    snap = tiny_snapshot()
-    snap.apply(
+def test_pairing_history_blocks_lowers_and_fills(embedded_store: GraphStore) -> None:
+    snap = stored(embedded_store, tiny_parts())
+    write(
+        embedded_store,
+        snap,
         [
             UpsertPairings(
                 [
@@ -166,7 +169,7 @@ def test_pairing_history_blocks_lowers_and_fills() -> None:
                     ),
                 ]
             )
-        ]
+        ],
     )
     recs = recommend(snap, "mia", now=NOW)
     # ben halved (declined before); ana blocked (do not pair again); fay already proposed.
@@ -174,9 +177,11 @@ def test_pairing_history_blocks_lowers_and_fills() -> None:
     assert "declined" in recs[0].reasons[-1]
 
 
-def test_feedback_and_exposure_move_a_mentor() -> None:
-    snap = tiny_snapshot()
-    snap.apply(
+def test_feedback_and_exposure_move_a_mentor(embedded_store: GraphStore) -> None:
+    snap = stored(embedded_store, tiny_parts())
+    write(
+        embedded_store,
+        snap,
         [
             UpsertPairings(
                 [
@@ -191,7 +196,7 @@ def test_feedback_and_exposure_move_a_mentor() -> None:
                     for i in range(5)
                 ]
             ),
-        ]
+        ],
     )
     ana = recommend(snap, "mia", now=NOW)
     got = {r.mentor_id: r for r in ana}["ana"]
@@ -230,16 +235,20 @@ def test_weights_language_format_and_department_preferences() -> None:
     assert ranked(snap, options=RecommendOptions(format="in_person")) == [("fay", 0.483313)]
 
 
-def test_anticipatory_horizon_finds_a_mentor_free_from_next_month() -> None:
+def test_anticipatory_horizon_finds_a_mentor_free_from_next_month(
+    embedded_store: GraphStore,
+) -> None:
     parts = tiny_parts()
     later = AvailabilityException(end=date(2025, 3, 31), reason="back in April")
     parts["people"] = [
         p.model_copy(update={"exceptions": [later]}) if p.id == "ana" else p
         for p in parts["people"]
     ]
-    snap = Snapshot.from_parts(**parts)
+    snap = stored(embedded_store, parts)
     assert "ana" not in dict(ranked(snap))
-    snap.apply(
+    write(
+        embedded_store,
+        snap,
         [
             UpsertGoals(
                 [
@@ -251,11 +260,13 @@ def test_anticipatory_horizon_finds_a_mentor_free_from_next_month() -> None:
                     )
                 ]
             )
-        ]
+        ],
     )
     recs = {r.mentor_id: r for r in recommend(snap, "mia", now=NOW)}
     assert recs["ana"].overlap_hours_per_week == 1.5
-    snap.apply(
+    write(
+        embedded_store,
+        snap,
         [
             UpsertGoals(
                 [
@@ -267,7 +278,7 @@ def test_anticipatory_horizon_finds_a_mentor_free_from_next_month() -> None:
                     )
                 ]
             )
-        ]
+        ],
     )
     # Tuesdays Mar 18, 25, Apr 1, 8: ana is back for two of four -> 0.75 h/week
     half = RecommendOptions(min_overlap_hours=0.5)
@@ -277,10 +288,14 @@ def test_anticipatory_horizon_finds_a_mentor_free_from_next_month() -> None:
     assert "Ana is available from 01 Apr 2025" in recs["ana"].reasons
 
 
-def test_apply_keeps_the_snapshot_current_and_old_states_untouched() -> None:
-    snap = tiny_snapshot()
+def test_refresh_keeps_the_snapshot_current_and_old_states_untouched(
+    embedded_store: GraphStore,
+) -> None:
+    snap = stored(embedded_store, tiny_parts())
     before = snap.state
-    snap.apply(
+    write(
+        embedded_store,
+        snap,
         [
             UpsertPeople([mentor("hal", windows=[tue("12:00", "18:00")])]),
             UpsertPersonSkills(
@@ -293,7 +308,7 @@ def test_apply_keeps_the_snapshot_current_and_old_states_untouched() -> None:
                     .model_copy(update={"windows": [tue("14:00", "16:00")]})
                 ]
             ),
-        ]
+        ],
     )
     got = dict(ranked(snap))
     # hal: 0.9*1.0 = .9 -> .45 + .13333 + .2625; ana's overlap grew to 2 h
@@ -329,7 +344,7 @@ def test_load_from_the_embedded_store_matches_from_parts(
     ]
     embedded_store.apply(ops)
     assert snap.is_stale(embedded_store)
-    snap.apply(ops)
+    snap.refresh(embedded_store, touched_by(ops))
     assert not snap.is_stale(embedded_store)
     assert ranked(snap) == ranked(Snapshot.load(embedded_store))
     assert "gus" in dict(ranked(snap))

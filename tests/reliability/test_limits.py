@@ -235,29 +235,21 @@ def test_every_limit_setting_is_documented() -> None:
         assert env.removeprefix("MENTORGRAPH_").lower() in Settings.model_fields, env
 
 
-def test_import_files_are_bounded_before_reading(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_import_files_are_bounded_before_reading(tmp_path: Path) -> None:
     import gzip
 
     from graph.errors import BatchRejected
-    from graph.settings import get_settings
     from loaders.csvutil import read_text
 
-    monkeypatch.setenv("MENTORGRAPH_MAX_IMPORT_BYTES", "1000")
-    get_settings.cache_clear()
-    try:
-        small = tmp_path / "ok.csv"
-        small.write_text("id,name\n1,x\n")
-        assert read_text(small).startswith("id,name")
-        big = tmp_path / "big.csv"
-        big.write_text("x" * 1001)
-        with pytest.raises(BatchRejected, match="import limit of 1000 bytes"):
-            read_text(big)
-        bomb = tmp_path / "bomb.csv.gz"  # 200 bytes on disk, 100 kB once decompressed
-        bomb.write_bytes(gzip.compress(b"a" * 100_000))
-        assert bomb.stat().st_size < 1000
-        with pytest.raises(BatchRejected, match="import limit"):
-            read_text(bomb)
-    finally:
-        get_settings.cache_clear()
+    small = tmp_path / "ok.csv"
+    small.write_text("id,name\n1,x\n")
+    assert read_text(small, max_bytes=1000).startswith("id,name")
+    big = tmp_path / "big.csv"
+    big.write_text("x" * 1001)
+    with pytest.raises(BatchRejected, match="import limit of 1000 bytes"):
+        read_text(big, max_bytes=1000)
+    bomb = tmp_path / "bomb.csv.gz"  # 200 bytes on disk, 100 kB once decompressed
+    bomb.write_bytes(gzip.compress(b"a" * 100_000))
+    assert bomb.stat().st_size < 1000
+    with pytest.raises(BatchRejected, match="import limit"):
+        read_text(bomb, max_bytes=1000)
