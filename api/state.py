@@ -50,9 +50,14 @@ class CohortRuns:
         self._runs: OrderedDict[str, CohortRun] = OrderedDict()
         self._lock = threading.Lock()
 
-    def add(self, result: CohortResult) -> CohortRun:
-        """Keep a new run under a fresh id (`run_<12 hex>`)."""
-        run = CohortRun(run_id="run_" + secrets.token_hex(6), result=result)
+    @staticmethod
+    def new_id() -> str:
+        """A fresh run id, `run_<12 hex>`."""
+        return "run_" + secrets.token_hex(6)
+
+    def add(self, result: CohortResult, run_id: str | None = None) -> CohortRun:
+        """Keep a new run, under `run_id` or a fresh id."""
+        run = CohortRun(run_id=run_id or self.new_id(), result=result)
         with self._lock:
             self._runs[run.run_id] = run
             while len(self._runs) > self.keep:

@@ -45,9 +45,10 @@ def match(
         candidates_per_mentee=candidates_per_mentee,
         progress=state.progress,
     )
-    run = state.cohort_runs.add(result)
-    detail = {"run_id": run.run_id, "matched": result.matched}
+    run_id = state.cohort_runs.new_id()
+    detail = {"run_id": run_id, "matched": result.matched}
     state.write([AppendAudit([audit.entry(who, "cohort.match", program, detail)])])
+    run = state.cohort_runs.add(result, run_id)  # kept once its audit entry is written
     return run
 
 
