@@ -236,7 +236,7 @@ SEARCH_TAXONOMY: Final = (
 )
 ADD_BROADER: Final = (
     "UNWIND $rows AS row "
-    "MATCH (c:TaxonomyNode {id: row.child_id}), (p:SkillCluster {id: row.parent_id}) "
+    "MATCH (c:TaxonomyNode {id: row.child_id}) MATCH (p:SkillCluster {id: row.parent_id}) "
     "MERGE (c)-[:BROADER]->(p)"
 )
 REMOVE_BROADER: Final = (
@@ -251,7 +251,7 @@ CLEAR_REPORTS_TO: Final = (
     "UNWIND $ids AS id MATCH (:Person {id: id})-[r:REPORTS_TO]->(:Person) DELETE r"
 )
 LINK_REPORTS_TO: Final = (
-    "UNWIND $rows AS row MATCH (p:Person {id: row.id}), (m:Person {id: row.manager_id}) "
+    "UNWIND $rows AS row MATCH (p:Person {id: row.id}) MATCH (m:Person {id: row.manager_id}) "
     "MERGE (p)-[:REPORTS_TO]->(m)"
 )
 REPORTS_OF: Final = (
@@ -263,7 +263,7 @@ _PERSON_SKILL_COLUMNS: Final = (
 )
 UPSERT_PERSON_SKILLS: Final = (
     "UNWIND $rows AS row "
-    "MATCH (p:Person {id: row.person_id}), (s:Skill {id: row.skill_id}) "
+    "MATCH (p:Person {id: row.person_id}) MATCH (s:Skill {id: row.skill_id}) "
     "MERGE (p)-[r:HAS_SKILL]->(s) "
     "SET r.level = row.level, r.willing_to_mentor = row.willing_to_mentor"
 )
@@ -299,7 +299,7 @@ PERSON_SKILLS_AFTER: Final = (
 
 CLEAR_HAS_GOAL: Final = "UNWIND $ids AS id MATCH (:Goal {id: id})<-[r:HAS_GOAL]-(:Person) DELETE r"
 LINK_HAS_GOAL: Final = (
-    "UNWIND $rows AS row MATCH (p:Person {id: row.person_id}), (g:Goal {id: row.id}) "
+    "UNWIND $rows AS row MATCH (p:Person {id: row.person_id}) MATCH (g:Goal {id: row.id}) "
     "MERGE (p)-[:HAS_GOAL]->(g)"
 )
 DELETE_GOALS: Final = "UNWIND $ids AS id MATCH (g:Goal {id: id}) DETACH DELETE g"
@@ -309,7 +309,7 @@ GOALS_OF: Final = (
 CLEAR_TARGETS: Final = "MATCH (:Goal {id: $goal_id})-[r:TARGETS]->() DELETE r"
 UPSERT_TARGETS: Final = (
     "UNWIND $rows AS row "
-    "MATCH (g:Goal {id: row.goal_id}), (n:TaxonomyNode {id: row.node_id}) "
+    "MATCH (g:Goal {id: row.goal_id}) MATCH (n:TaxonomyNode {id: row.node_id}) "
     "MERGE (g)-[r:TARGETS]->(n) SET r.confidence = row.confidence, r.source = row.source"
 )
 REMOVE_TARGETS_TO: Final = "MATCH (:TaxonomyNode {id: $id})<-[r:TARGETS]-(:Goal) DELETE r"
@@ -340,7 +340,7 @@ CLEAR_PAIRING_GOALS: Final = (
     "UNWIND $ids AS id MATCH (:Pairing {id: id})-[r:FOR_GOAL]->(:Goal) DELETE r"
 )
 LINK_PAIRINGS: Final = (
-    "UNWIND $rows AS row MATCH (p:Pairing {id: row.id}), (m:Person {id: row.mentor_id}) "
+    "UNWIND $rows AS row MATCH (p:Pairing {id: row.id}) MATCH (m:Person {id: row.mentor_id}) "
     "MERGE (m)-[:MENTOR]->(p) "
     "WITH p, row UNWIND row.mentee_ids AS mentee_id MATCH (e:Person {id: mentee_id}) "
     "MERGE (e)-[:MENTEE]->(p)"
@@ -391,7 +391,7 @@ CLEAR_CHECKIN_LINKS: Final = (
     "UNWIND $ids AS id MATCH (:CheckIn {id: id})<-[r:HAS_CHECKIN]-(:Pairing) DELETE r"
 )
 LINK_CHECKINS: Final = (
-    "UNWIND $rows AS row MATCH (p:Pairing {id: row.pairing_id}), (c:CheckIn {id: row.id}) "
+    "UNWIND $rows AS row MATCH (p:Pairing {id: row.pairing_id}) MATCH (c:CheckIn {id: row.id}) "
     "MERGE (p)-[:HAS_CHECKIN]->(c)"
 )
 CHECKINS: Final = (
