@@ -30,6 +30,7 @@ from graph.store import (
     UpsertPersonSkills,
 )
 from graph.stores.neo4j_store import Neo4jStore, store_error
+from loaders.demo_org import load_demo
 from tests.conftest import make_embedded_store, make_neo4j_store
 from tests.contract.conftest import seed_ops
 from tests.neo4j.test_neo4j_store import RecordingDriver
@@ -205,3 +206,23 @@ def test_batched_writes_leave_what_the_embedded_store_leaves(
         s.apply(later)
     assert _state(batched) == _state(embedded)
     assert batched.pending_applies() == []
+
+
+@pytest.mark.neo4j
+def test_an_interrupted_demo_load_is_finished_by_loading_again(bolt_driver: Any) -> None:
+    make_neo4j_store(bolt_driver)
+    db = bolt_driver.mentorgraph_database
+    rec = RecordingDriver(bolt_driver)
+    crashing = Neo4jStore(rec, database=db, batch_rows=40)  # type: ignore[arg-type]
+    crashing.apply(seed_ops()[:3])  # a taxonomy, so no ESCO import
+    rec.statements = 0
+    rec.fail_on_statement = 10
+    with pytest.raises(RuntimeError, match="injected"):
+        load_demo(crashing, size=120, seed=3)
+    assert crashing.pending_applies()
+
+    store = Neo4jStore(bolt_driver, database=db, batch_rows=40)
+    report = load_demo(store, size=120, seed=3)
+    assert report.loaded and store.pending_applies() == []
+    assert store.count_people() == 120
+    assert not load_demo(store, size=120, seed=3).loaded  # now it is complete
