@@ -1,7 +1,11 @@
 """Bulk-load benchmark: the real ESCO taxonomy plus N synthetic people (~10 HAS_SKILL each).
 
     python benchmarks/bench_store_load.py                      # 10k and 100k people, embedded
-    python benchmarks/bench_store_load.py --people 1000 --store neo4j --uri bolt://...
+    python benchmarks/bench_store_load.py --people 100000 --store neo4j --batch 0 --uri bolt://...
+
+`--batch 0` sends all people in ONE apply, as an import does; the Neo4j store then splits it
+into write transactions of at most `--batch-rows` rows (MENTORGRAPH_NEO4J_WRITE_BATCH_ROWS).
+The table reports the write transactions each store committed for the people load.
 
 Each size runs in a fresh process (so peak RSS is per size) against a fresh store, through
 the public `GraphStore.apply` only. People are built (pydantic-validated) before timing the
@@ -105,7 +109,7 @@ def open_bench_store(args: argparse.Namespace, workdir: Path) -> GraphStore:
     from graph.stores.neo4j_store import Neo4jStore
 
     driver = neo4j.GraphDatabase.driver(args.uri, auth=(args.user, args.password))
-    store = Neo4jStore(driver, database=args.database)
+    store = Neo4jStore(driver, database=args.database, batch_rows=args.batch_rows, owns_driver=True)
     store.init_schema()
     wipe = getattr(store, "wipe_for_tests", None)
     if wipe is not None:
@@ -153,12 +157,18 @@ def run_size(args: argparse.Namespace, n: int) -> dict[str, Any]:
             per_person: dict[str, list[PersonSkill]] = {}
             for h in has:
                 per_person.setdefault(h.person_id, []).append(h)
+            step = args.batch or n
+            txs_before = getattr(store, "write_transactions", 0)
+            applies = 0
             t0 = time.perf_counter()
-            for start in range(0, n, args.batch):
-                chunk = people[start : start + args.batch]
+            for start in range(0, n, step):
+                chunk = people[start : start + step]
                 rows = [h for p in chunk for h in per_person.get(p.id, [])]
                 store.apply([UpsertPeople(chunk), UpsertPersonSkills(rows)])
+                applies += 1
             people_s = time.perf_counter() - t0
+            # the embedded store writes each apply in one transaction
+            txs = getattr(store, "write_transactions", txs_before + applies) - txs_before
 
             t0 = time.perf_counter()
             scanned = sum(len(b) for b in store.iter_person_skills(batch_size=50_000))
@@ -177,6 +187,8 @@ def run_size(args: argparse.Namespace, n: int) -> dict[str, Any]:
         "taxonomy_s": taxonomy_s,
         "build_s": build_s,
         "people_s": people_s,
+        "write_txs": txs,
+        "applies": applies,
         "scan_s": scan_s,
         "baseline_s": baseline_s,
         "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -193,7 +205,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--people", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--store", choices=["embedded", "neo4j"], default="embedded")
     parser.add_argument("--skills-per-person", type=int, default=10)
-    parser.add_argument("--batch", type=int, default=5_000, help="people per apply")
+    parser.add_argument(
+        "--batch", type=int, default=5_000, help="people per apply (0: all in one apply)"
+    )
+    parser.add_argument(
+        "--batch-rows", type=int, default=10_000, help="Neo4j store: rows per write transaction"
+    )
     parser.add_argument("--esco", type=Path, default=None, help="ESCO CSV directory")
     parser.add_argument("--path", type=Path, default=None, help="keep the store files here")
     parser.add_argument("--uri", default="bolt://127.0.0.1:7687")
@@ -217,13 +234,17 @@ def main(argv: list[str] | None = None) -> int:
         proc.join()
         results.append(result)
 
-    table = Table(title=f"Bulk load into the {args.store} store (batch {args.batch:,} people)")
+    per_apply = f"{args.batch:,} people per apply" if args.batch else "one apply"
+    rows_tx = f", at most {args.batch_rows:,} rows per transaction" if args.store == "neo4j" else ""
+    table = Table(title=f"Bulk load into the {args.store} store ({per_apply}{rows_tx})")
     for col in (
         "people",
         "HAS_SKILL",
         "ESCO rows / s",
         "people load s",
         "rows / s",
+        "applies",
+        "write txs",
         "vs raw sqlite",
         "model build s",
         "scan HAS_SKILL rows / s",
@@ -240,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
             f"{r['taxonomy_rows'] / r['taxonomy_s']:,.0f} ({r['taxonomy_s']:.1f} s)",
             f"{r['people_s']:.1f}",
             f"{rows / r['people_s']:,.0f}",
+            f"{r['applies']:,}",
+            f"{r['write_txs']:,}",
             ratio,
             f"{r['build_s']:.1f}",
             f"{r['has_skill'] / r['scan_s']:,.0f}",

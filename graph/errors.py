@@ -57,6 +57,21 @@ class StoreUnavailable(MentorgraphError):
     code = "store_unavailable"
 
 
+class StoreOverloaded(MentorgraphError):
+    """The store refused a transaction for lack of memory (Neo4j's transaction or pool
+    memory limit); a smaller batch or a later retry may succeed."""
+
+    status_code = 503
+    code = "store_overloaded"
+
+
+class StoreTimeout(MentorgraphError):
+    """A store transaction (not an ad-hoc query) ran past its time limit and was rolled back."""
+
+    status_code = 504
+    code = "store_timeout"
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """One thing wrong with one row of a batch: where (row, field) and why."""

@@ -32,11 +32,28 @@ class Settings(BaseSettings):
         description="SQLite file of the embedded store (default <data_dir>/graph.sqlite3)",
     )
 
-    neo4j_uri: str = "bolt://localhost:7687"
+    # neo4j:// routes (clusters, Aura: neo4j+s://); bolt:// talks to one server only.
+    neo4j_uri: str = "neo4j://localhost:7687"
     neo4j_user: str = "neo4j"
     neo4j_password: SecretStr = SecretStr("neo4j")
     neo4j_database: str = "neo4j"
     neo4j_query_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    neo4j_write_timeout_s: float = Field(
+        default=120.0, gt=0, le=3600, description="timeout of each Neo4j write transaction"
+    )
+    neo4j_write_batch_rows: int = Field(
+        default=10_000,
+        ge=100,
+        le=1_000_000,
+        description="rows per Neo4j write transaction; larger applies go in batches",
+    )
+    neo4j_connect_timeout_s: float = Field(
+        default=5.0, gt=0, le=120, description="connection timeout; bounds the health check"
+    )
+    # Optional database user that may only read (Enterprise/Aura: see docs/neo4j.md for the
+    # GRANT lines); ad-hoc analyst queries then run as that user.
+    neo4j_reader_user: str | None = None
+    neo4j_reader_password: SecretStr | None = None
 
     ranking_weights: dict[RankingComponent, float] = Field(
         default_factory=dict,
@@ -69,6 +86,11 @@ class Settings(BaseSettings):
             raise ValueError(
                 "MENTORGRAPH_NEO4J_PASSWORD is unset or a well-known default; "
                 f"refusing to start in {self.environment}"
+            )
+        if (self.neo4j_reader_user is None) != (self.neo4j_reader_password is None):
+            raise ValueError(
+                "MENTORGRAPH_NEO4J_READER_USER and MENTORGRAPH_NEO4J_READER_PASSWORD "
+                "go together: set both or neither"
             )
         return self
 

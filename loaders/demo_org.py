@@ -452,8 +452,9 @@ def load_demo(
     """Load the bundled ESCO taxonomy if the store has none, then the demo org, idempotently.
 
     A second call with the same size and seed finds the org (first and last demo ids present)
-    and writes nothing. With a mapper, each goal's TARGETS are set to its `map_k` best nodes
-    (source "embedding")."""
+    and writes nothing, unless the store reports an interrupted large apply (Neo4j:
+    `pending_applies()`): then the load runs again and finishes it. With a mapper, each
+    goal's TARGETS are set to its `map_k` best nodes (source "embedding")."""
     imported = False
     if store.count_skills() == 0:
         import_taxonomy(
@@ -466,7 +467,12 @@ def load_demo(
         )
         imported = True
     first, last = person_id(0, size), person_id(size - 1, size)
-    if store.get_person(first) is not None and store.get_person(last) is not None:
+    # A store that writes large applies in batches (Neo4j) lists the ones interrupted; an
+    # interrupted demo load is finished by loading again (every write is an upsert).
+    pending = getattr(store, "pending_applies", None)
+    interrupted = bool(pending()) if callable(pending) else False
+    present = store.get_person(first) is not None and store.get_person(last) is not None
+    if present and not interrupted:
         return DemoLoadReport(
             loaded=False,
             taxonomy_imported=imported,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -72,9 +73,10 @@ def test_interpolation_helper_follows_compose_rules() -> None:
 
 def test_services_and_images(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    assert set(services) == {"neo4j", "api"}
-    assert services["neo4j"]["image"].startswith("neo4j:5")
-    assert "community" in services["neo4j"]["image"]
+    assert set(services) == {"password-check", "neo4j", "api"}
+    # pinned to one 5.26 LTS patch release, never a floating tag
+    assert re.fullmatch(r"neo4j:5\.26\.\d+-community", services["neo4j"]["image"])
+    assert services["password-check"]["image"] == services["neo4j"]["image"]  # no extra pull
     build = services["api"]["build"]
     context = build if isinstance(build, str) else build.get("context", ".")
     assert (ROOT / context / "Dockerfile").is_file()
@@ -128,7 +130,7 @@ def test_api_environment_makes_valid_production_settings(
     monkeypatch.chdir(ROOT / "tests")  # no stray .env file
     s = Settings()
     assert (s.environment, s.store) == ("production", "neo4j")
-    assert s.neo4j_uri == "bolt://neo4j:7687"  # the compose service name
+    assert s.neo4j_uri == "neo4j://neo4j:7687"  # the compose service name, routing scheme
     assert s.neo4j_password.get_secret_value() == GOOD_ENV["NEO4J_PASSWORD"]
     assert s.neo4j_database == "neo4j"
     # The production guard is live: the well-known default password is refused.
@@ -165,3 +167,35 @@ def test_serve_accepts_the_options_the_image_passes() -> None:
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = set((ROOT / ".dockerignore").read_text(encoding="utf-8").split())
     assert {".git", ".venv", "var", ".env", "*.sqlite3"} <= ignored
+
+
+def test_neo4j_heap_initial_equals_max(compose: dict[str, Any]) -> None:
+    for env in (GOOD_ENV, {**GOOD_ENV, "NEO4J_HEAP": "3G"}):
+        neo4j = env_of(load(env)["services"]["neo4j"])
+        initial = neo4j["NEO4J_server_memory_heap_initial__size"]
+        assert initial == neo4j["NEO4J_server_memory_heap_max__size"]
+        assert initial == env.get("NEO4J_HEAP", "2G")
+
+
+@pytest.mark.parametrize(
+    ("password", "ok"),
+    [("s3cret-enough-pw", True), ("12345678", True), ("short", False), ("1234567", False)],
+)
+def test_password_check_refuses_passwords_neo4j_would_refuse(password: str, ok: bool) -> None:
+    # the check service's own shell command, run by a real shell with the interpolated env
+    services = load({"NEO4J_PASSWORD": password})["services"]
+    check = services["password-check"]
+    assert services["neo4j"]["depends_on"]["password-check"]["condition"] == (
+        "service_completed_successfully"
+    )
+    [script] = check["command"]
+    done = subprocess.run(
+        [*check["entrypoint"], script],
+        env={"NEO4J_PASSWORD": env_of(check)["NEO4J_PASSWORD"], "PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        timeout=10,
+    )
+    assert (done.returncode == 0) is ok
+    if not ok:
+        assert "at least 8 characters" in done.stderr

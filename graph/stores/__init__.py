@@ -17,9 +17,16 @@ def open_store(settings: Settings, *, driver: Any | None = None) -> GraphStore:
     if settings.store == "embedded":
         return EmbeddedStore(settings.embedded_file)
 
+    reader = None
+    if driver is None and settings.neo4j_reader_user is not None:
+        reader = make_driver(settings, reader=True)
     return Neo4jStore(
         driver or make_driver(settings),
         database=settings.neo4j_database,
         query_timeout_s=settings.neo4j_query_timeout_s,
-        owns_driver=driver is None,  # a driver we made is ours to close
+        write_timeout_s=settings.neo4j_write_timeout_s,
+        batch_rows=settings.neo4j_write_batch_rows,
+        connect_timeout_s=settings.neo4j_connect_timeout_s,
+        reader_driver=reader,
+        owns_driver=driver is None,  # drivers we made are ours to close
     )

@@ -1,12 +1,18 @@
 """Every Cypher statement the Neo4j store runs, as named, parameterised constants.
 
 Values always travel as `$parameters`, never by string formatting. The few builders below
-splice in only names from the fixed tuples in this module (labels, a LIMIT clause), never
+splice in only names and fragments fixed in this module (labels, WHERE fragments), never
 user input. Statements keep to the subset of Cypher that both Neo4j 5 and ArcadeDB's Bolt
 endpoint (Neo4j 5.26-compatible) accept; `tests/neo4j` and the contract suite run them on
-ArcadeDB in CI. Patterns begin at the node an id binds (`(:Goal {id: $id})<-[r]-(:Person)`,
-not `(:Person)-[r]->(:Goal {id: $id})`): ArcadeDB expands from the leftmost node, so the
-other way round scans every node of the first label.
+ArcadeDB in CI, and `tests/test_cypher_lint.py` runs every one through Neo4j's own Cypher 5
+parser and semantic checker. Patterns begin at the node an id binds
+(`(:Goal {id: $id})<-[r]-(:Person)`, not `(:Person)-[r]->(:Goal {id: $id})`): ArcadeDB
+expands from the leftmost node, so the other way round scans every node of the first label.
+
+Index use (docs/neo4j.md): lists page by keyset on the indexed `id` (`n.id > $after ...
+ORDER BY n.id LIMIT`), never `a > x OR (a = x AND ...)`; an optional filter gets its own
+statement variant rather than `$x IS NULL OR n.p = $x` (which hides the index from the
+planner); `IS NOT NULL` on the ordering key lets the index supply the order.
 
 Graph shape:
     (:Skill:TaxonomyNode), (:SkillCluster:TaxonomyNode)  -- one id space for both kinds
@@ -79,6 +85,7 @@ INDEXES: Final = (
     _index(GOAL, "person_id"),
     _index(PAIRING, "mentor_id"),
     _index(PAIRING, "program"),
+    _index(PAIRING, "status"),
     _index(CHECKIN, "pairing_id"),
     _index(TAXONOMY_CHANGE, "at_key"),
     _index(AUDIT_ENTRY, "at_key"),
@@ -86,6 +93,9 @@ INDEXES: Final = (
 )
 SHOW_CONSTRAINTS: Final = "SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties RETURN *"
 SHOW_INDEXES: Final = "SHOW INDEXES YIELD name, labelsOrTypes, properties, state RETURN *"
+# Waits (at most 300 s) until every index is ONLINE. Neo4j builds new indexes in the
+# background; ArcadeDB builds them inside CREATE INDEX and has no such procedure.
+AWAIT_INDEXES: Final = "CALL db.awaitIndexes(300)"
 
 PING: Final = "RETURN 1 AS one"
 WIPE: Final = "MATCH (n) DETACH DELETE n"
@@ -102,6 +112,25 @@ ENSURE_META: Final = (
     "MERGE (m:Meta {id: 'meta'}) ON CREATE SET m.data_version = 0 RETURN m.data_version AS v"
 )
 DATA_VERSION: Final = "MATCH (m:Meta {id: 'meta'}) RETURN m.data_version AS v"
+
+# A batched apply (more rows than one write transaction takes) is recorded while it runs:
+# created in its first small transaction, deleted in its last (with the version bump). One
+# left behind means an apply was interrupted; re-running the same command finishes it.
+START_PENDING_APPLY: Final = (
+    "MERGE (a:PendingApply {id: $id}) SET a.what = $what, a.started = $started, a.ops = $ops"
+)
+FINISH_PENDING_APPLY: Final = (  # $bump: 1, or 0 for an apply of audit entries/keys alone
+    "MATCH (a:PendingApply) WHERE a.what = $what DELETE a "
+    "WITH count(*) AS done "
+    "MERGE (m:Meta {id: 'meta'}) "
+    "ON CREATE SET m.data_version = $bump "
+    "ON MATCH SET m.data_version = coalesce(m.data_version, 0) + $bump "
+    "RETURN m.data_version AS v, done"
+)
+PENDING_APPLIES: Final = (
+    "MATCH (a:PendingApply) RETURN a.id AS id, a.what AS what, a.started AS started "
+    "ORDER BY started, id"
+)
 
 # --- generic node statements ----------------------------------------------------------------
 
@@ -120,15 +149,28 @@ def get_node(label: str) -> str:
     return f"MATCH (n:{_label(label)} {{id: $id}}) RETURN properties(n) AS p"
 
 
-def _page(limited: bool) -> str:
-    # No LIMIT at all when none is asked for: ArcadeDB reads LIMIT as a 32-bit int, so a
-    # "huge number" stand-in overflows there.
-    return " SKIP $offset LIMIT $limit" if limited else " SKIP $offset"
+def page_nodes(label: str) -> str:
+    """Keyset page: at most $limit nodes of `label` with id > $after, by id (index range)."""
+    return (
+        f"MATCH (n:{_label(label)}) WHERE n.id > $after "
+        "RETURN properties(n) AS p ORDER BY n.id LIMIT $limit"
+    )
 
 
-def list_nodes(label: str, *, limited: bool = False) -> str:
-    """All nodes of `label` by id, from $offset, at most $limit if `limited`."""
-    return f"MATCH (n:{_label(label)}) RETURN properties(n) AS p ORDER BY n.id{_page(limited)}"
+def all_nodes(label: str) -> str:
+    """Every node of `label`, by id (the id index supplies the order)."""
+    return (
+        f"MATCH (n:{_label(label)}) WHERE n.id IS NOT NULL RETURN properties(n) AS p ORDER BY n.id"
+    )
+
+
+def offset_page(label: str) -> str:
+    """The page at $offset (only for a jump to an offset no earlier page ended at): the id
+    index supplies the order, so SKIP passes over index entries, not a sorted label scan."""
+    return (
+        f"MATCH (n:{_label(label)}) WHERE n.id IS NOT NULL "
+        "WITH n ORDER BY n.id SKIP $offset LIMIT $limit RETURN properties(n) AS p"
+    )
 
 
 def count_nodes(label: str) -> str:
@@ -142,10 +184,21 @@ TAXONOMY_KINDS: Final = (
 )
 
 
-def list_skills(*, limited: bool) -> str:
+def page_skills(*, active_only: bool) -> str:
+    """Keyset page of skills (id > $after, at most $limit), only active ones if asked."""
+    active = " AND n.status = 'active'" if active_only else ""
     return (
-        "MATCH (n:Skill) WHERE $include_deprecated OR n.status = 'active' "
-        f"RETURN properties(n) AS p ORDER BY n.id{_page(limited)}"
+        f"MATCH (n:Skill) WHERE n.id > $after{active} "
+        "RETURN properties(n) AS p ORDER BY n.id LIMIT $limit"
+    )
+
+
+def offset_skills(*, active_only: bool) -> str:
+    """The skills page at $offset (see `offset_page`)."""
+    active = " AND n.status = 'active'" if active_only else ""
+    return (
+        f"MATCH (n:Skill) WHERE n.id IS NOT NULL{active} "
+        "WITH n ORDER BY n.id SKIP $offset LIMIT $limit RETURN properties(n) AS p"
     )
 
 
@@ -183,7 +236,7 @@ SEARCH_TAXONOMY: Final = (
 )
 ADD_BROADER: Final = (
     "UNWIND $rows AS row "
-    "MATCH (c:TaxonomyNode {id: row.child_id}), (p:SkillCluster {id: row.parent_id}) "
+    "MATCH (c:TaxonomyNode {id: row.child_id}) MATCH (p:SkillCluster {id: row.parent_id}) "
     "MERGE (c)-[:BROADER]->(p)"
 )
 REMOVE_BROADER: Final = (
@@ -198,7 +251,7 @@ CLEAR_REPORTS_TO: Final = (
     "UNWIND $ids AS id MATCH (:Person {id: id})-[r:REPORTS_TO]->(:Person) DELETE r"
 )
 LINK_REPORTS_TO: Final = (
-    "UNWIND $rows AS row MATCH (p:Person {id: row.id}), (m:Person {id: row.manager_id}) "
+    "UNWIND $rows AS row MATCH (p:Person {id: row.id}) MATCH (m:Person {id: row.manager_id}) "
     "MERGE (p)-[:REPORTS_TO]->(m)"
 )
 REPORTS_OF: Final = (
@@ -210,7 +263,7 @@ _PERSON_SKILL_COLUMNS: Final = (
 )
 UPSERT_PERSON_SKILLS: Final = (
     "UNWIND $rows AS row "
-    "MATCH (p:Person {id: row.person_id}), (s:Skill {id: row.skill_id}) "
+    "MATCH (p:Person {id: row.person_id}) MATCH (s:Skill {id: row.skill_id}) "
     "MERGE (p)-[r:HAS_SKILL]->(s) "
     "SET r.level = row.level, r.willing_to_mentor = row.willing_to_mentor"
 )
@@ -230,9 +283,15 @@ HOLDERS_OF_ANY: Final = (
     "MATCH (p:Person)-[r:HAS_SKILL]->(s:Skill) WHERE s.id IN $ids "
     f"{_PERSON_SKILL_COLUMNS} ORDER BY person_id, skill_id"
 )
-PERSON_SKILLS_PAGE: Final = (
-    "MATCH (p:Person)-[r:HAS_SKILL]->(s:Skill) "
-    "WHERE p.id > $after_person OR (p.id = $after_person AND s.id > $after_skill) "
+# HAS_SKILL in (person, skill) order, by keyset: the rest of the person a page ended inside
+# (an id seek), then people after it (an id range; the index supplies the person order).
+PERSON_SKILLS_REST: Final = (
+    "MATCH (p:Person {id: $after_person})-[r:HAS_SKILL]->(s:Skill) WHERE s.id > $after_skill "
+    f"{_PERSON_SKILL_COLUMNS} ORDER BY skill_id LIMIT $limit"
+)
+PERSON_SKILLS_AFTER: Final = (
+    "MATCH (p:Person) WHERE p.id > $after_person "
+    "MATCH (p)-[r:HAS_SKILL]->(s:Skill) "
     f"{_PERSON_SKILL_COLUMNS} ORDER BY person_id, skill_id LIMIT $limit"
 )
 
@@ -240,7 +299,7 @@ PERSON_SKILLS_PAGE: Final = (
 
 CLEAR_HAS_GOAL: Final = "UNWIND $ids AS id MATCH (:Goal {id: id})<-[r:HAS_GOAL]-(:Person) DELETE r"
 LINK_HAS_GOAL: Final = (
-    "UNWIND $rows AS row MATCH (p:Person {id: row.person_id}), (g:Goal {id: row.id}) "
+    "UNWIND $rows AS row MATCH (p:Person {id: row.person_id}) MATCH (g:Goal {id: row.id}) "
     "MERGE (p)-[:HAS_GOAL]->(g)"
 )
 DELETE_GOALS: Final = "UNWIND $ids AS id MATCH (g:Goal {id: id}) DETACH DELETE g"
@@ -250,7 +309,7 @@ GOALS_OF: Final = (
 CLEAR_TARGETS: Final = "MATCH (:Goal {id: $goal_id})-[r:TARGETS]->() DELETE r"
 UPSERT_TARGETS: Final = (
     "UNWIND $rows AS row "
-    "MATCH (g:Goal {id: row.goal_id}), (n:TaxonomyNode {id: row.node_id}) "
+    "MATCH (g:Goal {id: row.goal_id}) MATCH (n:TaxonomyNode {id: row.node_id}) "
     "MERGE (g)-[r:TARGETS]->(n) SET r.confidence = row.confidence, r.source = row.source"
 )
 REMOVE_TARGETS_TO: Final = "MATCH (:TaxonomyNode {id: $id})<-[r:TARGETS]-(:Goal) DELETE r"
@@ -281,7 +340,7 @@ CLEAR_PAIRING_GOALS: Final = (
     "UNWIND $ids AS id MATCH (:Pairing {id: id})-[r:FOR_GOAL]->(:Goal) DELETE r"
 )
 LINK_PAIRINGS: Final = (
-    "UNWIND $rows AS row MATCH (p:Pairing {id: row.id}), (m:Person {id: row.mentor_id}) "
+    "UNWIND $rows AS row MATCH (p:Pairing {id: row.id}) MATCH (m:Person {id: row.mentor_id}) "
     "MERGE (m)-[:MENTOR]->(p) "
     "WITH p, row UNWIND row.mentee_ids AS mentee_id MATCH (e:Person {id: mentee_id}) "
     "MERGE (e)-[:MENTEE]->(p)"
@@ -290,20 +349,49 @@ LINK_PAIRING_GOALS: Final = (
     "UNWIND $rows AS row MATCH (p:Pairing {id: row.id}) "
     "UNWIND row.goal_ids AS goal_id MATCH (g:Goal {id: goal_id}) MERGE (p)-[:FOR_GOAL]->(g)"
 )
-LIST_PAIRINGS: Final = (
-    "MATCH (p:Pairing) "
-    "WHERE ($mentor_id IS NULL OR p.mentor_id = $mentor_id) "
-    "AND ($mentee_id IS NULL OR $mentee_id IN p.mentee_ids) "
-    "AND ($person_id IS NULL OR p.mentor_id = $person_id OR $person_id IN p.mentee_ids) "
-    "AND ($program IS NULL OR p.program = $program) "
-    "AND ($statuses IS NULL OR p.status IN $statuses) "
-    "RETURN properties(p) AS p ORDER BY p.id"
-)
+PAIRING_FILTERS: Final = ("mentor_id", "mentee_id", "person_id", "program", "statuses")
+_PAIRING_ANCHORS: Final = {
+    "mentor_id": "MATCH (p:Pairing {mentor_id: $mentor_id})",
+    "mentee_id": "MATCH (:Person {id: $mentee_id})-[:MENTEE]->(p:Pairing)",
+    "person_id": "MATCH (:Person {id: $person_id})-[:MENTOR|MENTEE]->(p:Pairing)",
+    "program": "MATCH (p:Pairing {program: $program})",
+    "statuses": "MATCH (p:Pairing) WHERE p.status IN $statuses",
+}
+_PAIRING_CONDITIONS: Final = {
+    "mentor_id": "p.mentor_id = $mentor_id",
+    "mentee_id": "$mentee_id IN p.mentee_ids",
+    "person_id": "(p.mentor_id = $person_id OR $person_id IN p.mentee_ids)",
+    "program": "p.program = $program",
+    "statuses": "p.status IN $statuses",
+}
+
+
+def list_pairings(filters: frozenset[str]) -> str:
+    """Pairings matching every named filter (names from PAIRING_FILTERS; values are the
+    same-named parameters), by id. One statement per filter set: the first filter in
+    PAIRING_FILTERS order anchors the match (an index seek or an anchored person), the rest
+    are plain conditions; no filter lists every pairing."""
+    unknown = filters - set(PAIRING_FILTERS)
+    if unknown:
+        raise ValueError(f"not a pairing filter: {sorted(unknown)}")
+    given = [f for f in PAIRING_FILTERS if f in filters]
+    if not given:
+        return "MATCH (p:Pairing) RETURN properties(p) AS p ORDER BY p.id"
+    anchor, rest = given[0], given[1:]
+    match = _PAIRING_ANCHORS[anchor]
+    conditions = " AND ".join(_PAIRING_CONDITIONS[f] for f in rest)
+    where = ""
+    if conditions:
+        where = f" AND {conditions}" if " WHERE " in match else f" WHERE {conditions}"
+    distinct = " WITH DISTINCT p" if anchor == "person_id" else ""
+    return f"{match}{where}{distinct} RETURN properties(p) AS p ORDER BY p.id"
+
+
 CLEAR_CHECKIN_LINKS: Final = (
     "UNWIND $ids AS id MATCH (:CheckIn {id: id})<-[r:HAS_CHECKIN]-(:Pairing) DELETE r"
 )
 LINK_CHECKINS: Final = (
-    "UNWIND $rows AS row MATCH (p:Pairing {id: row.pairing_id}), (c:CheckIn {id: row.id}) "
+    "UNWIND $rows AS row MATCH (p:Pairing {id: row.pairing_id}) MATCH (c:CheckIn {id: row.id}) "
     "MERGE (p)-[:HAS_CHECKIN]->(c)"
 )
 CHECKINS: Final = (
@@ -316,8 +404,14 @@ ALL_CHECKINS: Final = (
 
 # --- history, keys, audit -------------------------------------------------------------------
 
+# Newest first: `at_key IS NOT NULL` lets the at_key index supply the order (a backwards
+# index scan that stops at $limit rows) instead of sorting the label.
 TAXONOMY_CHANGES: Final = (
-    "MATCH (t:TaxonomyChange) WHERE $node_id IS NULL OR $node_id IN t.node_ids "
+    "MATCH (t:TaxonomyChange) WHERE t.at_key IS NOT NULL "
+    "RETURN properties(t) AS p ORDER BY t.at_key DESC, t.id DESC LIMIT $limit"
+)
+TAXONOMY_CHANGES_OF_NODE: Final = (
+    "MATCH (t:TaxonomyChange) WHERE t.at_key IS NOT NULL AND $node_id IN t.node_ids "
     "RETURN properties(t) AS p ORDER BY t.at_key DESC, t.id DESC LIMIT $limit"
 )
 API_KEY_BY_HASH: Final = "MATCH (k:ApiKey {key_hash: $key_hash}) RETURN properties(k) AS p"
@@ -326,6 +420,10 @@ API_KEY_HASH_OWNERS: Final = (
 )
 APPEND_AUDIT: Final = "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row"
 LIST_AUDIT: Final = (
-    "MATCH (a:AuditEntry) WHERE $actor IS NULL OR a.actor = $actor "
+    "MATCH (a:AuditEntry) WHERE a.at_key IS NOT NULL "
+    "RETURN properties(a) AS p ORDER BY a.at_key DESC, a.id DESC LIMIT $limit"
+)
+LIST_AUDIT_BY_ACTOR: Final = (
+    "MATCH (a:AuditEntry {actor: $actor}) "
     "RETURN properties(a) AS p ORDER BY a.at_key DESC, a.id DESC LIMIT $limit"
 )

@@ -2,11 +2,22 @@
 
 The store is handed a driver (`make_driver(settings)` builds one for the app); it never
 creates one at import and, unless told it owns it, never closes it. Reads run with read
-routing (`execute_read`); every `apply` is ONE explicit write transaction that validates each
-op against the transaction's own view (so earlier ops of the batch count), writes it with
-batched `UNWIND $rows` statements, bumps the data version, and commits, or rolls everything
-back and raises `BatchRejected`. Row validation is shared with the embedded store
-(`graph.stores.validation`); all Cypher lives in `graph.stores.cypher`.
+routing (`execute_read`, retried by the driver); writes run in explicit transactions with
+the write timeout, rerun on errors the driver calls retryable (`exc.is_retryable()`:
+deadlocks, leader switches, SessionExpired, ServiceUnavailable).
+
+An `apply` of at most `batch_rows` rows is ONE write transaction that validates each op
+against the transaction's own view (so earlier ops of the batch count), writes it with
+`UNWIND $rows` statements, bumps the data version, and commits, or rolls everything back and
+raises `BatchRejected`. A larger apply (people imports, the demo org, an ESCO import) is
+validated whole first (read transactions plus what the batch itself creates; BROADER cycles
+in memory), so a bad row still means nothing is written; it is then written in transactions
+of at most `batch_rows` rows, each an idempotent upsert, between a `PendingApply` marker
+(first transaction) and the data-version bump that deletes it (last transaction). While it
+runs, readers may see part of it; the data version, which caches and snapshots follow, moves
+once, at the end. An interrupted one leaves its marker (`pending_applies()`) and is finished
+by running the same apply again. See docs/neo4j.md. Row validation is shared with the
+embedded store (`graph.stores.validation`); all Cypher lives in `graph.stores.cypher`.
 
 Records are stored as node properties: scalars and lists of strings as themselves, nested
 values (availability windows, preferences, milestones, history, before/after...) as JSON
@@ -21,6 +32,8 @@ import json
 import random
 import threading
 import time
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -34,8 +47,11 @@ from graph.errors import (
     BatchRejected,
     Conflict,
     InvalidInput,
+    MentorgraphError,
     QueryTimeout,
     RowProblem,
+    StoreOverloaded,
+    StoreTimeout,
     StoreUnavailable,
 )
 from graph.model import (
@@ -79,6 +95,7 @@ from graph.stores.cypher_guard import check_read_only, jsonable
 from graph.stores.validation import (
     SKIP_WHEN_BAD,
     Kind,
+    Lookup,
     check_op,
     cycle_problems,
     normalise_op,
@@ -92,11 +109,19 @@ if TYPE_CHECKING:
 Node = Skill | SkillCluster
 M = TypeVar("M", bound=BaseModel)
 
-# Attempts of one apply when the server reports a transient failure (deadlock, conflict).
+# Attempts of one write transaction when the driver calls the failure retryable.
 WRITE_ATTEMPTS = 5
 
-# Rows per UNWIND statement: big imports stay in one transaction without one huge message.
+# Rows per UNWIND statement (a transaction may run several).
 CHUNK = 5_000
+
+# Rows per keyset page when a list is read whole.
+READ_PAGE = 10_000
+
+# Defaults when the store is built without settings (tests, benchmarks).
+WRITE_TIMEOUT_S = 120.0
+BATCH_ROWS = 10_000
+CONNECT_TIMEOUT_S = 5.0
 
 # Fields stored as JSON strings (nested values a property cannot hold).
 JSON_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
@@ -119,13 +144,46 @@ _KIND_LABEL: dict[Kind, str] = {
 }
 
 
-def make_driver(settings: Settings) -> neo4j.Driver:
-    """A driver for the configured server (imported lazily: only the Neo4j store needs it)."""
+def make_driver(settings: Settings, *, reader: bool = False) -> neo4j.Driver:
+    """A driver for the configured server; with `reader`, logged in as the reader-only user
+    (settings.neo4j_reader_user, which must be set). Connection set-up and pool waits are
+    bounded by `neo4j_connect_timeout_s`, so a down server is reported in seconds."""
 
+    if reader:
+        if settings.neo4j_reader_user is None or settings.neo4j_reader_password is None:
+            raise ValueError("no reader user configured (MENTORGRAPH_NEO4J_READER_USER)")
+        auth = (settings.neo4j_reader_user, settings.neo4j_reader_password.get_secret_value())
+    else:
+        auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
     return neo4j.GraphDatabase.driver(
         settings.neo4j_uri,
-        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        auth=auth,
+        connection_timeout=settings.neo4j_connect_timeout_s,
+        connection_acquisition_timeout=max(settings.neo4j_connect_timeout_s, 1.0) * 2,
     )
+
+
+def store_error(exc: Exception) -> MentorgraphError | None:
+    """The mentorgraph error a driver/server failure of a store transaction stands for, or
+    None when it is not one the store explains (it then propagates as it is)."""
+    if isinstance(exc, neo4j.exceptions.ConstraintError):
+        return Conflict(f"write refused by a uniqueness constraint: {exc.message}")
+    if isinstance(exc, neo4j.exceptions.ServiceUnavailable | neo4j.exceptions.SessionExpired):
+        return StoreUnavailable(f"Neo4j store unavailable: {exc}")
+    if isinstance(exc, neo4j.exceptions.Neo4jError):
+        code = exc.code or ""
+        if "TimedOut" in code:
+            return StoreTimeout(
+                f"the Neo4j transaction ran past its time limit and was rolled back ({code}); "
+                "raise MENTORGRAPH_NEO4J_WRITE_TIMEOUT_S / _QUERY_TIMEOUT_S or lower "
+                "MENTORGRAPH_NEO4J_WRITE_BATCH_ROWS"
+            )
+        if "OutOfMemory" in code or "MemoryLimit" in code:
+            return StoreOverloaded(
+                f"Neo4j refused the transaction for lack of memory ({code}); lower "
+                "MENTORGRAPH_NEO4J_WRITE_BATCH_ROWS or give the server more heap"
+            )
+    return None
 
 
 # --- row shaping (pure) ---------------------------------------------------------------------
@@ -271,6 +329,98 @@ class _TxLookup:
         return {r["key_hash"]: r["id"] for r in self.tx.run(q.API_KEY_HASH_OWNERS, hashes=wanted)}
 
 
+class _PlannedLookup:
+    """Existence checks for a batched apply, before anything is written: what is stored
+    (read transactions) plus what the batch's earlier ops create, less what they delete."""
+
+    def __init__(
+        self,
+        stored: Callable[[Kind, list[str]], set[str]],
+        stored_hashes: Callable[[list[str]], dict[str, str]],
+    ) -> None:
+        self._stored = stored
+        self._stored_hashes = stored_hashes
+        self.added: dict[Kind, set[str]] = {k: set() for k in _KIND_LABEL}
+        self.removed: dict[Kind, set[str]] = {k: set() for k in _KIND_LABEL}
+        self.hashes: dict[str, str] = {}  # key_hash -> API key id, put by earlier ops
+
+    def key_hash_owners(self, hashes: Iterable[str]) -> dict[str, str]:
+        wanted = set(hashes)
+        ask = sorted(wanted - self.hashes.keys())
+        owners = self._stored_hashes(ask) if ask else {}
+        owners.update({h: self.hashes[h] for h in wanted & self.hashes.keys()})
+        return owners
+
+    def existing(self, kind: Kind, ids: Iterable[str]) -> set[str]:
+        wanted = set(ids)
+        added = wanted & self.added[kind]
+        ask = sorted(wanted - added - self.removed[kind])
+        return added | (self._stored(kind, ask) if ask else set())
+
+    def record(self, op: StoreOp) -> None:
+        """Count the ids `op` creates (or deletes) for the ops after it."""
+        made: dict[type, Kind] = {
+            UpsertSkills: "skill",
+            UpsertClusters: "cluster",
+            UpsertPeople: "person",
+            UpsertGoals: "goal",
+            UpsertPairings: "pairing",
+        }
+        kind = made.get(type(op))
+        if kind is not None:
+            ids = {r.id for r in op.rows}  # type: ignore[union-attr]
+            self.added[kind] |= ids
+            self.removed[kind] -= ids
+        elif isinstance(op, DeleteGoals):
+            self.removed["goal"] |= set(op.ids)
+            self.added["goal"] -= set(op.ids)
+        elif isinstance(op, AppendAudit):
+            self.added["audit"] |= {r.id for r in op.rows}
+        elif isinstance(op, PutApiKeys):
+            self.hashes.update({r.key_hash: r.id for r in op.rows})
+
+
+class _PlannedBroader:
+    """The BROADER edges as a batched apply will leave them, op by op, for its cycle check
+    (child id -> parent ids; every stored edge, then each op's changes)."""
+
+    def __init__(self, edges: Iterable[tuple[str, str]]) -> None:
+        self.parents: dict[str, set[str]] = {}
+        for child, parent in edges:
+            self.parents.setdefault(child, set()).add(parent)
+
+    def change(self, op: StoreOp, lookup: Lookup) -> None:
+        if isinstance(op, RemoveBroader):
+            for r in op.rows:
+                self.parents.get(r.child_id, set()).discard(r.parent_id)
+        elif isinstance(op, AddBroader):
+            for r in op.rows:
+                self.parents.setdefault(r.child_id, set()).add(r.parent_id)
+        elif isinstance(op, RepointReferences):
+            targets = sorted(lookup.existing("cluster", op.target_ids))
+            children = [c for c, ps in self.parents.items() if op.source_id in ps]
+            for child in children:
+                moved = {t for t in targets if t != child}
+                if moved:  # as the writer does: only onto cluster targets
+                    self.parents[child] = (self.parents[child] - {op.source_id}) | moved
+
+    def cycles(self, ids: set[str]) -> set[str]:
+        """Those of `ids` that are their own ancestor."""
+        out: set[str] = set()
+        for start in ids:
+            seen: set[str] = set()
+            todo = list(self.parents.get(start, ()))
+            while todo:
+                node = todo.pop()
+                if node == start:
+                    out.add(start)
+                    break
+                if node not in seen:
+                    seen.add(node)
+                    todo.extend(self.parents.get(node, ()))
+        return out
+
+
 class Neo4jStore:
     """GraphStore over a Bolt driver; thread-safe (a session per call, the driver is shared)."""
 
@@ -282,21 +432,41 @@ class Neo4jStore:
         *,
         database: str,
         query_timeout_s: float | None = None,
+        write_timeout_s: float = WRITE_TIMEOUT_S,
+        batch_rows: int = BATCH_ROWS,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        reader_driver: neo4j.Driver | None = None,
         owns_driver: bool = False,
     ) -> None:
+        """`query_timeout_s` bounds each read transaction, `write_timeout_s` each write
+        transaction (seconds; None: the server's default); an apply of more than
+        `batch_rows` rows is written in transactions of at most that many rows.
+        `reader_driver` (logged in as a reader-only user) runs the ad-hoc queries; with
+        `owns_driver` the store closes both drivers on `close()`."""
         self._driver = driver
+        self._reader = reader_driver or driver
         self._database = database
         self._timeout = query_timeout_s
+        self._write_timeout = write_timeout_s
+        self._batch_rows = max(int(batch_rows), 1)
+        self._connect_timeout = connect_timeout_s
         self._owns_driver = owns_driver
         # Sessions share the driver's bookmark manager, so a read after a write sees it even
         # on a cluster (causal consistency across sessions).
         self._bookmarks = driver.execute_query_bookmark_manager
-        # Writers of this process take turns here; across processes the write lock on the
-        # Meta node (Neo4j) or optimistic conflicts plus retries (ArcadeDB) do it.
-        self._write_lock = threading.Lock()
-        # Ad-hoc analyst queries run here, so one that overruns can be abandoned at its
-        # deadline; owned by this store and shut down with it.
+        # Writers of this process take turns here (re-entrant: a batched apply holds it over
+        # its transactions); across processes the write lock on the Meta node (Neo4j) or
+        # optimistic conflicts plus retries (ArcadeDB) serialise single-transaction applies.
+        self._write_lock = threading.RLock()
+        # Ad-hoc analyst queries (and health pings) run here, so one that overruns can be
+        # abandoned at its deadline; owned by this store and shut down with it.
         self._adhoc_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cypher-adhoc")
+        # Where offset pages ended: (statement, offset) -> the last id before that offset,
+        # so reading a list page after page continues by keyset instead of skipping.
+        self._cursors: OrderedDict[tuple[str, int], str] = OrderedDict()
+        self._cursor_lock = threading.Lock()
+        # Committed write transactions since the store was made (benchmarks report it).
+        self.write_transactions = 0
 
     @property
     def database(self) -> str:
@@ -304,20 +474,22 @@ class Neo4jStore:
 
     # --- plumbing ---------------------------------------------------------------------------
 
-    def _session(self, *, read: bool) -> neo4j.Session:
-        return self._driver.session(
+    def _session(self, *, read: bool, driver: neo4j.Driver | None = None) -> neo4j.Session:
+        return (driver or self._driver).session(
             database=self._database,
             default_access_mode=neo4j.READ_ACCESS if read else neo4j.WRITE_ACCESS,
             bookmark_manager=self._bookmarks,
         )
 
     def _read_tx(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
-
         try:
             with self._session(read=True) as session:
                 return session.execute_read(neo4j.unit_of_work(timeout=self._timeout)(work))
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
-            raise StoreUnavailable(f"Neo4j store unavailable: {exc}") from exc
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            mapped = store_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
         return self._read_tx(lambda tx: tx.run(query, params).data())  # type: ignore[no-any-return]
@@ -332,8 +504,11 @@ class Neo4jStore:
     def _write_tx(self, work: Callable[[neo4j.Transaction], Any]) -> Any:
         """Run `work` in one explicit transaction: commit if it returns, roll back if not.
 
-        A transient server failure (deadlock, concurrent modification) reruns the whole
-        transaction, a few times; `work` must therefore only touch the transaction.
+        A failure the driver calls retryable (`is_retryable()`: deadlock, leader switch,
+        SessionExpired, ServiceUnavailable) reruns the whole transaction, a few times, with
+        backoff; `work` must therefore only touch the transaction. Memory-limit errors are
+        not retried. Failures become Conflict / StoreTimeout / StoreOverloaded /
+        StoreUnavailable (see `store_error`).
         """
 
         try:
@@ -341,18 +516,19 @@ class Neo4jStore:
                 for attempt in range(1, WRITE_ATTEMPTS + 1):
                     try:
                         return self._write_once(work)
-                    except neo4j.exceptions.TransientError:
-                        if attempt == WRITE_ATTEMPTS:
+                    except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+                        if attempt == WRITE_ATTEMPTS or not _retry(exc):
                             raise
                         time.sleep(0.05 * 2**attempt * (1 + random.random()))
-        except neo4j.exceptions.ConstraintError as exc:
-            raise Conflict(f"write refused by a uniqueness constraint: {exc.message}") from exc
-        except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
-            raise StoreUnavailable(f"Neo4j store unavailable: {exc}") from exc
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            mapped = store_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
 
     def _write_once(self, work: Callable[[neo4j.Transaction], Any]) -> Any:
         with self._session(read=False) as session:
-            tx = session.begin_transaction(timeout=self._timeout)
+            tx = session.begin_transaction(timeout=self._write_timeout)
             try:
                 result = work(tx)
             except BaseException:
@@ -360,15 +536,24 @@ class Neo4jStore:
                     tx.rollback()
                 raise
             tx.commit()
+            self.write_transactions += 1
             return result
 
     # --- lifecycle --------------------------------------------------------------------------
 
     def init_schema(self) -> None:
-        """Uniqueness constraints (which also index the ids) and lookup indexes; idempotent."""
+        """Uniqueness constraints (which also index the ids) and lookup indexes, then waits
+        until every index is online (`db.awaitIndexes`, where the server has it); idempotent."""
         with self._session(read=False) as session:
             for statement in (*q.CONSTRAINTS, *q.INDEXES):
                 session.run(statement).consume()
+            try:
+                session.run(q.AWAIT_INDEXES).consume()
+            except neo4j.exceptions.Neo4jError as exc:
+                # ArcadeDB has no db.awaitIndexes: its CREATE INDEX returns once the index
+                # is built. Anything else (an index that failed, a timeout) is real.
+                if "awaitIndexes" not in (exc.message or ""):
+                    raise
         # The counter node exists before any apply: concurrent first applies then update one
         # node instead of racing to create it (ArcadeDB's MERGE is not atomic across writers).
         self._write_tx(lambda tx: tx.run(q.ENSURE_META).consume())
@@ -393,19 +578,43 @@ class Neo4jStore:
         return constraints, indexes
 
     def ping(self) -> bool:
+        """True if the server answers within the connect timeout: the driver's own
+        connectivity check, then one auto-commit `RETURN 1` on the configured database
+        (never retried, so a down server answers False in seconds, not after the driver's
+        30 s of retries)."""
+
+        def check() -> bool:
+            self._driver.verify_connectivity()
+            with self._session(read=True) as session:
+                query = neo4j.Query(q.PING, timeout=self._connect_timeout)
+                record = session.run(query).single()
+            return record is not None and record["one"] == 1
+
         try:
-            return bool(self._rows(q.PING)[0]["one"] == 1)
-        except Exception:  # any failure means "does not answer"
+            return self._adhoc_pool.submit(check).result(timeout=self._connect_timeout + 1)
+        except Exception:  # any failure, or no answer in time, means "does not answer"
             return False
+
+    def pending_applies(self) -> list[dict[str, Any]]:
+        """Batched applies that started and did not finish, oldest first: [{id, what,
+        started}] (`what` names the ops; re-running the same apply finishes it)."""
+        return self._rows(q.PENDING_APPLIES)
 
     def run_read_query(
         self, query: str, params: dict[str, Any], *, row_limit: int, timeout_s: float
     ) -> tuple[list[dict[str, Any]], bool]:
         """Run an ad-hoc, read-only Cypher query (L&D analysts): refused if it could write,
-        run in a READ-access transaction with a server-side timeout, at most `row_limit` rows.
+        run in a READ-access transaction (as the reader-only user when one is configured)
+        with a server-side timeout, at most `row_limit` rows, and always rolled back.
         Returns (rows as JSON-able dicts, whether more rows existed)."""
 
         check_read_only(query)
+        return self._run_adhoc(query, params, row_limit=row_limit, timeout_s=timeout_s)
+
+    def _run_adhoc(
+        self, query: str, params: dict[str, Any], *, row_limit: int, timeout_s: float
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """`run_read_query` past the guard (tests call it to prove the rollback holds)."""
 
         def work(tx: neo4j.Transaction) -> tuple[list[dict[str, Any]], bool]:
             rows: list[dict[str, Any]] = []
@@ -416,14 +625,16 @@ class Neo4jStore:
             return rows, False
 
         def run() -> tuple[list[dict[str, Any]], bool]:
-            # One explicit read transaction, never retried: a query that failed or ran out of
-            # time must not run again behind the caller's back. Leaving it uncommitted rolls
-            # it back.
-            with (
-                self._session(read=True) as session,
-                session.begin_transaction(timeout=timeout_s) as tx,
-            ):
-                return work(tx)
+            # One explicit read transaction, never retried (a query that failed or ran out of
+            # time must not run again behind the caller's back), never committed: it is
+            # rolled back explicitly, so even a write the server let through is undone.
+            with self._session(read=True, driver=self._reader) as session:
+                tx = session.begin_transaction(timeout=timeout_s)
+                try:
+                    return work(tx)
+                finally:
+                    if not tx.closed():
+                        tx.rollback()
 
         timed_out = QueryTimeout(
             f"query stopped after its {timeout_s:g} s time limit",
@@ -441,6 +652,8 @@ class Neo4jStore:
             code = exc.code or ""
             if "TimedOut" in code or "Terminated" in code or "timeout" in (exc.message or ""):
                 raise timed_out from exc
+            if "OutOfMemory" in code or "MemoryLimit" in code:
+                raise store_error(exc) or StoreOverloaded(code) from exc
             if "AccessMode" in code or "Forbidden" in code:
                 raise InvalidInput(
                     "read-only queries only: the server refused a write",
@@ -454,6 +667,8 @@ class Neo4jStore:
     def close(self) -> None:
         self._adhoc_pool.shutdown(wait=False, cancel_futures=True)
         if self._owns_driver:
+            if self._reader is not self._driver:
+                self._reader.close()
             self._driver.close()
 
     def data_version(self) -> int:
@@ -468,14 +683,22 @@ class Neo4jStore:
             tx.run(q.ENSURE_META).consume()
 
         self._write_tx(work)
+        with self._cursor_lock:
+            self._cursors.clear()
 
     # --- writes -----------------------------------------------------------------------------
 
     def apply(self, ops: Sequence[StoreOp]) -> None:
+        """All ops, atomically for validation: BatchRejected (nothing written) on any bad row.
+        Up to `batch_rows` rows: one transaction. More: validated whole, then written in
+        bounded transactions (see the module doc and docs/neo4j.md)."""
         if not ops:
             return
         names = ", ".join(sorted({type(o).__name__ for o in ops}))
         what = f"apply of {len(ops)} op(s) ({names})"
+        if sum(_op_rows(op) for op in ops) > self._batch_rows:
+            self._apply_batched(ops, what)
+            return
 
         bump = changes_graph(ops)
 
@@ -504,6 +727,111 @@ class Neo4jStore:
 
         self._write_tx(work)
 
+    def _stored_ids(self, kind: Kind, ids: list[str]) -> set[str]:
+        label = q.existing_ids(_KIND_LABEL[kind])
+        found: set[str] = set()
+        for chunk in _chunks(ids):
+            found |= {r["id"] for r in self._rows(label, ids=list(chunk))}
+        return found
+
+    def _stored_key_hashes(self, hashes: list[str]) -> dict[str, str]:
+        owners: dict[str, str] = {}
+        for chunk in _chunks(hashes):
+            rows = self._rows(q.API_KEY_HASH_OWNERS, hashes=list(chunk))
+            owners.update({r["key_hash"]: r["id"] for r in rows})
+        return owners
+
+    def _apply_batched(self, ops: Sequence[StoreOp], what: str) -> None:
+        with self._write_lock:
+            lookup = _PlannedLookup(self._stored_ids, self._stored_key_hashes)
+            broader: _PlannedBroader | None = None
+            problems: list[RowProblem] = []
+            checked: list[StoreOp] = []
+            for i, raw in enumerate(ops):
+                op, found = normalise_op(i, raw)
+                if op is None:
+                    problems += found
+                    continue
+                found += check_op(i, op, lookup)
+                problems += sorted(found, key=lambda p: p.row)
+                if isinstance(op, AddBroader | RemoveBroader | RepointReferences):
+                    if broader is None:
+                        edges = self._rows(q.ALL_BROADER)
+                        broader = _PlannedBroader((r["child_id"], r["parent_id"]) for r in edges)
+                    if not found:
+                        broader.change(op, lookup)
+                        problems += cycle_problems(i, op, lookup, broader.cycles)
+                lookup.record(op)
+                checked.append(op)
+            if problems:
+                raise BatchRejected(problems=problems, what=what)
+
+            apply_id = uuid.uuid4().hex
+            started = datetime.now(UTC).isoformat()
+            self._write_tx(
+                lambda tx: tx.run(
+                    q.START_PENDING_APPLY, id=apply_id, what=what, started=started, ops=len(ops)
+                ).consume()
+            )
+            for group in _groups(_pieces(checked, self._batch_rows), self._batch_rows):
+                self._write_tx(lambda tx, group=group: _write_pieces(tx, group))  # type: ignore[misc]
+            # the version moves once, at the end; not for audit entries and keys alone
+            bump = int(changes_graph(ops))
+            self._write_tx(
+                lambda tx: tx.run(q.FINISH_PENDING_APPLY, what=what, bump=bump).consume()
+            )
+
+    # --- paged reads ------------------------------------------------------------------------
+
+    def _list(
+        self,
+        model: type[M],
+        page_q: str,
+        offset_q: str,
+        *,
+        offset: int,
+        limit: int | None,
+        **params: Any,
+    ) -> list[M]:
+        """Records of a list read by keyset pages on the id index, from `offset`, at most
+        `limit` (None: all). An offset where an earlier page ended continues from that page's
+        last id; another offset takes one index-ordered SKIP, then keyset again."""
+        offset = max(offset, 0)
+        if limit is not None and limit <= 0:
+            return []
+        with self._cursor_lock:
+            after = self._cursors.get((page_q, offset)) if offset else ""
+
+        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            out: list[dict[str, Any]] = []
+            last = after
+
+            def want() -> int:
+                return READ_PAGE if limit is None else min(READ_PAGE, limit - len(out))
+
+            if last is None:
+                n = want()
+                out += tx.run(offset_q, params, offset=offset, limit=n).data()
+                if len(out) < n:
+                    return out
+                last = out[-1]["p"]["id"]
+            while limit is None or len(out) < limit:
+                n = want()
+                rows = tx.run(page_q, params, after=last, limit=n).data()
+                out += rows
+                if len(rows) < n:
+                    break
+                last = rows[-1]["p"]["id"]
+            return out
+
+        rows: list[dict[str, Any]] = self._read_tx(work)
+        if rows and limit is not None:
+            with self._cursor_lock:
+                self._cursors[(page_q, offset + len(rows))] = rows[-1]["p"]["id"]
+                while len(self._cursors) > 1024:
+                    self._cursors.popitem(last=False)
+        return [from_props(model, r["p"]) for r in rows]
+
     # --- taxonomy reads ---------------------------------------------------------------------
 
     def get_skill(self, skill_id: str) -> Skill | None:
@@ -519,12 +847,13 @@ class Neo4jStore:
     def list_skills(
         self, *, offset: int = 0, limit: int | None = None, include_deprecated: bool = True
     ) -> list[Skill]:
-        return self._records(
+        active_only = not include_deprecated
+        return self._list(
             Skill,
-            q.list_skills(limited=limit is not None),
-            include_deprecated=include_deprecated,
-            offset=max(offset, 0),
-            limit=_limit(limit),
+            q.page_skills(active_only=active_only),
+            q.offset_skills(active_only=active_only),
+            offset=offset,
+            limit=limit,
         )
 
     def list_clusters(self, *, include_deprecated: bool = True) -> list[SkillCluster]:
@@ -541,8 +870,8 @@ class Neo4jStore:
 
     def taxonomy(self) -> TaxonomyDump:
         def work(tx: neo4j.ManagedTransaction) -> TaxonomyDump:
-            skills = tx.run(q.list_nodes(q.SKILL), offset=0).data()
-            clusters = tx.run(q.list_nodes(q.CLUSTER), offset=0).data()
+            skills = tx.run(q.all_nodes(q.SKILL)).data()
+            clusters = tx.run(q.all_nodes(q.CLUSTER)).data()
             broader = tx.run(q.ALL_BROADER).data()
             return TaxonomyDump(
                 skills=[from_props(Skill, r["p"]) for r in skills],
@@ -571,11 +900,8 @@ class Neo4jStore:
         return self._one(Person, q.get_node(q.PERSON), id=person_id)
 
     def list_people(self, *, offset: int = 0, limit: int | None = None) -> list[Person]:
-        return self._records(
-            Person,
-            q.list_nodes(q.PERSON, limited=limit is not None),
-            offset=max(offset, 0),
-            limit=_limit(limit),
+        return self._list(
+            Person, q.page_nodes(q.PERSON), q.offset_page(q.PERSON), offset=offset, limit=limit
         )
 
     def count_people(self) -> int:
@@ -591,19 +917,28 @@ class Neo4jStore:
         return [person_skill(r) for r in self._rows(q.HOLDERS_OF, id=skill_id)]
 
     def iter_person_skills(self, *, batch_size: int = 10_000) -> Iterator[list[PersonSkill]]:
+        size = max(batch_size, 1)
         after = ("", "")
+
+        def page(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+            rows: list[dict[str, Any]] = []
+            if after[1]:  # the rest of the person the last page ended inside
+                rows = tx.run(
+                    q.PERSON_SKILLS_REST, after_person=after[0], after_skill=after[1], limit=size
+                ).data()
+            if len(rows) < size:
+                rows += tx.run(
+                    q.PERSON_SKILLS_AFTER, after_person=after[0], limit=size - len(rows)
+                ).data()
+            return rows
+
         while True:
-            rows = self._rows(
-                q.PERSON_SKILLS_PAGE,
-                after_person=after[0],
-                after_skill=after[1],
-                limit=max(batch_size, 1),
-            )
+            rows = self._read_tx(page)
             if not rows:
                 return
             batch = [person_skill(r) for r in rows]
             yield batch
-            if len(batch) < batch_size:
+            if len(batch) < size:
                 return
             after = (batch[-1].person_id, batch[-1].skill_id)
 
@@ -616,11 +951,8 @@ class Neo4jStore:
         return self._records(Goal, q.GOALS_OF, id=person_id)
 
     def list_goals(self, *, offset: int = 0, limit: int | None = None) -> list[Goal]:
-        return self._records(
-            Goal,
-            q.list_nodes(q.GOAL, limited=limit is not None),
-            offset=max(offset, 0),
-            limit=_limit(limit),
+        return self._list(
+            Goal, q.page_nodes(q.GOAL), q.offset_page(q.GOAL), offset=offset, limit=limit
         )
 
     def goal_targets(self, goal_id: str) -> list[GoalTarget]:
@@ -639,15 +971,15 @@ class Neo4jStore:
 
     def list_pairings(self, flt: PairingFilter | None = None) -> list[Pairing]:
         f = flt or PairingFilter()
-        return self._records(
-            Pairing,
-            q.LIST_PAIRINGS,
-            mentor_id=f.mentor_id,
-            mentee_id=f.mentee_id,
-            person_id=f.person_id,
-            program=f.program,
-            statuses=None if f.statuses is None else [str(s) for s in f.statuses],
-        )
+        params: dict[str, Any] = {
+            "mentor_id": f.mentor_id,
+            "mentee_id": f.mentee_id,
+            "person_id": f.person_id,
+            "program": f.program,
+            "statuses": None if f.statuses is None else [str(s) for s in f.statuses],
+        }
+        given = {k: v for k, v in params.items() if v is not None}
+        return self._records(Pairing, q.list_pairings(frozenset(given)), **given)
 
     def checkins(self, pairing_id: str) -> list[CheckIn]:
         return self._records(CheckIn, q.CHECKINS, id=pairing_id)
@@ -665,7 +997,11 @@ class Neo4jStore:
     ) -> list[TaxonomyChange]:
         if limit <= 0:
             return []
-        return self._records(TaxonomyChange, q.TAXONOMY_CHANGES, node_id=node_id, limit=limit)
+        if node_id is None:
+            return self._records(TaxonomyChange, q.TAXONOMY_CHANGES, limit=limit)
+        return self._records(
+            TaxonomyChange, q.TAXONOMY_CHANGES_OF_NODE, node_id=node_id, limit=limit
+        )
 
     # --- access and audit -------------------------------------------------------------------
 
@@ -673,17 +1009,96 @@ class Neo4jStore:
         return self._one(ApiKey, q.API_KEY_BY_HASH, key_hash=key_hash)
 
     def list_api_keys(self) -> list[ApiKey]:
-        return self._records(ApiKey, q.list_nodes(q.API_KEY), offset=0)
+        return self._records(ApiKey, q.all_nodes(q.API_KEY))
 
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         if limit <= 0:
             return []
-        return self._records(AuditEntry, q.LIST_AUDIT, actor=actor, limit=limit)
+        if actor is None:
+            return self._records(AuditEntry, q.LIST_AUDIT, limit=limit)
+        return self._records(AuditEntry, q.LIST_AUDIT_BY_ACTOR, actor=actor, limit=limit)
 
 
-def _limit(limit: int | None) -> int:
-    # Only sent when the statement has a LIMIT; ArcadeDB reads it as a 32-bit int.
-    return 0 if limit is None else min(max(limit, 0), 2**31 - 1)
+def _retry(exc: Exception) -> bool:
+    """Whether a failed write transaction is worth running again: the driver's verdict,
+    except memory limits (the same transaction would need the same memory again)."""
+    if isinstance(exc, neo4j.exceptions.Neo4jError):
+        code = exc.code or ""
+        if "OutOfMemory" in code or "MemoryLimit" in code:
+            return False
+    return isinstance(exc, neo4j.exceptions.Neo4jError | neo4j.exceptions.DriverError) and bool(
+        exc.is_retryable()
+    )
+
+
+# --- batched applies ------------------------------------------------------------------------
+
+
+def _op_rows(op: Any) -> int:
+    """How many rows an op writes (what the batch bound counts)."""
+    if isinstance(op, SetGoalTargets):
+        return len(op.targets) + 1
+    if isinstance(op, RemovePersonSkills):
+        return len(op.keys)
+    if isinstance(op, DeleteGoals):
+        return len(op.ids)
+    rows = getattr(op, "rows", None)
+    return len(rows) if isinstance(rows, Sequence) else 1
+
+
+# A piece of a batched apply: (rows it writes, the writer for an open transaction).
+Piece = tuple[int, Callable[[neo4j.Transaction], None]]
+
+
+def _piece(op: StoreOp) -> Piece:
+    return _op_rows(op), lambda tx: _WRITERS[type(op)](tx, _TxLookup(tx), op)
+
+
+def _pieces(ops: Sequence[StoreOp], size: int) -> Iterator[Piece]:
+    """The ops as pieces of at most `size` rows, in order. People come in two passes (all
+    nodes, then all REPORTS_TO links), so a manager in a later piece is linked too; a
+    repoint is a piece of its own (its size is only known inside the transaction)."""
+    for op in ops:
+        if isinstance(op, UpsertPeople):
+            for chunk in _chunks(op.rows, size):
+                rows = list(chunk)
+                yield len(rows), lambda tx, rows=rows: _write_people(tx, rows)  # type: ignore[misc]
+            for chunk in _chunks(op.rows, size):
+                rows = list(chunk)
+                yield len(rows), lambda tx, rows=rows: _link_managers(tx, rows)  # type: ignore[misc]
+        elif isinstance(op, RemovePersonSkills):
+            for chunk in _chunks(op.keys, size):
+                yield _piece(RemovePersonSkills(keys=list(chunk)))
+        elif isinstance(op, DeleteGoals):
+            for chunk in _chunks(op.ids, size):
+                yield _piece(DeleteGoals(ids=list(chunk)))
+        elif isinstance(op, RepointReferences):
+            yield size, _piece(op)[1]
+        elif isinstance(op, SetGoalTargets):
+            yield _piece(op)
+        else:
+            rows_of: Sequence[Any] = op.rows
+            for chunk in _chunks(rows_of, size):
+                yield _piece(type(op)(rows=list(chunk)))  # type: ignore[call-arg]
+
+
+def _groups(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:
+    """Pieces gathered into transactions of at most `size` rows (a bigger piece alone)."""
+    group: list[Piece] = []
+    rows = 0
+    for piece in pieces:
+        if group and rows + piece[0] > size:
+            yield group
+            group, rows = [], 0
+        group.append(piece)
+        rows += piece[0]
+    if group:
+        yield group
+
+
+def _write_pieces(tx: neo4j.Transaction, group: Sequence[Piece]) -> None:
+    for _, write in group:
+        write(tx)
 
 
 # --- op writers (inside the open apply transaction) -----------------------------------------
@@ -719,11 +1134,19 @@ def _remove_broader(tx: neo4j.Transaction, _: _TxLookup, op: RemoveBroader) -> N
     _run_rows(tx, q.REMOVE_BROADER, [r.model_dump() for r in op.rows])
 
 
-def _upsert_people(tx: neo4j.Transaction, _: _TxLookup, op: UpsertPeople) -> None:
-    _write_nodes(tx, q.PERSON, op.rows)
-    _run_ids(tx, q.CLEAR_REPORTS_TO, [r.id for r in op.rows])
-    links = [{"id": r.id, "manager_id": r.manager_id} for r in op.rows if r.manager_id]
+def _write_people(tx: neo4j.Transaction, rows: Sequence[Person]) -> None:
+    _write_nodes(tx, q.PERSON, rows)
+    _run_ids(tx, q.CLEAR_REPORTS_TO, [r.id for r in rows])
+
+
+def _link_managers(tx: neo4j.Transaction, rows: Sequence[Person]) -> None:
+    links = [{"id": r.id, "manager_id": r.manager_id} for r in rows if r.manager_id]
     _run_rows(tx, q.LINK_REPORTS_TO, links)
+
+
+def _upsert_people(tx: neo4j.Transaction, _: _TxLookup, op: UpsertPeople) -> None:
+    _write_people(tx, op.rows)
+    _link_managers(tx, op.rows)
 
 
 def _upsert_person_skills(tx: neo4j.Transaction, _: _TxLookup, op: UpsertPersonSkills) -> None:

@@ -3,6 +3,7 @@ and leaves nothing behind, the row limit and the time limit hold, bad queries ar
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
@@ -56,6 +57,10 @@ def test_read_with_params_and_row_limit(neo: Neo4jStore) -> None:
         "MATCH (p:Person {id: 'p1'}) DELETE p",
         "CALL db.create.setNodeVectorProperty(null, 'v', [1.0])",
         "CALL apoc.create.node(['Person'], {id: 'intruder'})",
+        "RETURN apoc.cypher.runFirstColumnSingle('CREATE (n:Person {id: \\'i\\'}) RETURN n', {})",
+        "RETURN apoc.cypher.doIt('MATCH (p:Person) DETACH DELETE p', {}) AS x",
+        "SHOW TRANSACTIONS YIELD currentQuery, parameters",
+        "CALL dbms.components()",
     ],
 )
 def test_writes_are_refused_and_change_nothing(neo: Neo4jStore, query: str) -> None:
@@ -82,3 +87,24 @@ def test_malformed_query_and_missing_parameter_are_invalid_input(neo: Neo4jStore
         neo.run_read_query("MATCH (n RETURN n", {}, row_limit=1, timeout_s=5)
     with pytest.raises(InvalidInput, match="query failed"):
         neo.run_read_query("MATCH (n) WHERE n.id = $missing RETURN n", {}, row_limit=1, timeout_s=5)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (n:Person {id: 'intruder', name: 'x'}) RETURN n.id AS id",
+        "MATCH (p:Person {id: 'p1'}) SET p.name = 'changed' RETURN p.id AS id",
+        "MATCH (p:Person {id: 'p1'}) DETACH DELETE p RETURN 1 AS one",
+    ],
+)
+def test_the_adhoc_transaction_is_rolled_back_even_past_the_guard(
+    neo: Neo4jStore, query: str
+) -> None:
+    # Past the guard (as if it had a hole): Neo4j refuses the write in a READ transaction;
+    # ArcadeDB does not enforce access modes, so there the explicit rollback is the wall.
+    before = count_people(neo)
+    with contextlib.suppress(InvalidInput):  # Neo4j: "the server refused a write"
+        neo._run_adhoc(query, {}, row_limit=10, timeout_s=5)
+    assert count_people(neo) == before
+    assert neo.get_person("intruder") is None
+    assert neo.get_person("p1") is not None and neo.get_person("p1").name == "Person 1"  # type: ignore[union-attr]
