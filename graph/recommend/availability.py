@@ -1,7 +1,9 @@
 """When two people can actually meet: weekly local windows turned into UTC slots.
 
-A person's free time is a set of weekly windows in their own IANA time zone, minus
-date-bounded exceptions (leave, "available from March"). To compare two people we lay both out
+A person's free time is a set of weekly windows in their own IANA time zone (each undated, or
+holding only between two dates, every week or every n-th week, or once: see
+`graph.model.WeeklyWindow.holds_on`), minus date-bounded exceptions (leave, "available from
+March"). To compare two people we lay both out
 on the same grid of 30-minute UTC slots covering the real coming weeks of a `Horizon` (so a
 09:00 Europe/London window lands on 08:00 UTC in summer and 09:00 UTC in winter, and a week
 that crosses a DST change gets both), then count common slots.
@@ -117,6 +119,8 @@ def person_grid(
         todays = by_day.get(day.weekday())
         if todays and not _excluded(day, exceptions):
             for w in todays:
+                if not w.holds_on(day):
+                    continue
                 first, stop = slot_range(horizon, *window_utc(day, w, tz))
                 if first < stop:
                     grid[first:stop] = True
@@ -168,6 +172,79 @@ def describe_run(horizon: Horizon, run: tuple[int, int], tz: str) -> str:
     end_txt = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %H:%M")
     where = "UTC" if tz == "UTC" else f"your time ({tz})"
     return f"{WEEKDAYS[start.weekday()]} {start:%H:%M}–{end_txt} {where}"
+
+
+def weekly_hours(a: BoolGrid, b: BoolGrid, horizon: Horizon) -> list[float]:
+    """Common hours in each week of the horizon (week k = UTC days 7k..7k+6 from its start)."""
+    both = (a & b).reshape(horizon.weeks, SLOTS_PER_WEEK)
+    return [float(n) * SLOT_MINUTES / 60 for n in both.sum(axis=1)]
+
+
+def common_example(horizon: Horizon, a: BoolGrid, b: BoolGrid, tz: str) -> str | None:
+    """A common time worth quoting, in `tz`, true on every date it implies; None if none.
+
+    Each maximal run of common slots gives a candidate wall-clock time in `tz` (weekday,
+    start, end). For each, the local dates of the horizon on which that whole time is common
+    are counted; the one common on the most dates wins (then the longest, then the earliest).
+    When it is common on every date of its weekday that lies inside the horizon, it reads
+    'Tue 14:00–15:30 UTC'; otherwise the dates are named: 'Tue 14:00–15:30 UTC, only on
+    1 Apr and 8 Apr'.
+    """
+    both = a & b
+    if not both.any():
+        return None
+    zone = _zone(tz)
+    padded = np.concatenate(([False], both, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    candidates: dict[tuple[int, int, int, int], tuple[int, int]] = {}
+    for first, stop in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+        s = horizon.slot_start(first).astimezone(zone)
+        e = horizon.slot_start(stop).astimezone(zone)
+        key = (
+            s.weekday(),
+            s.hour * 60 + s.minute,
+            (e.date() - s.date()).days,
+            e.hour * 60 + e.minute,
+        )
+        candidates.setdefault(key, (first, stop))
+    best: tuple[tuple[int, int, int], tuple[int, int], list[date], list[date]] | None = None
+    for key, run in candidates.items():
+        inside, common = _dates_of_time(horizon, both, key, zone)
+        rank = (len(common), run[1] - run[0], -run[0])
+        if common and (best is None or rank > best[0]):
+            best = (rank, run, inside, common)
+    if best is None:  # cannot happen: each run's own date is common
+        return None
+    _, run, inside, common = best
+    text = describe_run(horizon, run, tz)
+    if set(inside) <= set(common):
+        return text
+    names = [f"{d.day} {d:%b}" for d in common]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{text}, only on {listed}"
+
+
+def _dates_of_time(
+    horizon: Horizon, both: BoolGrid, key: tuple[int, int, int, int], zone: ZoneInfo
+) -> tuple[list[date], list[date]]:
+    """(local dates whose wall-clock time `key` lies inside the horizon, those of them on
+    which all of it is common)."""
+    weekday, start_min, days, end_min = key
+    inside: list[date] = []
+    common: list[date] = []
+    day = horizon.start - timedelta(days=1)
+    day += timedelta(days=(weekday - day.weekday()) % 7)
+    while day <= horizon.end:
+        s = datetime.combine(day, time(start_min // 60, start_min % 60), zone)
+        e = datetime.combine(day + timedelta(days=days), time(end_min // 60, end_min % 60), zone)
+        lo, hi = s.astimezone(UTC), e.astimezone(UTC)
+        if lo >= horizon.start_utc and hi <= horizon.slot_start(horizon.n_slots) and lo < hi:
+            inside.append(day)
+            first, stop = slot_range(horizon, lo, hi)
+            if first < stop and bool(both[first:stop].all()):
+                common.append(day)
+        day += timedelta(days=7)
+    return inside, common
 
 
 def available_from(exceptions: Sequence[AvailabilityException], day: date) -> date | None:
