@@ -212,8 +212,11 @@ def test_field_moved_occurrence_is_a_one_off_and_the_excluded_date_is_not_free(
     ]
     assert lucia is not None
     assert [w.one_off for w in lucia.windows].count(True) == 2
-    free_on = {d for d in (date(2026, 12, 8), date(2026, 12, 11), date(2026, 12, 22))
-               if any(w.holds_on(d) for w in lucia.windows)}
+    free_on = {
+        d
+        for d in (date(2026, 12, 8), date(2026, 12, 11), date(2026, 12, 22))
+        if any(w.holds_on(d) for w in lucia.windows)
+    }
     assert free_on == {date(2026, 12, 11)}
     first, last = date(2026, 11, 1), date(2027, 11, 1)
     assert claimed(lucia, first, last) == calendar_free_time(
@@ -299,7 +302,9 @@ def test_weekly_window_and_all_day_leave_in_berlin(store: GraphStore) -> None:
     # the daily busy stand-up is neither free nor leave: skipped, and said so
     [line] = res.skipped
     assert line.startswith("event ada-standup@example.org 'Stand-up'")
-    assert line.endswith("busy event, not leave or out of office: only free time and leave are read")
+    assert line.endswith(
+        "busy event, not leave or out of office: only free time and leave are read"
+    )
 
 
 def test_tzid_converted_to_the_persons_zone_per_dst_period(team: GraphStore) -> None:
@@ -317,7 +322,9 @@ def test_tzid_converted_to_the_persons_zone_per_dst_period(team: GraphStore) -> 
     ]
 
 
-def test_utc_time_crossing_midnight_is_split_per_local_day(team: GraphStore, tmp_path: Path) -> None:
+def test_utc_time_crossing_midnight_is_split_per_local_day(
+    team: GraphStore, tmp_path: Path
+) -> None:
     # Fridays 21:30-23:30 UTC: 23:30 Fri - 01:30 Sat in Berlin summer, 22:30 - 00:30 in winter
     path = tmp_path / "ada.ics"
     path.write_text(
@@ -618,8 +625,7 @@ def test_leave_kinds(team: GraphStore, tmp_path: Path) -> None:
             # transparent all-day leave of every wording
             "UID:a\r\nDTSTART;VALUE=DATE:20260803\r\nDTEND;VALUE=DATE:20260805\r\n"
             "SUMMARY:Parental leave\r\nTRANSP:TRANSPARENT",
-            "UID:b\r\nDTSTART;VALUE=DATE:20260810\r\nSUMMARY:Out of office\r\n"
-            "TRANSP:TRANSPARENT",
+            "UID:b\r\nDTSTART;VALUE=DATE:20260810\r\nSUMMARY:Out of office\r\nTRANSP:TRANSPARENT",
             # Outlook OOF whatever the title, timed
             "UID:c\r\nDTSTART;TZID=W. Europe Standard Time:20260817T130000\r\n"
             "DTEND;TZID=W. Europe Standard Time:20260818T090000\r\nSUMMARY:Trip\r\n"
