@@ -303,6 +303,16 @@ def availability_of(cal: icalendar.Calendar, zone: ZoneInfo, start: date) -> Ava
     Raises CalendarError for a calendar without events, an unknown TZID or X-WR-TIMEZONE, a
     series that cannot be expanded, or one with nothing usable on or after `start`.
     """
+    try:
+        return _availability_of(cal, zone, start)
+    except CalendarError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as exc:
+        # malformed values the parser let through and the expander or datetime refuse
+        raise CalendarError(f"cannot read the events: {_short(exc)}") from None
+
+
+def _availability_of(cal: icalendar.Calendar, zone: ZoneInfo, start: date) -> Availability:
     events = list(cal.walk("VEVENT"))
     if not events:
         raise CalendarError("calendar has no events")
@@ -370,7 +380,7 @@ def availability_of(cal: icalendar.Calendar, zone: ZoneInfo, start: date) -> Ava
     exceptions, known_until = _merged_leave(leave, start, notes)
     if any(str(ev["UID"]) in recurring and kinds[id(ev)] == "leave" for ev in used):
         leave_cal = [ev for ev in rec if kinds[id(ev)] == "leave"]
-        if next(iter(_expand(cal, leave_cal, far, None, lazy=True)), None) is not None:
+        if _occurs_from(cal, leave_cal, far):
             last = far.date() - timedelta(days=1)
             known_until = min(known_until or last, last)
     windows: list[WeeklyWindow] = []
@@ -419,10 +429,9 @@ def _classify(ev: Any, recurring: bool) -> tuple[Kind | None, str]:
         return None, "cancelled (STATUS:CANCELLED)"
     if "DTSTART" not in ev:
         return None, "no DTSTART"
-    try:
-        first = ev.decoded("DTSTART")
-    except (KeyError, ValueError) as exc:
-        return None, f"unreadable DTSTART ({_short(exc)})"
+    first = _start_of(ev)
+    if first is None:
+        return None, "DTSTART is not a date or date-time"
     busy = str(ev.get("X-MICROSOFT-CDO-BUSYSTATUS", "")).upper()
     words = " ".join([str(ev.get("SUMMARY", "")), *_categories(ev)])
     if busy == "OOF":
@@ -449,6 +458,15 @@ def _classify(ev: Any, recurring: bool) -> tuple[Kind | None, str]:
     return None, "busy event, not leave or out of office: only free time and leave are read"
 
 
+def _start_of(ev: Any) -> date | None:
+    """DTSTART as a date or datetime; None when missing or unreadable."""
+    try:
+        value = ev.decoded("DTSTART")
+    except (KeyError, ValueError, TypeError, AttributeError):
+        return None
+    return value if isinstance(value, date) else None
+
+
 def _categories(ev: Any) -> list[str]:
     value = ev.get("CATEGORIES")
     if value is None:
@@ -468,19 +486,16 @@ def _describe(ev: Any, occurrence: bool = False) -> str:
     uid = uid if len(uid) <= 40 else uid[:37] + "..."
     summary = str(ev.get("SUMMARY", "")).strip()
     summary = summary if len(summary) <= 60 else summary[:57] + "..."
-    try:
-        when = ev.decoded("DTSTART")
-        at = f" on {when.isoformat()}"
-    except (KeyError, ValueError):
-        at = ""
+    when = _start_of(ev)
+    at = f" on {when.isoformat()}" if when is not None else ""
     moved = " (changed occurrence)" if "RECURRENCE-ID" in ev and not occurrence else ""
     return f"event {uid} {summary!r}{at}{moved}"
 
 
 def _why_unseen(ev: Any, start: date, t_end: datetime, kind: Kind) -> str:
-    first = ev.decoded("DTSTART")
+    first = _start_of(ev)
     first_day = first.date() if isinstance(first, datetime) else first
-    if kind == "free" and first_day >= t_end.date():
+    if kind == "free" and first_day is not None and first_day >= t_end.date():
         return f"free series starts after the {HORIZON.days // 7}-week horizon ({t_end.date()})"
     return f"no occurrence on or after {start} (over, cancelled or excluded)"
 
@@ -535,14 +550,11 @@ def _props(value: Any) -> list[Any]:
 
 
 def _is_utc(ev: Any) -> bool:
-    try:
-        first = ev.decoded("DTSTART")
-    except (KeyError, ValueError):
-        return False
+    first = _start_of(ev)
     return (
         isinstance(first, datetime)
         and first.utcoffset() == timedelta(0)
-        and ("TZID" not in ev["DTSTART"].params)
+        and "TZID" not in getattr(ev.get("DTSTART"), "params", {})
     )
 
 
@@ -573,6 +585,16 @@ def _expand(
             return query.after(begin) if lazy else list(query.after(begin))
         return list(query.between(begin, end))
     except Exception as exc:  # malformed RRULE/EXDATE etc. surface from the expander
+        raise CalendarError(f"cannot expand recurring events: {_short(exc)}") from None
+
+
+def _occurs_from(cal: icalendar.Calendar, events: Sequence[Any], begin: datetime) -> bool:
+    """Whether `events` have any occurrence from `begin` on."""
+    try:
+        return next(iter(_expand(cal, events, begin, None, lazy=True)), None) is not None
+    except CalendarError:
+        raise
+    except Exception as exc:  # the expander fails lazily on malformed rules
         raise CalendarError(f"cannot expand recurring events: {_short(exc)}") from None
 
 
@@ -715,7 +737,7 @@ def _windows_of(
     if ser.uid in recurring and out and None not in stored:
         last_day = max(d for d in stored if d is not None)
         after = datetime.combine(last_day + timedelta(days=1), time(0), zone)
-        if next(iter(_expand(cal, ser.events, after, None, lazy=True)), None) is not None:
+        if _occurs_from(cal, ser.events, after):
             why = (
                 f"its local time in {zone.key} shifts when the clocks change on other dates"
                 if not _steady(*ser.first, zone)  # type: ignore[misc]
@@ -775,10 +797,12 @@ def _future_of(
     infinite = False
     periodic = True
     ends: date | None = None
-    changes: list[date] = []
+    changes: list[date | None] = []
     for ev in events:
         if "RECURRENCE-ID" in ev:
-            changes += [_day_of(p.dt, zone) for p in _props(ev.get("RECURRENCE-ID"))]
+            changes += [
+                _day_of(getattr(p, "dt", None), zone) for p in _props(ev.get("RECURRENCE-ID"))
+            ]
             continue
         if "RDATE" in ev:
             periodic = False
@@ -794,18 +818,22 @@ def _future_of(
             until = rule.get("UNTIL")
             if until:
                 day = _day_of(until[0], zone)
-                ends = day if ends is None else max(ends, day)
+                if day is not None:
+                    ends = day if ends is None else max(ends, day)
             elif not rule.get("COUNT"):
                 infinite = True
         for exdate in _props(ev.get("EXDATE")):
-            changes += [_day_of(d.dt, zone) for d in getattr(exdate, "dts", [])]
+            changes += [_day_of(getattr(d, "dt", None), zone) for d in getattr(exdate, "dts", [])]
     if infinite:
         ends = None
-    return infinite, periodic, ends, max(changes) if changes else None
+    known = [d for d in changes if d is not None]
+    return infinite, periodic, ends, max(known) if known else None
 
 
-def _day_of(value: date | datetime, zone: ZoneInfo) -> date:
-    return _local(value, zone).date() if isinstance(value, datetime) else value
+def _day_of(value: object, zone: ZoneInfo) -> date | None:
+    if isinstance(value, datetime):
+        return _local(value, zone).date()
+    return value if isinstance(value, date) else None
 
 
 def _cap(windows: list[WeeklyWindow], last: date, notes: list[str]) -> list[WeeklyWindow]:
