@@ -19,10 +19,13 @@ import recurring_ical_events
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from api.cli import main
 from graph.errors import InvalidInput
 from graph.model import AvailabilityException, Person, WeeklyWindow
 from graph.recommend import availability as av
+from graph.settings import Settings
 from graph.store import GraphStore, UpsertPeople
+from graph.stores import open_store
 from loaders.calendar import HORIZON, availability_of, import_availability, parse_calendar
 from loaders.people import import_people
 
@@ -282,6 +285,30 @@ def test_field_google_export_folder_matches_people_by_e_mail(embedded_store: Gra
     assert dated(embedded_store.get_person("E10587")) == [
         (0, h("08:00"), h("09:00"), date(2026, 11, 2), None)
     ]
+
+
+def test_field_cases_through_the_cli_with_a_start_date(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MENTORGRAPH_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("MENTORGRAPH_STORE", "embedded")
+    monkeypatch.delenv("MENTORGRAPH_EMBEDDED_PATH", raising=False)
+    monkeypatch.setenv("MENTORGRAPH_EMBEDDING_MODEL", "fake")
+    case = FIELD / "calendar-leave"
+    for args in (
+        ["import", "people", str(case / "people.csv")],
+        ["import", "availability", str(case), "--as-of", "2026-11-01"],
+    ):
+        with pytest.raises(SystemExit) as done:
+            main(args)
+        assert not done.value.code, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "p-ines.ics: p-ines (changed): 1 windows, 2 unavailable ranges" in err
+    store = open_store(Settings())
+    try:
+        assert ranges(store.get_person("p-tomas")) == [(date(2027, 2, 1), date(2027, 2, 5))]
+    finally:
+        store.close()
 
 
 # --- the same kinds, our own cases ----------------------------------------------------------
