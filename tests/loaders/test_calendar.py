@@ -7,6 +7,7 @@ expansion of weekly series.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
@@ -28,6 +29,8 @@ from graph.store import GraphStore, UpsertPeople
 from graph.stores import open_store
 from loaders.calendar import HORIZON, availability_of, import_availability, parse_calendar
 from loaders.people import import_people
+from loaders.people_format import person_to_json
+from tests.conftest import make_embedded_store
 
 DATA = Path(__file__).parent / "data" / "calendars"
 FIELD = Path(__file__).parent / "data" / "field-cases"
@@ -309,6 +312,22 @@ def test_field_cases_through_the_cli_with_a_start_date(
         assert ranges(store.get_person("p-tomas")) == [(date(2027, 2, 1), date(2027, 2, 5))]
     finally:
         store.close()
+
+
+def test_dated_windows_survive_the_jsonl_export(embedded_store: GraphStore, tmp_path: Path) -> None:
+    case = FIELD / "calendar-moved-occurrence"
+    import_people(embedded_store, case / "people.csv")
+    import_availability(embedded_store, case, as_of=date(2026, 11, 1))
+    lucia = embedded_store.get_person("p-lucia")
+    assert lucia is not None
+    export = tmp_path / "people.jsonl"
+    export.write_text(json.dumps(person_to_json(lucia)) + "\n")
+    other = make_embedded_store(tmp_path / "other")
+    try:
+        import_people(other, export)
+        assert other.get_person("p-lucia") == lucia
+    finally:
+        other.close()
 
 
 # --- the same kinds, our own cases ----------------------------------------------------------
