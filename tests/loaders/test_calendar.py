@@ -201,6 +201,26 @@ def test_field_xwr_timezone_re_anchors_utc_times_to_the_calendar_zone(
     assert (winter.start, winter.valid_until) == (h("17:00"), date(2027, 3, 24))
 
 
+def test_floating_times_read_in_x_wr_timezone_else_in_the_persons_zone(
+    team: GraphStore, tmp_path: Path
+) -> None:
+    floating = (
+        "UID:f\r\nDTSTART:20260707T100000\r\nDTEND:20260707T110000\r\nRRULE:FREQ=WEEKLY\r\n"
+        "TRANSP:TRANSPARENT"
+    )
+    path = tmp_path / "ada.ics"
+    path.write_text(ics(floating))
+    import_availability(team, path, as_of=AS_OF)
+    assert dated(team.get_person("ada")) == [(1, h("10:00"), h("11:00"), date(2026, 7, 7), None)]
+    path.write_text(ics(floating, head="X-WR-TIMEZONE:America/New_York\r\n"))
+    import_availability(team, path, as_of=AS_OF)
+    # 10:00 New York: 16:00 in Berlin, 15:00 in the weeks between the EU and US changes
+    assert dated(team.get_person("ada"))[:2] == [
+        (1, h("16:00"), h("17:00"), date(2026, 7, 7), date(2026, 10, 20)),
+        (1, h("15:00"), h("16:00"), date(2026, 10, 27), date(2026, 10, 27)),
+    ]
+
+
 def test_field_moved_occurrence_is_a_one_off_and_the_excluded_date_is_not_free(
     embedded_store: GraphStore,
 ) -> None:
