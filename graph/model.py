@@ -214,10 +214,13 @@ class WeeklyWindow(Model):
     def first_date(self, day: date) -> date | None:
         """The first local date on or after `day` the window holds on; None if none."""
         first = max(day, self.valid_from) if self.valid_from else day
-        first += timedelta(days=(self.weekday - first.weekday()) % 7)
-        if self.valid_from is not None and self.every_weeks > 1:
-            weeks = (first - self.valid_from).days // 7
-            first += timedelta(weeks=-weeks % self.every_weeks)
+        try:
+            first += timedelta(days=(self.weekday - first.weekday()) % 7)
+            if self.valid_from is not None and self.every_weeks > 1:
+                weeks = (first - self.valid_from).days // 7
+                first += timedelta(weeks=-weeks % self.every_weeks)
+        except OverflowError:  # past 9999-12-31
+            return None
         if self.valid_until is not None and first > self.valid_until:
             return None
         return first

@@ -734,13 +734,13 @@ def _windows_of(
                 )
             )
     stored = [w.valid_until for w in out]
-    if ser.uid in recurring and out and None not in stored:
+    if ser.uid in recurring and ser.first is not None and out and None not in stored:
         last_day = max(d for d in stored if d is not None)
         after = datetime.combine(last_day + timedelta(days=1), time(0), zone)
         if _occurs_from(cal, ser.events, after):
             why = (
                 f"its local time in {zone.key} shifts when the clocks change on other dates"
-                if not _steady(*ser.first, zone)  # type: ignore[misc]
+                if not _steady(*ser.first, zone)
                 else "its later dates do not follow one weekly pattern"
             )
             notes.append(

@@ -166,6 +166,8 @@ def test_window_dates_are_checked() -> None:
         dwin(0, "09:00", "10:00", date(2025, 3, 4), every_weeks=2)  # a Tuesday
     with pytest.raises(ValidationError, match="claims no date: no Monday from 2025-03-04"):
         dwin(0, "09:00", "10:00", date(2025, 3, 4), date(2025, 3, 9))
+    with pytest.raises(ValidationError, match="claims no date"):  # not an overflow
+        dwin(0, "09:00", "10:00", date(9999, 12, 31), date(9999, 12, 31))
     once = WeeklyWindow.once(date(2025, 3, 14), time(10), time(11))
     assert (once.weekday, once.one_off) == (4, True)
     assert [d for d in _days(date(2025, 1, 1), 120) if once.holds_on(d)] == [date(2025, 3, 14)]
