@@ -13,6 +13,9 @@ covers it completely, so a 09:15-10:15 window gives the 09:30-10:00 slot.
 
 Exceptions remove whole local days. Grids are plain numpy bool arrays; `pack` turns them into
 bytes (168 per four weeks) so the recommender can cache every mentor's grid cheaply.
+
+Explanations quote a common time with `common_example`, which names the dates when that time
+is not common in every week of the horizon, and `weekly_hours`, the common hours of each week.
 """
 
 from __future__ import annotations
