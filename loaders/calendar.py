@@ -739,7 +739,8 @@ def _windows_of(
         after = datetime.combine(last_day + timedelta(days=1), time(0), zone)
         if _occurs_from(cal, ser.events, after):
             why = (
-                f"its local time in {zone.key} shifts when the clocks change on other dates"
+                f"its time in {zone.key} is not the same all year (the zones change clocks "
+                "on different dates, or one does not)"
                 if not _steady(*ser.first, zone)
                 else "its later dates do not follow one weekly pattern"
             )
