@@ -377,14 +377,22 @@ def people_import_options(columns: str | None, delimiter: str | None) -> PeopleI
 @import_app.command("availability")
 def import_availability_cmd(
     path: Annotated[Path, typer.Argument(help="an .ics file or a folder of them (one per person)")],
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(help="first date read, YYYY-MM-DD (default: today)", formats=["%Y-%m-%d"]),
+    ] = None,
 ) -> None:
-    """Import weekly free windows and leave from iCalendar files."""
+    """Import free windows (dated, per clock-change period) and leave from iCalendar files."""
 
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
     with opened_store() as store:
         report = import_availability(
-            store, path, progress=True, max_bytes=settings().max_import_bytes
+            store,
+            path,
+            progress=True,
+            as_of=as_of.date() if as_of else None,
+            max_bytes=settings().max_import_bytes,
         )
         audit.record(store, "cli", "availability.import", path.name, {"files": len(report.files)})
     err.print(report.summary(), markup=False, highlight=False)
