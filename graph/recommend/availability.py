@@ -152,7 +152,8 @@ def packed_overlap_slots(rows: NDArray[np.uint8], other: NDArray[np.uint8]) -> N
     """Common slots of each packed row with one packed grid (vectorised popcount)."""
     if rows.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.bitwise_count(rows & other).sum(axis=1, dtype=np.int64)
+    out: NDArray[np.int64] = np.bitwise_count(rows & other).sum(axis=1, dtype=np.int64)
+    return out
 
 
 def longest_common_run(a: BoolGrid, b: BoolGrid) -> tuple[int, int] | None:

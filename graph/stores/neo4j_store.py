@@ -587,7 +587,7 @@ class Neo4jStore:
             for record in tx.run(query, params):
                 if len(rows) == row_limit:
                     return rows, True
-                rows.append({k: jsonable(v) for k, v in record.items()})
+                rows.append({k: jsonable(record[k]) for k in record.keys()})
             return rows, False
 
         def run() -> tuple[list[dict[str, Any]], bool]:
@@ -1052,7 +1052,7 @@ def _pieces(ops: Sequence[StoreOp], size: int) -> Iterator[Piece]:
         else:
             rows_of: Sequence[Any] = op.rows
             for chunk in _chunks(rows_of, size):
-                yield _piece(type(op)(rows=list(chunk)))  # type: ignore[call-arg]
+                yield _piece(type(op)(rows=list(chunk)))
 
 
 def _groups(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:
