@@ -587,7 +587,8 @@ class Neo4jStore:
             for record in tx.run(query, params):
                 if len(rows) == row_limit:
                     return rows, True
-                rows.append({k: jsonable(record[k]) for k in record.keys()})
+                keys, values = record.keys(), record.values()
+                rows.append({k: jsonable(v) for k, v in zip(keys, values, strict=True)})
             return rows, False
 
         def run() -> tuple[list[dict[str, Any]], bool]:
