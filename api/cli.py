@@ -325,13 +325,19 @@ def people_import_options(columns: str | None, delimiter: str | None) -> PeopleI
 @import_app.command("availability")
 def import_availability_cmd(
     path: Annotated[Path, typer.Argument(help="an .ics file or a folder of them (one per person)")],
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(help="first date read, YYYY-MM-DD (default: today)", formats=["%Y-%m-%d"]),
+    ] = None,
 ) -> None:
-    """Import weekly free windows and leave from iCalendar files."""
+    """Import free windows (dated, per clock-change period) and leave from iCalendar files."""
 
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
     with opened_state() as state:
-        report = imports.import_availability(state, CLI, path)
+        report = imports.import_availability(
+            state, CLI, path, as_of=as_of.date() if as_of else None
+        )
     err.print(report.summary(), markup=False, highlight=False)
     if report.failed:
         raise typer.Exit(1)

@@ -8,7 +8,7 @@ zones) lives here; validation that needs the graph (unknown ids) lives in the st
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any, Literal, TypeVar
@@ -148,17 +148,53 @@ class MentoringModel(StrEnum):
 
 
 class WeeklyWindow(Model):
-    """A recurring free window in the person's own local time; end may be 24:00 as 00:00."""
+    """A free window at one wall-clock time in the person's own time zone, on one weekday.
+
+    Undated (the default, and every record written before dates existed): every such weekday.
+    Dated: only the weekdays from `valid_from` to `valid_until` (local dates, both inclusive,
+    either may be open), and with `every_weeks` > 1 only every n-th week counted from
+    `valid_from` (which must then be on `weekday`). A one-off window is one with
+    `valid_from == valid_until` (see `once`). `end` may be 24:00, written as 00:00.
+    """
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")
     start: time
     end: time
+    valid_from: date | None = Field(
+        default=None, description="first local date the window holds (inclusive); none = always"
+    )
+    valid_until: date | None = Field(
+        default=None, description="last local date the window holds (inclusive); none = no end"
+    )
+    every_weeks: int = Field(
+        default=1, ge=1, le=52, description="1 = weekly, 2 = every other week from valid_from"
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> WeeklyWindow:
         if self.end != time(0, 0) and self.end <= self.start:
             raise ValueError(f"window ends ({self.end}) before it starts ({self.start})")
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValueError(
+                f"window holds until {self.valid_until}, before it holds from {self.valid_from}"
+            )
+        if self.every_weeks > 1 and (
+            self.valid_from is None or self.valid_from.weekday() != self.weekday
+        ):
+            raise ValueError(
+                "a window every n weeks needs valid_from on its weekday (the first occurrence)"
+            )
+        if self.valid_from and self.valid_until and self.first_date(self.valid_from) is None:
+            raise ValueError(
+                f"window claims no date: no {_DAY_NAMES[self.weekday]} from {self.valid_from} "
+                f"to {self.valid_until}"
+            )
         return self
+
+    @classmethod
+    def once(cls, day: date, start: time, end: time) -> WeeklyWindow:
+        """A one-off window on local date `day`."""
+        return cls(weekday=day.weekday(), start=start, end=end, valid_from=day, valid_until=day)
 
     @property
     def start_minute(self) -> int:
@@ -167,6 +203,42 @@ class WeeklyWindow(Model):
     @property
     def end_minute(self) -> int:
         return 1440 if self.end == time(0, 0) else self.end.hour * 60 + self.end.minute
+
+    @property
+    def dated(self) -> bool:
+        return self.valid_from is not None or self.valid_until is not None
+
+    @property
+    def one_off(self) -> bool:
+        return self.valid_from is not None and self.valid_from == self.valid_until
+
+    def holds_on(self, day: date) -> bool:
+        """Whether the window is there on local date `day`."""
+        if day.weekday() != self.weekday:
+            return False
+        if self.valid_from is not None:
+            if day < self.valid_from:
+                return False
+            if self.every_weeks > 1 and (day - self.valid_from).days % (7 * self.every_weeks):
+                return False
+        return self.valid_until is None or day <= self.valid_until
+
+    def first_date(self, day: date) -> date | None:
+        """The first local date on or after `day` the window holds on; None if none."""
+        first = max(day, self.valid_from) if self.valid_from else day
+        try:
+            first += timedelta(days=(self.weekday - first.weekday()) % 7)
+            if self.valid_from is not None and self.every_weeks > 1:
+                weeks = (first - self.valid_from).days // 7
+                first += timedelta(weeks=-weeks % self.every_weeks)
+        except OverflowError:  # past 9999-12-31
+            return None
+        if self.valid_until is not None and first > self.valid_until:
+            return None
+        return first
+
+
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 class AvailabilityException(Model):

@@ -277,6 +277,9 @@ def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
                 weekday=day_row[w],
                 start=times[start_row[w]],
                 end=times[min(start_row[w] + len_row[w], 36)],
+                valid_from=None,
+                valid_until=None,
+                every_weeks=1,
             )
             for w in sorted(range(L.n_windows[i]), key=day_row.__getitem__)
         ]

@@ -519,7 +519,9 @@ def person_to_json(
 ) -> dict[str, Any]:
     """One Person (+ skills by id, goals with their SMART fields) as a JSONL record."""
     out = person.model_dump(mode="json")
-    out["windows"] = [format_window(w) for w in person.windows]
+    out["windows"] = [
+        w.model_dump(mode="json") if w.dated else format_window(w) for w in person.windows
+    ]
     out["skills"] = [
         {"skill": s.skill_id, "level": s.level, "mentor": s.willing_to_mentor} for s in skills
     ]

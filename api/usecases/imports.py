@@ -6,6 +6,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -210,11 +211,13 @@ class _Collect:
         return getattr(self._store, name)
 
 
-def import_availability(state: AppState, who: Who, path: Path) -> CalendarImportReport:
+def import_availability(
+    state: AppState, who: Who, path: Path, *, as_of: date | None = None
+) -> CalendarImportReport:
     """Weekly free windows and leave from one `.ics` file or a folder of them (one per
     person; loaders.calendar): every calendar read fine is written, with the audit entry
     (detail: files read, failed), in ONE apply; a calendar that fails is reported, not
-    written."""
+    written. `as_of`: the first local date read (default: today)."""
 
     def plan(store: GraphStore) -> Planned[CalendarImportReport]:
         collect = _Collect(store)
@@ -222,6 +225,7 @@ def import_availability(state: AppState, who: Who, path: Path) -> CalendarImport
             cast(GraphStore, collect),
             path,
             progress=state.progress,
+            as_of=as_of,
             max_bytes=state.settings.max_import_bytes,
         )
         detail = {"files": len(report.files), "failed": len(report.failed)}

@@ -1,7 +1,9 @@
 """When two people can actually meet: weekly local windows turned into UTC slots.
 
-A person's free time is a set of weekly windows in their own IANA time zone, minus
-date-bounded exceptions (leave, "available from March"). To compare two people we lay both out
+A person's free time is a set of weekly windows in their own IANA time zone (each undated, or
+holding only between two dates, every week or every n-th week, or once: see
+`graph.model.WeeklyWindow.holds_on`), minus date-bounded exceptions (leave, "available from
+March"). To compare two people we lay both out
 on the same grid of 30-minute UTC slots covering the real coming weeks of a `Horizon` (so a
 09:00 Europe/London window lands on 08:00 UTC in summer and 09:00 UTC in winter, and a week
 that crosses a DST change gets both), then count common slots.
@@ -11,6 +13,9 @@ covers it completely, so a 09:15-10:15 window gives the 09:30-10:00 slot.
 
 Exceptions remove whole local days. Grids are plain numpy bool arrays; `pack` turns them into
 bytes (168 per four weeks) so the recommender can cache every mentor's grid cheaply.
+
+Explanations quote a common time with `common_example`, which names the dates when that time
+is not common in every week of the horizon, and `weekly_hours`, the common hours of each week.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -46,7 +51,7 @@ class Horizon:
     def n_slots(self) -> int:
         return self.weeks * SLOTS_PER_WEEK
 
-    @property
+    @cached_property
     def start_utc(self) -> datetime:
         return datetime.combine(self.start, time(0), tzinfo=UTC)
 
@@ -117,6 +122,8 @@ def person_grid(
         todays = by_day.get(day.weekday())
         if todays and not _excluded(day, exceptions):
             for w in todays:
+                if not w.holds_on(day):
+                    continue
                 first, stop = slot_range(horizon, *window_utc(day, w, tz))
                 if first < stop:
                     grid[first:stop] = True
@@ -145,7 +152,8 @@ def packed_overlap_slots(rows: NDArray[np.uint8], other: NDArray[np.uint8]) -> N
     """Common slots of each packed row with one packed grid (vectorised popcount)."""
     if rows.shape[0] == 0:
         return np.zeros(0, dtype=np.int64)
-    return np.bitwise_count(rows & other).sum(axis=1, dtype=np.int64)
+    out: NDArray[np.int64] = np.bitwise_count(rows & other).sum(axis=1, dtype=np.int64)
+    return out
 
 
 def longest_common_run(a: BoolGrid, b: BoolGrid) -> tuple[int, int] | None:
@@ -168,6 +176,113 @@ def describe_run(horizon: Horizon, run: tuple[int, int], tz: str) -> str:
     end_txt = end.strftime("%H:%M") if end.date() == start.date() else end.strftime("%a %H:%M")
     where = "UTC" if tz == "UTC" else f"your time ({tz})"
     return f"{WEEKDAYS[start.weekday()]} {start:%H:%M}–{end_txt} {where}"
+
+
+def weekly_hours(a: BoolGrid, b: BoolGrid, horizon: Horizon) -> list[float]:
+    """Common hours in each week of the horizon (week k = UTC days 7k..7k+6 from its start)."""
+    both = (a & b).reshape(horizon.weeks, SLOTS_PER_WEEK)
+    return [float(n) * SLOT_MINUTES / 60 for n in both.sum(axis=1)]
+
+
+def common_example(horizon: Horizon, a: BoolGrid, b: BoolGrid, tz: str) -> str | None:
+    """A common time worth quoting, in `tz`, true on every date it implies; None if none.
+
+    Each maximal run of common slots is a wall-clock time in `tz` (weekday, start, end); the
+    time that is such a run on the most dates wins (then the longest, then the earliest).
+    When all of it is common on every date of its weekday whose whole time lies inside the
+    horizon, it reads 'Tue 14:00–15:30 UTC'; otherwise the dates on which it is common are
+    named: 'Tue 14:00–15:30 UTC, only on 1 Apr and 8 Apr'.
+    """
+    both = a & b
+    if not both.any():
+        return None
+    weeks = both.reshape(horizon.weeks, SLOTS_PER_WEEK)
+    if _constant_offset(horizon, tz) and bool((weeks == weeks[0]).all()):
+        # the same UTC slots every week and no clock change: every run recurs weekly
+        run = longest_common_run(a, b)
+        return describe_run(horizon, run, tz) if run is not None else None
+    local = _local_minutes(horizon, tz)
+    padded = np.concatenate(([False], both, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    firsts, stops = edges[0::2], edges[1::2]
+    lo_all, hi_all = local[firsts], local[stops]
+    days_all = lo_all // 1440
+    groups: dict[tuple[int, int, int], list[tuple[int, int]]] = {}
+    for first, stop, day, lo, hi in zip(
+        firsts.tolist(),
+        stops.tolist(),
+        days_all.tolist(),
+        lo_all.tolist(),
+        hi_all.tolist(),
+        strict=True,
+    ):
+        # wall-clock start and end, as minutes from 00:00 local on the run's own date
+        groups.setdefault((day % 7, lo - day * 1440, hi - day * 1440), []).append((first, stop))
+    weekday, start_min, end_min = key = max(
+        groups, key=lambda k: (k[2] > k[1], len(groups[k]), _length(groups[k][0]), -groups[k][0][0])
+    )
+    run = groups[key][0]
+    text = describe_run(horizon, run, tz)
+    zone = _zone(tz)
+    every_week, common = True, []
+    # the dates whose relative weekday (days from the horizon's start, mod 7) is the key's
+    day = horizon.start - timedelta(days=1) + timedelta(days=(weekday + 1) % 7)
+    while day <= horizon.end:
+        lo = datetime.combine(day, time(start_min // 60, start_min % 60), zone)
+        end_day = day + timedelta(days=end_min // 1440)
+        hi = datetime.combine(end_day, time(end_min % 1440 // 60, end_min % 60), zone)
+        lo_utc, hi_utc = lo.astimezone(UTC), hi.astimezone(UTC)
+        if lo_utc >= horizon.start_utc and hi_utc <= horizon.slot_start(horizon.n_slots):
+            first, stop = slot_range(horizon, lo_utc, hi_utc)
+            if first < stop and bool(both[first:stop].all()):
+                common.append(day)
+            else:
+                every_week = False
+        day += timedelta(days=7)
+    if not common:  # a time that wall clocks cannot name (a repeated hour): its own date
+        every_week, common = False, [horizon.slot_start(run[0]).astimezone(zone).date()]
+    if every_week:
+        return text
+    names = [f"{d.day} {d:%b}" for d in common]
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{text}, only on {listed}"
+
+
+@lru_cache(maxsize=256)
+def _constant_offset(horizon: Horizon, tz: str) -> bool:
+    """Whether `tz` keeps one UTC offset over the whole horizon."""
+    local = _local_minutes(horizon, tz)
+    steps = np.diff(local)
+    return bool((steps == SLOT_MINUTES).all())
+
+
+def _length(run: tuple[int, int]) -> int:
+    return run[1] - run[0]
+
+
+@lru_cache(maxsize=256)
+def _local_minutes(horizon: Horizon, tz: str) -> NDArray[np.int64]:
+    """Wall-clock minute in `tz` of each slot boundary (n_slots + 1 of them), counted from
+    00:00 on the horizon's first date (so minute // 1440 is the local date's index, and
+    index % 7 its weekday counted from the first date's)."""
+    zone = _zone(tz)
+    n = horizon.n_slots
+    offsets = np.empty(n + 1, dtype=np.int64)
+
+    def offset(i: int) -> int:
+        delta = horizon.slot_start(i).astimezone(zone).utcoffset()
+        return int(delta.total_seconds() // 60) if delta is not None else 0
+
+    for d in range(0, n + 1, SLOTS_PER_DAY):  # offsets change on few days: check those only
+        top = min(d + SLOTS_PER_DAY, n)
+        lo, hi = offset(d), offset(top)
+        if lo == hi:
+            offsets[d : top + 1] = lo
+        else:
+            offsets[d : top + 1] = [offset(i) for i in range(d, top + 1)]
+    local = np.arange(n + 1, dtype=np.int64) * SLOT_MINUTES + offsets
+    local.setflags(write=False)  # shared through the cache
+    return local
 
 
 def available_from(exceptions: Sequence[AvailabilityException], day: date) -> date | None:

@@ -23,6 +23,8 @@ class Facts:
     ratings_n: int
     declined_before: bool
     available_from: date | None
+    # common hours in each week of the horizon; when they differ the average says so
+    overlap_week_hours: tuple[float, ...] = ()
 
 
 def first_name(person: Person) -> str:
@@ -42,13 +44,26 @@ def path_reason(path: SkillPath, who: str) -> str:
     return f"{goal} → {path.skill_label}{where}; {who} has level {path.mentor_level}"
 
 
+def overlap_words(hours: float, week_hours: tuple[float, ...]) -> str:
+    """'1.5 h/week overlap', or with the spread when the weeks of the horizon differ:
+    '0.8 h/week overlap on average (0.0–1.5 h a week)'."""
+    if week_hours and max(week_hours) - min(week_hours) > 1e-9:
+        return (
+            f"{hours:.1f} h/week overlap on average "
+            f"({min(week_hours):.1f}–{max(week_hours):.1f} h a week)"
+        )
+    return f"{hours:.1f} h/week overlap"
+
+
 def reasons(f: Facts) -> list[str]:
     who = first_name(f.mentor)
     out = [path_reason(p, who) for p in f.paths]
     if f.asynchronous:
         out.append("Asynchronous mentoring: no common hours needed")
     elif f.overlap_example:
-        out.append(f"{f.overlap_hours:.1f} h/week overlap, e.g. {f.overlap_example}")
+        out.append(
+            f"{overlap_words(f.overlap_hours, f.overlap_week_hours)}, e.g. {f.overlap_example}"
+        )
     else:
         out.append("No common free hours in the coming weeks")
     if f.available_from is not None:

@@ -676,8 +676,7 @@ def finish_recommendation(
         mentor_grid = av.person_grid(
             mentor.timezone, mentor.windows, mentor.exceptions, ctx.horizon
         )
-    run = av.longest_common_run(mentee_grid, mentor_grid)
-    example = av.describe_run(ctx.horizon, run, ctx.mentee.timezone) if run else None
+    example = av.common_example(ctx.horizon, mentee_grid, mentor_grid, ctx.mentee.timezone)
     free_from = av.available_from(mentor.exceptions, ctx.horizon.start)
     facts = explain.Facts(
         mentor=mentor,
@@ -690,6 +689,7 @@ def finish_recommendation(
         ratings_n=ratings[1],
         declined_before=mentor.id in ctx.declined,
         available_from=free_from,
+        overlap_week_hours=tuple(av.weekly_hours(mentee_grid, mentor_grid, ctx.horizon)),
     )
     return Recommendation(
         mentor_id=mentor.id,

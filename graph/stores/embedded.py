@@ -165,7 +165,7 @@ class EmbeddedStore:
     def ping(self) -> bool:
         try:
             with self._read() as c:
-                return c.execute("SELECT 1").fetchone() == (1,)
+                return bool(c.execute("SELECT 1").fetchone() == (1,))
         except (sqlite3.Error, StoreUnavailable):
             return False
 

@@ -621,7 +621,8 @@ class Neo4jStore:
             for record in tx.run(query, params):
                 if len(rows) == row_limit:
                     return rows, True
-                rows.append({k: jsonable(v) for k, v in record.items()})
+                keys, values = record.keys(), record.values()
+                rows.append({k: jsonable(v) for k, v in zip(keys, values, strict=True)})
             return rows, False
 
         def run() -> tuple[list[dict[str, Any]], bool]:
@@ -1079,7 +1080,7 @@ def _pieces(ops: Sequence[StoreOp], size: int) -> Iterator[Piece]:
         else:
             rows_of: Sequence[Any] = op.rows
             for chunk in _chunks(rows_of, size):
-                yield _piece(type(op)(rows=list(chunk)))  # type: ignore[call-arg]
+                yield _piece(type(op)(rows=list(chunk)))
 
 
 def _groups(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:

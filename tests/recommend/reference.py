@@ -44,7 +44,7 @@ def slot_set(person: Person, horizon: av.Horizon) -> set[int]:
     while day <= horizon.end + timedelta(days=1):
         if not any(e.covers(day) for e in person.exceptions):
             for w in person.windows:
-                if w.weekday != day.weekday():
+                if not w.holds_on(day):
                     continue
                 start, end = av.window_utc(day, w, person.timezone)
                 slot = 0

@@ -88,8 +88,10 @@ def _decoded(st_: State) -> dict[str, tuple[frozenset[str], str | None]]:
 
 
 def _willing(st_: State) -> dict[str, list[tuple[str, int]]]:
+    # Rows are append-only across versions, so a person added later has a later row than in a
+    # fresh load: compare (person id, level) pairs, in person-id order.
     return {
-        s: [(st_.ids[int(r)], int(lv)) for r, lv in zip(h.rows, h.levels, strict=True)]
+        s: sorted((st_.ids[int(r)], int(lv)) for r, lv in zip(h.rows, h.levels, strict=True))
         for s, h in st_.willing.items()
     }
 
