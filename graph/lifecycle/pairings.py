@@ -144,7 +144,9 @@ def mentor_load(store: GraphStore, mentor_id: str) -> tuple[int, float]:
     return sum(len(p.mentee_ids) for p in open_), sum(p.hours_per_month for p in open_)
 
 
-def capacity_problem(mentor: Person, places: int, hours: float, *, add: int, add_hours: float):
+def capacity_problem(
+    mentor: Person, places: int, hours: float, *, add: int, add_hours: float
+) -> str | None:
     """Why adding `add` mentees / `add_hours` would overflow the mentor, or None."""
     if places + add > mentor.max_mentees:
         return (

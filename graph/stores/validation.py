@@ -123,7 +123,7 @@ def normalise_op(index: int, op: Any) -> tuple[StoreOp | None, list[RowProblem]]
     model = ROW_MODELS.get(type(op))
     if model is not None:
         rows, problems = coerce_rows(index, op, model, list(op.rows))
-        return type(op)(rows=rows), problems  # type: ignore[call-arg]
+        return type(op)(rows=rows), problems
     if isinstance(op, SetGoalTargets):
         targets, problems = coerce_rows(index, op, GoalTarget, list(op.targets))
         problems = [
