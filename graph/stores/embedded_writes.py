@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.model import Skill, SkillCluster
+from graph.model import Skill, SkillCluster, name_key
 from graph.store import (
     AddBroader,
     AddCheckIns,
@@ -30,7 +30,6 @@ from graph.store import (
     UpsertTaxonomyChanges,
 )
 from graph.stores.validation import Kind
-from graph.text import label_key
 
 TABLE_OF_KIND: dict[Kind, str] = {
     "person": "people",
@@ -65,8 +64,8 @@ def to_us(at: datetime) -> int:
 def _names(node: Skill | SkillCluster) -> list[tuple[str, str, str, int]]:
     """`node_names` rows: the label key of the label (is_label 1), then of every alias and
     every other language's label (0); the table keeps the first row of each key."""
-    rows: list[tuple[str, str, str, int]] = [(node.id, node.kind, label_key(node.label), 1)]
-    rows += [(node.id, node.kind, label_key(a), 0) for a in node.all_names()[1:]]
+    rows: list[tuple[str, str, str, int]] = [(node.id, node.kind, name_key(node.label), 1)]
+    rows += [(node.id, node.kind, name_key(a), 0) for a in node.all_names()[1:]]
     return rows
 
 

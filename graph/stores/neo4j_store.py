@@ -54,6 +54,7 @@ from graph.model import (
     Skill,
     SkillCluster,
     TaxonomyChange,
+    name_key,
 )
 from graph.store import (
     AddBroader,
@@ -150,7 +151,7 @@ def to_props(record: BaseModel) -> dict[str, Any]:
 def label_keys(node: Skill | SkillCluster) -> dict[str, Any]:
     """The derived lookup properties of a taxonomy node: `label_key` (its label's key) and
     `search_keys` (the keys of every name it is found by, label first, no repeats)."""
-    keys = [label_key(name) for name in node.all_names()]
+    keys = [name_key(name) for name in node.all_names()]
     return {"label_key": keys[0], "search_keys": list(dict.fromkeys(keys))}
 
 
