@@ -1,7 +1,8 @@
 """Read the ESCO skills pillar from the CSV files of an ESCO download into a `TaxonomyDump`.
 
-Any ESCO download (v1.0.x, v1.1.x, v1.2.x) in any of its languages. Three files, each plain
-`.csv` or `.csv.gz`, found by name in the folder (`<lang>` is `--language`, default `en`):
+Any ESCO CSV download (the v1.0.x and the v1.1+ layouts) in any of its languages. Three
+files, each plain `.csv` or `.csv.gz`, found by name in the folder (`<lang>` is
+`--language`, default `en`):
 
 - skills: `skills_<lang>.csv`, or `skills.csv`
 - groups: `skillGroups_<lang>.csv`, or `skillGroups.csv`

@@ -101,7 +101,7 @@ def neighbourhood(node_id: str, state: StateDep) -> Neighbourhood:
         seen.add(step.id)
         ups = store.parents(step.id)
         step = ups[0] if ups else None
-    children = store.children(node_id) if node.kind == "cluster" else []
+    children = store.children(node_id)  # a skill may have narrower skills (ESCO)
     siblings: dict[str, Skill | SkillCluster] = {}
     for p in parents:
         for c in store.children(p.id):

@@ -11,21 +11,24 @@ one group further (up 2, down 2) 0.216; for a cluster target the skills directly
 1.0 and those one tier deeper 0.6. Real ESCO has nodes under several parents; shortest routes
 handle that, ties go to the route that climbs least, then to the smallest node id.
 
-Skills under skills. ESCO puts some skills under a broader skill ("manage musical staff" under
-"manage staff"), and a BROADER step between two skills counts as one hop like any other. The
-one exception is a skill one step from a skill target, i.e. its directly broader or directly
-narrower skill: that would be 1 hop, which the formula above scores like the target itself,
-so it gets `ADJACENT_SKILL` = 0.8 instead, between the skill itself (1.0) and a same-group
-sibling (0.6). For the goal "manage musical staff":
+Skills under skills. ESCO puts some skills under a broader skill ("manage musical staff"
+under "manage staff", and both in the group S4.8.1 "supervising a team or group"), and a
+BROADER step between two skills counts as one hop like any other. The one exception is a
+skill one step from a skill target, i.e. its directly broader or directly narrower skill: the
+formula would score that 1 hop like the target itself, so it gets `ADJACENT_SKILL` = 0.8
+instead, between the skill itself (1.0) and a same-group sibling (0.6). For the goal
+"manage musical staff" (tests/recommend/test_skill_fit.py works these out by hand):
 
-    a mentor holding "manage musical staff"                          1.0 (0 hops)
-    a mentor holding "manage staff" (directly broader)               0.8 (1 hop, adjacent)
-    a skill under "manage staff" too, e.g. "manage staff of an X"    0.6 (up 1, down 1)
-    a skill in one of its groups, e.g. S4.8.1 "lead others"-group    0.6 (up 1, down 1)
-    a skill in "manage staff"'s group but not in the target's own    0.36 (up 2, down 1)
+    "manage musical staff" itself                                1.0   0 hops
+    "manage staff", its broader skill                            0.8   1 hop (adjacent)
+    "manage physiotherapy staff", also under "manage staff"      0.6   up 1, down 1
+    "supervise work", a sibling in the same group S4.8.1         0.6   up 1, down 1
+    "motivate others", in another group of "manage staff"        0.36  up 2, down 1
 
-A chain of skills uses up the climb: from a skill two steps under another skill, `MAX_UP`
-reaches that skill and no group above it.
+so at mentor level 4 (level factor 0.9) and confidence 1.0 a mentor holding "manage staff"
+scores 0.72 against 0.54 for one holding the same-group sibling. A chain of skills uses up
+the climb: from a skill two steps under another skill, `MAX_UP` reaches that skill and no
+group above it.
 
 A mentor skill counts only when the mentor is willing to mentor it and, for the one-to-one and
 group models, holds it at a higher level than the mentee does. Its value is

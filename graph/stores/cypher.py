@@ -99,12 +99,13 @@ BUMP_DATA_VERSION: Final = (
     "ON MATCH SET m.data_version = coalesce(m.data_version, 0) + 1 "
     "RETURN m.data_version AS v"
 )
-# The kind of label keys taxonomy nodes carry (label_key, search_keys); 1 = graph.text.label_key
-# (stores written before kept casefold() and have no label_key_version on Meta).
+# The kind of label keys taxonomy nodes carry (label_key, search_keys): 1 = graph.text.label_key
+# (stores written before kept casefold() and have no label_key_version on Meta). ENSURE_META
+# takes it as $label_keys: a new store starts with current keys.
 LABEL_KEYS: Final = 1
 ENSURE_META: Final = (
     "MERGE (m:Meta {id: 'meta'}) "
-    f"ON CREATE SET m.data_version = 0, m.label_key_version = {LABEL_KEYS} "
+    "ON CREATE SET m.data_version = 0, m.label_key_version = $label_keys "
     "RETURN m.data_version AS v"
 )
 DATA_VERSION: Final = "MATCH (m:Meta {id: 'meta'}) RETURN m.data_version AS v"

@@ -368,7 +368,7 @@ class Neo4jStore:
                 session.run(statement).consume()
         # The counter node exists before any apply: concurrent first applies then update one
         # node instead of racing to create it (ArcadeDB's MERGE is not atomic across writers).
-        self._write_tx(lambda tx: tx.run(q.ENSURE_META).consume())
+        self._write_tx(lambda tx: tx.run(q.ENSURE_META, label_keys=q.LABEL_KEYS).consume())
         self._migrate_label_keys()
 
     def _migrate_label_keys(self) -> None:
@@ -477,7 +477,7 @@ class Neo4jStore:
 
         def work(tx: neo4j.Transaction) -> None:
             tx.run(q.WIPE).consume()
-            tx.run(q.ENSURE_META).consume()
+            tx.run(q.ENSURE_META, label_keys=q.LABEL_KEYS).consume()
 
         self._write_tx(work)
 
