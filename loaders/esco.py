@@ -125,9 +125,10 @@ def bundled_esco_dir() -> Path:
 
 
 def check_language(language: str) -> str:
-    """`language` if it is an ESCO language code ("en", "de", "pt", "nb" ...), else
-    BatchRejected naming what was found and what is expected."""
-    if not _LANGUAGE.match(language):
+    """`language` as an ESCO language code, lower case ("en", "de", "pt", "nb" ...; "DE"
+    reads as "de"), else BatchRejected naming what was found and what is expected."""
+    code = language.strip().lower()
+    if not _LANGUAGE.match(code):
         raise BatchRejected(
             problems=[
                 RowProblem(
@@ -139,7 +140,7 @@ def check_language(language: str) -> str:
             ],
             what="ESCO import",
         )
-    return language
+    return code
 
 
 def read_esco(
@@ -153,7 +154,7 @@ def read_esco_detailed(
     directory: Path, *, language: str = DEFAULT_LANGUAGE, progress: bool = False
 ) -> EscoRead:
     directory = Path(directory)
-    check_language(language)
+    language = check_language(language)
     paths = {
         SKILLS: find_esco_file(directory, SKILLS, language),
         GROUPS: find_esco_file(directory, GROUPS, language),
@@ -205,7 +206,7 @@ def read_labels(directory: Path, language: str) -> EscoLabels:
     (or the names without the language), at least one of them; the relations file is not
     needed. BatchRejected on a missing file or column, an empty label or a repeated id."""
     directory = Path(directory)
-    check_language(language)
+    language = check_language(language)
     paths = [
         p
         for p in (
@@ -269,7 +270,7 @@ def import_esco(
     (`read_labels`) and added to the existing nodes (`import_translations`). Nothing is
     written on any error (BatchRejected) or with `dry_run`.
     """
-    check_language(language)
+    language = check_language(language)
     if directory is None:
         if language != DEFAULT_LANGUAGE:
             raise BatchRejected(
@@ -388,6 +389,25 @@ def _read(path: Path, required: Sequence[str], known: Sequence[str]) -> list[Csv
     wanted = {_column_key(c): c for c in known}
     rename = {h: wanted[_column_key(h)] for h in header if _column_key(h) in wanted}
     have = set(rename.values())
+    if len(have) < len(rename):
+        same = sorted(
+            (c, [h for h in rename if rename[h] == c])
+            for c in have
+            if list(rename.values()).count(c) > 1
+        )
+        column, names = same[0]
+        raise BatchRejected(
+            problems=[
+                RowProblem(
+                    row=0,
+                    field=column,
+                    reason=f"found the columns {', '.join(map(repr, names))}, which all read "
+                    f"as {column!r}; expected one",
+                    source=f"{path.name}:1",
+                )
+            ],
+            what=path.name,
+        )
     missing = [c for c in required if c not in have]
     if header and missing:
         shown = ", ".join(h for h in header if h) or "(no names)"

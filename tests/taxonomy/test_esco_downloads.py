@@ -308,3 +308,21 @@ def test_newer_download_is_an_update_with_a_diff(store: GraphStore, tmp_path: Pa
     back = import_esco(store, FIELD_CASE, actor="t")
     assert back.deprecated == [E + "new-skill"] and back.changed == [WRITE_HUNGARIAN]
     assert store.get_skill(E + "new-skill") is not None
+
+
+def test_two_columns_reading_as_one_are_refused(tmp_path: Path) -> None:
+    d = copy(FIELD_CASE, tmp_path)
+    path = d / "skillGroups_en.csv"
+    path.write_text(path.read_text().replace(",code\n", ",Preferred Label\n", 1))
+    err = rejected(d)
+    assert [(p.source, p.field) for p in err.problems] == [
+        ("skillGroups_en.csv:1", "preferredLabel")
+    ]
+    assert "found the columns 'preferredLabel', 'Preferred Label', which all read as" in str(err)
+
+
+def test_language_code_in_capitals_reads_as_lower_case(tmp_path: Path) -> None:
+    d = copy(FIELD_CASE, tmp_path)
+    for path in list(d.iterdir()):
+        path.rename(d / path.name.replace("_en.csv", "_de.csv"))
+    assert {s.language for s in read_esco(d, language=" DE ").skills} == {"de"}
