@@ -393,9 +393,13 @@ def revert(store: GraphStore, change_id: str, *, actor: str, reason: str = "") -
         list(after.get("holders", {})),
         goal_ids=list(after.get("targets", {})),
     )
-    stale = [n for n, rec in after.get("nodes", {}).items() if now["nodes"].get(n) != rec] + [
-        n for n, ps in after.get("parents", {}).items() if now["parents"].get(n) != ps
-    ]
+    # Records are compared as the model reads them today, so a change recorded before a field
+    # was added to the model (language, reuse_level ...) still matches the stored node.
+    stale = [
+        n
+        for n, rec in after.get("nodes", {}).items()
+        if now["nodes"].get(n) != (rec and _dump(_load(rec)))
+    ] + [n for n, ps in after.get("parents", {}).items() if now["parents"].get(n) != ps]
     if stale:
         later = [
             c.id

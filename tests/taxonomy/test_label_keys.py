@@ -17,7 +17,14 @@ import pytest
 
 from graph.errors import Conflict
 from graph.model import Broader, Skill, SkillCluster
-from graph.store import AddBroader, GraphStore, TaxonomyDump, UpsertClusters, UpsertSkills
+from graph.store import (
+    AddBroader,
+    GraphStore,
+    TaxonomyDump,
+    UpsertClusters,
+    UpsertSkills,
+    UpsertTaxonomyChanges,
+)
 from graph.stores.embedded import EmbeddedStore
 from graph.stores.embedded_schema import SCHEMA_VERSION
 from graph.stores.neo4j_store import Neo4jStore
@@ -184,3 +191,28 @@ def test_neo4j_store_with_casefold_keys_is_migrated_by_init_schema(bolt_driver: 
         assert rows[0]["k"] == ["use gps", "cafés"]
     finally:
         store.close()
+
+
+def test_a_steward_edit_recorded_before_the_new_node_fields_still_reverts(
+    embedded_store: GraphStore,
+) -> None:
+    """History written before nodes had `language`, `aliases_by_language`, `reuse_level`."""
+    store = embedded_store
+    editing.create_skill(store, Skill(id="s1", label="arrange pick‐up"), actor="st")
+    change = editing.rename(store, "s1", "arrange collection", actor="st")
+    old_fields = ("language", "aliases_by_language", "reuse_level")
+    old = change.model_copy(
+        update={
+            side: {
+                "nodes": {
+                    k: {f: v for f, v in rec.items() if f not in old_fields}
+                    for k, rec in getattr(change, side)["nodes"].items()
+                }
+            }
+            for side in ("before", "after")
+        }
+    )
+    store.apply([UpsertTaxonomyChanges([old])])
+    editing.revert(store, change.id, actor="st")
+    node = store.get_skill("s1")
+    assert node is not None and node.label == "arrange pick‐up"
