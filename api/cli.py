@@ -35,7 +35,8 @@ from graph.store import GraphStore
 from graph.stores import open_store
 from loaders.calendar import import_availability
 from loaders.demo_org import load_demo
-from loaders.esco import bundled_esco_dir, read_esco
+from loaders.esco import bundled_esco_dir
+from loaders.esco import import_esco as import_esco_download
 from loaders.framework import read_framework
 from loaders.people import PeopleImportOptions, import_people
 from taxonomy.goal_mapping import map_goal
@@ -238,12 +239,20 @@ def map_unmapped_goals(store: GraphStore, lazy: LazyMapper) -> int:
     return len(todo)
 
 
-def import_esco_into(store: GraphStore, directory: Path | None, *, dry_run: bool = False) -> Any:
+def import_esco_into(
+    store: GraphStore, directory: Path | None, *, dry_run: bool = False, language: str = "en"
+) -> Any:
 
-    where = directory or bundled_esco_dir()
-    err.print(f"reading ESCO from {where}...")
-    dump = read_esco(where, progress=True, max_bytes=settings().max_import_bytes)
-    return import_taxonomy(store, dump, actor="cli", source="esco", progress=True, dry_run=dry_run)
+    err.print(f"reading ESCO ({language}) from {directory or bundled_esco_dir()}...")
+    return import_esco_download(
+        store,
+        directory,
+        language=language,
+        actor="cli",
+        progress=True,
+        dry_run=dry_run,
+        max_bytes=settings().max_import_bytes,
+    )
 
 
 def print_counts(what: str, counts: dict[str, int]) -> None:
@@ -257,13 +266,20 @@ def import_esco(
         typer.Argument(help="folder with the ESCO CSVs (default: the bundled v1.1.1 copy)"),
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="show what would change, write nothing")] = False,
+    language: Annotated[
+        str,
+        typer.Option(
+            help="ESCO language code of the files (skills_<lang>.csv ...); onto a taxonomy "
+            "stored in another language only its labels are added, as tagged aliases"
+        ),
+    ] = "en",
 ) -> None:
     """Import (or update) the ESCO skills pillar: skills, groups and broader relations."""
 
     if directory is not None and not directory.is_dir():
         raise typer.BadParameter(f"{directory} is not a folder", param_hint="DIRECTORY")
     with opened_store() as store:
-        report = import_esco_into(store, directory, dry_run=dry_run)
+        report = import_esco_into(store, directory, dry_run=dry_run, language=language)
         if not dry_run:
             audit.record(store, "cli", "taxonomy.import", "esco", report.counts())
     print_counts("ESCO" + (" (dry run)" if dry_run else ""), report.counts())
