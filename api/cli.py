@@ -206,10 +206,11 @@ def prepare_demo(cfg: Settings) -> None:
 # --- imports --------------------------------------------------------------------------------
 
 
-def import_esco_from(state: AppState, directory: Path | None, *, dry_run: bool = False) -> Any:
-    where = directory or bundled_esco_dir()
-    err.print(f"reading ESCO from {where}...")
-    return imports.import_esco(state, CLI, where, dry_run=dry_run)
+def import_esco_from(
+    state: AppState, directory: Path | None, *, dry_run: bool = False, language: str = "en"
+) -> Any:
+    err.print(f"reading ESCO ({language}) from {directory or bundled_esco_dir()}...")
+    return imports.import_esco(state, CLI, directory, language=language, dry_run=dry_run)
 
 
 def print_counts(what: str, counts: dict[str, int]) -> None:
@@ -223,13 +224,20 @@ def import_esco(
         typer.Argument(help="folder with the ESCO CSVs (default: the bundled v1.1.1 copy)"),
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="show what would change, write nothing")] = False,
+    language: Annotated[
+        str,
+        typer.Option(
+            help="ESCO language code of the files (skills_<lang>.csv ...); onto a taxonomy "
+            "stored in another language only its labels are added, as tagged aliases"
+        ),
+    ] = "en",
 ) -> None:
     """Import (or update) the ESCO skills pillar: skills, groups and broader relations."""
 
     if directory is not None and not directory.is_dir():
         raise typer.BadParameter(f"{directory} is not a folder", param_hint="DIRECTORY")
     with opened_state() as state:
-        report = import_esco_from(state, directory, dry_run=dry_run)
+        report = import_esco_from(state, directory, dry_run=dry_run, language=language)
     print_counts("ESCO" + (" (dry run)" if dry_run else ""), report.counts())
 
 

@@ -2,7 +2,10 @@
 
 Built from a `graph.store.TaxonomyDump` (one read of the store); pure, no I/O. A node may sit
 under several parents (real ESCO does that), so "the" path to the root is the shortest one,
-ties broken by parent id so every run explains things the same way.
+ties broken by parent id so every run explains things the same way. A skill's parents may be
+clusters and broader skills (ESCO: "manage musical staff" under the skill "manage staff" and
+under groups); walks up and down follow every BROADER edge alike, so a broader skill is one
+step up from its narrower skills.
 
 Deprecated nodes stay in the graph (history and explanations still need them); callers that
 want only live nodes ask `is_active`.
@@ -76,7 +79,7 @@ class Hierarchy:
         return node_id in self.graph
 
     def __len__(self) -> int:
-        return self.graph.number_of_nodes()
+        return int(self.graph.number_of_nodes())
 
     def node(self, node_id: str) -> Node:
         try:
@@ -138,7 +141,8 @@ class Hierarchy:
         return _bfs(self.graph.predecessors, self._known(node_id), max_depth)
 
     def descendant_skills(self, node_id: str) -> set[str]:
-        """Skills anywhere under `node_id` (a skill alone gives the empty set)."""
+        """Skills anywhere under `node_id`, narrower skills included (a skill with no
+        narrower skills gives the empty set)."""
         return {
             n
             for n in nx.ancestors(self.graph, self._known(node_id))
@@ -147,7 +151,8 @@ class Hierarchy:
 
     def siblings(self, node_id: str) -> set[str]:
         """Nodes of the same kind that share at least one parent with `node_id`, excluding it.
-        For a skill: the other skills in any of its groups."""
+        For a skill: the other skills in any of its groups and under any of its broader
+        skills."""
         kind = self.kind(node_id)
         out: set[str] = set()
         for parent in self.graph.successors(node_id):
@@ -195,7 +200,7 @@ class Hierarchy:
         if child_id not in self.graph or parent_id not in self.graph:
             return False
         # A loop appears iff child is already reachable going up from parent.
-        return nx.has_path(self.graph, parent_id, child_id)
+        return bool(nx.has_path(self.graph, parent_id, child_id))
 
     def find_cycle(self) -> list[str] | None:
         """One cycle as [a, b, ..., a's child] (each element's parent is the next one, the

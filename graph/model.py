@@ -20,11 +20,11 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
 from graph.errors import BatchRejected, RowProblem
+from graph.text import label_key
 
 AttrKey = Annotated[str, Field(min_length=1, max_length=64)]
 AttrValue = Annotated[str, Field(max_length=200)]
@@ -88,6 +88,36 @@ class NodeKind(StrEnum):
     cluster = "cluster"
 
 
+# A language as ESCO names its downloads: "en", "de", "pt", "nb", ... (ISO 639, lower case),
+# optionally with a region or script subtag ("pt-BR").
+LanguageCode = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")]
+
+
+@lru_cache(maxsize=1 << 17)
+def name_key(text: str) -> str:
+    """`graph.text.label_key(text)`, remembered: every read and write of the taxonomy keys
+    the same ~100k ESCO names again (about 10 us each, 0.1 us when remembered)."""
+    return label_key(text)
+
+
+def dedupe_labels(labels: Iterable[str], *, besides: str = "") -> list[str]:
+    """`labels` without repeats and without `besides`, compared by `label_key` (the first
+    spelling of each is kept, in order). Blank entries are dropped."""
+    labels = list(labels)
+    keys = list(map(name_key, labels))
+    own = name_key(besides) if besides else None
+    distinct = set(keys)
+    if len(distinct) == len(keys) and own not in distinct and "" not in distinct:
+        return labels  # the common case, without a Python-level loop
+    seen = {own} if own is not None else set()
+    out: list[str] = []
+    for text, key in zip(labels, keys, strict=True):
+        if key and key not in seen:
+            seen.add(key)
+            out.append(text)
+    return out
+
+
 class TaxonomyNode(Model):
     id: NodeId
     label: Label
@@ -97,19 +127,58 @@ class TaxonomyNode(Model):
     status: NodeStatus = NodeStatus.active
     # Where references went when this node was merged, split or deprecated.
     replaced_by: list[NodeId] = Field(default_factory=list)
+    # The language of `label` and `aliases` (ESCO: the language of the download imported).
+    language: LanguageCode = "en"
+    # Labels in other languages, by language code: that language's preferred label first,
+    # then its alternative labels. Found by find_by_label/search like aliases; never the
+    # node's own label. ESCO: added by importing a second language (`--language es`).
+    aliases_by_language: dict[LanguageCode, list[Label]] = Field(default_factory=dict)
 
-    @field_validator("aliases")
-    @classmethod
-    def _dedupe_aliases(cls, v: list[str]) -> list[str]:
-        seen: dict[str, str] = {}
-        for a in v:
-            seen.setdefault(a.casefold(), a)
-        return list(seen.values())
+    @model_validator(mode="after")
+    def _dedupe_aliases(self) -> TaxonomyNode:
+        """Aliases that repeat one another or the label, compared by `label_key` (case,
+        Unicode form, typographic quotes and dashes, spacing), are dropped; the first spelling
+        stays. Per-language lists are deduplicated within each language; a language's list
+        that ends up empty is dropped. The node's own language has no entry there (its labels
+        are `label` and `aliases`): ValueError."""
+        if self.language in self.aliases_by_language:
+            raise ValueError(
+                f"aliases_by_language has the node's own language {self.language!r}; "
+                "its labels belong in label and aliases"
+            )
+        aliases = dedupe_labels(self.aliases, besides=self.label)
+        if aliases != self.aliases:
+            self.aliases = aliases
+        if self.aliases_by_language:
+            by_language = {
+                lang: dedupe_labels(labels)
+                for lang, labels in sorted(self.aliases_by_language.items())
+            }
+            self.aliases_by_language = {lang: v for lang, v in by_language.items() if v}
+        return self
+
+    def all_names(self) -> list[str]:
+        """The label, the aliases and every language's labels: what a label lookup matches."""
+        return [
+            self.label,
+            *self.aliases,
+            *(a for labels in self.aliases_by_language.values() for a in labels),
+        ]
+
+
+class ReuseLevel(StrEnum):
+    """ESCO's reuse level of a skill: how widely it applies across occupations."""
+
+    transversal = "transversal"
+    cross_sector = "cross-sector"
+    sector_specific = "sector-specific"
+    occupation_specific = "occupation-specific"
 
 
 class Skill(TaxonomyNode):
     kind: Literal["skill"] = "skill"
     skill_type: str = Field(default="", max_length=64)  # ESCO: "skill/competence", "knowledge"
+    reuse_level: ReuseLevel | None = None  # ESCO's reuseLevel; None when the source has none
 
 
 class SkillCluster(TaxonomyNode):
@@ -119,7 +188,9 @@ class SkillCluster(TaxonomyNode):
 
 
 class Broader(Model):
-    """child (skill or cluster) sits under parent (always a cluster)."""
+    """BROADER: child sits under parent. A skill may sit under clusters and under broader
+    skills (ESCO: "manage musical staff" under "manage staff"); a cluster sits only under
+    clusters. The stores check the kinds and refuse cycles."""
 
     child_id: NodeId
     parent_id: NodeId

@@ -123,7 +123,7 @@ class UpsertClusters:
 
 @dataclass(frozen=True)
 class AddBroader:
-    """Add child -> parent edges (idempotent). Parent must be a cluster."""
+    """Add child -> parent edges (idempotent). Parent: a cluster, or a skill under a skill."""
 
     rows: Sequence[Broader]
 
@@ -333,14 +333,14 @@ class GraphStore(Protocol):
     ) -> list[Skill]: ...
     def list_clusters(self, *, include_deprecated: bool = True) -> list[SkillCluster]: ...
     def count_skills(self) -> int: ...
-    def parents(self, node_id: str) -> list[SkillCluster]: ...
+    def parents(self, node_id: str) -> list[Skill | SkillCluster]: ...
     def children(self, cluster_id: str) -> list[Skill | SkillCluster]: ...
     def taxonomy(self) -> TaxonomyDump: ...
     def find_by_label(self, text: str) -> list[Skill | SkillCluster]:
-        """Nodes whose label or an alias equals `text`, ignoring case."""
+        """Nodes whose label or an alias equals `text` by `graph.text.label_key`."""
 
     def search_taxonomy(self, text: str, *, limit: int = 20) -> list[Skill | SkillCluster]:
-        """Nodes whose label or an alias contains `text`, ignoring case; label hits first."""
+        """Nodes with a label or alias whose label_key contains text's; label hits first."""
 
     # people
     def get_person(self, person_id: str) -> Person | None: ...

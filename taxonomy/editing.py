@@ -24,6 +24,9 @@ Rules worth knowing:
 - move refuses a parent that is not a cluster, a node as its own parent, and any cycle.
 - Nodes created by a steward get `source="steward"` unless given one, so a later company
   framework or ESCO import never deprecates them.
+- Labels and aliases are compared by `graph.text.label_key`: "customers' needs" and
+  "customers’ needs" are one alias, so add_alias refuses the second and remove_alias takes
+  either spelling.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from graph.store import (
     UpsertTaxonomyChanges,
     applying,
 )
+from graph.text import label_key
 
 Node = Skill | SkillCluster
 STEWARD_SOURCE = "steward"
@@ -117,8 +121,8 @@ def plan_rename(
 ) -> Planned[TaxonomyChange]:
     """New label; the old one stays findable as an alias unless told otherwise."""
     node = _get(store, node_id)
-    aliases = [a for a in node.aliases if a.casefold() != label.strip().casefold()]
-    if keep_old_as_alias and node.label.casefold() != label.strip().casefold():
+    aliases = [a for a in node.aliases if label_key(a) != label_key(label)]
+    if keep_old_as_alias and label_key(node.label) != label_key(label):
         aliases.append(node.label)
     new = _revalidate(node, label=label, aliases=aliases)
     return _edit_node(store, node, new, "rename", actor, reason)
@@ -137,7 +141,7 @@ def plan_add_alias(
     store: GraphStore, node_id: str, alias: str, *, actor: str, reason: str = ""
 ) -> Planned[TaxonomyChange]:
     node = _get(store, node_id)
-    if alias.strip().casefold() in {a.casefold() for a in [node.label, *node.aliases]}:
+    if label_key(alias) in {label_key(a) for a in [node.label, *node.aliases]}:
         raise Conflict(f"{node_id!r} already has the label or alias {alias!r}")
     new = _revalidate(node, aliases=[*node.aliases, alias])
     return _edit_node(store, node, new, "add_alias", actor, reason)
@@ -147,7 +151,7 @@ def plan_remove_alias(
     store: GraphStore, node_id: str, alias: str, *, actor: str, reason: str = ""
 ) -> Planned[TaxonomyChange]:
     node = _get(store, node_id)
-    kept = [a for a in node.aliases if a.casefold() != alias.strip().casefold()]
+    kept = [a for a in node.aliases if label_key(a) != label_key(alias)]
     if len(kept) == len(node.aliases):
         raise NotFound(f"{node_id!r} has no alias {alias!r}")
     return _edit_node(store, node, _revalidate(node, aliases=kept), "remove_alias", actor, reason)
@@ -195,9 +199,9 @@ def plan_merge(
     source, survivor = _get(store, source_id), _get(store, survivor_id)
     _check_same_kind(source, [survivor])
     _check_active(source, survivor)
-    own = {survivor.label.casefold()}
+    own = {label_key(survivor.label)}
     aliases = [*survivor.aliases, source.label, *source.aliases]
-    new_survivor = _revalidate(survivor, aliases=[a for a in aliases if a.casefold() not in own])
+    new_survivor = _revalidate(survivor, aliases=[a for a in aliases if label_key(a) not in own])
     return _replace(store, source, [new_survivor], "merge", actor, reason, extra_before=[survivor])
 
 
@@ -398,9 +402,13 @@ def plan_revert(
         list(after.get("holders", {})),
         goal_ids=list(after.get("targets", {})),
     )
-    stale = [n for n, rec in after.get("nodes", {}).items() if now["nodes"].get(n) != rec] + [
-        n for n, ps in after.get("parents", {}).items() if now["parents"].get(n) != ps
-    ]
+    # Records are compared as the model reads them today, so a change recorded before a field
+    # was added to the model (language, reuse_level ...) still matches the stored node.
+    stale = [
+        n
+        for n, rec in after.get("nodes", {}).items()
+        if now["nodes"].get(n) != (rec and _dump(_load(rec)))
+    ] + [n for n, ps in after.get("parents", {}).items() if now["parents"].get(n) != ps]
     if stale:
         later = [
             c.id

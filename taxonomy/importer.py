@@ -14,7 +14,9 @@ rejects the whole import and nothing is written). Rules, in the words a steward 
   `replaced_by` is set).
 - Aliases are only ever added by an import: stored aliases that the source no longer lists
   stay (a merge survivor keeps the merged node's label as an alias). Removing an alias is a
-  steward edit.
+  steward edit. Aliases are compared by `graph.text.label_key` (case, Unicode form,
+  typographic quotes and dashes, spacing). Labels in other languages
+  (`aliases_by_language`) are kept the same way.
 - Steward edits win: a node whose newest recorded change is a steward edit (anything but an
   import) is left as the steward made it, parents included, and listed in `kept`.
 - Broader edges between two nodes of the source are made to match the dump (added/removed).
@@ -25,6 +27,13 @@ rejects the whole import and nothing is written). Rules, in the words a steward 
 - One `TaxonomyChange(op="import")` summarises the import; an import that changes nothing
   writes nothing and reports `change_id=None`.
 
+`import_translations` adds the labels of another language to nodes the source already has
+(ESCO's `skills_es.csv` onto an English ESCO taxonomy): each node's
+`aliases_by_language[lang]` gains them (that language's preferred label first), nothing else
+changes, no node is added; ids the taxonomy does not have are listed in `missing`. It is
+recorded as an import too (`after["translation"]` names the language), and such a change
+does not hide an earlier steward edit from the next import.
+
 `plan_import_taxonomy` returns the import unwritten (`graph.store.Planned`: the ops and the
 report), so a caller can add its audit entry to the same apply; `import_taxonomy` plans and
 applies at once.
@@ -34,10 +43,11 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import ValidationError
 from rich.console import Console
 
 from graph.errors import BatchRejected, RowProblem
@@ -48,6 +58,7 @@ from graph.model import (
     Skill,
     SkillCluster,
     TaxonomyChange,
+    dedupe_labels,
 )
 from graph.store import (
     AddBroader,
@@ -141,6 +152,145 @@ def plan_import_taxonomy(
 
 
 import_taxonomy = applying(plan_import_taxonomy)
+
+
+# --- labels in another language ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TranslationReport:
+    """What `import_translations` did (or, with dry_run, would do). Id lists are sorted."""
+
+    source: str
+    language: str
+    dry_run: bool
+    change_id: str | None
+    changed: list[str] = field(default_factory=list)  # nodes that gained labels
+    unchanged: list[str] = field(default_factory=list)  # already had every label given
+    missing: list[str] = field(default_factory=list)  # ids the source's taxonomy lacks
+    seconds: float = 0.0
+
+    @property
+    def is_noop(self) -> bool:
+        return not self.changed
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "labelled": len(self.changed),
+            "unchanged": len(self.unchanged),
+            "not_in_taxonomy": len(self.missing),
+        }
+
+
+def stored_language(store: GraphStore, source: str) -> str | None:
+    """The language of `source`'s stored nodes (the most common among its active nodes,
+    ties to the smallest code), or None when the store holds none of them."""
+    counts: dict[str, int] = {}
+    nodes: Iterable[Node] = store.list_clusters(include_deprecated=False)
+    for attempt in range(2):
+        for node in nodes:
+            if node.source == source:
+                counts[node.language] = counts.get(node.language, 0) + 1
+        if counts or attempt:
+            break
+        nodes = store.list_skills(include_deprecated=False)  # a source without clusters
+    if not counts:
+        return None
+    return min(counts, key=lambda lang: (-counts[lang], lang))
+
+
+def import_translations(
+    store: GraphStore,
+    labels: Mapping[str, Sequence[str]],
+    *,
+    language: str,
+    source: str,
+    actor: str,
+    dry_run: bool = False,
+    progress: bool = False,
+    reason: str = "",
+) -> TranslationReport:
+    """Add `labels` (node id -> [preferred label, *alternative labels] in `language`) to the
+    stored nodes of `source` as `aliases_by_language[language]`, in ONE `store.apply`.
+
+    Labels are only ever added (those stored before stay, after the new ones); a node whose
+    own language is `language` is left alone (listed as unchanged); ids that are not nodes of
+    `source` are listed in `missing`, never created. Nothing else of a node changes.
+    """
+    started = time.perf_counter()
+    with _Progress(progress, f"import {source} labels ({language})") as bar:
+        bar.step("reading the stored taxonomy")
+        stored = store.taxonomy()
+        nodes: dict[str, Node] = {s.id: s for s in stored.skills}
+        nodes.update((c.id, c) for c in stored.clusters)
+        bar.step("comparing")
+        changed: list[Node] = []
+        before: dict[str, list[str]] = {}
+        unchanged: list[str] = []
+        missing: list[str] = []
+        problems: list[RowProblem] = []
+        for node_id, names in labels.items():
+            node = nodes.get(node_id)
+            if node is None or node.source != source:
+                missing.append(node_id)
+                continue
+            if node.language == language:
+                unchanged.append(node_id)
+                continue
+            prior = node.aliases_by_language.get(language, [])
+            merged = dedupe_labels([*names, *prior])
+            if merged == prior or not merged:
+                unchanged.append(node_id)
+                continue
+            before[node_id] = prior
+            record = {
+                **node.model_dump(),
+                "aliases_by_language": {**node.aliases_by_language, language: merged},
+            }
+            try:
+                changed.append(type(node).model_validate(record))
+            except ValidationError as exc:
+                problems += [
+                    RowProblem(len(changed), f"aliases_by_language.{language}", e["msg"], node_id)
+                    for e in exc.errors()
+                ]
+        if problems:
+            raise BatchRejected(problems=problems, what=f"{source} labels in {language}")
+        change = None
+        if changed:
+            change = TaxonomyChange(
+                id=f"chg-{uuid.uuid4().hex}",
+                actor=actor,
+                op=IMPORT_OP,
+                node_ids=sorted(n.id for n in changed),
+                before={"aliases_by_language": {language: before}},
+                after={
+                    "source": source,
+                    "translation": language,
+                    "labelled": sorted(n.id for n in changed),
+                },
+                reason=reason or f"labels in {language} for {source}",
+            )
+        if change is not None and not dry_run:
+            bar.step(f"writing labels of {len(changed)} nodes")
+            clusters = [n for n in changed if isinstance(n, SkillCluster)]
+            skills = [n for n in changed if isinstance(n, Skill)]
+            ops: list[StoreOp] = []
+            if clusters:
+                ops.append(UpsertClusters(rows=clusters))
+            if skills:
+                ops.append(UpsertSkills(rows=skills))
+            store.apply([*ops, UpsertTaxonomyChanges(rows=[change])])
+    return TranslationReport(
+        source=source,
+        language=language,
+        dry_run=dry_run,
+        change_id=None if change is None or dry_run else change.id,
+        changed=sorted(n.id for n in changed),
+        unchanged=sorted(unchanged),
+        missing=sorted(missing),
+        seconds=time.perf_counter() - started,
+    )
 
 
 # --- planning (reads the store only for history of steward-edited nodes) ----------------------
@@ -246,11 +396,23 @@ def _plan(
 
 
 def _merge(prior: Node, incoming: Node) -> Node:
-    """The incoming record, keeping stored aliases and a replaced node's deprecation."""
-    aliases = list(incoming.aliases)
-    seen = {a.casefold() for a in aliases} | {incoming.label.casefold()}
-    aliases += [a for a in prior.aliases if a.casefold() not in seen]
-    update: dict[str, Any] = {"aliases": aliases, "replaced_by": list(prior.replaced_by)}
+    """The incoming record, keeping stored aliases (of every language) and a replaced
+    node's deprecation."""
+    aliases = dedupe_labels([*incoming.aliases, *prior.aliases], besides=incoming.label)
+    by_language = {
+        lang: dedupe_labels([*incoming.aliases_by_language.get(lang, []), *labels])
+        for lang, labels in prior.aliases_by_language.items()
+    }
+    by_language = {
+        **incoming.aliases_by_language,
+        **{lang: v for lang, v in by_language.items() if v},
+    }
+    by_language.pop(incoming.language, None)
+    update: dict[str, Any] = {
+        "aliases": aliases,
+        "aliases_by_language": dict(sorted(by_language.items())),
+        "replaced_by": list(prior.replaced_by),
+    }
     if prior.status == NodeStatus.deprecated and prior.replaced_by:
         update["status"] = NodeStatus.deprecated
     return incoming.model_copy(update=update)
@@ -276,10 +438,24 @@ def _steward_edited(
             candidates.append(node_id)
     kept: set[str] = set()
     for node_id in candidates:
-        latest = store.taxonomy_changes(node_id=node_id, limit=1)
-        if latest and latest[0].op != IMPORT_OP:
+        latest = _latest_change(store, node_id)
+        if latest is not None and latest.op != IMPORT_OP:
             kept.add(node_id)
     return kept
+
+
+def _latest_change(store: GraphStore, node_id: str) -> TaxonomyChange | None:
+    """The node's newest change that is not a translation (labels in another language touch
+    nothing a steward edits, so they never hide a steward edit)."""
+    limit = 8
+    while True:
+        changes = store.taxonomy_changes(node_id=node_id, limit=limit)
+        for change in changes:
+            if not (change.op == IMPORT_OP and change.after.get("translation")):
+                return change
+        if len(changes) < limit:
+            return None
+        limit *= 4
 
 
 def _check_acyclic(stored: TaxonomyDump, plan: _Plan) -> None:

@@ -1,10 +1,10 @@
 """The import graph of our packages points one way (docs/architecture.md).
 
-Layers, lowest first: graph (model, errors, settings, store contract, hierarchy) < graph.stores
-and graph.recommend (pure ranking) < graph.lifecycle and graph.analytics < taxonomy < loaders <
-api. A module may import its own layer or lower ones; the import graph has no cycles; imports
-sit at module level (a function-level import is allowed only for the optional heavy
-dependencies named in LAZY, and never for our own modules).
+Layers, lowest first: graph (model, errors, settings, store contract, hierarchy, text) <
+graph.stores and graph.recommend (pure ranking) < graph.lifecycle and graph.analytics <
+taxonomy < loaders < api. A module may import its own layer or lower ones; the import graph
+has no cycles; imports sit at module level (a function-level import is allowed only for the
+optional heavy dependencies named in LAZY, and never for our own modules).
 """
 
 from __future__ import annotations

@@ -92,7 +92,7 @@ def neighbourhood(node_id: str, state: StateDep) -> Neighbourhood:
     store = state.store
     node = get_node(store, node_id)
     parents = store.parents(node_id)
-    path: list[SkillCluster] = []
+    path: list[Skill | SkillCluster] = []
     seen = {node_id}
     step = parents[0] if parents else None
     while step is not None and step.id not in seen and len(path) < 50:
@@ -100,7 +100,7 @@ def neighbourhood(node_id: str, state: StateDep) -> Neighbourhood:
         seen.add(step.id)
         ups = store.parents(step.id)
         step = ups[0] if ups else None
-    children = store.children(node_id) if node.kind == "cluster" else []
+    children = store.children(node_id)  # a skill may have narrower skills (ESCO)
     siblings: dict[str, Skill | SkillCluster] = {}
     for p in parents:
         for c in store.children(p.id):

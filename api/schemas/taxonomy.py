@@ -25,6 +25,11 @@ class NodePublic(ApiModel):
     skill_type: str | None = None
     code: str | None = None
     tier: int | None = None
+    language: str = Field(default="en", description="language of label and aliases")
+    aliases_by_language: dict[str, list[str]] = Field(
+        default_factory=dict, description="labels in other languages, preferred label first"
+    )
+    reuse_level: str | None = Field(default=None, description="ESCO reuse level of a skill")
 
 
 class NodesPublic(ApiModel):

@@ -14,9 +14,8 @@ from api.audit import actor_of
 from api.state import AppState
 from api.usecases.base import Who, audited
 from graph.store import GraphStore, Planned, StoreOp, TaxonomyDump
-from loaders import calendar
+from loaders import calendar, esco
 from loaders.calendar import CalendarImportReport
-from loaders.esco import read_esco
 from loaders.framework import read_framework
 from loaders.people import (
     PeopleImport,
@@ -24,7 +23,7 @@ from loaders.people import (
     PeopleImportReport,
     plan_import_people,
 )
-from taxonomy.importer import ImportReport, plan_import_taxonomy
+from taxonomy.importer import ImportReport, TranslationReport, plan_import_taxonomy
 from taxonomy.mapping import GoalMapper, MappingResult
 
 GOAL_TARGETS_K = 3
@@ -39,6 +38,22 @@ class LazyMapper:
 
     def map(self, text: str, k: int = 5) -> MappingResult:
         return self._build().map(text, k)
+
+
+class _Collect:
+    """Reads from the store; `apply` keeps the ops instead of writing them, so a loader that
+    writes by itself (loaders.esco, loaders.calendar: one apply per file) becomes one apply
+    with the audit entry. (A bridge until those loaders plan their change like the others.)"""
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.ops: list[StoreOp] = []
+
+    def apply(self, ops: Sequence[StoreOp]) -> None:
+        self.ops.extend(ops)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -164,13 +179,38 @@ def import_taxonomy(
 
 
 def import_esco(
-    state: AppState, who: Who, directory: Path, *, dry_run: bool = False, reason: str = ""
-) -> ImportReport:
-    """The ESCO skills pillar (skills, groups, broader relations) from `directory`."""
-    dump = read_esco(directory, progress=state.progress, max_bytes=state.settings.max_import_bytes)
-    return import_taxonomy(
-        state, who, lambda _: dump, source="esco", dry_run=dry_run, reason=reason
-    )
+    state: AppState,
+    who: Who,
+    directory: Path | None = None,
+    *,
+    language: str = "en",
+    dry_run: bool = False,
+) -> ImportReport | TranslationReport:
+    """An ESCO download (`directory`, default the bundled English copy) as loaders.esco reads
+    it: the whole skills pillar, or only the labels of `language` onto a taxonomy stored in
+    another language; with the audit entry (detail: the report's counts), in ONE apply; then
+    the goal mapper is re-indexed. A dry run writes nothing."""
+
+    def plan(store: GraphStore) -> Planned[ImportReport | TranslationReport]:
+        collect = _Collect(store)
+        report = esco.import_esco(
+            cast(GraphStore, collect),
+            directory,
+            language=language,
+            actor=actor_of(who),
+            dry_run=dry_run,
+            progress=state.progress,
+            max_bytes=state.settings.max_import_bytes,
+        )
+        planned: Planned[ImportReport | TranslationReport] = Planned(collect.ops, report)
+        if dry_run:
+            return planned
+        return audited(planned, who, "taxonomy.import", "esco", report.counts())
+
+    report = state.write_plan(plan)
+    if report.change_id is not None:
+        state.refresh_mapper()
+    return report
 
 
 def import_framework(
@@ -193,22 +233,6 @@ def import_framework(
 
 
 # --- availability ---------------------------------------------------------------------------
-
-
-class _Collect:
-    """Reads from the store; `apply` keeps the ops instead of writing them, so the calendar
-    loader's per-file writes become one apply with the audit entry. (A bridge until
-    loaders.calendar plans its change like the other loaders.)"""
-
-    def __init__(self, store: GraphStore) -> None:
-        self._store = store
-        self.ops: list[StoreOp] = []
-
-    def apply(self, ops: Sequence[StoreOp]) -> None:
-        self.ops.extend(ops)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._store, name)
 
 
 def import_availability(

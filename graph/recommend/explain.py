@@ -40,6 +40,8 @@ def path_reason(path: SkillPath, who: str) -> str:
             where = f" (under {cluster})"
         else:
             where = f" (close to {path.target_label}: both under {cluster})"
+    elif path.target_id != path.skill_id:  # the route turns at the skill: it is broader
+        where = f" (broader than {path.target_label})"
     goal = f'Your goal "{path.goal_text}"'
     return f"{goal} → {path.skill_label}{where}; {who} has level {path.mentor_level}"
 

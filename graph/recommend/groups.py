@@ -133,15 +133,17 @@ class Group:
 
 
 def goal_cluster(state: State, person_id: str) -> str | None:
-    """The cluster of the person's first open goal's strongest target (itself if a cluster)."""
+    """The cluster of the person's first open goal's strongest target (itself if a cluster;
+    for a skill its nearest cluster, smallest id first, passing over broader skills)."""
     goals = state.open_goals(person_id)
     for goal in goals:
         for t in state.targets.get(goal.id, ()):
             h = state.hierarchy
             if t.node_id in h and h.kind(t.node_id) == "cluster":
                 return str(t.node_id)
-            parents = sorted(h.parents(t.node_id)) if t.node_id in h else []
-            return str(parents[0]) if parents else str(t.node_id)
+            ups = h.ancestors_by_distance(t.node_id) if t.node_id in h else {}
+            near = sorted((d, a) for a, d in ups.items() if h.kind(a) == "cluster")
+            return str(near[0][1]) if near else str(t.node_id)
     return None
 
 

@@ -1,15 +1,34 @@
 """How much a mentor's skill helps with a goal's target, through the taxonomy.
 
 A goal TARGETS a skill or a cluster (with a confidence). From the target we walk up at most
-`MAX_UP` steps to an ancestor cluster (or stay on the target itself) and then down to a skill;
-the fewest steps over all such routes (`hops`, at most `MAX_HOPS`) decide the credit:
+`MAX_UP` BROADER steps to an ancestor (or stay on the target itself) and then down to a
+skill; the fewest steps over all such routes (`hops`, at most `MAX_HOPS`) decide the credit:
 
     credit = DECAY ** max(0, hops - 1)
 
 so the target skill itself scores 1.0, a skill in the same group (up 1, down 1) 0.6, a skill
 one group further (up 2, down 2) 0.216; for a cluster target the skills directly in it score
 1.0 and those one tier deeper 0.6. Real ESCO has nodes under several parents; shortest routes
-handle that, ties go to the route that climbs least, then to the smallest cluster id.
+handle that, ties go to the route that climbs least, then to the smallest node id.
+
+Skills under skills. ESCO puts some skills under a broader skill ("manage musical staff"
+under "manage staff", and both in the group S4.8.1 "supervising a team or group"), and a
+BROADER step between two skills counts as one hop like any other. The one exception is a
+skill one step from a skill target, i.e. its directly broader or directly narrower skill: the
+formula would score that 1 hop like the target itself, so it gets `ADJACENT_SKILL` = 0.8
+instead, between the skill itself (1.0) and a same-group sibling (0.6). For the goal
+"manage musical staff" (tests/recommend/test_skill_fit.py works these out by hand):
+
+    "manage musical staff" itself                                1.0   0 hops
+    "manage staff", its broader skill                            0.8   1 hop (adjacent)
+    "manage physiotherapy staff", also under "manage staff"      0.6   up 1, down 1
+    "supervise work", a sibling in the same group S4.8.1         0.6   up 1, down 1
+    "motivate others", in another group of "manage staff"        0.36  up 2, down 1
+
+so at mentor level 4 (level factor 0.9) and confidence 1.0 a mentor holding "manage staff"
+scores 0.72 against 0.54 for one holding the same-group sibling. A chain of skills uses up
+the climb: from a skill two steps under another skill, `MAX_UP` reaches that skill and no
+group above it.
 
 A mentor skill counts only when the mentor is willing to mentor it and, for the one-to-one and
 group models, holds it at a higher level than the mentee does. Its value is
@@ -27,6 +46,7 @@ from graph.hierarchy import Hierarchy
 from graph.model import MentoringModel
 
 DECAY = 0.6
+ADJACENT_SKILL = 0.8  # a skill directly broader/narrower than a skill target
 MAX_UP = 2
 MAX_HOPS = 4
 LEVEL_MODELS = frozenset({MentoringModel.one_to_one, MentoringModel.group})
@@ -43,7 +63,11 @@ class Credit:
     via: str  # the node where the route turns (the target itself when up == 0)
 
 
-def credit_for_hops(hops: int) -> float:
+def credit_for_hops(hops: int, *, skill_target: bool = False) -> float:
+    """Credit of a skill `hops` BROADER steps from the target (see the module doc);
+    `skill_target`: the target is a skill, so 1 hop means an adjacent skill."""
+    if skill_target and hops == 1:
+        return ADJACENT_SKILL
     return float(DECAY ** max(0, hops - 1))
 
 
@@ -63,6 +87,7 @@ def target_credits(hierarchy: Hierarchy, target_id: str) -> dict[str, Credit]:
     ups = {target_id: 0, **hierarchy.ancestors_by_distance(target_id, MAX_UP)}
     best: dict[str, Credit] = {}
     skills = hierarchy.skill_ids
+    skill_target = target_id in skills
     for via, up in sorted(ups.items(), key=lambda kv: (kv[1], kv[0])):
         downs = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
         for node_id, down in downs.items():
@@ -72,5 +97,6 @@ def target_credits(hierarchy: Hierarchy, target_id: str) -> dict[str, Credit]:
             old = best.get(node_id)
             # Routes come in (up, via) order, so only strictly fewer hops replace a route.
             if old is None or hops < old.hops:
-                best[node_id] = Credit(node_id, credit_for_hops(hops), hops, up, via)
+                credit = credit_for_hops(hops, skill_target=skill_target)
+                best[node_id] = Credit(node_id, credit, hops, up, via)
     return best

@@ -16,7 +16,8 @@ planner); `IS NOT NULL` on the ordering key lets the index supply the order.
 
 Graph shape:
     (:Skill:TaxonomyNode), (:SkillCluster:TaxonomyNode)  -- one id space for both kinds
-    (child:TaxonomyNode)-[:BROADER]->(parent:SkillCluster)
+    (child:TaxonomyNode)-[:BROADER]->(parent:TaxonomyNode)  -- skill or cluster under a
+        cluster, or a skill under a broader skill (never a cluster under a skill)
     (:Person)-[:HAS_SKILL {level, willing_to_mentor}]->(:Skill)
     (:Person)-[:REPORTS_TO]->(:Person)
     (:Person)-[:HAS_GOAL]->(:Goal)-[:TARGETS {confidence, source}]->(:TaxonomyNode)
@@ -108,8 +109,14 @@ BUMP_DATA_VERSION: Final = (
     "ON MATCH SET m.data_version = coalesce(m.data_version, 0) + 1 "
     "RETURN m.data_version AS v"
 )
+# The kind of label keys taxonomy nodes carry (label_key, search_keys): 1 = graph.text.label_key
+# (stores written before kept casefold() and have no label_key_version on Meta). ENSURE_META
+# takes it as $label_keys: a new store starts with current keys.
+LABEL_KEYS: Final = 1
 ENSURE_META: Final = (
-    "MERGE (m:Meta {id: 'meta'}) ON CREATE SET m.data_version = 0 RETURN m.data_version AS v"
+    "MERGE (m:Meta {id: 'meta'}) "
+    "ON CREATE SET m.data_version = 0, m.label_key_version = $label_keys "
+    "RETURN m.data_version AS v"
 )
 DATA_VERSION: Final = "MATCH (m:Meta {id: 'meta'}) RETURN m.data_version AS v"
 
@@ -207,23 +214,23 @@ LIST_CLUSTERS: Final = (
     "RETURN properties(n) AS p ORDER BY n.id"
 )
 PARENTS: Final = (
-    "MATCH (:TaxonomyNode {id: $id})-[:BROADER]->(p:SkillCluster) "
+    "MATCH (:TaxonomyNode {id: $id})-[:BROADER]->(p:TaxonomyNode) "
     "RETURN properties(p) AS p ORDER BY p.id"
 )
 CHILDREN: Final = (
-    "MATCH (:SkillCluster {id: $id})<-[:BROADER]-(c:TaxonomyNode) "
+    "MATCH (:TaxonomyNode {id: $id})<-[:BROADER]-(c:TaxonomyNode) "
     "RETURN properties(c) AS p ORDER BY c.id"
 )
 ALL_BROADER: Final = (
-    "MATCH (c:TaxonomyNode)-[:BROADER]->(p:SkillCluster) "
+    "MATCH (c:TaxonomyNode)-[:BROADER]->(p:TaxonomyNode) "
     "RETURN c.id AS child_id, p.id AS parent_id ORDER BY child_id, parent_id"
 )
 BROADER_AROUND: Final = (
-    "MATCH (c:TaxonomyNode)-[:BROADER]->(p:SkillCluster) WHERE p.id IN $ids "
+    "MATCH (c:TaxonomyNode)-[:BROADER]->(p:TaxonomyNode) WHERE p.id IN $ids "
     "RETURN c.id AS child_id, p.id AS parent_id ORDER BY child_id, parent_id"
 )
 BROADER_CYCLES: Final = (
-    "UNWIND $ids AS id MATCH (c:SkillCluster {id: id})-[:BROADER*1..]->(c) "
+    "UNWIND $ids AS id MATCH (c:TaxonomyNode {id: id})-[:BROADER*1..]->(c) "
     "RETURN DISTINCT c.id AS id"
 )
 FIND_BY_LABEL: Final = (
@@ -236,13 +243,24 @@ SEARCH_TAXONOMY: Final = (
 )
 ADD_BROADER: Final = (
     "UNWIND $rows AS row "
-    "MATCH (c:TaxonomyNode {id: row.child_id}) MATCH (p:SkillCluster {id: row.parent_id}) "
+    "MATCH (c:TaxonomyNode {id: row.child_id}) MATCH (p:TaxonomyNode {id: row.parent_id}) "
     "MERGE (c)-[:BROADER]->(p)"
 )
 REMOVE_BROADER: Final = (
     "UNWIND $rows AS row "
-    "MATCH (:TaxonomyNode {id: row.child_id})-[r:BROADER]->(:SkillCluster {id: row.parent_id}) "
+    "MATCH (:TaxonomyNode {id: row.child_id})-[r:BROADER]->(:TaxonomyNode {id: row.parent_id}) "
     "DELETE r"
+)
+# Which label keys the stored taxonomy nodes carry (see LABEL_KEYS; 0 = older casefold()).
+LABEL_KEY_VERSION: Final = (
+    "MATCH (m:Meta {id: 'meta'}) RETURN coalesce(m.label_key_version, 0) AS v"
+)
+SET_LABEL_KEYS: Final = (
+    "UNWIND $rows AS row MATCH (n:TaxonomyNode {id: row.id}) "
+    "SET n.label_key = row.label_key, n.search_keys = row.search_keys"
+)
+SET_LABEL_KEY_VERSION: Final = (
+    "MATCH (m:Meta {id: 'meta'}) SET m.label_key_version = $v RETURN m.label_key_version AS v"
 )
 
 # --- people ---------------------------------------------------------------------------------

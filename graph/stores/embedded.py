@@ -33,7 +33,7 @@ from graph.model import (
 )
 from graph.store import PairingFilter, StoreOp, TaxonomyDump, changes_graph
 from graph.stores import embedded_writes as writes
-from graph.stores.embedded_schema import DDL, PRAGMAS
+from graph.stores.embedded_schema import DDL, PRAGMAS, SCHEMA_VERSION
 from graph.stores.validation import (
     SKIP_WHEN_BAD,
     Kind,
@@ -41,6 +41,7 @@ from graph.stores.validation import (
     cycle_problems,
     normalise_op,
 )
+from graph.text import label_key
 
 Node = Skill | SkillCluster
 
@@ -159,8 +160,23 @@ class EmbeddedStore:
     # --- lifecycle --------------------------------------------------------------------------
 
     def init_schema(self) -> None:
+        """Create the tables (idempotent) and bring an older file up to `SCHEMA_VERSION`."""
         with self._lock:
             self._writer.executescript(DDL)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        with self._write() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = int(row[0]) if row else SCHEMA_VERSION
+            if version >= SCHEMA_VERSION:
+                return
+            # 1 -> 2: node_names holds graph.text.label_key of every name, not casefold().
+            writes.rebuild_node_names(conn)
+            conn.execute(
+                "UPDATE meta SET value = ? WHERE key = 'schema_version'", (SCHEMA_VERSION,)
+            )
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
 
     def ping(self) -> bool:
         try:
@@ -246,14 +262,16 @@ class EmbeddedStore:
         with self._read() as c:
             return int(c.execute("SELECT count(*) FROM skills").fetchone()[0])
 
-    def parents(self, node_id: str) -> list[SkillCluster]:
+    def parents(self, node_id: str) -> list[Node]:
         with self._read() as c:
             rows = c.execute(
-                "SELECT c.data FROM broader b JOIN clusters c ON c.id = b.parent_id "
-                "WHERE b.child_id = ? ORDER BY c.id",
+                "SELECT 'cluster', k.data, k.id FROM broader b JOIN clusters k "
+                "ON k.id = b.parent_id WHERE b.child_id = ?1 UNION ALL "
+                "SELECT 'skill', s.data, s.id FROM broader b JOIN skills s ON s.id = b.parent_id "
+                "WHERE b.child_id = ?1 ORDER BY 3",
                 (node_id,),
             ).fetchall()
-        return [SkillCluster.model_validate_json(r[0]) for r in rows]
+        return [_node(k, d) for k, d, _ in rows]
 
     def children(self, cluster_id: str) -> list[Node]:
         with self._read() as c:
@@ -289,14 +307,14 @@ class EmbeddedStore:
                 r[0]
                 for r in c.execute(
                     "SELECT DISTINCT node_id FROM node_names WHERE name_cf = ? ORDER BY node_id",
-                    (text.strip().casefold(),),
+                    (label_key(text),),
                 )
             ]
             nodes = self._nodes(c, ids)
         return [nodes[i] for i in ids if i in nodes]
 
     def search_taxonomy(self, text: str, *, limit: int = 20) -> list[Node]:
-        needle = text.strip().casefold()
+        needle = label_key(text)
         if not needle or limit <= 0:
             return []
         with self._read() as c:

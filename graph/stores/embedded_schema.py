@@ -2,13 +2,18 @@
 
 Nested fields (windows, preferences, aliases, milestones, history ...) live in each row's
 `data` column as the model's JSON; the columns beside it are the ones reads filter, join or
-sort on. `node_names` holds every label and alias case-folded, for find_by_label/search.
-Times that reads sort on are stored as integer UTC microseconds (`at_us`).
+sort on. `node_names` holds the `graph.text.label_key` of every label and alias (other
+languages' labels included), for find_by_label/search. Times that reads sort on are stored
+as integer UTC microseconds (`at_us`).
+
+Versions (`meta.schema_version`): 1 kept plain case-folded names in `node_names`; 2 keeps
+label keys and the labels of other languages. A file of an older version is brought up to
+date when the store opens (`MIGRATIONS`, in one write transaction).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -27,7 +32,7 @@ CREATE TABLE IF NOT EXISTS meta (
     value INTEGER NOT NULL
 );
 INSERT OR IGNORE INTO meta(key, value) VALUES ('data_version', 0);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', 1);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', 2);
 
 CREATE TABLE IF NOT EXISTS skills (
     id TEXT PRIMARY KEY,
@@ -42,7 +47,7 @@ CREATE TABLE IF NOT EXISTS clusters (
 CREATE TABLE IF NOT EXISTS node_names (
     node_id TEXT NOT NULL,
     kind TEXT NOT NULL,          -- 'skill' | 'cluster'
-    name_cf TEXT NOT NULL,       -- casefolded label or alias
+    name_cf TEXT NOT NULL,       -- graph.text.label_key of a label or alias
     is_label INTEGER NOT NULL,
     PRIMARY KEY (node_id, name_cf)
 ) WITHOUT ROWID;

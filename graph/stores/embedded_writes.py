@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.model import Skill, SkillCluster
+from graph.model import Skill, SkillCluster, name_key
 from graph.store import (
     AddBroader,
     AddCheckIns,
@@ -76,9 +76,28 @@ def to_us(at: datetime) -> int:
 
 
 def _names(node: Skill | SkillCluster) -> list[tuple[str, str, str, int]]:
-    rows: list[tuple[str, str, str, int]] = [(node.id, node.kind, node.label.casefold(), 1)]
-    rows += [(node.id, node.kind, a.casefold(), 0) for a in node.aliases]
+    """`node_names` rows: the label key of the label (is_label 1), then of every alias and
+    every other language's label (0); the table keeps the first row of each key."""
+    rows: list[tuple[str, str, str, int]] = [(node.id, node.kind, name_key(node.label), 1)]
+    rows += [(node.id, node.kind, name_key(a), 0) for a in node.all_names()[1:]]
     return rows
+
+
+def rebuild_node_names(conn: sqlite3.Connection) -> int:
+    """Recompute every `node_names` row from the stored records (schema 1 -> 2: label keys
+    instead of case-folded text). Returns the number of nodes indexed."""
+    conn.execute("DELETE FROM node_names")
+    count = 0
+    for table, model in (("skills", Skill), ("clusters", SkillCluster)):
+        rows = conn.execute(f"SELECT data FROM {table}").fetchall()  # noqa: S608 - constant
+        nodes = [model.model_validate_json(r[0]) for r in rows]
+        conn.executemany(
+            "INSERT OR IGNORE INTO node_names(node_id, kind, name_cf, is_label) "
+            "VALUES (?, ?, ?, ?)",
+            (n for node in nodes for n in _names(node)),
+        )
+        count += len(nodes)
+    return count
 
 
 def _upsert_nodes(
@@ -275,7 +294,8 @@ WRITERS: dict[type, Callable[[sqlite3.Connection, Any], None]] = {
 
 
 def broader_cycles(conn: sqlite3.Connection, child_ids: Iterable[str]) -> set[str]:
-    """Those of `child_ids` that are now their own ancestor (a BROADER cycle)."""
+    """Those of `child_ids` (skills or clusters) that are now their own ancestor (a BROADER
+    cycle)."""
     found: set[str] = set()
     for cid in set(child_ids):
         row = conn.execute(

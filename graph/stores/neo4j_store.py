@@ -21,9 +21,12 @@ embedded store (`graph.stores.validation`); all Cypher lives in `graph.stores.cy
 
 Records are stored as node properties: scalars and lists of strings as themselves, nested
 values (availability windows, preferences, milestones, history, before/after...) as JSON
-strings. A few derived properties support queries: `search_keys`/`label_key` (case-folded
-label and aliases) on taxonomy nodes and `at_key` (UTC, fixed width, sortable) on history
-and audit records. They are dropped again when a record is read back.
+strings. A few derived properties support queries: `label_key` and `search_keys`
+(`graph.text.label_key` of the label, and of the label, aliases and other languages' labels)
+on taxonomy nodes and `at_key` (UTC, fixed width, sortable) on history and audit records.
+They are dropped again when a record is read back. A store written before label keys were
+`label_key` (the Meta node's `label_key_version` is below `cypher.LABEL_KEYS`) has them
+recomputed by `init_schema`.
 """
 
 from __future__ import annotations
@@ -67,6 +70,7 @@ from graph.model import (
     Skill,
     SkillCluster,
     TaxonomyChange,
+    name_key,
 )
 from graph.store import (
     AddBroader,
@@ -100,6 +104,7 @@ from graph.stores.validation import (
     cycle_problems,
     normalise_op,
 )
+from graph.text import label_key
 
 if TYPE_CHECKING:
     import neo4j
@@ -130,6 +135,8 @@ JSON_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Pairing: ("history",),
     TaxonomyChange: ("before", "after"),
     AuditEntry: ("detail",),
+    Skill: ("aliases_by_language",),
+    SkillCluster: ("aliases_by_language",),
 }
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -203,13 +210,17 @@ def to_props(record: BaseModel) -> dict[str, Any]:
     for name in JSON_FIELDS.get(type(record), ()):
         props[name] = json.dumps(props[name], sort_keys=True, separators=(",", ":"))
     if isinstance(record, Skill | SkillCluster):
-        props["label_key"] = record.label.casefold()
-        props["search_keys"] = list(
-            dict.fromkeys([record.label.casefold(), *(a.casefold() for a in record.aliases)])
-        )
+        props.update(label_keys(record))
     if isinstance(record, TaxonomyChange | AuditEntry):
         props["at_key"] = at_key(record.at)
     return {k: v for k, v in props.items() if v is not None}
+
+
+def label_keys(node: Skill | SkillCluster) -> dict[str, Any]:
+    """The derived lookup properties of a taxonomy node: `label_key` (its label's key) and
+    `search_keys` (the keys of every name it is found by, label first, no repeats)."""
+    keys = [name_key(name) for name in node.all_names()]
+    return {"label_key": keys[0], "search_keys": list(dict.fromkeys(keys))}
 
 
 def from_props(model: type[M], props: dict[str, Any]) -> M:
@@ -556,7 +567,23 @@ class Neo4jStore:
                     raise
         # The counter node exists before any apply: concurrent first applies then update one
         # node instead of racing to create it (ArcadeDB's MERGE is not atomic across writers).
-        self._write_tx(lambda tx: tx.run(q.ENSURE_META).consume())
+        self._write_tx(lambda tx: tx.run(q.ENSURE_META, label_keys=q.LABEL_KEYS).consume())
+        self._migrate_label_keys()
+
+    def _migrate_label_keys(self) -> None:
+        """Recompute every taxonomy node's label_key/search_keys when the store was written
+        with older keys (one write transaction; a no-op once done)."""
+
+        def work(tx: neo4j.Transaction) -> None:
+            version = tx.run(q.LABEL_KEY_VERSION).single()
+            if version is None or version["v"] >= q.LABEL_KEYS:
+                return
+            nodes = tx.run(q.all_nodes(q.TAXONOMY_NODE)).data()
+            rows = [{"id": n.id, **label_keys(n)} for n in (node_from_props(r["p"]) for r in nodes)]
+            _run_rows(tx, q.SET_LABEL_KEYS, rows)
+            tx.run(q.SET_LABEL_KEY_VERSION, v=q.LABEL_KEYS).consume()
+
+        self._write_tx(work)
 
     def schema(self) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
         """(label, property) pairs the server reports under SHOW CONSTRAINTS / SHOW INDEXES.
@@ -681,7 +708,7 @@ class Neo4jStore:
 
         def work(tx: neo4j.Transaction) -> None:
             tx.run(q.WIPE).consume()
-            tx.run(q.ENSURE_META).consume()
+            tx.run(q.ENSURE_META, label_keys=q.LABEL_KEYS).consume()
 
         self._write_tx(work)
         with self._cursor_lock:
@@ -863,8 +890,8 @@ class Neo4jStore:
     def count_skills(self) -> int:
         return int(self._rows(q.count_nodes(q.SKILL))[0]["c"])
 
-    def parents(self, node_id: str) -> list[SkillCluster]:
-        return self._records(SkillCluster, q.PARENTS, id=node_id)
+    def parents(self, node_id: str) -> list[Node]:
+        return [node_from_props(r["p"]) for r in self._rows(q.PARENTS, id=node_id)]
 
     def children(self, cluster_id: str) -> list[Node]:
         return [node_from_props(r["p"]) for r in self._rows(q.CHILDREN, id=cluster_id)]
@@ -885,11 +912,11 @@ class Neo4jStore:
         return self._read_tx(work)  # type: ignore[no-any-return]
 
     def find_by_label(self, text: str) -> list[Node]:
-        rows = self._rows(q.FIND_BY_LABEL, key=text.strip().casefold())
+        rows = self._rows(q.FIND_BY_LABEL, key=label_key(text))
         return [node_from_props(r["p"]) for r in rows]
 
     def search_taxonomy(self, text: str, *, limit: int = 20) -> list[Node]:
-        needle = text.strip().casefold()
+        needle = label_key(text)
         if not needle or limit <= 0:
             return []
         rows = self._rows(q.SEARCH_TAXONOMY, key=needle, limit=limit)

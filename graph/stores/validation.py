@@ -7,8 +7,9 @@ ops of the same `apply` count as present). Problems name the op, the row and the
 Ops that carry no rows (SetGoalTargets.goal_id, RepointReferences) report row 0 and put the
 position inside the field name (`target_ids.2`).
 
-BROADER cycles can only be seen once an op's edges are written: `cycle_problems` turns the
-store's own "which of these clusters is now its own ancestor" query into problems.
+BROADER edges: a skill sits under clusters or broader skills, a cluster under clusters only.
+Cycles can only be seen once an op's edges are written: `cycle_problems` turns the store's
+own "which of these nodes is now its own ancestor" query into problems.
 """
 
 from __future__ import annotations
@@ -193,9 +194,14 @@ def _check_add_broader(op: AddBroader, lookup: Lookup, p: _Problems) -> None:
         if r.child_id not in skills and r.child_id not in clusters:
             p.add(i, "child_id", f"unknown skill or cluster {r.child_id!r}")
         if r.parent_id in skills:
-            p.add(i, "parent_id", f"{r.parent_id!r} is a skill; a BROADER parent must be a cluster")
+            if r.child_id in clusters:
+                p.add(
+                    i,
+                    "parent_id",
+                    f"{r.parent_id!r} is a skill; a cluster's BROADER parent must be a cluster",
+                )
         elif r.parent_id not in clusters:
-            p.add(i, "parent_id", f"unknown cluster {r.parent_id!r}")
+            p.add(i, "parent_id", f"unknown skill or cluster {r.parent_id!r}")
 
 
 def _check_people(op: UpsertPeople, lookup: Lookup, p: _Problems) -> None:
@@ -352,11 +358,11 @@ def cycle_problems(
 ) -> list[RowProblem]:
     """BROADER cycles the op just made, checked after writing it inside the transaction.
 
-    `cycles(cluster_ids)` is the store's query: those of the given clusters that are now
-    their own ancestor. Only AddBroader and RepointReferences can close a cycle.
+    `cycles(node_ids)` is the store's query: those of the given nodes (skills or clusters)
+    that are now their own ancestor. Only AddBroader and RepointReferences can close a cycle.
     """
     if isinstance(op, AddBroader):
-        cyc = cycles(lookup.existing("cluster", {r.child_id for r in op.rows}))
+        cyc = cycles({r.child_id for r in op.rows})
         return [
             RowProblem(
                 row=k,

@@ -147,9 +147,9 @@ DANGLING: list[tuple[str, StoreOp, int, str]] = [
         PersonSkill(person_id="alice", skill_id="s-cobol", level=3)]), 0, "skill_id"),
     ("has_skill to a cluster", UpsertPersonSkills([
         PersonSkill(person_id="alice", skill_id="c-prog", level=3)]), 0, "skill_id"),
-    ("broader to a skill", AddBroader([
+    ("cluster under a skill", AddBroader([
         Broader(child_id="s-sql", parent_id="c-prog"),
-        Broader(child_id="s-stats", parent_id="s-sql")]), 1, "parent_id"),
+        Broader(child_id="c-data", parent_id="s-java")]), 1, "parent_id"),
     ("broader to nothing", AddBroader([Broader(child_id="s-sql", parent_id="c-x")]), 0,
      "parent_id"),
     ("broader from nothing", AddBroader([Broader(child_id="s-x", parent_id="c-prog")]), 0,

@@ -22,9 +22,10 @@ from graph.stores.neo4j_store import Neo4jStore
 #
 # Skill fit: from each TARGETS node climb at most 2 BROADER steps to `via`, then descend to a
 # skill; the fewest steps over all routes (`hops` <= 4) give credit $credits[hops] (1.0, 1.0,
-# 0.6, 0.36, 0.216). A willing mentor skill held above the mentee's own level of that skill is
-# worth confidence * credit * $level_factors[level]; a goal's fit is the best such value and
-# the goals combine as (best + $goal_bonus * others) / (1 + $goal_bonus * (open goals - 1)).
+# 0.6, 0.36, 0.216), except a skill one step from a skill target: $adjacent (0.8). A willing
+# mentor skill held above the mentee's own level of that skill is worth confidence * credit *
+# $level_factors[level]; a goal's fit is the best such value and the goals combine as
+# (best + $goal_bonus * others) / (1 + $goal_bonus * (open goals - 1)).
 #
 # Guardrails: not the mentee or $exclude; not the manager or skip-level manager, nor direct or
 # skip-level reports (REPORTS_TO, which mirrors manager_id, 1..2 steps either way); nobody the
@@ -71,7 +72,8 @@ RANK_MENTORS: Final = (
     "WITH me, excluded, declined, my_langs, n_goals, g, target, t.confidence AS conf, s, "
     "min(length(up) + length(down)) AS hops "
     "OPTIONAL MATCH (me)-[mine:HAS_SKILL]->(s) "
-    "WITH me, excluded, declined, my_langs, n_goals, g, s, conf * $credits[hops] AS weight, "
+    "WITH me, excluded, declined, my_langs, n_goals, g, s, conf * CASE WHEN hops = 1 "
+    "AND target.kind = 'skill' THEN $adjacent ELSE $credits[hops] END AS weight, "
     "coalesce(mine.level, 0) AS floor "
     "MATCH (s)<-[h:HAS_SKILL]-(m:Person) "
     "WHERE h.willing_to_mentor = true AND (NOT $level_rule OR h.level > floor) "
@@ -144,6 +146,7 @@ def rank_params(
         "level_rule": True,  # one-to-one: mentors must hold the skill above the mentee
         "open_statuses": sorted(str(s) for s in scoring.OPEN_STATUSES),
         "credits": [skill_fit.credit_for_hops(h) for h in range(skill_fit.MAX_HOPS + 1)],
+        "adjacent": skill_fit.credit_for_hops(1, skill_target=True),
         "level_factors": [0.0, *(skill_fit.level_factor(lv) for lv in range(1, 6))],
         "goal_bonus": scoring.GOAL_BONUS,
         "eps": scoring.HOURS_EPS,

@@ -291,3 +291,37 @@ def test_random_orgs_rank_the_same_in_cypher_and_in_the_fast_path(
         return
     got = rank_mentors_cypher(nstore, "p0", k=50, now=NOW)
     assert _normalised(got) == _normalised([(r.mentor_id, r.score) for r in fast])
+
+
+def test_cypher_scores_skills_under_skills_like_the_fast_recommender(nstore: Neo4jStore) -> None:
+    """ESCO puts skills under broader skills: mia targets "musical" (under the skill "staff"
+    and the group G). ana holds staff (adjacent: 0.8), ben a sibling in G (0.6), cat the
+    skill itself (1.0), all at level 4 (x 0.9)."""
+    tax = TaxonomyDump(
+        skills=[Skill(id=s, label=s) for s in ("staff", "musical", "supervise")],
+        clusters=[SkillCluster(id="G", label="supervising", tier=0)],
+        broader=[
+            Broader(child_id=c, parent_id=p)
+            for c, p in [("staff", "G"), ("musical", "staff"), ("musical", "G"),
+                         ("supervise", "G")]
+        ],
+    )  # fmt: skip
+    held = {"ana": "staff", "ben": "supervise", "cat": "musical"}
+    parts = {
+        "taxonomy": tax,
+        "people": [person("mia"), *(mentor(m) for m in held)],
+        "person_skills": [
+            PersonSkill(person_id=m, skill_id=s, level=4, willing_to_mentor=True)
+            for m, s in held.items()
+        ],
+        "goals": [Goal(id="g1", person_id="mia", text="manage the orchestra's staff")],
+        "targets": [GoalTarget(goal_id="g1", node_id="musical", confidence=1.0)],
+    }
+    nstore.apply(ops_for(parts))
+    got = rank_mentors_cypher(nstore, "mia", k=10, now=NOW)
+    assert [m for m, _ in got] == ["cat", "ana", "ben"]
+    expected = [0.5 * 0.9 + BASE, 0.5 * 0.72 + BASE, 0.5 * 0.54 + BASE]
+    assert [s for _, s in got] == pytest.approx(expected, abs=1e-9)
+    fast = recommend(Snapshot.load(nstore), "mia", k=10, now=NOW)
+    assert [m for m, _ in got] == [r.mentor_id for r in fast]
+    assert [s for _, s in got] == pytest.approx([r.score for r in fast], abs=1e-9)

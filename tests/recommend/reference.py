@@ -73,7 +73,8 @@ def route(st: State, target_id: str, skill_id: str) -> Credit | None:
                 best = key
     if best is None:
         return None
-    return Credit(skill_id, credit_for_hops(best[0]), best[0], best[1], best[2])
+    credit = credit_for_hops(best[0], skill_target=target_id in h.skill_ids)
+    return Credit(skill_id, credit, best[0], best[1], best[2])
 
 
 def is_above(st: State, boss: str, person: str, levels: int) -> bool:

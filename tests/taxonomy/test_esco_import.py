@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import gzip
 import shutil
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from graph.errors import BatchRejected
 from graph.hierarchy import Hierarchy
-from graph.model import Broader, NodeStatus, Person, PersonSkill, Skill
+from graph.model import Broader, NodeStatus, Person, PersonSkill, ReuseLevel, Skill
 from graph.store import GraphStore, TaxonomyDump, UpsertPeople, UpsertPersonSkills
 from loaders.esco import (
     ESCO_FILES,
@@ -152,12 +153,36 @@ def test_broken_reference(tmp_path: Path) -> None:
     assert "unknown concept 'http://x/skill/S9'" in err.problems[0].reason
 
 
-def test_broader_must_be_a_group(tmp_path: Path) -> None:
+def test_a_skill_under_a_broader_skill_is_kept(tmp_path: Path) -> None:
     d = copy_tiny(tmp_path)
     append(d / "broaderRelationsSkillPillar_en.csv", "http://x/skill/a,http://x/skill/b")
+    h = Hierarchy.from_dump(read_esco(d))
+    assert h.parents(X + "a") == [X + "S1.4", X + "b"]
+    assert h.kind(X + "b") == "skill"
+    assert h.descendant_skills(X + "b") == {X + "a"}
+
+
+def test_a_group_under_a_skill_is_refused(tmp_path: Path) -> None:
+    d = copy_tiny(tmp_path)
+    append(d / "broaderRelationsSkillPillar_en.csv", "http://x/skill/S1,http://x/skill/b")
     err = rejected(d)
-    assert err.problems[0].source == "broaderRelationsSkillPillar_en.csv:12"
-    assert "not a skill group" in err.problems[0].reason
+    assert [(p.source, p.field) for p in err.problems] == [
+        ("broaderRelationsSkillPillar_en.csv:12", "broaderUri")
+    ]
+    reason = err.problems[0].reason
+    assert "found the skill 'http://x/skill/b'" in reason and "expected a skill group" in reason
+
+
+def test_a_cycle_of_skills_is_refused(tmp_path: Path) -> None:
+    d = copy_tiny(tmp_path)
+    append(d / "broaderRelationsSkillPillar_en.csv", "http://x/skill/a,http://x/skill/c")
+    append(d / "broaderRelationsSkillPillar_en.csv", "http://x/skill/c,http://x/skill/a")
+    err = rejected(d)
+    assert len(err.problems) == 1 and "cycle" in err.problems[0].reason
+    assert err.problems[0].source in {
+        "broaderRelationsSkillPillar_en.csv:12",
+        "broaderRelationsSkillPillar_en.csv:13",
+    }
 
 
 def test_cycle_is_rejected_with_a_line(tmp_path: Path) -> None:
@@ -211,10 +236,20 @@ def test_bundled_copy_counts(esco: TaxonomyDump) -> None:
     assert len(esco.skills) == 13_412
     assert len(esco.clusters) == 571
     detailed = read_esco_detailed(bundled_esco_dir())
-    assert detailed.relation_rows == 20_983
+    assert detailed.relation_rows == 27_736
     # two groups list themselves as their own broader group in v1.1.1; dropped
     assert len(detailed.self_references) == 2
-    assert len(esco.broader) == 20_981
+    assert len(esco.broader) == 27_734
+    skill_ids = {s.id for s in esco.skills}
+    assert sum(1 for e in esco.broader if e.parent_id in skill_ids) == 6_753
+    assert Counter(s.reuse_level for s in esco.skills) == {
+        ReuseLevel.transversal: 453,
+        ReuseLevel.cross_sector: 3_611,
+        ReuseLevel.sector_specific: 6_376,
+        ReuseLevel.occupation_specific: 2_967,
+        None: 5,
+    }
+    assert all(n.language == "en" for n in (*esco.skills, *esco.clusters))
     by_code = {c.code: c for c in esco.clusters}
     assert by_code["S"].tier == 0
     assert by_code["S1"].tier == 1
@@ -233,7 +268,12 @@ def test_bundled_skill_with_several_parents(esco: TaxonomyDump) -> None:
     h = Hierarchy.from_dump(esco)
     staff = "http://data.europa.eu/esco/skill/0005c151-5b5a-4a66-8aac-60e734beb1ab"
     assert h.label(staff) == "manage musical staff"
-    assert [h.node(p).code for p in h.parents(staff)] == ["S4.5.0", "S4.8.1", "T4.4"]
+    groups = [p for p in h.parents(staff) if h.kind(p) == "cluster"]
+    assert [h.node(p).code for p in groups] == ["S4.5.0", "S4.8.1", "T4.4"]
+    # ... and under two broader skills
+    broader = [h.label(p) for p in h.parents(staff) if h.kind(p) == "skill"]
+    assert sorted(broader) == ["lead others", "manage staff"]
+    assert h.node(staff).reuse_level == ReuseLevel.sector_specific  # type: ignore[union-attr]
     assert "coordinate duties of musical staff" in h.node(staff).aliases
     assert sum(1 for s in esco.skills if len(h.parents(s.id)) > 1) > 1000
 
@@ -243,7 +283,7 @@ def test_full_esco_import_then_reimport_is_empty(
 ) -> None:
     first = import_taxonomy(embedded_store, esco, actor="steward@x", source="esco")
     assert len(first.added) == 13_412 + 571
-    assert len(first.edges_added) == 20_981
+    assert len(first.edges_added) == 27_734
     assert first.change_id is not None
     assert embedded_store.count_skills() == 13_412
     assert len(embedded_store.list_clusters()) == 571

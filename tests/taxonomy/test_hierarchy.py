@@ -182,3 +182,26 @@ def test_random_dags_agree_with_networkx(pairs: list[tuple[int, int]]) -> None:
         assert len(path) - 1 == min([dist[r] for r in dist if not h.parents(r)] or [0])
         for up in dist:
             assert h.would_create_cycle(up, node.id)
+
+
+def test_skills_under_a_broader_skill(h: Hierarchy) -> None:
+    """ESCO: a skill's broader concept may be a skill; walks treat that edge like any other."""
+    deeper = h.with_changes(
+        nodes=[skill("keynotes"), skill("pitches")],
+        add_edges=[("keynotes", "talks"), ("pitches", "talks"), ("pitches", "present")],
+    )
+    assert deeper.parents("keynotes") == ["talks"]
+    assert deeper.kind(deeper.parents("keynotes")[0]) == "skill"
+    assert deeper.children("talks") == ["keynotes", "pitches"]
+    assert deeper.descendant_skills("talks") == {"keynotes", "pitches"}
+    assert deeper.descendant_skills("present") == {"slides", "talks", "keynotes", "pitches"}
+    assert deeper.ancestors_by_distance("keynotes") == {"talks": 1, "present": 2, "comm": 3,
+                                                        "root": 4}  # fmt: skip
+    assert deeper.path_to_root("keynotes") == ["keynotes", "talks", "present", "comm", "root"]
+    assert deeper.siblings("keynotes") == {"pitches"}  # under the same broader skill
+    assert deeper.siblings("pitches") == {"keynotes", "slides", "talks"}
+    # a loop through skills is a cycle like any other
+    assert deeper.would_create_cycle("talks", "keynotes")
+    looped = deeper.with_changes(add_edges=[("talks", "keynotes")])
+    cycle = looped.find_cycle()
+    assert cycle is not None and set(cycle) == {"talks", "keynotes"}
