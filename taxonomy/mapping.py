@@ -628,7 +628,8 @@ def _residual(vectors: np.ndarray, basis: np.ndarray) -> np.ndarray:
     """Per row, the length of the part of the vector outside the basis' span."""
     kept = vectors @ basis
     sq = np.einsum("ij,ij->i", vectors, vectors) - np.einsum("ij,ij->i", kept, kept)
-    return np.sqrt(np.maximum(sq, 0.0)).astype(np.float32)
+    out: np.ndarray = np.sqrt(np.maximum(sq, 0.0)).astype(np.float32)
+    return out
 
 
 def _dedupe(vectors: np.ndarray, starts: np.ndarray, limit: float) -> tuple[np.ndarray, np.ndarray]:

@@ -288,6 +288,13 @@ ALLOWED = {
     ("cypher.py", "label"): "schema DDL over the module's label constants only",
     ("cypher.py", "prop"): "schema DDL over literal property names only",
     ("cypher_guard.py", "m.group(1)"): "an error message naming a refused CALL, not a query",
+    ("cypher_guard.py", "name"): "an error message naming a refused CALL, not a query",
+    ("cypher_guard.py", "_DOTTED"): "a regular expression built from literal parts, not a query",
+    ("cypher.py", "active"): "a bool picks one literal status condition or none",
+    ("cypher.py", "match"): "from the literal _PAIRING_ANCHORS table, keyed by checked filters",
+    ("cypher.py", "conditions"): "joined from the literal _PAIRING_CONDITIONS table",
+    ("cypher.py", "where"): "a literal WHERE/AND around the conditions above",
+    ("cypher.py", "distinct"): "a bool picks one literal WITH DISTINCT clause or none",
 }
 
 
