@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -566,11 +565,3 @@ def write_jsonl(path: Path, records: Iterable[Mapping[str, Any]]) -> None:
         for rec in records:
             fh.write(json.dumps(rec, ensure_ascii=False, default=str))
             fh.write("\n")
-
-
-def csv_text(rows: Iterable[Mapping[str, str]], columns: Sequence[str]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(columns), extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()

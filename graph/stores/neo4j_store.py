@@ -113,6 +113,10 @@ if TYPE_CHECKING:
 
 Node = Skill | SkillCluster
 M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+# A node's property map, a Bolt record or query parameters, as plain JSON-like data: open by
+# nature (the values are whatever the statement returns or takes).
+Props = dict[str, Any]
 
 # Attempts of one write transaction when the driver calls the failure retryable.
 WRITE_ATTEMPTS = 5
@@ -204,7 +208,7 @@ def at_key(at: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def to_props(record: BaseModel) -> dict[str, Any]:
+def to_props(record: BaseModel) -> Props:
     """The property map stored for one record (None values are simply left out)."""
     props = record.model_dump(mode="json")
     for name in JSON_FIELDS.get(type(record), ()):
@@ -216,14 +220,14 @@ def to_props(record: BaseModel) -> dict[str, Any]:
     return {k: v for k, v in props.items() if v is not None}
 
 
-def label_keys(node: Skill | SkillCluster) -> dict[str, Any]:
+def label_keys(node: Skill | SkillCluster) -> Props:
     """The derived lookup properties of a taxonomy node: `label_key` (its label's key) and
     `search_keys` (the keys of every name it is found by, label first, no repeats)."""
     keys = [name_key(name) for name in node.all_names()]
     return {"label_key": keys[0], "search_keys": list(dict.fromkeys(keys))}
 
 
-def from_props(model: type[M], props: dict[str, Any]) -> M:
+def from_props(model: type[M], props: Props) -> M:
     """The record a stored property map holds (derived properties dropped)."""
     data = {k: v for k, v in props.items() if k in model.model_fields}
     for name in JSON_FIELDS.get(model, ()):
@@ -232,13 +236,13 @@ def from_props(model: type[M], props: dict[str, Any]) -> M:
     return model.model_validate(data)
 
 
-def node_from_props(props: dict[str, Any]) -> Node:
+def node_from_props(props: Props) -> Node:
     if props.get("kind") == "cluster":
         return from_props(SkillCluster, props)
     return from_props(Skill, props)
 
 
-def person_skill(row: dict[str, Any]) -> PersonSkill:
+def person_skill(row: Props) -> PersonSkill:
     return PersonSkill(
         person_id=row["person_id"],
         skill_id=row["skill_id"],
@@ -247,7 +251,7 @@ def person_skill(row: dict[str, Any]) -> PersonSkill:
     )
 
 
-def goal_target(row: dict[str, Any]) -> GoalTarget:
+def goal_target(row: Props) -> GoalTarget:
     return GoalTarget(
         goal_id=row["goal_id"],
         node_id=row["node_id"],
@@ -312,7 +316,7 @@ def repointed_broader(
     ]
 
 
-def _chunks(rows: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+def _chunks(rows: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
@@ -492,7 +496,7 @@ class Neo4jStore:
             bookmark_manager=self._bookmarks,
         )
 
-    def _read_tx(self, work: Callable[[neo4j.ManagedTransaction], Any]) -> Any:
+    def _read_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
         try:
             with self._session(read=True) as session:
                 return session.execute_read(neo4j.unit_of_work(timeout=self._timeout)(work))
@@ -502,8 +506,8 @@ class Neo4jStore:
                 raise
             raise mapped from exc
 
-    def _rows(self, query: str, **params: Any) -> list[dict[str, Any]]:
-        return self._read_tx(lambda tx: tx.run(query, params).data())  # type: ignore[no-any-return]
+    def _rows(self, query: str, **params: Any) -> list[Props]:
+        return self._read_tx(lambda tx: tx.run(query, params).data())
 
     def _records(self, model: type[M], query: str, **params: Any) -> list[M]:
         return [from_props(model, r["p"]) for r in self._rows(query, **params)]
@@ -512,7 +516,7 @@ class Neo4jStore:
         rows = self._rows(query, **params)
         return from_props(model, rows[0]["p"]) if rows else None
 
-    def _write_tx(self, work: Callable[[neo4j.Transaction], Any]) -> Any:
+    def _write_tx(self, work: Callable[[neo4j.Transaction], T]) -> T:
         """Run `work` in one explicit transaction: commit if it returns, roll back if not.
 
         A failure the driver calls retryable (`is_retryable()`: deadlock, leader switch,
@@ -531,13 +535,14 @@ class Neo4jStore:
                         if attempt == WRITE_ATTEMPTS or not _retry(exc):
                             raise
                         time.sleep(0.05 * 2**attempt * (1 + random.random()))
+                raise AssertionError("unreachable: the last attempt returns or raises")
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
             mapped = store_error(exc)
             if mapped is None:
                 raise
             raise mapped from exc
 
-    def _write_once(self, work: Callable[[neo4j.Transaction], Any]) -> Any:
+    def _write_once(self, work: Callable[[neo4j.Transaction], T]) -> T:
         with self._session(read=False) as session:
             tx = session.begin_transaction(timeout=self._write_timeout)
             try:
@@ -622,14 +627,14 @@ class Neo4jStore:
         except Exception:  # any failure, or no answer in time, means "does not answer"
             return False
 
-    def pending_applies(self) -> list[dict[str, Any]]:
+    def pending_applies(self) -> list[Props]:
         """Batched applies that started and did not finish, oldest first: [{id, what,
         started}] (`what` names the ops; re-running the same apply finishes it)."""
         return self._rows(q.PENDING_APPLIES)
 
     def run_read_query(
-        self, query: str, params: dict[str, Any], *, row_limit: int, timeout_s: float
-    ) -> tuple[list[dict[str, Any]], bool]:
+        self, query: str, params: Props, *, row_limit: int, timeout_s: float
+    ) -> tuple[list[Props], bool]:
         """Run an ad-hoc, read-only Cypher query (L&D analysts): refused if it could write,
         run in a READ-access transaction (as the reader-only user when one is configured)
         with a server-side timeout, at most `row_limit` rows, and always rolled back.
@@ -639,12 +644,12 @@ class Neo4jStore:
         return self._run_adhoc(query, params, row_limit=row_limit, timeout_s=timeout_s)
 
     def _run_adhoc(
-        self, query: str, params: dict[str, Any], *, row_limit: int, timeout_s: float
-    ) -> tuple[list[dict[str, Any]], bool]:
+        self, query: str, params: Props, *, row_limit: int, timeout_s: float
+    ) -> tuple[list[Props], bool]:
         """`run_read_query` past the guard (tests call it to prove the rollback holds)."""
 
-        def work(tx: neo4j.Transaction) -> tuple[list[dict[str, Any]], bool]:
-            rows: list[dict[str, Any]] = []
+        def work(tx: neo4j.Transaction) -> tuple[list[Props], bool]:
+            rows: list[Props] = []
             for record in tx.run(query, params):
                 if len(rows) == row_limit:
                     return rows, True
@@ -652,7 +657,7 @@ class Neo4jStore:
                 rows.append({k: jsonable(v) for k, v in zip(keys, values, strict=True)})
             return rows, False
 
-        def run() -> tuple[list[dict[str, Any]], bool]:
+        def run() -> tuple[list[Props], bool]:
             # One explicit read transaction, never retried (a query that failed or ran out of
             # time must not run again behind the caller's back), never committed: it is
             # rolled back explicitly, so even a write the server let through is undone.
@@ -830,8 +835,8 @@ class Neo4jStore:
         with self._cursor_lock:
             after = self._cursors.get((page_q, offset)) if offset else ""
 
-        def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            out: list[dict[str, Any]] = []
+        def work(tx: neo4j.ManagedTransaction) -> list[Props]:
+            out: list[Props] = []
             last = after
 
             def want() -> int:
@@ -852,7 +857,7 @@ class Neo4jStore:
                 last = rows[-1]["p"]["id"]
             return out
 
-        rows: list[dict[str, Any]] = self._read_tx(work)
+        rows: list[Props] = self._read_tx(work)
         if rows and limit is not None:
             with self._cursor_lock:
                 self._cursors[(page_q, offset + len(rows))] = rows[-1]["p"]["id"]
@@ -909,7 +914,7 @@ class Neo4jStore:
                 ],
             )
 
-        return self._read_tx(work)  # type: ignore[no-any-return]
+        return self._read_tx(work)
 
     def find_by_label(self, text: str) -> list[Node]:
         rows = self._rows(q.FIND_BY_LABEL, key=label_key(text))
@@ -948,8 +953,8 @@ class Neo4jStore:
         size = max(batch_size, 1)
         after = ("", "")
 
-        def page(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-            rows: list[dict[str, Any]] = []
+        def page(tx: neo4j.ManagedTransaction) -> list[Props]:
+            rows: list[Props] = []
             if after[1]:  # the rest of the person the last page ended inside
                 rows = tx.run(
                     q.PERSON_SKILLS_REST, after_person=after[0], after_skill=after[1], limit=size
@@ -999,7 +1004,7 @@ class Neo4jStore:
 
     def list_pairings(self, flt: PairingFilter | None = None) -> list[Pairing]:
         f = flt or PairingFilter()
-        params: dict[str, Any] = {
+        params: Props = {
             "mentor_id": f.mentor_id,
             "mentee_id": f.mentee_id,
             "person_id": f.person_id,
@@ -1062,7 +1067,7 @@ def _retry(exc: Exception) -> bool:
 # --- batched applies ------------------------------------------------------------------------
 
 
-def _op_rows(op: Any) -> int:
+def _op_rows(op: StoreOp) -> int:
     """How many rows an op writes (what the batch bound counts)."""
     if isinstance(op, SetGoalTargets):
         return len(op.targets) + 1
@@ -1095,19 +1100,19 @@ def _pieces(ops: Sequence[StoreOp], size: int) -> Iterator[Piece]:
                 rows = list(chunk)
                 yield len(rows), lambda tx, rows=rows: _link_managers(tx, rows)  # type: ignore[misc]
         elif isinstance(op, RemovePersonSkills):
-            for chunk in _chunks(op.keys, size):
-                yield _piece(RemovePersonSkills(keys=list(chunk)))
+            for keys in _chunks(op.keys, size):
+                yield _piece(RemovePersonSkills(keys=list(keys)))
         elif isinstance(op, DeleteGoals):
-            for chunk in _chunks(op.ids, size):
-                yield _piece(DeleteGoals(ids=list(chunk)))
+            for ids in _chunks(op.ids, size):
+                yield _piece(DeleteGoals(ids=list(ids)))
         elif isinstance(op, RepointReferences):
             yield size, _piece(op)[1]
         elif isinstance(op, SetGoalTargets):
             yield _piece(op)
         else:
             rows_of: Sequence[Any] = op.rows
-            for chunk in _chunks(rows_of, size):
-                yield _piece(type(op)(rows=list(chunk)))
+            for part in _chunks(rows_of, size):
+                yield _piece(type(op)(rows=list(part)))
 
 
 def _groups(pieces: Iterable[Piece], size: int) -> Iterator[list[Piece]]:
@@ -1196,7 +1201,7 @@ def _delete_goals(tx: neo4j.Transaction, _: _TxLookup, op: DeleteGoals) -> None:
     _run_ids(tx, q.DELETE_GOALS, list(op.ids))
 
 
-def _target_rows(targets: Iterable[GoalTarget]) -> list[dict[str, Any]]:
+def _target_rows(targets: Iterable[GoalTarget]) -> list[Props]:
     return [t.model_dump(mode="json") for t in targets]
 
 
