@@ -28,7 +28,7 @@ from api.state import build_mapper, make_embedder
 from graph.errors import MentorgraphError
 from graph.lifecycle.cohorts import publish as publish_result
 from graph.model import Role, utcnow
-from graph.recommend import RecommendOptions, Snapshot, Weights, recommend
+from graph.recommend import RecommendOptions, Snapshot, Weights, recommend, why_no_mentor
 from graph.recommend.cohort import match_cohort
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -451,7 +451,8 @@ def recommend_cmd(
     options = RecommendOptions(
         asynchronous=asynchronous, weights=Weights.with_overrides(settings().ranking_weights)
     )
-    recs = recommend(snap, person_id, k=k, options=options, now=utcnow())
+    now = utcnow()
+    recs = recommend(snap, person_id, k=k, options=options, now=now)
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in recs], indent=2))
         return
@@ -467,7 +468,9 @@ def recommend_cmd(
         )
     out.print(table)
     if not recs:
-        err.print("no mentor passes the guardrails and filters for this mentee")
+        err.print("no mentor passes the guardrails and filters for this mentee:")
+        for line in why_no_mentor(snap, person_id, options=options, now=now):
+            err.print(f"  {line}", markup=False)
 
 
 @app.command("match-cohort")
