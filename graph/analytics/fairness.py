@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,7 +30,7 @@ from graph.model import Person
 PERSON_ATTRIBUTES = ("department", "location", "title", "timezone")
 MIN_GROUP_SIZE = 5  # members a group needs to enter a ratio
 MIN_EXPECTED_EVENTS = 5.0  # events a group would have at the overall rate, to enter a ratio
-NOT_ENOUGH_DATA = "not enough data"
+NOT_ENOUGH_DATA: Final = "not enough data"
 
 
 class GroupRate(BaseModel):
