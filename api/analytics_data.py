@@ -14,6 +14,14 @@ from graph.analytics.viability import (
 from graph.analytics.viability import (
     recommendation_exposures as _exposures,
 )
+from taxonomy.mapping import MappingConfig
+
+
+def mapping_threshold(state: AppState) -> float:
+    """The confidence the running goal mapper trusts a skill at (coverage counts only targets
+    at or above it); the default mapper's when none is running."""
+    config = getattr(state.mapper, "config", None)
+    return float(config.threshold) if config is not None else MappingConfig().threshold
 
 
 def org_data(state: AppState) -> OrgData:

@@ -25,7 +25,7 @@ from api.state import AppState, close_state, open_state
 from api.usecases import cohorts, imports, keys
 from graph.errors import MentorgraphError
 from graph.model import Role, utcnow
-from graph.recommend import RecommendOptions, Weights, recommend
+from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
 from graph.settings import Settings
 from graph.store import GraphStore
 from loaders.demo_org import load_demo
@@ -384,7 +384,8 @@ def recommend_cmd(
         snap = state.current_snapshot()
         weights = Weights.with_overrides(state.settings.ranking_weights)
     options = RecommendOptions(asynchronous=asynchronous, weights=weights)
-    recs = recommend(snap, person_id, k=k, options=options, now=utcnow())
+    now = utcnow()
+    recs = recommend(snap, person_id, k=k, options=options, now=now)
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in recs], indent=2))
         return
@@ -400,7 +401,9 @@ def recommend_cmd(
         )
     out.print(table)
     if not recs:
-        err.print("no mentor passes the guardrails and filters for this mentee")
+        err.print("no mentor passes the guardrails and filters for this mentee:")
+        for line in why_no_mentor(snap, person_id, options=options, now=now):
+            err.print(f"  {line}", markup=False)
 
 
 @app.command("match-cohort")

@@ -13,7 +13,12 @@ from fastapi.responses import Response
 from pydantic import BaseModel
 
 from api import charts
-from api.analytics_data import org_data, recommendation_exposures, unmatched_mentees
+from api.analytics_data import (
+    mapping_threshold,
+    org_data,
+    recommendation_exposures,
+    unmatched_mentees,
+)
 from api.deps import Allow, StateDep
 from api.schemas.analytics import CypherQuery, CypherResult
 from graph.analytics import (
@@ -78,15 +83,18 @@ def svg_response(svg: str) -> Response:
 
 @router.get("/coverage", response_model=CoverageReport, dependencies=[ORG])
 def get_coverage(state: StateDep, top: Top = 20) -> CoverageReport:
-    """Demand (goals, weighted by confidence) against supply (willing mentors with room)."""
-    return coverage(org_data(state), top=top)
+    """Demand (goals, weighted by confidence) against supply (willing mentors with room).
+    Only goal targets at or above the goal mapper's confidence threshold count
+    (`min_confidence`); each row gives the targets counted and their mean confidence."""
+    return coverage(org_data(state), top=top, min_confidence=mapping_threshold(state))
 
 
 @router.get("/coverage.csv", response_class=Response, responses=CSV_RESPONSE, dependencies=[ORG])
 def get_coverage_csv(state: StateDep) -> Response:
-    report = coverage(org_data(state))
+    report = coverage(org_data(state), min_confidence=mapping_threshold(state))
     rows = [*report.skills, *(r for rows in report.tiers.values() for r in rows)]
-    cols = ["node_id", "label", "kind", "tier", "demand", "supply", "gap", "recruit"]
+    cols = ["node_id", "label", "kind", "tier", "demand", "supply", "gap", "recruit", "goals",
+            "confidence"]  # fmt: skip
     return csv_response(rows, "coverage", cols)
 
 
@@ -177,7 +185,9 @@ Threshold = Annotated[float, Query(gt=0, le=1, description="flag ratios below th
 def get_fairness(
     state: StateDep, attribute: Attribute = "department", threshold: Threshold = 0.8
 ) -> FairnessReport:
-    """Exposure and assignment rates per group, and the disparity ratio between groups."""
+    """Exposure and assignment rates per group, and the disparity ratio between groups. A
+    group enters the ratio with at least 5 members and 5 expected events at the overall rate;
+    otherwise the table says "not enough data" (status, note) and has no ratio."""
     return fairness_audit(
         org_data(state),
         attribute,
@@ -193,11 +203,22 @@ def get_fairness_csv(
     report = get_fairness(state, attribute, threshold)
     buf = io.StringIO()
     writer = csv.writer(buf)
-    writer.writerow(["metric", "group", "members", "rate", "disparity_ratio", "flagged"])
+    writer.writerow(
+        ["metric", "group", "members", "rate", "disparity_ratio", "flagged", "counted", "status"]
+    )
     for table in (report.mentor_exposure, report.mentee_assignment, report.mentor_assignment):
         for g in table.groups:
             writer.writerow(
-                [table.metric, g.group, g.members, g.rate, table.disparity_ratio, table.flagged]
+                [
+                    table.metric,
+                    g.group,
+                    g.members,
+                    g.rate,
+                    table.disparity_ratio,
+                    table.flagged,
+                    g.counted,
+                    table.status,
+                ]
             )
     return Response(buf.getvalue(), media_type="text/csv")
 
@@ -266,7 +287,8 @@ def query_cypher(body: CypherQuery, state: StateDep) -> CypherResult:
     "/charts/coverage.svg", response_class=Response, responses=SVG_RESPONSE, dependencies=[ORG]
 )
 def chart_coverage(state: StateDep) -> Response:
-    return svg_response(charts.coverage_heatmap(coverage(org_data(state))))
+    report = coverage(org_data(state), min_confidence=mapping_threshold(state))
+    return svg_response(charts.coverage_heatmap(report))
 
 
 @router.get("/charts/load.svg", response_class=Response, responses=SVG_RESPONSE, dependencies=[ORG])

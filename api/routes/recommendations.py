@@ -20,7 +20,7 @@ from api.deps import Allow, PrincipalDep, StateDep, person_in_path, store_read
 from api.schemas.pairings import RecommendationsPublic
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import Format, MentoringModel, Role, utcnow
-from graph.recommend import RecommendOptions, Weights, recommend
+from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
 
 router = APIRouter(tags=["recommendations"])
 
@@ -29,9 +29,12 @@ INLINE_MAX_K = 50  # up to this k the ranking runs on the event loop (embedded s
 
 
 def recommendations_json(snapshot: Any, person_id: str, k: int, options: RecommendOptions) -> bytes:
-    """The response body: the top `k` mentors for `person_id` on `snapshot`, as JSON."""
-    recs = recommend(snapshot, person_id, k=k, options=options, now=utcnow())
-    body = RecommendationsPublic(mentee_id=person_id, data=recs, count=len(recs))
+    """The response body: the top `k` mentors for `person_id` on `snapshot`, as JSON; when
+    nobody is suggested, `why_none` says why."""
+    now = utcnow()
+    recs = recommend(snapshot, person_id, k=k, options=options, now=now)
+    why = [] if recs else why_no_mentor(snapshot, person_id, options=options, now=now)
+    body = RecommendationsPublic(mentee_id=person_id, data=recs, count=len(recs), why_none=why)
     return body.model_dump_json().encode("utf-8")
 
 
@@ -46,8 +49,13 @@ async def recommendations(
     principal: PrincipalDep,
     k: Annotated[int, Query(ge=1, le=1000)] = 10,
     model: MentoringModel = MentoringModel.one_to_one,
-    format: Format | None = None,
-    asynchronous: bool = False,
+    format: Annotated[
+        Format | None,
+        Query(description="in_person: same location as the mentee; async: no shared hours"),
+    ] = None,
+    asynchronous: Annotated[
+        bool, Query(description="alias of format=async (kept for older clients)")
+    ] = False,
     min_overlap_hours: Annotated[float, Query(ge=0.0, le=168.0)] = 1.0,
 ) -> Response:
     """Best mentors, each with a score in [0, 1], its components and plain-language reasons."""
@@ -64,6 +72,11 @@ async def recommendations(
         raise NotFound(f"person {person_id!r} not found")
     if person.opt_out_recommend and not principal.is_person(person_id):
         raise Conflict(f"{person_id!r} has opted out of recommendations")
+    if asynchronous and format not in (None, Format.async_):
+        raise InvalidInput(
+            f"asynchronous=true means format=async; it cannot be combined with format={format}",
+            details=[{"field": "query.asynchronous", "reason": "conflicts with query.format"}],
+        )
     options = RecommendOptions(
         model=model,
         format=format,

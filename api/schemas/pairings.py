@@ -66,6 +66,12 @@ class RecommendationsPublic(ApiModel):
     mentee_id: str
     data: list[Recommendation]
     count: int
+    why_none: list[str] = Field(
+        default_factory=list,
+        description="when nobody is suggested: why, one line per person holding a skill the "
+        "goals reach (no names), e.g. 'The only person holding a skill these goals reach "
+        "(\"negotiate supplier arrangements\", level 4) is the mentee's manager'",
+    )
 
 
 class StalledPublic(ApiModel):

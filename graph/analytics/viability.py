@@ -1,7 +1,9 @@
 """Questions only the recommender can answer: who has no viable mentor, and who gets shown.
 
 Both run the real ranking (guardrails, capacity, availability, preferences) over the
-snapshot, so "viable" means exactly what a mentee would be offered.
+snapshot, so "viable" means exactly what a mentee would be offered. An unmatched mentee's
+reason is the recommender's own (`graph.recommend.why_no_mentor`): who holds a skill the
+goals reach and the rule that keeps each of them out, without names.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import datetime
 from pydantic import BaseModel
 
 from graph.model import GoalStatus
-from graph.recommend import RecommendOptions, Snapshot
+from graph.recommend import RecommendOptions, Snapshot, why_no_mentor
 from graph.recommend.candidates import top_k_candidates
 
 
@@ -54,6 +56,10 @@ def mentees_without_viable_mentor(
     for pid, ok in zip(ids, has_mentor, strict=True):
         if ok:
             continue
+        reason = edges.problems.get(pid)
+        if reason is None:
+            lines = why_no_mentor(snapshot, pid, now=now)
+            reason = " ".join([lines[0], "; ".join(lines[1:])]).strip()
         out.append(
             UnmatchedMentee(
                 person_id=pid,
@@ -61,9 +67,7 @@ def mentees_without_viable_mentor(
                 open_goals=sum(
                     1 for g in st.goals_of[pid] if st.goals[g].status == GoalStatus.open
                 ),
-                reason=edges.problems.get(
-                    pid, "no mentor passes the guardrails, capacity and availability filters"
-                ),
+                reason=reason,
             )
         )
     return out

@@ -15,13 +15,19 @@ Public API (stable; graph/pairings.py, cohort.py, stalls.py and the API build on
     #    mentor_id, mentor_name, score (0..1), components {skill_fit, availability, capacity,
     #    preferences, feedback}, reasons [str], skill_paths [SkillPath], overlap_hours_per_week,
     #    overlap_example, capacity_left, available_from
-    # Raises NotFound (unknown mentee) and InvalidInput (no open goals / goals without targets).
+    # Raises NotFound (unknown mentee) and InvalidInput (no open goals / goals without targets,
+    # format in_person for a mentee without a location).
+    why_no_mentor(snap, mentee_id, options=..., now=...) -> list[str]   # when recs == []:
+    # why, one line per person holding a skill the goals reach, without names
+    unsuggested(snap, mentee_id, options=..., now=...)   # the same as Unsuggested records
 
     RecommendOptions(model=one_to_one|group|peer|reverse, format=None|video|in_person|async,
                      asynchronous=False, min_overlap_hours=1.0, require_common_language=True,
                      weights=Weights(skill_fit=.5, availability=.2, capacity=.1,
                                      preferences=.1, feedback=.1),
                      exclude_mentor_ids=[], weeks=4)
+    # format in_person: only mentors in the mentee's location (normalised); async: no shared
+    # hours needed; asynchronous=True is the older spelling of format=async
 
     recommend(..., among=[mentor ids])               # score only these mentors (same scores)
     excluded_mentors(state, mentee_id, options)      # {mentor_id: reason}; needs no goals
@@ -41,8 +47,10 @@ reports and skip-level reports, anyone sharing a do_not_pair_again pairing with 
 already in an open (proposed/accepted/active/stalled) pairing with them, people with
 opt_out_recommend or not is_mentor, mentors without a free place or without the mentee's
 `hours_wanted_per_month` free, ids in `exclude_mentor_ids`; plus the option filters (model,
-format, common language, overlap minimum unless asynchronous). Only mentors with some skill
-fit are suggested.
+format and for in_person the location, common language, overlap minimum unless async). Only
+mentors with some skill fit are suggested: the goal's skill itself 1.0, a broader or narrower
+skill 0.55, closely related (two steps, not through a top-level group) 0.45, loosely related
+0.25 or less (skill_fit.py).
 
 Modules: availability (UTC slot grids, DST-correct), skill_fit (taxonomy credit), scoring
 (options, weights, formulas, result models), snapshot, ranking (fast path), explain (reasons),
@@ -57,10 +65,13 @@ from graph.recommend.candidates import (
 )
 from graph.recommend.ranking import (
     MenteeContext,
+    Unsuggested,
     excluded_mentors,
     mentee_context,
     mentor_unavailable,
     recommend,
+    unsuggested,
+    why_no_mentor,
 )
 from graph.recommend.scoring import (
     COMPONENTS,
@@ -81,6 +92,7 @@ __all__ = [
     "SkillPath",
     "Snapshot",
     "State",
+    "Unsuggested",
     "Weights",
     "excluded_mentors",
     "explain_edges",
@@ -88,4 +100,6 @@ __all__ = [
     "mentor_unavailable",
     "recommend",
     "top_k_candidates",
+    "unsuggested",
+    "why_no_mentor",
 ]

@@ -7,6 +7,7 @@ from datetime import date
 
 from graph.model import Person
 from graph.recommend.scoring import PRIOR_RATING, PRIOR_WEIGHT, SkillPath
+from graph.recommend.skill_fit import Relation
 
 
 @dataclass(frozen=True)
@@ -31,19 +32,77 @@ def first_name(person: Person) -> str:
     return person.name.split()[0] if person.name.split() else person.name
 
 
+def _group(path: SkillPath) -> str:
+    """The node a route turns at, as a reader sees it: 'S1.4 presenting information'."""
+    label = path.via_label or ""
+    return f"{path.via_code} {label}" if path.via_code else label
+
+
+def relation_words(path: SkillPath) -> str:
+    """How the mentor's skill relates to the goal's target, in the words of its credit
+    (skill_fit.Relation): 'closely related to "x" (same narrow group: S1.4 presenting
+    information)'. Empty for the skill itself."""
+    target = f'"{path.target_label}"'
+    rel = path.relation
+    turns_at_target = path.via_id is not None and path.via_id == path.target_id
+    if rel == Relation.skill:
+        return ""
+    if rel == Relation.in_target:
+        return f"a skill in {target}"
+    if rel == Relation.broader:
+        return f"a broader skill of {target}"
+    if rel == Relation.narrower:
+        return f"a narrower skill of {target}"
+    if rel == Relation.close:
+        if path.via_id is None:  # the route turns at the mentor's skill: it is above
+            return f"closely related to {target} (a broader skill, two steps up)"
+        if turns_at_target:
+            if path.via_kind == "skill":
+                return f"closely related to {target} (a narrower skill, two steps down)"
+            return f"closely related to {target} (one level further down in it)"
+        if path.via_kind == "skill":
+            return f'closely related to {target} (both under the broader skill "{_group(path)}")'
+        return f"closely related to {target} (same narrow group: {_group(path)})"
+    # loose (a loose route never turns at the mentor's skill: MAX_UP steps up reach it at 2)
+    if turns_at_target:
+        return f"loosely related to {target} ({path.hops} levels below it)"
+    if path.hops == 2:  # only a top-level group in common
+        return f"loosely related to {target} (both only under the broad group {_group(path)})"
+    return f"loosely related to {target} ({path.hops} steps apart, under {_group(path)})"
+
+
 def path_reason(path: SkillPath, who: str) -> str:
-    """'Your goal "x" → skill (under S1.4 presenting information); Ana has level 4'."""
-    where = ""
-    if path.via_id is not None and path.via_label is not None:
-        cluster = f"{path.via_code} {path.via_label}" if path.via_code else path.via_label
-        if path.target_id in (path.skill_id, path.via_id):
-            where = f" (under {cluster})"
-        else:
-            where = f" (close to {path.target_label}: both under {cluster})"
-    elif path.target_id != path.skill_id:  # the route turns at the skill: it is broader
-        where = f" (broader than {path.target_label})"
+    """'Your goal "x": Ana holds the skill "y" (level 4)', or for any other relation
+    'Your goal "x": Ben holds "z" (level 5), closely related to "y" (same narrow group: S1.4
+    presenting information)'."""
     goal = f'Your goal "{path.goal_text}"'
-    return f"{goal} → {path.skill_label}{where}; {who} has level {path.mentor_level}"
+    words = relation_words(path)
+    if not words:
+        return f'{goal}: {who} holds the skill "{path.skill_label}" (level {path.mentor_level})'
+    return f'{goal}: {who} holds "{path.skill_label}" (level {path.mentor_level}), {words}'
+
+
+NO_MENTOR_LINES = 10  # holders listed one by one when nobody is suggested; the rest counted
+
+
+def no_mentor_lines(holders: list[tuple[str, int, str]]) -> list[str]:
+    """Why nobody is suggested, without names: `holders` = (skill label, level, reason) of
+    each person holding a skill the goals reach, closest first (ranking.unsuggested)."""
+    if not holders:
+        return [
+            "Nobody holds a skill these goals reach in the taxonomy (the goals' skills, "
+            "closely and loosely related ones)"
+        ]
+    if len(holders) == 1:
+        skill, level, reason = holders[0]
+        return [
+            f'The only person holding a skill these goals reach ("{skill}", level {level}) {reason}'
+        ]
+    out = [f"{len(holders)} people hold a skill these goals reach; none can be suggested:"]
+    out += [f'someone holding "{s}" (level {lv}) {r}' for s, lv, r in holders[:NO_MENTOR_LINES]]
+    if len(holders) > NO_MENTOR_LINES:
+        out.append(f"and {len(holders) - NO_MENTOR_LINES} more")
+    return out
 
 
 def overlap_words(hours: float, week_hours: tuple[float, ...]) -> str:
@@ -61,7 +120,7 @@ def reasons(f: Facts) -> list[str]:
     who = first_name(f.mentor)
     out = [path_reason(p, who) for p in f.paths]
     if f.asynchronous:
-        out.append("Asynchronous mentoring: no common hours needed")
+        out.append("Asynchronous mentoring (format async): no common hours needed")
     elif f.overlap_example:
         out.append(
             f"{overlap_words(f.overlap_hours, f.overlap_week_hours)}, e.g. {f.overlap_example}"

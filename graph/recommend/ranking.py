@@ -7,11 +7,15 @@ loops and the tests hold the two together):
 2. per goal, every willing holder of a skill reachable from a target (sparse gather over
    `State.willing`, one entry table per target node), valued confidence * credit * level
    factor, best entry per person;
-3. hard filters on the candidates, as array masks: guardrails (`excluded_mentors`: self,
-   manager and skip-level both ways, do-not-pair-again, already paired, excluded ids), mentor
-   eligibility, capacity (places and hours), model, format, common language, then the overlap
-   minimum;
+3. hard filters on the candidates, as array masks (`filter_steps`): guardrails
+   (`excluded_mentors`: self, manager and skip-level both ways, do-not-pair-again, already
+   paired, excluded ids), mentor eligibility, capacity (places and hours), model, format (and
+   for in_person a shared location), seniority (peer, reverse), common language, then the
+   overlap minimum unless the format is async;
 4. components and score; top k by (score desc, mentor id); reasons for those k only.
+
+When nobody is left, `why_no_mentor` says why: the people holding a skill the goals reach,
+each with the first rule that keeps them out (`unsuggested`).
 
 Steps 1-3 and the score are `score_mentee`, shared with the batch scorer
 (candidates.top_k_candidates): a `Shared` object carries what many mentees reuse (entry tables
@@ -21,8 +25,9 @@ same scores.
 
 from __future__ import annotations
 
+import unicodedata
 from bisect import bisect_left
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +36,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from graph.errors import InvalidInput
-from graph.model import Goal, GoalTarget, MentoringModel, PairingStatus, Person, SkillCluster
+from graph.model import (
+    Format,
+    Goal,
+    GoalTarget,
+    MentoringModel,
+    PairingStatus,
+    Person,
+    PersonSkill,
+    SkillCluster,
+)
 from graph.recommend import availability as av
 from graph.recommend import explain
 from graph.recommend.scoring import (
@@ -51,7 +65,7 @@ from graph.recommend.scoring import (
     skill_fit_array,
     weighted_score_array,
 )
-from graph.recommend.skill_fit import LEVEL_MODELS, Credit, level_factor
+from graph.recommend.skill_fit import LEVEL_MODELS, Credit, level_factor, level_ok
 from graph.recommend.snapshot import (
     FORMAT_BITS,
     MODEL_BITS,
@@ -118,6 +132,12 @@ def mentor_unavailable(mentor: Person) -> str | None:
     return None
 
 
+def location_key(location: str) -> str:
+    """A location as in_person compares it: Unicode NFKC, case-folded, spaces collapsed
+    ("  São  Paulo " and "são paulo" are the same place); "" when none is given."""
+    return " ".join(unicodedata.normalize("NFKC", location).casefold().split())
+
+
 @dataclass(frozen=True)
 class MenteeContext:
     """What ranking needs to know about the mentee, computed once per request."""
@@ -144,6 +164,12 @@ def mentee_context(
         raise InvalidInput(
             f"the goals of {mentee_id!r} are not linked to any skill yet; map them to the "
             "taxonomy (goal targets) first"
+        )
+    if options.format == Format.in_person and not location_key(mentee.location):
+        raise InvalidInput(
+            f"format=in_person needs the mentee's location, and person {mentee_id!r} has none; "
+            "set their location (or ask for another format)",
+            details=[{"field": "location", "reason": "empty; format in_person needs one"}],
         )
     horizon = av.horizon_for(now, [g.start_date for g in goals], options.weeks)
     excluded = set(excluded_mentors(state, mentee_id, options))
@@ -439,11 +465,7 @@ def score_mentee(
     if len(cand) == 0:
         return None
 
-    packed = shared.snapshot.packed_grids(
-        st, ctx.horizon, np.append(cand, np.int64(st.rows[mentee.id]))
-    )
-    slots = av.packed_overlap_slots(packed[:-1], packed[-1])
-    overlap = (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
+    overlap = overlap_hours(shared, ctx, cand)
     if not options.asynchronous:
         ok = overlap >= options.min_overlap_hours - HOURS_EPS
         cand, fits, overlap = cand[ok], fits[:, ok], overlap[ok]
@@ -462,6 +484,16 @@ def score_mentee(
         factor[_positions_in(cand, declined_rows)] = DECLINED_FACTOR
     score = weighted_score_array(comps, options.weights, factor)
     return Scored(ctx, cand, score, comps, overlap, bests)
+
+
+def overlap_hours(shared: Shared, ctx: MenteeContext, cand: Rows) -> Floats:
+    """Hours a week in common between the mentee and each candidate, over the horizon."""
+    st = shared.state
+    packed = shared.snapshot.packed_grids(
+        st, ctx.horizon, np.append(cand, np.int64(st.rows[ctx.mentee.id]))
+    )
+    slots = av.packed_overlap_slots(packed[:-1], packed[-1])
+    return (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
 
 
 def recommend(
@@ -492,6 +524,115 @@ def recommend(
     return build_recommendations(shared, options, scored, top)
 
 
+# --- when nobody is suggested -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unsuggested:
+    """Someone who holds a skill the mentee's goals reach but is not suggested, and why."""
+
+    mentor_id: str
+    skill_id: str  # their skill the reason is about (the closest one to the goals)
+    level: int
+    reason: str  # third person, as `excluded_mentors` words it: "is the mentee's manager"
+
+
+def unsuggested(
+    snapshot: Snapshot,
+    mentee_id: str,
+    *,
+    options: RecommendOptions | None = None,
+    now: datetime | None = None,
+) -> list[Unsuggested]:
+    """Everyone holding a skill reachable from the mentee's goal targets (skill_fit, at any
+    level, willing or not) whom `recommend` with these options leaves out, with the first rule
+    that keeps them out: a guardrail (`excluded_mentors`), mentor eligibility
+    (`mentor_unavailable`), not willing to mentor it, not above the mentee's level (one-to-one
+    and group), a target of confidence 0, a hard filter (`filter_steps`: capacity, model,
+    format, location, seniority, language), too few common hours. The holders missing from
+    the list are exactly the mentors `recommend` ranks. Ordered by credit of the skill, then
+    level (both descending), then mentor id. Raises NotFound and InvalidInput as `recommend`
+    does (unknown mentee, no open goals, goals without targets, in_person without location)."""
+    options = options or RecommendOptions()
+    now = now or datetime.now(UTC)
+    st = snapshot.state
+    ctx = mentee_context(st, mentee_id, options, now)
+    mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee_id, {}).items()}
+    # person -> (value, credit, skill) for every reachable skill they hold
+    held: dict[str, list[tuple[float, float, PersonSkill]]] = {}
+    for goal in ctx.goals:
+        for t in ctx.targets[goal.id]:
+            tc = snapshot.credits(st, t.node_id)
+            for skill_id, route in zip(tc.skills, tc.routes, strict=True):
+                for pid, ps in st.holders_of.get(skill_id, {}).items():
+                    if pid != mentee_id:
+                        value = t.confidence * route.credit * level_factor(ps.level)
+                        held.setdefault(pid, []).append((value, route.credit, ps))
+    guard = excluded_mentors(st, mentee_id, options)
+    out: dict[str, Unsuggested] = {}
+    pending: dict[int, PersonSkill] = {}  # row -> the skill that would count
+    for pid, entries in held.items():
+        closest = max(entries, key=lambda e: (e[1], e[2].level, e[2].skill_id))[2]
+        reason = guard.get(pid) or mentor_unavailable(st.people[pid])
+        willing = [e for e in entries if e[2].willing_to_mentor]
+        usable = [
+            e
+            for e in willing
+            if level_ok(options.model, e[2].level, mentee_levels.get(e[2].skill_id, 0))
+        ]
+        if reason is None and not willing:
+            reason = "does not offer to mentor it"
+        elif reason is None and not usable:
+            closest = max(willing, key=lambda e: (e[1], e[2].level, e[2].skill_id))[2]
+            mine = mentee_levels.get(closest.skill_id, 0)
+            reason = f"holds it at a level no higher than the mentee's (level {mine})"
+        elif reason is None and max(e[0] for e in usable) <= 0:
+            reason = "reaches the goals only through targets of confidence 0"
+        if reason is not None:
+            out[pid] = Unsuggested(pid, closest.skill_id, closest.level, reason)
+            continue
+        pending[st.rows[pid]] = max(usable, key=lambda e: (e[0], e[2].level, e[2].skill_id))[2]
+    cand = np.array(sorted(pending), dtype=np.int64)
+    undecided = np.ones(len(cand), dtype=bool)
+    for why, ok in filter_steps(st, ctx, cand, options):
+        for j in np.flatnonzero(undecided & ~ok):
+            ps = pending[int(cand[j])]
+            out[ps.person_id] = Unsuggested(ps.person_id, ps.skill_id, ps.level, why)
+        undecided &= ok
+    cand = cand[undecided]
+    if len(cand) and not options.asynchronous:
+        hours = overlap_hours(Shared(snapshot, st, now), ctx, cand)
+        for j in np.flatnonzero(hours < options.min_overlap_hours - HOURS_EPS):
+            ps = pending[int(cand[j])]
+            why = (
+                f"has {hours[j]:.1f} h/week in common with the mentee, fewer than the "
+                f"{options.min_overlap_hours:g} asked for"
+            )
+            out[ps.person_id] = Unsuggested(ps.person_id, ps.skill_id, ps.level, why)
+    credit = {
+        pid: max((e[1] for e in entries if e[2].skill_id == out[pid].skill_id), default=0.0)
+        for pid, entries in held.items()
+        if pid in out
+    }
+    return sorted(out.values(), key=lambda u: (-credit[u.mentor_id], -u.level, u.mentor_id))
+
+
+def why_no_mentor(
+    snapshot: Snapshot,
+    mentee_id: str,
+    *,
+    options: RecommendOptions | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """Why `recommend` suggests nobody, in words without names (explain.no_mentor_lines over
+    `unsuggested`): e.g. ['The only person holding a skill these goals reach ("negotiate
+    supplier arrangements", level 4) is the mentee's manager']. Meant for an empty result;
+    raises like `unsuggested`."""
+    items = unsuggested(snapshot, mentee_id, options=options, now=now)
+    h = snapshot.state.hierarchy
+    return explain.no_mentor_lines([(h.label(u.skill_id), u.level, u.reason) for u in items])
+
+
 def build_recommendations(
     shared: Shared, options: RecommendOptions, scored: Scored, positions: list[int]
 ) -> list[Recommendation]:
@@ -508,27 +649,51 @@ def build_recommendations(
     ]
 
 
-def hard_filters(
+def filter_steps(
     st: State, ctx: MenteeContext, cand: Rows, options: RecommendOptions
-) -> NDArray[np.bool_]:
+) -> Iterator[tuple[str, NDArray[np.bool_]]]:
+    """The hard filters one at a time, in order: (why a candidate fails it, in the words of
+    `excluded_mentors`; mask of the candidates in `cand` that pass). `cand` ascending."""
     a = st.arrays
     mentee = ctx.mentee
-    keep = a["mentor_ok"][cand].copy()
-    keep &= a["places"][cand] + 1 <= a["max_mentees"][cand]
-    keep &= a["hours"][cand] + mentee.hours_wanted_per_month <= a["max_hours"][cand] + HOURS_EPS
+    yield "is not available as a mentor", a["mentor_ok"][cand]
+    yield "has no free mentee place", a["places"][cand] + 1 <= a["max_mentees"][cand]
+    yield (
+        f"has fewer than the {mentee.hours_wanted_per_month:g} hours a month the mentee wants free",
+        a["hours"][cand] + mentee.hours_wanted_per_month <= a["max_hours"][cand] + HOURS_EPS,
+    )
     excluded_rows = [st.rows[m] for m in ctx.excluded if m in st.rows]
+    guard = np.ones(len(cand), dtype=bool)
     if excluded_rows:
-        keep[_positions_in(cand, excluded_rows)] = False
+        guard[_positions_in(cand, excluded_rows)] = False
+    yield "is ruled out by a guardrail", guard
     mm = a["model_mask"][cand]
-    keep &= (mm == 0) | ((mm & MODEL_BITS[options.model.value]) != 0)
+    yield (
+        f"does not take {options.model.value} mentoring",
+        (mm == 0) | ((mm & MODEL_BITS[options.model.value]) != 0),
+    )
     if options.format is not None:
         fm = a["fmt_mask"][cand]
-        keep &= (fm == 0) | ((fm & FORMAT_BITS[options.format.value]) != 0)
+        yield (
+            f"is not open to the {options.format.value} format",
+            (fm == 0) | ((fm & FORMAT_BITS[options.format.value]) != 0),
+        )
+    if options.format == Format.in_person:
+        here = location_key(mentee.location)
+        yield (
+            "is not in the mentee's location (in person)",
+            np.fromiter(
+                (location_key(st.people[st.ids[int(r)]].location) == here for r in cand),
+                dtype=bool,
+                count=len(cand),
+            ),
+        )
     sen = a["seniority"][cand].astype(np.int64)
     if options.model == MentoringModel.peer:
-        keep &= np.abs(sen - mentee.seniority) <= 1
+        peer_ok = np.abs(sen - mentee.seniority) <= 1
+        yield "is not within one seniority step (peer mentoring)", peer_ok
     elif options.model == MentoringModel.reverse:
-        keep &= sen < mentee.seniority
+        yield "is not junior to the mentee (reverse mentoring)", sen < mentee.seniority
     if options.require_common_language and mentee.languages:
         mask, exact = language_mask(mentee.languages, st.lang_bits)
         lm = a["lang_mask"][cand]
@@ -539,8 +704,17 @@ def hard_filters(
             for j in np.flatnonzero(fuzzy & ~lang_ok):
                 theirs = st.people[st.ids[int(cand[j])]].languages
                 lang_ok[j] = not theirs or bool(mine & {x.casefold() for x in theirs})
-        keep &= lang_ok
-    return np.asarray(keep, dtype=bool)
+        yield "speaks none of the mentee's languages", lang_ok
+
+
+def hard_filters(
+    st: State, ctx: MenteeContext, cand: Rows, options: RecommendOptions
+) -> NDArray[np.bool_]:
+    """Candidates in `cand` that pass every step of `filter_steps`."""
+    keep = np.ones(len(cand), dtype=bool)
+    for _, ok in filter_steps(st, ctx, cand, options):
+        keep &= ok
+    return keep
 
 
 def preferences_component(st: State, ctx: MenteeContext, cand: Rows) -> Floats:
@@ -648,11 +822,14 @@ def skill_path(
         via_id=via,
         via_label=via_node.label if via_node is not None else None,
         via_code=(via_node.code or None) if isinstance(via_node, SkillCluster) else None,
+        via_kind=via_node.kind if via_node is not None else None,
         skill_id=skill_id,
         skill_label=h.label(skill_id),
         mentor_level=level,
         hops=route.hops,
         fit=float(fit),
+        relation=str(route.relation),
+        credit=float(route.credit),
     )
 
 

@@ -5,7 +5,7 @@ Every component lies in [0, 1]; the score is their weighted mean times a pair fa
 - skill_fit: the goals' fits (see skill_fit.py), best goal first:
   (best + GOAL_BONUS * sum of the others) / (1 + GOAL_BONUS * (open goals - 1)).
 - availability: overlap hours per week / AVAILABILITY_FULL_HOURS, capped at 1
-  (1 for asynchronous mentoring, where overlap does not matter).
+  (1 for asynchronous mentoring, format "async", where overlap does not matter).
 - capacity: (1 - load) / (1 + EXPOSURE_STEP * recent proposals), where load is the larger of
   places taken / max_mentees and hours taken / max_hours_per_month, and recent proposals are
   the mentor's pairings created in the last EXPOSURE_DAYS days. Busy and recently suggested
@@ -77,11 +77,31 @@ class Weights(BaseModel):
 
 
 class RecommendOptions(BaseModel):
+    """What the mentee asks for. `format` filters mentors and means what it says:
+
+    - "in_person": the mentor shares the mentee's location (Person.location, compared
+      normalised: Unicode NFKC, case-folded, spaces collapsed); a mentee without a location
+      gets InvalidInput;
+    - "async": no shared hours needed (no overlap minimum, availability counts 1);
+    - "video": shared hours needed, any location.
+
+    Mentors who list formats must list the one asked for (a mentor listing none takes any).
+    `asynchronous=True` is the older spelling of `format="async"` and kept as its alias: after
+    validation `asynchronous` is True exactly when `format` is "async"; asking for both
+    `asynchronous=True` and another format is a validation error.
+    """
+
     model_config = ConfigDict(extra="forbid")
 
     model: MentoringModel = MentoringModel.one_to_one
-    format: Format | None = Field(default=None, description="only mentors open to this format")
-    asynchronous: bool = Field(default=False, description="overlap is not required")
+    format: Format | None = Field(
+        default=None,
+        description="only mentors open to this format; in_person: same location; "
+        "async: no shared hours needed",
+    )
+    asynchronous: bool = Field(
+        default=False, description='alias of format="async" (no shared hours needed)'
+    )
     min_overlap_hours: float = Field(
         default=1.0, ge=0.0, le=168.0, description="hours/week in common (ignored when async)"
     )
@@ -90,9 +110,24 @@ class RecommendOptions(BaseModel):
     exclude_mentor_ids: list[str] = Field(default_factory=list)
     weeks: int = Field(default=4, ge=1, le=26, description="weeks of calendar to compare")
 
+    @model_validator(mode="after")
+    def _one_async_switch(self) -> RecommendOptions:
+        if self.asynchronous and self.format not in (None, Format.async_):
+            raise ValueError(
+                f"asynchronous=true means format=async; it cannot be combined with "
+                f"format={self.format.value if self.format else None}"
+            )
+        if self.asynchronous:
+            self.format = Format.async_
+        self.asynchronous = self.format == Format.async_
+        return self
+
 
 class SkillPath(BaseModel):
-    """Why a mentor fits one goal: goal -> target node -> (cluster) -> mentor skill."""
+    """Why a mentor fits one goal: goal -> target node -> (cluster) -> mentor skill.
+
+    fit = target_confidence * credit * level factor of mentor_level; `relation` names the
+    credit (skill_fit.Relation: skill, in_target, broader, narrower, close, loose)."""
 
     goal_id: str
     goal_text: str
@@ -102,11 +137,14 @@ class SkillPath(BaseModel):
     via_id: str | None  # the cluster the route turns at; None when skill == target
     via_label: str | None
     via_code: str | None
+    via_kind: str | None = None  # "skill" or "cluster"; None when via_id is None
     skill_id: str
     skill_label: str
     mentor_level: int
     hops: int
     fit: float
+    relation: str = "skill"
+    credit: float = 1.0
 
 
 class Recommendation(BaseModel):

@@ -1,34 +1,26 @@
 """How much a mentor's skill helps with a goal's target, through the taxonomy.
 
 A goal TARGETS a skill or a cluster (with a confidence). From the target we walk up at most
-`MAX_UP` BROADER steps to an ancestor (or stay on the target itself) and then down to a
-skill; the fewest steps over all such routes (`hops`, at most `MAX_HOPS`) decide the credit:
+`MAX_UP` BROADER steps to a node `via` (or stay on the target itself) and then down to a
+skill, at most `MAX_HOPS` steps in all. Every such route has a *relation*, and the relation
+fixes the credit:
 
-    credit = DECAY ** max(0, hops - 1)
+    relation   route                                                  credit
+    skill      the target skill itself (0 steps)                     EXACT    1.0
+    in_target  a skill directly in a targeted group (down 1)         EXACT    1.0
+    broader    the skill directly above a skill target (up 1)        ADJACENT 0.55
+    narrower   a skill directly below a skill target (down 1)        ADJACENT 0.55
+    close      2 steps, not through a top-level group: a sibling in  CLOSE    0.45
+               the same narrow group or under the same broader skill,
+               a skill two steps above/below the target, a skill one
+               level further down in a targeted group
+    loose      3 or 4 steps, or any route that climbs to a           LOOSE    0.25, at 4
+               top-level group (tier <= TOP_TIER: ESCO "S", "S1")    steps 0.25*0.6 = 0.15
 
-so the target skill itself scores 1.0, a skill in the same group (up 1, down 1) 0.6, a skill
-one group further (up 2, down 2) 0.216; for a cluster target the skills directly in it score
-1.0 and those one tier deeper 0.6. Real ESCO has nodes under several parents; shortest routes
-handle that, ties go to the route that climbs least, then to the smallest node id.
-
-Skills under skills. ESCO puts some skills under a broader skill ("manage musical staff"
-under "manage staff", and both in the group S4.8.1 "supervising a team or group"), and a
-BROADER step between two skills counts as one hop like any other. The one exception is a
-skill one step from a skill target, i.e. its directly broader or directly narrower skill: the
-formula would score that 1 hop like the target itself, so it gets `ADJACENT_SKILL` = 0.8
-instead, between the skill itself (1.0) and a same-group sibling (0.6). For the goal
-"manage musical staff" (tests/recommend/test_skill_fit.py works these out by hand):
-
-    "manage musical staff" itself                                1.0   0 hops
-    "manage staff", its broader skill                            0.8   1 hop (adjacent)
-    "manage physiotherapy staff", also under "manage staff"      0.6   up 1, down 1
-    "supervise work", a sibling in the same group S4.8.1         0.6   up 1, down 1
-    "motivate others", in another group of "manage staff"        0.36  up 2, down 1
-
-so at mentor level 4 (level factor 0.9) and confidence 1.0 a mentor holding "manage staff"
-scores 0.72 against 0.54 for one holding the same-group sibling. A chain of skills uses up
-the climb: from a skill two steps under another skill, `MAX_UP` reaches that skill and no
-group above it.
+A node may sit under several parents (real ESCO does that), so a skill is often reached by
+several routes: the best credit wins, then the fewest steps, the least climb, the smallest
+`via` id. (A route that *starts* at a targeted top-level group is not "through" it: a goal
+mapped to "languages" counts a language skill directly in it as the target itself.)
 
 A mentor skill counts only when the mentor is willing to mentor it and, for the one-to-one and
 group models, holds it at a higher level than the mentee does. Its value is
@@ -36,20 +28,57 @@ group models, holds it at a higher level than the mentee does. Its value is
     confidence * credit * level_factor(mentor level),   level_factor(l) = 0.5 + 0.1 * l
 
 and a goal's fit for a mentor is the best value over its targets and the mentor's skills.
+
+Calibration. The level factor runs from 0.6 (level 1) to 1.0 (level 5), so the credits are
+chosen so that, all else equal (same confidence, same other components):
+
+- a mentor holding the target skill at *any* level the model accepts outranks one holding
+  only a related skill at any level: ADJACENT * 1.0 = 0.55 < EXACT * 0.6 = 0.6;
+- a closely related skill outranks a loosely related one at any level:
+  LOOSE * 1.0 = 0.25 < CLOSE * 0.6 = 0.27;
+- at equal levels: the skill > broader/narrower > close > loose.
+
+Worked by hand for the goal "manage musical staff" (tests/recommend/test_skill_fit.py), ESCO
+putting it under the skill "manage staff" and the group S4.8.1 (tier 3):
+
+    "manage musical staff" itself                                1.0   skill
+    "manage staff", its broader skill                            0.55  broader
+    "manage physiotherapy staff", also under "manage staff"      0.45  close (up 1, down 1)
+    "supervise work", a sibling in the same group S4.8.1         0.45  close (up 1, down 1)
+    "motivate others", in another group of "manage staff"        0.25  loose (up 2, down 1)
+
+A chain of skills uses up the climb: from a skill two steps under another skill, `MAX_UP`
+reaches that skill and no group above it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from graph.hierarchy import Hierarchy
-from graph.model import MentoringModel
+from graph.model import MentoringModel, SkillCluster
 
+EXACT = 1.0
+ADJACENT_SKILL = 0.55  # a skill directly broader/narrower than a skill target
+CLOSE = 0.45  # two steps, not through a top-level group
+LOOSE = 0.25  # further, or through a top-level group; x DECAY at 4 steps
 DECAY = 0.6
-ADJACENT_SKILL = 0.8  # a skill directly broader/narrower than a skill target
+TOP_TIER = 1  # groups of tier 0 and 1 (ESCO: the pillar "S" and "S1" .. "S8") are top-level
 MAX_UP = 2
 MAX_HOPS = 4
 LEVEL_MODELS = frozenset({MentoringModel.one_to_one, MentoringModel.group})
+
+
+class Relation(StrEnum):
+    """How a mentor's skill relates to a goal's target (module doc)."""
+
+    skill = "skill"
+    in_target = "in_target"
+    broader = "broader"
+    narrower = "narrower"
+    close = "close"
+    loose = "loose"
 
 
 @dataclass(frozen=True)
@@ -61,14 +90,37 @@ class Credit:
     hops: int
     up: int
     via: str  # the node where the route turns (the target itself when up == 0)
+    relation: Relation = Relation.skill
 
 
-def credit_for_hops(hops: int, *, skill_target: bool = False) -> float:
-    """Credit of a skill `hops` BROADER steps from the target (see the module doc);
-    `skill_target`: the target is a skill, so 1 hop means an adjacent skill."""
-    if skill_target and hops == 1:
-        return ADJACENT_SKILL
-    return float(DECAY ** max(0, hops - 1))
+def loose_credit(hops: int) -> float:
+    """Credit of a loosely related skill `hops` steps away (LOOSE, less at 4 steps)."""
+    return float(LOOSE * DECAY ** max(0, hops - 3))
+
+
+def route_credit(
+    hops: int, up: int, *, skill_target: bool, via_top_level: bool
+) -> tuple[Relation, float]:
+    """Relation and credit of one route (module doc): `hops` steps in all, `up` of them up;
+    `skill_target`: the target is a skill; `via_top_level`: the route turns at a group of
+    tier <= TOP_TIER. The one formula the fast path, the reference and the Cypher twin use."""
+    if hops == 0:
+        return Relation.skill, EXACT
+    if up >= 1 and via_top_level:
+        return Relation.loose, loose_credit(hops)
+    if hops == 1:
+        if not skill_target:
+            return Relation.in_target, EXACT
+        return (Relation.broader if up == 1 else Relation.narrower), ADJACENT_SKILL
+    if hops == 2:
+        return Relation.close, CLOSE
+    return Relation.loose, loose_credit(hops)
+
+
+def is_top_level(hierarchy: Hierarchy, node_id: str) -> bool:
+    """A group of tier <= TOP_TIER (skills never are)."""
+    node = hierarchy.node(node_id)
+    return isinstance(node, SkillCluster) and node.tier <= TOP_TIER
 
 
 def level_factor(level: int) -> float:
@@ -89,14 +141,16 @@ def target_credits(hierarchy: Hierarchy, target_id: str) -> dict[str, Credit]:
     skills = hierarchy.skill_ids
     skill_target = target_id in skills
     for via, up in sorted(ups.items(), key=lambda kv: (kv[1], kv[0])):
+        top = is_top_level(hierarchy, via)
         downs = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
         for node_id, down in downs.items():
             if node_id not in skills:
                 continue
             hops = up + down
+            relation, credit = route_credit(hops, up, skill_target=skill_target, via_top_level=top)
             old = best.get(node_id)
-            # Routes come in (up, via) order, so only strictly fewer hops replace a route.
-            if old is None or hops < old.hops:
-                credit = credit_for_hops(hops, skill_target=skill_target)
-                best[node_id] = Credit(node_id, credit, hops, up, via)
+            # Routes come in (up, via) order, so only a strictly better (credit, fewer hops)
+            # replaces a route.
+            if old is None or (-credit, hops) < (-old.credit, old.hops):
+                best[node_id] = Credit(node_id, credit, hops, up, via, relation)
     return best

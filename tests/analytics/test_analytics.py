@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 
 from graph.analytics import OrgData, coverage, fairness_audit, match_health, mentor_load
+from graph.analytics.coverage import MIN_TARGET_CONFIDENCE
 from graph.errors import InvalidInput
+from graph.hierarchy import Hierarchy
+from graph.model import Goal, GoalTarget, Pairing, Person
 from graph.store import (
     AddBroader,
     AddCheckIns,
@@ -17,6 +20,7 @@ from graph.store import (
     UpsertPersonSkills,
     UpsertSkills,
 )
+from taxonomy.mapping import MappingConfig
 from tests.analytics.tiny_org import build
 
 
@@ -126,3 +130,111 @@ def test_orgdata_from_store_matches_hand_built(store) -> None:  # type: ignore[n
     assert coverage(loaded) == coverage(data)
     assert mentor_load(loaded) == mentor_load(data)
     assert match_health(loaded) == match_health(data)
+
+
+# --- fairness needs a sample behind every rate ----------------------------------------------
+
+
+def program(matched: dict[str, int], sizes: dict[str, int]) -> OrgData:
+    """Mentees with one open goal each, per department; `matched[dept]` of them have an
+    active pairing with mentor m (who is in no department's count: not a mentee)."""
+    people, goals, pairings = [Person(id="m", name="M", is_mentor=True, max_mentees=50)], [], []
+    for dept, n in sizes.items():
+        for i in range(n):
+            pid = f"{dept}-{i}"
+            people.append(Person(id=pid, name=pid, department=dept))
+            goals.append(Goal(id=f"g-{pid}", person_id=pid, text="grow"))
+            if i < matched.get(dept, 0):
+                pairings.append(
+                    Pairing(id=f"p-{pid}", mentor_id="m", mentee_ids=[pid], status="active")
+                )
+    dump, _ = build()
+    return OrgData(
+        hierarchy=Hierarchy.from_dump(dump),
+        people=people,
+        person_skills=[],
+        goals=goals,
+        targets=[],
+        pairings=pairings,
+    )
+
+
+def test_no_pairings_or_one_is_not_enough_data_for_a_ratio() -> None:
+    """Two departments of 6 mentees. One pairing: the overall rate is 1/12, so each group
+    would expect 6/12 = 0.5 matches, under 5: no ratio (before: 0.0 / (1/6) = disparity 0.0,
+    flagged). No pairing at all: no ratio either (before: parity 1.0)."""
+    for matched in ({"Eng": 1}, {}):
+        report = fairness_audit(program(matched, {"Eng": 6, "Sales": 6}), "department")
+        table = report.mentee_assignment
+        assert table.disparity_ratio is None and not table.flagged
+        assert table.status == "not enough data"
+        assert [(g.group, g.members, g.counted) for g in table.groups] == [
+            ("Eng", 6, False),
+            ("Sales", 6, False),
+        ]
+        assert table.note.startswith("not enough data: a ratio needs two groups, each with")
+        assert "0 of 2 groups qualify" in table.note
+        assert report.flags == []
+        wanted = "share of mentees with a mentor: not enough data"
+        assert any(n.startswith(wanted) for n in report.notes)
+    # no recommendations logged: no exposure ratio
+    assert report.mentor_exposure.status == "not enough data"
+
+
+def test_with_a_sample_behind_each_rate_the_ratio_is_computed_and_flagged() -> None:
+    """10 + 10 mentees, 8 and 2 matched: overall 0.5, 5 expected per group (>= 5) ->
+    ratio 0.2 / 0.8 = 0.25 < 0.8, flagged. A third group of 4 is shown but not counted."""
+    data = program({"A": 8, "B": 2, "C": 4}, {"A": 10, "B": 10, "C": 4})
+    table = fairness_audit(data, "department").mentee_assignment
+    assert [(g.group, g.rate, g.events, g.counted) for g in table.groups] == [
+        ("A", 0.8, 8.0, True),
+        ("B", 0.2, 2.0, True),
+        ("C", 1.0, 4.0, False),  # 4 members: under the minimum of 5
+    ]
+    assert (table.status, table.disparity_ratio, table.flagged) == ("ok", 0.25, True)
+
+
+def test_the_minimum_expected_events_is_a_parameter() -> None:
+    """10 + 10 mentees, 3 and 1 matched: overall 0.2, 2 expected per group: not enough for
+    the default 5, enough for 2 -> ratio 0.1 / 0.3 = 0.3333."""
+    data = program({"A": 3, "B": 1}, {"A": 10, "B": 10})
+    assert fairness_audit(data, "department").mentee_assignment.disparity_ratio is None
+    table = fairness_audit(data, "department", min_expected_events=2).mentee_assignment
+    assert table.disparity_ratio == pytest.approx(0.3333)
+    with pytest.raises(InvalidInput, match="min_group_size must be at least 1"):
+        fairness_audit(data, "department", min_group_size=0)
+
+
+# --- coverage counts only targets the mapping is sure of --------------------------------------
+
+
+def test_low_confidence_targets_do_not_lead_the_gaps() -> None:
+    """The mapper's runner-ups: g2 and g3 also target s_pitch at 0.3, below the mapping
+    threshold 0.45. Counted, they would make s_pitch (0.5 + 0.3 + 0.3 = 1.1) the top gap over
+    s_sql (1.0); left out, s_pitch is 0.5 from g1 alone."""
+    _, data = build()
+    data.targets += [
+        GoalTarget(goal_id="g2", node_id="s_pitch", confidence=0.3),
+        GoalTarget(goal_id="g3", node_id="s_pitch", confidence=0.3),
+    ]
+    report = coverage(data)
+    assert [r.node_id for r in report.top_gaps] == ["s_sql", "s_pitch"]
+    rows = {r.node_id: r for r in report.skills}
+    assert (rows["s_pitch"].demand, rows["s_pitch"].goals, rows["s_pitch"].confidence) == (
+        0.5,
+        1,
+        0.5,
+    )
+    assert (rows["s_sql"].goals, rows["s_sql"].confidence) == (1, 1.0)
+    assert (report.min_confidence, report.targets_left_out) == (0.45, 2)
+    # C1: g3 -> C1 0.6, s_present 0.9, s_pitch 0.5: 3 targets, mean confidence 2.0 / 3
+    c1 = next(r for r in report.tiers[1] if r.node_id == "C1")
+    assert (c1.demand, c1.goals, c1.confidence) == (2.0, 3, pytest.approx(0.6667))
+    # everything counted when asked for (the old behaviour): the artefact leads
+    assert coverage(data, min_confidence=0).top_gaps[0].node_id == "s_pitch"
+    with pytest.raises(InvalidInput, match="min_confidence must be in"):
+        coverage(data, min_confidence=1.5)
+
+
+def test_the_threshold_is_the_mappers() -> None:
+    assert MappingConfig().threshold == MIN_TARGET_CONFIDENCE

@@ -36,7 +36,17 @@ def test_only_mentees_with_a_reachable_mentor_are_viable() -> None:
     # e2: m2 is already their mentor, nobody else teaches SQL. e3: no free time in common.
     # x opted out of analytics and is not listed at all.
     assert set(unmatched) == {"e2", "e3"}
-    assert unmatched["e2"].open_goals == 1 and unmatched["e2"].reason
+    assert unmatched["e2"].open_goals == 1
+    # the recommender's own reasons, without names: m2 (sql, the goal's skill) mentors e2
+    # already; h1 and m1 hold present, 4 steps away through the root C: h1 is no mentor, m1
+    # shares no hours with e2 (who gave none)
+    assert unmatched["e2"].reason == (
+        "3 people hold a skill these goals reach; none can be suggested: "
+        "someone holding \"sql\" (level 5) is already in active pairing 'p1'; "
+        'someone holding "present" (level 4) is not a mentor; '
+        'someone holding "present" (level 4) has 0.0 h/week in common with the mentee, '
+        "fewer than the 1 asked for"
+    )
 
 
 def test_without_shared_time_nobody_is_viable() -> None:

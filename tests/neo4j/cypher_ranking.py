@@ -20,9 +20,11 @@ from graph.stores.neo4j_store import Neo4jStore
 # comes in as a parameter built from graph.recommend.scoring / skill_fit (Neo4jStore.
 # rank_mentors_cypher), so the constants live in one place.
 #
-# Skill fit: from each TARGETS node climb at most 2 BROADER steps to `via`, then descend to a
-# skill; the fewest steps over all routes (`hops` <= 4) give credit $credits[hops] (1.0, 1.0,
-# 0.6, 0.36, 0.216), except a skill one step from a skill target: $adjacent (0.8). A willing
+# Skill fit: from each TARGETS node climb at most 2 BROADER steps (`u`) to `via`, then descend
+# (`d`) to a skill, 4 steps in all; each route's credit is skill_fit.route_credit: $exact for
+# the skill itself (0 steps) and for a skill directly in a targeted group, $loose[u + d] for
+# any route that climbs to a group of tier <= $top_tier, $adjacent for a skill one step from a
+# skill target, $close at 2 steps, $loose[u + d] beyond; the best route counts. A willing
 # mentor skill held above the mentee's own level of that skill is worth confidence * credit *
 # $level_factors[level]; a goal's fit is the best such value and the goals combine as
 # (best + $goal_bonus * others) / (1 + $goal_bonus * (open goals - 1)).
@@ -68,12 +70,20 @@ RANK_MENTORS: Final = (
     "MATCH (g)-[t:TARGETS]->(target:TaxonomyNode) "
     "MATCH up = (target)-[:BROADER*0..2]->(via:TaxonomyNode) "
     "MATCH down = (via)<-[:BROADER*0..4]-(s:Skill) "
-    "WHERE length(up) + length(down) <= 4 "
-    "WITH me, excluded, declined, my_langs, n_goals, g, target, t.confidence AS conf, s, "
-    "min(length(up) + length(down)) AS hops "
+    "WITH me, excluded, declined, my_langs, n_goals, g, target, t.confidence AS conf, s, via, "
+    "length(up) AS u, length(down) AS d "
+    "WHERE u + d <= 4 "
+    "WITH me, excluded, declined, my_langs, n_goals, g, target, conf, s, "
+    "CASE WHEN u + d = 0 THEN $exact "
+    "WHEN u >= 1 AND via.kind = 'cluster' AND via.tier <= $top_tier THEN $loose[u + d] "
+    "WHEN u + d = 1 AND target.kind = 'skill' THEN $adjacent "
+    "WHEN u + d = 1 THEN $exact "
+    "WHEN u + d = 2 THEN $close "
+    "ELSE $loose[u + d] END AS credit "
+    "WITH me, excluded, declined, my_langs, n_goals, g, target, conf, s, "
+    "max(credit) AS best_credit "
     "OPTIONAL MATCH (me)-[mine:HAS_SKILL]->(s) "
-    "WITH me, excluded, declined, my_langs, n_goals, g, s, conf * CASE WHEN hops = 1 "
-    "AND target.kind = 'skill' THEN $adjacent ELSE $credits[hops] END AS weight, "
+    "WITH me, excluded, declined, my_langs, n_goals, g, s, conf * best_credit AS weight, "
     "coalesce(mine.level, 0) AS floor "
     "MATCH (s)<-[h:HAS_SKILL]-(m:Person) "
     "WHERE h.willing_to_mentor = true AND (NOT $level_rule OR h.level > floor) "
@@ -145,8 +155,11 @@ def rank_params(
         "require_language": require_common_language,
         "level_rule": True,  # one-to-one: mentors must hold the skill above the mentee
         "open_statuses": sorted(str(s) for s in scoring.OPEN_STATUSES),
-        "credits": [skill_fit.credit_for_hops(h) for h in range(skill_fit.MAX_HOPS + 1)],
-        "adjacent": skill_fit.credit_for_hops(1, skill_target=True),
+        "exact": skill_fit.EXACT,
+        "adjacent": skill_fit.ADJACENT_SKILL,
+        "close": skill_fit.CLOSE,
+        "loose": [skill_fit.loose_credit(h) for h in range(skill_fit.MAX_HOPS + 1)],
+        "top_tier": skill_fit.TOP_TIER,
         "level_factors": [0.0, *(skill_fit.level_factor(lv) for lv in range(1, 6))],
         "goal_bonus": scoring.GOAL_BONUS,
         "eps": scoring.HOURS_EPS,

@@ -199,16 +199,17 @@ def tiny_org() -> dict[str, Any]:
 
 
 # Worked out by hand (weights .5 fit, .2 availability, .1 capacity, .1 preferences, .1 feedback):
-# fit = confidence * credit * (0.5 + 0.1 * level); credit 1 (same skill), 0.6 (sibling, 2 hops),
-# 0.216 (speak: up 2 to S1, down 2: 4 hops). max: load max(1/3 places, 2/8 hours) = 1/3, one
+# fit = confidence * credit * (0.5 + 0.1 * level); credit 1 (same skill), 0.45 (slides: a sibling
+# in the narrow group S1.4, 2 hops), 0.15 (speak: up 2 to the top-level S1, down 2: loosely
+# related, 0.25 * 0.6 at 4 hops). max: load max(1/3 places, 2/8 hours) = 1/3, one
 # pairing in the last 30 days -> capacity (2/3) / 1.25; one 5-star check-in -> feedback
 # ((5 * 3.5 + 5) / 6 - 1) / 4 = 0.6875. jon was declined before -> score halved.
 EXPECTED = [
     ("pat", 0.5 * 1.0 + BASE),
     ("ana", 0.5 * 0.9 + BASE),
     ("max", 0.5 * 0.8 + 0.2 + 0.1 * (2 / 3) / 1.25 + 0.1 + 0.1 * 0.6875),
-    ("ben", 0.5 * 0.6 + BASE),
-    ("fay", 0.5 * 0.216 * 1.0 + BASE),
+    ("ben", 0.5 * 0.45 + BASE),
+    ("fay", 0.5 * 0.15 * 1.0 + BASE),
     ("jon", (0.5 * 0.8 + BASE) * 0.5),
 ]
 
@@ -261,12 +262,13 @@ def test_unknown_mentee_and_goalless_mentee_raise_like_the_recommender(
 
 
 def _levelled(parts: dict[str, Any]) -> dict[str, Any]:
-    """Everyone free all week, no preferences: only what Cypher evaluates can differ."""
+    """Everyone free all week, no preferences: only what Cypher evaluates can differ. The
+    taxonomy stays random_org's (orgs.random_taxonomy: skills under skills, skills directly
+    in a top-level group), so every relation of skill_fit is met."""
     parts["people"] = [
         p.model_copy(update={"windows": ALL_WEEK, "exceptions": [], "preferences": Preferences()})
         for p in parts["people"]
     ]
-    parts["taxonomy"] = taxonomy()
     return parts
 
 
@@ -294,19 +296,22 @@ def test_random_orgs_rank_the_same_in_cypher_and_in_the_fast_path(
 
 
 def test_cypher_scores_skills_under_skills_like_the_fast_recommender(nstore: Neo4jStore) -> None:
-    """ESCO puts skills under broader skills: mia targets "musical" (under the skill "staff"
-    and the group G). ana holds staff (adjacent: 0.8), ben a sibling in G (0.6), cat the
-    skill itself (1.0), all at level 4 (x 0.9)."""
+    """ESCO puts skills under broader skills: mia targets "musical" (under the skill "staff",
+    the narrow group G, tier 3, and the top-level group W, tier 1). ana holds staff (broader
+    skill: 0.55), ben a sibling in G and in W (the route through G counts: 0.45), dan a skill
+    only in W (loosely related: 0.25), cat the skill itself (1.0), all at level 4 (x 0.9)."""
     tax = TaxonomyDump(
-        skills=[Skill(id=s, label=s) for s in ("staff", "musical", "supervise")],
-        clusters=[SkillCluster(id="G", label="supervising", tier=0)],
+        skills=[Skill(id=s, label=s) for s in ("staff", "musical", "supervise", "wide")],
+        clusters=[SkillCluster(id="G", label="supervising", tier=3),
+                  SkillCluster(id="W", label="working with others", tier=1)],
         broader=[
             Broader(child_id=c, parent_id=p)
             for c, p in [("staff", "G"), ("musical", "staff"), ("musical", "G"),
-                         ("supervise", "G")]
+                         ("supervise", "G"), ("musical", "W"), ("supervise", "W"),
+                         ("wide", "W")]
         ],
     )  # fmt: skip
-    held = {"ana": "staff", "ben": "supervise", "cat": "musical"}
+    held = {"ana": "staff", "ben": "supervise", "cat": "musical", "dan": "wide"}
     parts = {
         "taxonomy": tax,
         "people": [person("mia"), *(mentor(m) for m in held)],
@@ -319,8 +324,8 @@ def test_cypher_scores_skills_under_skills_like_the_fast_recommender(nstore: Neo
     }
     nstore.apply(ops_for(parts))
     got = rank_mentors_cypher(nstore, "mia", k=10, now=NOW)
-    assert [m for m, _ in got] == ["cat", "ana", "ben"]
-    expected = [0.5 * 0.9 + BASE, 0.5 * 0.72 + BASE, 0.5 * 0.54 + BASE]
+    assert [m for m, _ in got] == ["cat", "ana", "ben", "dan"]
+    expected = [0.5 * 0.9 + BASE, 0.5 * 0.495 + BASE, 0.5 * 0.405 + BASE, 0.5 * 0.225 + BASE]
     assert [s for _, s in got] == pytest.approx(expected, abs=1e-9)
     fast = recommend(Snapshot.load(nstore), "mia", k=10, now=NOW)
     assert [m for m, _ in got] == [r.mentor_id for r in fast]

@@ -69,6 +69,32 @@ def taxonomy() -> TaxonomyDump:
     )
 
 
+def random_taxonomy() -> TaxonomyDump:
+    """`taxonomy()` plus skills under skills and skills directly in a top-level group, so
+    random orgs meet every relation of skill_fit:
+
+        present > pitch (also in S1.4);  slides > deck;  S1.5 > voice;
+        speak and voice also directly in S1 (tier 1);  rhetoric only in S1.
+    """
+    base = taxonomy()
+    extra = {"pitch": "pitch an idea", "deck": "build a deck", "voice": "train your voice",
+             "rhetoric": "rhetoric"}  # fmt: skip
+    edges = [
+        ("pitch", "present"),
+        ("pitch", "S1.4"),
+        ("deck", "slides"),
+        ("voice", "S1.5"),
+        ("voice", "S1"),
+        ("speak", "S1"),
+        ("rhetoric", "S1"),
+    ]
+    return TaxonomyDump(
+        skills=[*base.skills, *(Skill(id=i, label=label) for i, label in extra.items())],
+        clusters=base.clusters,
+        broader=[*base.broader, *(Broader(child_id=c, parent_id=p) for c, p in edges)],
+    )
+
+
 def tue(start: str, end: str) -> WeeklyWindow:
     return WeeklyWindow(weekday=1, start=time.fromisoformat(start), end=time.fromisoformat(end))
 
@@ -164,8 +190,10 @@ def write(store: GraphStore, snap: Snapshot, ops: list[StoreOp]) -> None:
 
 ZONES = ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata"]
 STATUSES = ["proposed", "accepted", "declined", "active", "stalled", "closed"]
-NODES = ["S", "S1", "S1.4", "S1.5", "S2", "present", "slides", "speak", "python"]
-SKILLS = ["present", "slides", "speak", "python"]
+NODES = ["S", "S1", "S1.4", "S1.5", "S2", "present", "slides", "speak", "python", "pitch",
+         "deck", "voice", "rhetoric"]  # fmt: skip
+SKILLS = ["present", "slides", "speak", "python", "pitch", "deck", "voice", "rhetoric"]
+PLACES = ["", "Paris", " paris ", "PARIS", "Lyon"]  # normalised: three of them are one place
 
 
 def random_org(rnd: Any, n: int = 10) -> dict[str, Any]:
@@ -190,6 +218,7 @@ def random_org(rnd: Any, n: int = 10) -> dict[str, Any]:
                 timezone=rnd.choice(ZONES),
                 languages=rnd.sample(["en", "fr", "de"], rnd.randint(0, 2)),
                 department=rnd.choice(["", "eng", "ops"]),
+                location=rnd.choice(PLACES),
                 manager_id=rnd.choice([None, *ids[:i]]) if i else None,
                 seniority=rnd.randint(1, 5),
                 is_mentor=rnd.random() < 0.9,
@@ -215,7 +244,7 @@ def random_org(rnd: Any, n: int = 10) -> dict[str, Any]:
         )
         for pid in ids
         for s in SKILLS
-        if rnd.random() < 0.4
+        if rnd.random() < 0.3
     ]
     goals, targets = [], []
     for g in range(rnd.randint(1, 3)):
@@ -243,7 +272,7 @@ def random_org(rnd: Any, n: int = 10) -> dict[str, Any]:
                 CheckIn(id=f"c{j}-{c}", pairing_id=f"x{j}", on=NOW.date(), rating=rnd.randint(1, 5))
             )
     return {
-        "taxonomy": taxonomy(),
+        "taxonomy": random_taxonomy(),
         "people": people,
         "person_skills": skills,
         "goals": goals,
@@ -254,10 +283,14 @@ def random_org(rnd: Any, n: int = 10) -> dict[str, Any]:
 
 
 def random_options(rnd: Any) -> RecommendOptions:
+    """Random options; the old spelling asynchronous=True stands in for format async now
+    and then (the two are one switch)."""
+    fmt = rnd.choice([None, None, "video", "in_person", "async"])
+    old_spelling = fmt in (None, "async") and rnd.random() < 0.3
     return RecommendOptions(
         model=rnd.choice(["one_to_one", "group", "peer", "reverse"]),
-        format=rnd.choice([None, "video", "in_person"]),
-        asynchronous=rnd.random() < 0.4,
+        format=None if old_spelling else fmt,
+        asynchronous=old_spelling,
         min_overlap_hours=rnd.choice([0, 0, 0.5, 1]),
         require_common_language=rnd.random() < 0.8,
         weeks=rnd.choice([1, 2]),

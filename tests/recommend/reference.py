@@ -4,16 +4,27 @@ Nothing here uses the Snapshot's arrays or caches: every mentor is looked at one
 the models, every guardrail is checked from its definition (walking the manager chain, scanning
 all pairings), taxonomy distances are measured meet-in-the-middle (shortest climb from the
 target and from the mentor skill to a shared node) instead of the fast path's walk up-then-
-down, and overlap is a set intersection of UTC slot numbers. Tests check ranking.recommend
+down, a route's credit is looked up by its own kind of node (a top-level group is any
+SkillCluster of tier <= TOP_TIER), locations are compared with their own normalisation, and
+overlap is a set intersection of UTC slot numbers. Tests check ranking.recommend
 against `recommend_reference` on random small orgs. Use it for tests only: it is O(people).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime, timedelta
 
 from graph.errors import InvalidInput
-from graph.model import Goal, GoalTarget, MentoringModel, PairingStatus, Person
+from graph.model import (
+    Format,
+    Goal,
+    GoalTarget,
+    MentoringModel,
+    PairingStatus,
+    Person,
+    SkillCluster,
+)
 from graph.recommend import availability as av
 from graph.recommend.ranking import MenteeContext, finish_recommendation, skill_path
 from graph.recommend.scoring import (
@@ -32,7 +43,14 @@ from graph.recommend.scoring import (
     load,
     weighted_score,
 )
-from graph.recommend.skill_fit import MAX_HOPS, MAX_UP, Credit, credit_for_hops, level_factor
+from graph.recommend.skill_fit import (
+    MAX_HOPS,
+    MAX_UP,
+    TOP_TIER,
+    Credit,
+    level_factor,
+    route_credit,
+)
 from graph.recommend.skill_fit import level_ok as level_rule
 from graph.recommend.snapshot import Snapshot, State
 
@@ -58,23 +76,30 @@ def slot_set(person: Person, horizon: av.Horizon) -> set[int]:
 
 
 def route(st: State, target_id: str, skill_id: str) -> Credit | None:
-    """Fewest hops from target to skill through a shared node (climb <= MAX_UP from the
-    target); ties: least climb, then smallest node id."""
+    """The best route from target to skill through a shared node (climb <= MAX_UP from the
+    target, <= MAX_HOPS in all): highest credit, then fewest hops, least climb, smallest
+    node id."""
     h = st.hierarchy
     if target_id not in h or skill_id not in h:
         return None
     up_t = {target_id: 0, **h.ancestors_by_distance(target_id)}
     up_s = {skill_id: 0, **h.ancestors_by_distance(skill_id)}
-    best: tuple[int, int, str] | None = None
+    best: tuple[float, int, int, str, Credit] | None = None
     for node, u in up_t.items():
         if node in up_s and u <= MAX_UP and u + up_s[node] <= MAX_HOPS:
-            key = (u + up_s[node], u, node)
-            if best is None or key < best:
-                best = key
-    if best is None:
-        return None
-    credit = credit_for_hops(best[0], skill_target=target_id in h.skill_ids)
-    return Credit(skill_id, credit, best[0], best[1], best[2])
+            via = h.node(node)
+            top = isinstance(via, SkillCluster) and via.tier <= TOP_TIER
+            relation, credit = route_credit(
+                u + up_s[node], u, skill_target=target_id in h.skill_ids, via_top_level=top
+            )
+            key = (-credit, u + up_s[node], u, node)
+            if best is None or key < best[:4]:
+                best = (*key, Credit(skill_id, credit, u + up_s[node], u, node, relation))
+    return None if best is None else best[4]
+
+
+def place(text: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
 def is_above(st: State, boss: str, person: str, levels: int) -> bool:
@@ -140,6 +165,11 @@ def recommend_reference(
         raise InvalidInput(f"person {mentee_id!r} has no open goals")
     if not any(st.targets.get(g.id) for g in goals):
         raise InvalidInput(f"the goals of {mentee_id!r} are not linked to any skill yet")
+    # one switch: format async (alias asynchronous=True) = no shared hours needed
+    no_hours = options.asynchronous or options.format == Format.async_
+    wanted_format = Format.async_ if options.asynchronous else options.format
+    if wanted_format == Format.in_person and not place(mentee.location):
+        raise InvalidInput(f"format=in_person needs the location of {mentee_id!r}")
     horizon = av.horizon_for(now, [g.start_date for g in goals], options.weeks)
     mentee_slots = slot_set(mentee, horizon)
     mentee_grid = av.person_grid(mentee.timezone, mentee.windows, mentee.exceptions, horizon)
@@ -178,7 +208,9 @@ def recommend_reference(
         if mentor.preferences.models and options.model not in mentor.preferences.models:
             continue
         formats = mentor.preferences.formats
-        if options.format is not None and formats and options.format not in formats:
+        if wanted_format is not None and formats and wanted_format not in formats:
+            continue
+        if wanted_format == Format.in_person and place(mentor.location) != place(mentee.location):
             continue
         if options.model == MentoringModel.peer and abs(mentor.seniority - mentee.seniority) > 1:
             continue
@@ -195,7 +227,7 @@ def recommend_reference(
             continue
         common = len(mentee_slots & slot_set(mentor, horizon))
         overlap = av.hours_per_week(common, horizon)
-        if not options.asynchronous and overlap < options.min_overlap_hours - HOURS_EPS:
+        if not no_hours and overlap < options.min_overlap_hours - HOURS_EPS:
             continue
         prefs = mentee.preferences
         fmt = 1.0
@@ -215,7 +247,7 @@ def recommend_reference(
             func = float(not same)
         components = {
             "skill_fit": skill_fit,
-            "availability": availability_component(overlap, options.asynchronous),
+            "availability": availability_component(overlap, no_hours),
             "capacity": capacity_component(
                 load(places, hours, mentor.max_mentees, mentor.max_hours_per_month), recent
             ),

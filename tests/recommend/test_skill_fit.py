@@ -4,6 +4,7 @@ skills under broader skills (hand-computed, through the recommender, and on real
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from functools import cache
 
 import pytest
 
@@ -20,41 +21,94 @@ from graph.model import (
     WeeklyWindow,
 )
 from graph.recommend import Snapshot, recommend
-from graph.recommend.skill_fit import ADJACENT_SKILL, level_factor, level_ok, target_credits
+from graph.recommend.skill_fit import (
+    ADJACENT_SKILL,
+    CLOSE,
+    EXACT,
+    LOOSE,
+    level_factor,
+    level_ok,
+    target_credits,
+)
 from graph.store import TaxonomyDump
 from loaders.esco import bundled_esco_dir, read_esco
-from tests.recommend.orgs import taxonomy
+from tests.recommend.orgs import random_taxonomy, taxonomy
 
 
-def credits(h: Hierarchy, target: str) -> dict[str, tuple[float, int, str]]:
-    return {s: (round(c.credit, 6), c.hops, c.via) for s, c in target_credits(h, target).items()}
+@cache
+def esco() -> TaxonomyDump:
+    """The bundled ESCO copy, read once for the tests of this module."""
+    return read_esco(bundled_esco_dir())
 
 
-def test_skill_target_gives_full_sibling_and_cousin_credit() -> None:
+def credits(h: Hierarchy, target: str) -> dict[str, tuple[float, int, str, str]]:
+    return {
+        s: (round(c.credit, 6), c.hops, c.via, str(c.relation))
+        for s, c in target_credits(h, target).items()
+    }
+
+
+def test_skill_target_gives_sibling_and_cousin_credit_by_relation() -> None:
     h = Hierarchy.from_dump(taxonomy())
     assert credits(h, "present") == {
-        "present": (1.0, 0, "present"),
-        "slides": (0.6, 2, "S1.4"),  # same group: up 1, down 1
-        "speak": (0.216, 4, "S1"),  # up 2 to S1, down 2 through S1.5
+        "present": (1.0, 0, "present", "skill"),
+        "slides": (0.45, 2, "S1.4", "close"),  # same narrow group (tier 2): up 1, down 1
+        "speak": (0.15, 4, "S1", "loose"),  # up 2 to S1 (tier 1), down 2: 0.25 * 0.6
     }  # python sits under S2: reaching it needs 3 steps up, more than MAX_UP
 
 
 def test_cluster_target_counts_skills_by_depth() -> None:
     h = Hierarchy.from_dump(taxonomy())
     assert credits(h, "S1.4") == {
-        "present": (1.0, 1, "S1.4"),
-        "slides": (1.0, 1, "S1.4"),
-        "speak": (0.36, 3, "S1"),  # up 1 to S1, down 2
-        "python": (0.216, 4, "S"),  # up 2 to the root, down 2
+        "present": (1.0, 1, "S1.4", "in_target"),
+        "slides": (1.0, 1, "S1.4", "in_target"),
+        "speak": (0.25, 3, "S1", "loose"),  # up 1 to S1, down 2
+        "python": (0.15, 4, "S", "loose"),  # up 2 to the root, down 2
     }
-    assert credits(h, "S1")["speak"] == (0.6, 2, "S1")
+    # a targeted top-level group is not climbed through: what is in it counts by depth
+    assert credits(h, "S1")["speak"] == (0.45, 2, "S1", "close")
 
 
 def test_a_second_parent_gives_the_shorter_route() -> None:
     dump = taxonomy()
     dump.broader.append(Broader(child_id="speak", parent_id="S1.4"))
     h = Hierarchy.from_dump(dump)
-    assert credits(h, "present")["speak"] == (0.6, 2, "S1.4")
+    assert credits(h, "present")["speak"] == (0.45, 2, "S1.4", "close")
+
+
+def test_a_route_through_a_top_level_group_is_loose_and_the_best_route_wins() -> None:
+    """random_taxonomy: speak and voice sit in S1.5 (tier 2) and directly in S1 (tier 1);
+    rhetoric only in S1. Both routes speak -> voice take 2 steps; the one through S1 would
+    only be loosely related, so the one through the narrow group S1.5 counts, although "S1"
+    sorts first. rhetoric shares nothing but S1 with speak: loosely related, 0.25."""
+    h = Hierarchy.from_dump(random_taxonomy())
+    got = credits(h, "speak")
+    assert got["voice"] == (0.45, 2, "S1.5", "close")
+    assert got["rhetoric"] == (0.25, 2, "S1", "loose")
+    assert credits(h, "rhetoric")["speak"] == (0.25, 2, "S1", "loose")
+    # skills under skills: pitch is under present, deck under slides (a sibling of present)
+    present = credits(h, "present")
+    assert present["pitch"] == (0.55, 1, "present", "narrower")
+    assert present["deck"] == (0.25, 3, "S1.4", "loose")  # up 1, down 2
+    assert credits(h, "pitch")["present"] == (0.55, 1, "present", "broader")
+    assert credits(h, "pitch")["slides"] == (0.45, 2, "S1.4", "close")
+    assert credits(h, "deck")["slides"] == (0.55, 1, "slides", "broader")
+    assert credits(h, "deck")["present"] == (0.25, 3, "S1.4", "loose")  # up 2, down 1
+
+
+@pytest.mark.parametrize("exact_level", range(1, 6))
+@pytest.mark.parametrize("other_level", range(1, 6))
+def test_holding_the_skill_beats_any_related_skill_at_any_level(
+    exact_level: int, other_level: int
+) -> None:
+    """The calibration: EXACT * level_factor(1) = 0.6 > ADJACENT * level_factor(5) = 0.55;
+    CLOSE * level_factor(1) = 0.27 > LOOSE * level_factor(5) = 0.25."""
+    exact = EXACT * level_factor(exact_level)
+    for related in (ADJACENT_SKILL, CLOSE, LOOSE):
+        assert exact > related * level_factor(other_level)
+    assert CLOSE * level_factor(exact_level) > LOOSE * level_factor(other_level)
+    if exact_level == other_level:
+        assert ADJACENT_SKILL > CLOSE > LOOSE
 
 
 def test_unknown_target_reaches_nothing() -> None:
@@ -129,63 +183,130 @@ def staff_taxonomy() -> TaxonomyDump:
 def test_broader_and_narrower_skills_score_between_the_skill_and_a_sibling() -> None:
     """Worked out by hand: hops are BROADER steps; 1 step between two skills is ADJACENT_SKILL."""
     h = Hierarchy.from_dump(staff_taxonomy())
-    assert ADJACENT_SKILL == 0.8
+    assert (ADJACENT_SKILL, CLOSE, LOOSE) == (0.55, 0.45, 0.25)
     assert credits(h, "musical") == {
-        "musical": (1.0, 0, "musical"),  # the target itself
-        "staff": (0.8, 1, "staff"),  # its broader skill: up 1 to it, down 0
-        "physio": (0.6, 2, "staff"),  # under the same broader skill: up 1, down 1
-        "supervise": (0.6, 2, "S4.8.1"),  # same group: up 1, down 1
-        "motivate": (0.36, 3, "S4.5.0"),  # the broader skill's other group: up 2, down 1
+        "musical": (1.0, 0, "musical", "skill"),  # the target itself
+        "staff": (0.55, 1, "staff", "broader"),  # its broader skill: up 1 to it, down 0
+        "physio": (0.45, 2, "staff", "close"),  # under the same broader skill: up 1, down 1
+        "supervise": (0.45, 2, "S4.8.1", "close"),  # same narrow group: up 1, down 1
+        "motivate": (0.25, 3, "S4.5.0", "loose"),  # the broader skill's other group: 2 up, 1 down
     }
     # the other way round: the narrower skills of a target are adjacent too
-    assert credits(h, "staff")["musical"] == (0.8, 1, "staff")
-    assert credits(h, "staff")["physio"] == (0.8, 1, "staff")
+    assert credits(h, "staff")["musical"] == (0.55, 1, "staff", "narrower")
+    assert credits(h, "staff")["physio"] == (0.55, 1, "staff", "narrower")
     # a cluster target counts a skill under a skill in it one tier deeper
-    assert credits(h, "S4.5.0")["staff"] == (1.0, 1, "S4.5.0")
-    assert credits(h, "S4.5.0")["musical"] == (0.6, 2, "S4.5.0")
+    assert credits(h, "S4.5.0")["staff"] == (1.0, 1, "S4.5.0", "in_target")
+    assert credits(h, "S4.5.0")["musical"] == (0.45, 2, "S4.5.0", "close")
+
+
+WEEK = [WeeklyWindow(weekday=d, start=time(0), end=time(0)) for d in range(7)]
+NOW = datetime(2025, 3, 3, 9, tzinfo=UTC)
+
+
+def free_mentor(pid: str) -> Person:
+    return Person(id=pid, name=pid.title(), is_mentor=True, max_mentees=2,
+                  max_hours_per_month=8, windows=WEEK)  # fmt: skip
 
 
 def test_recommender_ranks_a_broader_skill_holder_between_exact_and_sibling() -> None:
     """Mia's goal targets "manage musical staff" (confidence 1.0). Mentors at level 4
     (level factor 0.9): cat holds the skill itself, 1.0 * 0.9 = 0.9; ana holds "manage
-    staff", the directly broader skill, 0.8 * 0.9 = 0.72; ben holds "supervise work", a
-    sibling in the same group, 0.6 * 0.9 = 0.54."""
-    week = [WeeklyWindow(weekday=d, start=time(0), end=time(0)) for d in range(7)]
-
-    def mentor(pid: str) -> Person:
-        return Person(id=pid, name=pid.title(), is_mentor=True, max_mentees=2,
-                      max_hours_per_month=8, windows=week)  # fmt: skip
-
+    staff", the directly broader skill, 0.55 * 0.9 = 0.495; ben holds "supervise work", a
+    sibling in the same narrow group, 0.45 * 0.9 = 0.405; dan holds "motivate others",
+    three steps away, 0.25 * 0.9 = 0.225. The words say the same."""
+    held = {"ana": "staff", "ben": "supervise", "cat": "musical", "dan": "motivate"}
     snap = Snapshot.from_parts(
         taxonomy=staff_taxonomy(),
-        people=[Person(id="mia", name="Mia", windows=week), *map(mentor, ["ana", "ben", "cat"])],
+        people=[Person(id="mia", name="Mia", windows=WEEK), *map(free_mentor, held)],
         person_skills=[
-            PersonSkill(person_id="ana", skill_id="staff", level=4, willing_to_mentor=True),
-            PersonSkill(person_id="ben", skill_id="supervise", level=4, willing_to_mentor=True),
-            PersonSkill(person_id="cat", skill_id="musical", level=4, willing_to_mentor=True),
+            PersonSkill(person_id=m, skill_id=s, level=4, willing_to_mentor=True)
+            for m, s in held.items()
         ],
         goals=[Goal(id="g", person_id="mia", text="run the orchestra's staff")],
         targets=[GoalTarget(goal_id="g", node_id="musical", confidence=1.0)],
     )
-    recs = recommend(snap, "mia", k=5, now=datetime(2025, 3, 3, 9, tzinfo=UTC))
-    assert [r.mentor_id for r in recs] == ["cat", "ana", "ben"]
+    recs = recommend(snap, "mia", k=5, now=NOW)
+    assert [r.mentor_id for r in recs] == ["cat", "ana", "ben", "dan"]
     fits = {r.mentor_id: r.components["skill_fit"] for r in recs}
-    assert fits == pytest.approx({"cat": 0.9, "ana": 0.72, "ben": 0.54}, abs=1e-9)
-    ana = next(r for r in recs if r.mentor_id == "ana")
-    assert "manage staff (broader than manage musical staff)" in ana.reasons[0]
+    assert fits == pytest.approx({"cat": 0.9, "ana": 0.495, "ben": 0.405, "dan": 0.225}, abs=1e-9)
+    first = {r.mentor_id: r.reasons[0] for r in recs}
+    goal = 'Your goal "run the orchestra\'s staff": '
+    assert first == {
+        "cat": goal + 'Cat holds the skill "manage musical staff" (level 4)',
+        "ana": goal + 'Ana holds "manage staff" (level 4), a broader skill of '
+        '"manage musical staff"',
+        "ben": goal + 'Ben holds "supervise work" (level 4), closely related to '
+        '"manage musical staff" (same narrow group: S4.8.1 supervising a team or group)',
+        "dan": goal + 'Dan holds "motivate others" (level 4), loosely related to '
+        '"manage musical staff" (3 steps apart, under S4.5.0 leading and motivating)',
+    }
+    relation = {r.mentor_id: (r.skill_paths[0].relation, r.skill_paths[0].credit) for r in recs}
+    assert relation == {
+        "cat": ("skill", 1.0),
+        "ana": ("broader", 0.55),
+        "ben": ("close", 0.45),
+        "dan": ("loose", 0.25),
+    }
 
 
 def test_real_esco_manage_staff_is_adjacent_to_manage_musical_staff() -> None:
-    h = Hierarchy.from_dump(read_esco(bundled_esco_dir()))
+    h = Hierarchy.from_dump(esco())
     musical = "http://data.europa.eu/esco/skill/0005c151-5b5a-4a66-8aac-60e734beb1ab"
     got = target_credits(h, musical)
     by_label = {h.label(s): c for s, c in got.items()}
-    assert (by_label["manage staff"].credit, by_label["manage staff"].hops) == (0.8, 1)
-    assert (by_label["lead others"].credit, by_label["lead others"].hops) == (0.8, 1)
+    assert (by_label["manage staff"].credit, by_label["manage staff"].hops) == (0.55, 1)
+    assert (by_label["lead others"].credit, by_label["lead others"].hops) == (0.55, 1)
     # a skill of its group S4.8.1 "supervising a team or group" that is not under either
     siblings = [
         h.label(s)
         for s in h.children("http://data.europa.eu/esco/skill/S4.8.1")
         if h.kind(s) == "skill" and got[s].hops == 2 and got[s].via.endswith("/S4.8.1")
     ]
-    assert siblings and all(by_label[s].credit == 0.6 for s in siblings)
+    assert siblings and all(by_label[s].credit == 0.45 for s in siblings)
+
+
+def test_real_esco_languages_share_only_a_top_level_group() -> None:
+    """ESCO puts every language skill directly in L1 "languages" (tier 1): two languages
+    that share nothing else are loosely related (0.25), not siblings in a narrow group."""
+    h = Hierarchy.from_dump(esco())
+    skills = {n.label: n.id for n in h.nodes("skill")}
+    l1 = "http://data.europa.eu/esco/skill/L1"
+    assert h.node(l1).tier == 1  # type: ignore[union-attr]
+    got = target_credits(h, skills["understand written Korean"])
+    routes_via_l1 = [c for c in got.values() if c.via == l1]
+    assert routes_via_l1 and all(
+        (c.relation, c.credit) == ("loose", 0.25) for c in routes_via_l1 if c.hops <= 3
+    )
+
+
+# The issue's case on real ESCO: for the goal skill "negotiate supplier arrangements", a
+# mentor holding "keep promotions records" (a sibling through the group T4.1 communicating)
+# at level 5 ranked with or above the one exact holder at level 1: 0.6 * 1.0 = 1.0 * 0.6.
+ESCO = "http://data.europa.eu/esco/skill/"
+NEGOTIATE = ESCO + "c842be42-81b3-40f2-904c-ea8790ac88bd"  # negotiate supplier arrangements
+PROMOTIONS = ESCO + "cd6f2bb9-797e-4a0e-b55a-cd1f295935e5"  # keep promotions records
+
+
+def test_real_esco_the_exact_holder_outranks_a_level_5_sibling() -> None:
+    """abe holds "keep promotions records" at 5: 0.45 * 1.0 = 0.45; zoe holds the goal's
+    skill at 1: 1.0 * 0.6 = 0.6. All else equal (free all week, no pairings), zoe first."""
+    snap = Snapshot.from_parts(
+        taxonomy=esco(),
+        people=[Person(id="mia", name="Mia", windows=WEEK), *map(free_mentor, ["abe", "zoe"])],
+        person_skills=[
+            PersonSkill(person_id="abe", skill_id=PROMOTIONS, level=5, willing_to_mentor=True),
+            PersonSkill(person_id="zoe", skill_id=NEGOTIATE, level=1, willing_to_mentor=True),
+        ],
+        goals=[Goal(id="g", person_id="mia", text="negotiate with suppliers")],
+        targets=[GoalTarget(goal_id="g", node_id=NEGOTIATE, confidence=1.0)],
+    )
+    recs = recommend(snap, "mia", k=5, now=NOW)
+    assert [r.mentor_id for r in recs] == ["zoe", "abe"]
+    fits = [r.components["skill_fit"] for r in recs]
+    assert fits == pytest.approx([0.6, 0.45], abs=1e-9)
+    abe = recs[1]
+    assert abe.skill_paths[0].relation == "close"
+    assert abe.reasons[0].endswith(
+        'Abe holds "keep promotions records" (level 5), closely related to "negotiate '
+        'supplier arrangements" (same narrow group: T4.1 communicating)'
+    )
