@@ -14,6 +14,7 @@ from api.routes import (
     analytics,
     cohorts,
     dashboard,
+    dashboard_api,
     goals,
     health,
     keys,
@@ -71,6 +72,7 @@ def create_app(
         cohorts.router,
         keys.router,
         analytics.router,
+        dashboard_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app
