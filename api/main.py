@@ -23,6 +23,7 @@ from api.routes import (
     people,
     recommendations,
     taxonomy,
+    taxonomy_ui,
 )
 from api.state import close_state, open_state
 from graph.settings import Settings, get_settings
@@ -67,6 +68,7 @@ def create_app(
         mapping.router,
         goals.router,
         taxonomy.router,
+        taxonomy_ui.router,
         recommendations.router,
         pairings.router,
         cohorts.router,

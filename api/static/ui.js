@@ -139,7 +139,9 @@ const MG = (() => {
   async function signIn({ need, roleText, what, readOnly = false, ready }) {
     const again = () => signIn({ need, roleText, what, readOnly, ready });
     if (!key()) {
-      askForKey(`Enter ${roleText} API key to open ${what}.`, again);
+      askForKey(readOnly
+        ? `Enter an API key to open ${what} (any role can read it; editing needs ${roleText} key).`
+        : `Enter ${roleText} API key to open ${what}.`, again);
       return;
     }
     let me;

@@ -14,7 +14,7 @@ import re
 import shutil
 import tempfile
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 from graph.model import NodeStatus
@@ -29,8 +29,9 @@ STOP = frozenset((
     "have", "year", "next", "find", "become", "goal", "learn", "where", "which", "when",
 ))
 # fmt: on
-# the day the shared demo is seeded for: fixed, so the tests' history never moves
-DEMO_TODAY = date(2026, 11, 20)
+# The shared demo is seeded up to today, as `serve --demo` does: the service reads the clock
+# (stall detection, "now" in program health), so the history must end where the clock is.
+DEMO_TODAY = datetime.now(UTC).date()
 
 
 def stems(text: str) -> list[str]:
