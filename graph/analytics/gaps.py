@@ -70,7 +70,7 @@ def cluster_gaps(data: OrgData, *, tier: int | None = None, top: int = 12) -> Cl
             continue
         if h.kind(t.node_id) == "skill":
             skill_demand[t.node_id] += t.confidence
-        for node in h.ancestors_by_distance(t.node_id):
+        for node in [t.node_id, *h.ancestors_by_distance(t.node_id)]:
             if h.kind(node) == "cluster":
                 seen = best[node].get(t.goal_id, 0.0)
                 best[node][t.goal_id] = max(seen, t.confidence)

@@ -19,8 +19,7 @@ Definitions (in the words the dashboard uses):
 - *proposed*: enrolled mentees with at least one pairing in the program, in any state;
 - *matched*: mentees whose pairing was accepted at some time (it may have closed since);
 - *active*: mentees whose pairing is accepted, active or stalled now;
-- *a program's start*: the `start_date` most of its pairings' goals share, among those not
-  after its first proposal (`program_start`);
+- *a program's start*: the `start_date` most of its pairings' goals share (`program_start`);
 - *days to match*: from the program's start (or, for a goal written down after it, the goal's
   creation) to the mentee's first acceptance in the program, in whole days, never negative;
   the overall median pools every program's;
@@ -114,22 +113,14 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def program_start(data: OrgData, pairings: list[Pairing]) -> date | None:
-    """When a program started: the start date most of its pairings' goals share, among those
-    on or before the program's first proposal (a goal that moved on to a later program carries
-    that one's date; a straggler from an earlier one its own), the earlier on a tie; None
-    without such a goal."""
-    if not pairings:
-        return None
+    """When a program started: the start date most of its pairings' goals carry (a goal that
+    moved on to a later program carries that one's date, a straggler from an earlier one its
+    own: they are the few), the earlier on a tie; None when no goal has a start date."""
     goals = {g.id: g for g in data.goals}
-    first = min(p.created_at for p in pairings).date()
-    starts = [
-        goals[g].start_date
-        for p in pairings
-        for g in p.goal_ids
-        if g in goals and goals[g].start_date is not None
-    ]
-    early = Counter(d for d in starts if d is not None and d <= first)
-    return min(early, key=lambda d: (-early[d], d)) if early else None
+    starts = Counter(
+        d for p in pairings for g in p.goal_ids if g in goals and (d := goals[g].start_date)
+    )
+    return min(starts, key=lambda d: (-starts[d], d)) if starts else None
 
 
 def days_to_match(data: OrgData, pairings: list[Pairing], start: date | None) -> list[float]:
