@@ -1082,7 +1082,7 @@ def _peer_circle(
         if p.is_mentor
         and pid not in world.grown
         and any(world.targets.get(g) for g in world.goals_of.get(pid, []))
-    )[:24]
+    )[:40]
     if len(members) < 4:
         return
     before = {pid: world.people[pid] for pid in members}
@@ -1097,7 +1097,7 @@ def _peer_circle(
     except MentorgraphError:
         return
     peer_cohort = Cohort(program, cohort.start, when, is_open=True)
-    for pair in result.pairs[:5]:
+    for pair in result.pairs[:6]:
         b = gen.new_pairing(
             peer_cohort,
             pair.a,
