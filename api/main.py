@@ -14,6 +14,7 @@ from api.routes import (
     analytics,
     cohorts,
     dashboard,
+    dashboard_api,
     goals,
     health,
     keys,
@@ -22,6 +23,7 @@ from api.routes import (
     people,
     recommendations,
     taxonomy,
+    taxonomy_ui,
 )
 from api.state import close_state, open_state
 from graph.settings import Settings, get_settings
@@ -66,11 +68,13 @@ def create_app(
         mapping.router,
         goals.router,
         taxonomy.router,
+        taxonomy_ui.router,
         recommendations.router,
         pairings.router,
         cohorts.router,
         keys.router,
         analytics.router,
+        dashboard_api.router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app

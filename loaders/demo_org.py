@@ -14,6 +14,10 @@ numpy Generator, so 100k people take seconds. What it builds:
 - about a fifth willing to mentor (mostly senior), with capacities and hours;
 - programs ("2026-autumn" cohort for some mentees) and preferences;
 - goals in natural free text (career moves, new skills, soft skills), never a skill label.
+
+`load_demo` writes it to a store and, by default, about nine months of program life on top
+(`loaders.demo_history`: cohorts, pairings in every state, check-ins, steward edits), which
+re-dates the goals and replaces the programs with the cohorts people actually joined.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from graph.store import (
     UpsertPersonSkills,
 )
 from loaders import demo_text as T
+from loaders.demo_history import load_history
 from loaders.esco import bundled_esco_dir, read_esco
 from loaders.people import LabelMapper, paused_gc, progress_steps
 from taxonomy.importer import import_taxonomy
@@ -78,6 +83,10 @@ class DemoLoadReport:
     person_skills: int
     goals: int
     goals_mapped: int = 0
+    pairings: int = 0
+    checkins: int = 0
+    steward_edits: int = 0
+    cohorts: list[str] = field(default_factory=list)
     reason: str = ""
 
 
@@ -451,13 +460,18 @@ def load_demo(
     progress: bool = False,
     mapper: LabelMapper | None = None,
     map_k: int = 3,
+    history: bool = True,
+    today: date | None = None,
 ) -> DemoLoadReport:
     """Load the bundled ESCO taxonomy if the store has none, then the demo org, idempotently.
 
     A second call with the same size and seed finds the org (first and last demo ids present)
     and writes nothing, unless the store reports an interrupted large apply (Neo4j:
     `pending_applies()`): then the load runs again and finishes it. With a mapper, each
-    goal's TARGETS are set to its `map_k` best nodes (source "embedding")."""
+    goal's TARGETS are set to its `map_k` best nodes (source "embedding"). With `history`
+    (the default), about nine months of program life up to `today` (default: today, UTC)
+    follow: cohorts, pairings in every state, check-ins, steward edits
+    (`loaders.demo_history`); only goals with targets take part in it."""
     imported = False
     if store.count_skills() == 0:
         import_taxonomy(
@@ -505,6 +519,19 @@ def load_demo(
         write = step("writing", 1)
         store.apply(ops)
         write(1)
+        lived = None
+        if history:
+            life = step("nine months of program history", 1)
+            lived = load_history(
+                store,
+                seed=seed,
+                today=today,
+                people=org.people,
+                person_skills=org.person_skills,
+                goals=org.goals,
+                targets=[t for op in ops if isinstance(op, SetGoalTargets) for t in op.targets],
+            )
+            life(1)
     return DemoLoadReport(
         loaded=True,
         taxonomy_imported=imported,
@@ -512,6 +539,10 @@ def load_demo(
         person_skills=len(org.person_skills),
         goals=len(org.goals),
         goals_mapped=mapped,
+        pairings=lived.pairings if lived else 0,
+        checkins=lived.checkins if lived else 0,
+        steward_edits=lived.steward_edits if lived else 0,
+        cohorts=lived.cohorts if lived else [],
     )
 
 

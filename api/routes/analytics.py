@@ -31,6 +31,7 @@ from graph.analytics import (
     match_health,
     mentor_load,
 )
+from graph.analytics.program import StalledRow, stalled_pairings
 from graph.analytics.queries import (
     BridgingSkill,
     PeoplePath,
@@ -41,7 +42,7 @@ from graph.analytics.queries import (
 )
 from graph.analytics.viability import UnmatchedMentee
 from graph.errors import Conflict
-from graph.model import PairingStatus, Role
+from graph.model import Role, utcnow
 
 router = APIRouter(prefix="/analytics", tags=["analytics"], dependencies=[])
 ORG = Allow(Role.coordinator, Role.admin)
@@ -137,34 +138,14 @@ def get_health_csv(state: StateDep) -> Response:
     return csv_response(match_health(org_data(state)).timeline, "match-health", cols)
 
 
-class StalledPairing(BaseModel):
-    pairing_id: str
-    mentor_id: str
-    mentee_ids: list[str]
-    program: str | None
-    since: str
-    reason: str
-
-
-@router.get("/stalled", response_model=list[StalledPairing], dependencies=[ORG])
-def get_stalled(state: StateDep) -> list[StalledPairing]:
-    """Pairings currently marked stalled, with when and why."""
-    out = []
-    for p in org_data(state).pairings:
-        if p.status != PairingStatus.stalled:
-            continue
-        last = next((e for e in reversed(p.history) if e.status == PairingStatus.stalled), None)
-        out.append(
-            StalledPairing(
-                pairing_id=p.id,
-                mentor_id=p.mentor_id,
-                mentee_ids=p.mentee_ids,
-                program=p.program,
-                since=(last.at if last else p.updated_at).date().isoformat(),
-                reason=last.reason if last else "",
-            )
-        )
-    return out
+@router.get("/stalled", response_model=list[StalledRow], dependencies=[ORG])
+def get_stalled(
+    state: StateDep, stall_after_days: Annotated[int, Query(ge=1, le=365)] = 21
+) -> list[StalledRow]:
+    """Pairings marked stalled (`detected: "marked"`), then active ones the stall detector
+    finds stalled right now (`detected: "live"`: silent too long, ratings falling or low),
+    with names, when, why and how many days silent."""
+    return stalled_pairings(org_data(state), now=utcnow(), stall_after_days=stall_after_days)
 
 
 # --- fairness -------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ from api.usecases import taxonomy as edits
 from graph.errors import NotFound
 from graph.model import Role, Skill, SkillCluster, TaxonomyChange
 from graph.store import GraphStore
+from taxonomy import history as taxonomy_history
 
 router = APIRouter(prefix="/taxonomy", tags=["taxonomy"])
 
@@ -45,7 +46,23 @@ def node_public(node: Skill | SkillCluster) -> NodePublic:
 
 
 def change_public(change: TaxonomyChange) -> ChangePublic:
-    return ChangePublic.model_validate(change.model_dump())
+    """An edit as recorded; an import summed up (its full diff is megabytes: counts, the first
+    ids and where to page through the diff instead, see taxonomy.history)."""
+    data = change.model_dump()
+    if taxonomy_history.is_bulk(change):
+        data["node_ids"] = change.node_ids[:20]
+        data["before"] = {}
+        data["after"] = {
+            "source": change.after.get("source", ""),
+            "counts": taxonomy_history.import_counts(change),
+            "nodes": len(change.node_ids),
+            "diff_url": f"/v1/taxonomy/changes/{change.id}/diff",
+        }
+    return ChangePublic.model_validate(data)
+
+
+def _paged(store: GraphStore, node_id: str | None, offset: int, limit: int) -> list[TaxonomyChange]:
+    return store.taxonomy_changes(node_id=node_id, limit=offset + limit)[offset:]
 
 
 def get_node(store: GraphStore, node_id: str) -> Skill | SkillCluster:
@@ -77,10 +94,15 @@ def search(
     return NodesPublic(data=[node_public(n) for n in hits], count=len(hits))
 
 
+Skip = Annotated[int, Query(ge=0, le=10_000, description="changes to skip (newest first)")]
+
+
 @router.get("/changes", response_model=ChangesPublic, dependencies=[READ])
-def changes(state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> ChangesPublic:
-    """Recent taxonomy versions (steward edits and imports), newest first."""
-    rows = state.store.taxonomy_changes(limit=limit)
+def changes(
+    state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Skip = 0
+) -> ChangesPublic:
+    """Recent taxonomy versions (steward edits and imports, summed up), newest first."""
+    rows = _paged(state.store, None, offset, limit)
     return ChangesPublic(data=[change_public(c) for c in rows], count=len(rows))
 
 
@@ -121,11 +143,14 @@ def neighbourhood(node_id: str, state: StateDep) -> Neighbourhood:
 
 @router.get("/nodes/{node_id:path}/history", response_model=ChangesPublic, dependencies=[READ])
 def history(
-    node_id: str, state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    node_id: str,
+    state: StateDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Skip = 0,
 ) -> ChangesPublic:
-    """Every change that touched the node, newest first."""
+    """Every change that touched the node, newest first (imports summed up)."""
     get_node(state.store, node_id)
-    rows = state.store.taxonomy_changes(node_id=node_id, limit=limit)
+    rows = _paged(state.store, node_id, offset, limit)
     return ChangesPublic(data=[change_public(c) for c in rows], count=len(rows))
 
 

@@ -1,115 +1,198 @@
-// The dashboard shell holds no data: it fetches JSON and server-rendered SVG with the
-// coordinator's API key. The key comes from the URL fragment (#key=..., never sent to the
-// server or its logs) or the login form, and lives only in this tab's sessionStorage.
+// The L&D dashboard. The page holds no data: each panel fetches its JSON and its
+// server-rendered SVG (drawn at the panel's width) from /v1/analytics with the key, and shows
+// its own error if it fails, so one slow or broken panel does not blank the others.
 "use strict";
 
-const API = "/v1/analytics";
+const { api, el, named, table, int, num, pct, day, errorText } = MG;
 
-function apiKey() {
-  const fromHash = new URLSearchParams(location.hash.slice(1)).get("key");
-  if (fromHash) {
-    sessionStorage.setItem("mentorgraph-key", fromHash);
-    history.replaceState(null, "", location.pathname);
-  }
-  return sessionStorage.getItem("mentorgraph-key");
-}
-
-async function get(path, kind) {
-  const res = await fetch(API + path, { headers: { Authorization: "Bearer " + apiKey() } });
-  if (!res.ok) {
-    let message = res.statusText;
-    try { message = (await res.json()).error.message; } catch (_) { /* not JSON */ }
-    throw new Error(`${path}: ${res.status} ${message}`);
-  }
-  return kind === "json" ? res.json() : res.text();
-}
-
-function cell(row, text) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  row.appendChild(td);
-}
-
-function fillTable(id, rows, columns) {
-  const body = document.querySelector(`#${id} tbody`);
-  body.replaceChildren();
-  for (const r of rows) {
-    const tr = document.createElement("tr");
-    columns.forEach((c) => cell(tr, c(r)));
-    body.appendChild(tr);
-  }
-  if (!rows.length) {
-    const tr = document.createElement("tr");
-    cell(tr, "none");
-    body.appendChild(tr);
-  }
+function chartWidth(id) {
+  const box = document.getElementById(id);
+  const w = Math.floor((box.clientWidth || 600) / 10) * 10;
+  return Math.max(320, Math.min(900, w));
 }
 
 async function svgInto(id, path) {
-  // The SVG is rendered by our own server with every data string escaped.
-  document.getElementById(id).innerHTML = await get(path, "text");
+  // our own server renders the SVG and escapes every data string in it
+  const sep = path.includes("?") ? "&" : "?";
+  document.getElementById(id).innerHTML = await api(`/analytics/charts/${path}${sep}width=${chartWidth(id)}`, { kind: "text" });
 }
 
-function stat(label, value) {
-  const div = document.createElement("div");
-  const b = document.createElement("b");
-  b.textContent = value;
-  div.append(b, label);
-  return div;
+function kpi(label, value, title) {
+  return el("div", { class: "kpi", title }, el("b", {}, value), el("span", {}, label));
 }
 
-async function showNetwork(node) {
-  if (node) await svgInto("chart-network", "/charts/network.svg?node=" + encodeURIComponent(node));
+function showNode(id) {
+  document.getElementById("network-node").value = id;
+  showNetwork(id);
+  document.getElementById("panel-network").scrollIntoView({ behavior: "smooth", block: "start" });
 }
 
-async function load() {
-  const status = document.getElementById("status");
-  if (!apiKey()) {
-    document.getElementById("login").hidden = false;
-    status.textContent = "Enter a coordinator API key to see the dashboard.";
-    return;
+const nodeLink = (label, id) => el("button", { type: "button", class: "linkish", title: id, onclick: () => showNode(id) }, label);
+
+// --- panels ---------------------------------------------------------------------------------
+
+async function healthPanel() {
+  const h = await api("/analytics/programs");
+  const o = h.overall;
+  const stalled = await api("/analytics/stalled");
+  const marked = stalled.filter((s) => s.detected === "marked").length;
+  const live = stalled.length - marked;
+  document.getElementById("kpis").replaceChildren(
+    kpi("mentees enrolled", int(o.enrolled), "people enrolled in a program as mentees"),
+    kpi(`proposed a mentor (${int(o.proposed)})`, pct(o.proposed_rate), "share of enrolled mentees with a pairing in any state"),
+    kpi(`matched (${int(o.matched)})`, pct(o.matched_rate), "share whose pairing was accepted at some time"),
+    kpi(`in a pairing now (${int(o.active)})`, pct(o.active_rate), "accepted, active or stalled now"),
+    kpi("median days to a match", o.median_days_to_match === null ? "–" : num(o.median_days_to_match),
+      "from the program's start (or a later goal's creation) to the first acceptance"),
+    kpi(`stalled: ${int(marked)} marked, ${int(live)} found now`, int(stalled.length), "see Stalled pairings"),
+    kpi(`check-ins, rated ${o.avg_rating === null ? "–" : o.avg_rating.toFixed(1)} of 5 on average`, int(o.checkins), "sessions recorded"),
+  );
+  table("programs", [
+    { head: "program", cell: (r) => [el("b", {}, r.program), el("br"), el("span", { class: "muted" }, "from " + day(r.start))], width: "30%" },
+    { head: "enrolled", num: true, cell: (r) => int(r.enrolled) },
+    { head: "proposed", num: true, cell: (r) => el("span", { title: `${r.proposed} mentees` }, pct(r.proposed_rate)) },
+    { head: "matched", num: true, cell: (r) => el("span", { title: `${r.matched} mentees` }, pct(r.matched_rate)) },
+    { head: "now", num: true, cell: (r) => el("span", { title: `${r.active} mentees in a pairing now` }, pct(r.active_rate)) },
+    { head: "days to match", num: true, cell: (r) => num(r.median_days_to_match) },
+    { head: "goals reached", num: true, cell: (r) => el("span", { title: `${r.closed} pairings closed` }, int(r.goals_reached)) },
+  ], h.programs, "no programs yet");
+  const reasons = Object.entries(h.stall_reasons).map(([k, v]) => `${k} ${int(v)}`).join(", ");
+  document.getElementById("stall-reasons").textContent = reasons ? `Stalls so far, by reason: ${reasons}.` : "No stalls so far.";
+  await Promise.all([
+    svgInto("chart-programs", "programs.svg"),
+    svgInto("chart-monthly", "monthly.svg"),
+    svgInto("chart-checkins", "checkins.svg"),
+  ]);
+  stalledTable(stalled);
+}
+
+function stalledTable(rows) {
+  table("stalled", [
+    { head: "mentor", cell: (r) => nodeLink(r.mentor_name, r.mentor_id), width: "16%" },
+    { head: "mentees", cell: (r) => r.mentee_names.map((n, i) => [i ? ", " : "", named(n, r.mentee_ids[i])]), width: "18%" },
+    { head: "program", cell: (r) => el("span", { title: r.pairing_id }, r.program || "–") },
+    { head: "found", cell: (r) => el("span", { class: "tag " + r.detected, title: r.detected === "live" ? "found by the stall detector now" : "status is stalled since " + day(r.since) }, r.detected === "live" ? "now" : "marked") },
+    { head: "why", cell: (r) => el("span", { title: r.reason }, r.kind), width: "22%" },
+    { head: "days silent", num: true, cell: (r) => int(r.days_silent) },
+    { head: "last ratings", cell: (r) => r.recent_ratings.join(" → ") || "–" },
+  ], rows, "no stalled pairings");
+}
+
+let gapsLoaded = false;
+async function gapsPanel(tier) {
+  const q = tier === undefined || tier === "" ? "" : `?tier=${encodeURIComponent(tier)}`;
+  const g = await api(`/analytics/gaps${q}`);
+  const select = document.getElementById("gaps-tier");
+  if (!gapsLoaded) {
+    select.replaceChildren(...g.tiers.map((t) => el("option", { value: t, selected: t === g.tier }, t === 0 ? "0 (broadest)" : String(t))));
+    gapsLoaded = true;
   }
-  status.textContent = "Loading…";
+  table("gaps", [
+    { head: "skill group", cell: (r) => nodeLink(r.label, r.cluster_id), width: "22%" },
+    { head: "goals", num: true, cell: (r) => int(r.goals), width: "9%" },
+    { head: "confidence", num: true, cell: (r) => el("span", { title: `${r.low_confidence_goals} goals below 50%` }, pct(r.mean_confidence)), width: "15%" },
+    { head: "mentors with room", num: true, cell: (r) => el("span", { title: `${r.mentors} willing mentors in all` }, int(r.supply)), width: "13%" },
+    { head: "gap", num: true, cell: (r) => num(r.gap), width: "9%" },
+    { head: "people to ask", cell: (r) => r.recruit.map((p, i) => [i ? ", " : "", named(p.name, p.id)]) },
+  ], g.rows, "no gaps");
+  await svgInto("chart-gaps", `gaps.svg?tier=${g.tier}`);
+  return g;
+}
+
+async function loadPanel() {
+  const load = await api("/analytics/load");
+  const busiest = load.mentors.filter((m) => m.utilisation > 0).slice(0, 8);
+  table("load", [
+    { head: "mentor", cell: (m) => nodeLink(m.name, m.mentor_id), width: "34%" },
+    { head: "mentees", num: true, cell: (m) => `${int(m.mentees)} of ${int(m.max_mentees)}` },
+    { head: "hours / month", num: true, cell: (m) => `${num(m.hours_per_month)} of ${num(m.max_hours_per_month)}` },
+    { head: "in use", num: true, cell: (m) => pct(m.utilisation) },
+  ], busiest, "no mentor has a pairing yet");
+  await svgInto("chart-load", "mentor-load.svg");
+}
+
+async function fairnessPanel(attribute) {
+  const f = await api(`/analytics/fairness?attribute=${encodeURIComponent(attribute)}`);
+  const small = 5;
+  table("fairness", [
+    { head: f.attribute.replace("attributes.", ""), cell: (g) => g.group },
+    { head: "mentees", num: true, cell: (g) => int(g.members) },
+    { head: "with a mentor", num: true, cell: (g) => (g.members < small ? el("span", { class: "muted", title: `fewer than ${small} mentees` }, "not enough data") : pct(g.rate)) },
+  ], f.mentee_assignment.groups, "nobody to compare");
+  await svgInto("chart-fairness", `fairness.svg?attribute=${encodeURIComponent(attribute)}`);
+}
+
+async function recognitionPanel() {
+  const r = await api("/analytics/recognition");
+  table("grown", [
+    { head: "person", cell: (g) => nodeLink(g.name, g.person_id) },
+    { head: "was a mentee in", cell: (g) => `${g.was_mentee_in || "–"} (mentor: ${g.mentored_by})` },
+    { head: "mentoring since", cell: (g) => day(g.mentoring_since) },
+    { head: "mentees now", num: true, cell: (g) => int(g.mentees_now) },
+  ], r.grown, "nobody yet");
+  await svgInto("chart-recognition", "recognition.svg");
+}
+
+async function showNetwork(query) {
+  const error = document.getElementById("network-error");
+  error.textContent = "";
+  let node = query.trim();
+  if (!node) { error.textContent = "Type a skill or group label, or a person id."; return; }
+  if (!/^demo-\d+$/.test(node) && !node.includes("/")) {
+    // a label: the best taxonomy match, else a person id as typed
+    const hits = await api(`/taxonomy/search?q=${encodeURIComponent(node)}&limit=1`).catch(() => ({ data: [] }));
+    if (hits.data.length) node = hits.data[0].id;
+  }
   try {
-    const [health, cov, stalled] = await Promise.all([
-      get("/health", "json"), get("/coverage?top=10", "json"), get("/stalled", "json"),
-    ]);
-    document.getElementById("health-stats").replaceChildren(
-      stat("mentees with open goals", health.mentees_with_open_goals),
-      stat("matched", health.matched_mentees),
-      stat("match rate", Math.round(health.match_rate * 100) + "%"),
-      stat("median days to match", health.median_days_to_match ?? "–"),
-    );
-    fillTable("gaps", cov.top_gaps, [(r) => r.label, (r) => r.demand, (r) => r.supply, (r) => r.recruit.join(", ")]);
-    fillTable("stalled", stalled, [(r) => r.pairing_id, (r) => r.mentor_id, (r) => r.mentee_ids.join(", "), (r) => r.since, (r) => r.reason]);
-    await Promise.all([
-      svgInto("chart-health", "/charts/health.svg"),
-      svgInto("chart-coverage", "/charts/coverage.svg"),
-      svgInto("chart-load", "/charts/load.svg"),
-    ]);
-    const firstGap = cov.top_gaps[0];
-    if (firstGap) {
-      document.getElementById("network-node").value = firstGap.node_id;
-      await showNetwork(firstGap.node_id);
-    }
-    status.textContent = "";
-    document.body.dataset.loaded = "true";
+    await svgInto("chart-network", `around.svg?node=${encodeURIComponent(node)}`);
   } catch (err) {
-    status.textContent = err.message;
-    status.className = "error";
+    error.textContent = errorText(err);
   }
 }
 
-document.getElementById("login").addEventListener("submit", (ev) => {
-  ev.preventDefault();
-  sessionStorage.setItem("mentorgraph-key", document.getElementById("key").value);
-  document.getElementById("login").hidden = true;
-  load();
-});
+// --- wiring ---------------------------------------------------------------------------------
+
+async function panel(id, work) {
+  // each panel reports its own failure in its own box
+  try {
+    await work();
+  } catch (err) {
+    const box = document.getElementById(id);
+    box.querySelectorAll(".panel-error").forEach((e) => e.remove());
+    box.append(el("p", { class: "error panel-error", role: "alert" }, "Could not load this panel: " + errorText(err)));
+  }
+}
+
+async function start() {
+  const status = document.getElementById("status");
+  status.textContent = "Loading…";
+  delete document.body.dataset.loaded;
+  await Promise.all([
+    panel("panel-health", healthPanel),
+    panel("panel-gaps", async () => {
+      const g = await gapsPanel();
+      if (g.rows.length) await showNetwork(g.rows[0].cluster_id);
+    }),
+    panel("panel-load", loadPanel),
+    panel("panel-fairness", () => fairnessPanel(document.getElementById("fairness-attr").value)),
+    panel("panel-recognition", recognitionPanel),
+  ]);
+  status.textContent = `Figures as of ${new Date().toLocaleString("en-GB")}.`;
+  document.body.dataset.loaded = "true";
+}
+
+document.getElementById("gaps-tier").addEventListener("change", (ev) => panel("panel-gaps", () => gapsPanel(ev.target.value)));
+document.getElementById("fairness-attr").addEventListener("change", (ev) => panel("panel-fairness", () => fairnessPanel(ev.target.value)));
 document.getElementById("network-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
-  showNetwork(document.getElementById("network-node").value.trim()).catch((err) => {
-    document.getElementById("status").textContent = err.message;
-  });
+  panel("panel-network", () => showNetwork(document.getElementById("network-node").value));
 });
-load();
+
+const signIn = () => MG.signIn({
+  need: ["coordinator", "admin"],
+  roleText: "a coordinator or admin",
+  what: "the L&D dashboard",
+  ready: start,
+});
+MG.wireSwitchKey(signIn);
+signIn();

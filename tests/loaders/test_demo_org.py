@@ -136,7 +136,7 @@ class FakeMapper:
 
 def test_load_demo_is_idempotent_on_a_small_taxonomy(embedded_store: GraphStore) -> None:
     tiny_store(embedded_store)
-    report = load_demo(embedded_store, size=50, seed=1, mapper=FakeMapper(), map_k=2)
+    report = load_demo(embedded_store, size=50, seed=1, mapper=FakeMapper(), map_k=2, history=False)
     assert report.loaded and not report.taxonomy_imported  # the store had a taxonomy
     assert embedded_store.count_people() == 50 and report.goals_mapped == report.goals > 0
     goal = embedded_store.list_goals()[0]
@@ -147,13 +147,13 @@ def test_load_demo_is_idempotent_on_a_small_taxonomy(embedded_store: GraphStore)
     stored = embedded_store.list_people()
     assert stored == generate_org(embedded_store.taxonomy(), size=50, seed=1).people
     version = embedded_store.data_version()
-    again = load_demo(embedded_store, size=50, seed=1)
+    again = load_demo(embedded_store, size=50, seed=1, history=False)
     assert not again.loaded and embedded_store.data_version() == version
 
 
 @pytest.mark.slow
 def test_load_demo_imports_esco_into_an_empty_store(embedded_store: GraphStore) -> None:
-    report = load_demo(embedded_store, size=200, seed=7)
+    report = load_demo(embedded_store, size=200, seed=7, history=False)
     assert report.taxonomy_imported and report.loaded
     assert embedded_store.count_skills() == 13412 and embedded_store.count_people() == 200
     assert len(embedded_store.person_skills("demo-00000")) >= 3
