@@ -135,6 +135,9 @@ def remap_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPu
 def correct_goal(
     goal_id: str, body: GoalCorrection, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
-    """A steward's correction of what the goal maps to; the mapper learns the wording."""
-    goal = goals.correct_goal(state, principal, goal_id, body.node_ids, reason=body.reason)
+    """A steward's correction of what the goal maps to; the mapper learns the wording
+    privately; only `alias` (wording the steward types) is published as an alias."""
+    goal = goals.correct_goal(
+        state, principal, goal_id, body.node_ids, reason=body.reason, alias=body.alias
+    )
     return goal_public(state, goal, principal)

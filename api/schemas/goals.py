@@ -59,10 +59,12 @@ class GoalsPublic(ApiModel):
 
 class GoalCorrection(ApiModel):
     """A steward's correction: the goal maps to exactly these nodes (best first), and its
-    wording is taught to the mapper for the first one."""
+    wording is taught to the mapper for the first one, privately (never published). `alias`:
+    wording the steward types that becomes an alias of the first node (a versioned edit)."""
 
     node_ids: list[NodeId] = Field(min_length=1, max_length=20)
     reason: str = Field(default="", max_length=2000)
+    alias: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class MapRequest(ApiModel):
