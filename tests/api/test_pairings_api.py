@@ -129,3 +129,29 @@ def test_stalled_and_alternates(client: TestClient, keys: Keys) -> None:
     assert (
         client.get("/v1/pairings/pr-p2/alternates", headers=keys.auth("mentor")).status_code == 403
     )
+
+
+def test_a_cohort_proposal_never_quotes_the_goal_text(client: TestClient, keys: Keys) -> None:
+    """Issue 13: the pairing history read "cohort match: Your goal ..." to the proposed
+    mentor, while the goal itself answers them 403."""
+    marker = "zqx7secret"
+    r = client.post(
+        "/v1/people/p1/goals",
+        json={"text": f"public speaking {marker}"},
+        headers=keys.auth("mentee"),
+    )
+    assert r.status_code == 201, r.text
+    goal_id = r.json()["id"]
+    coord = keys.auth("coordinator")
+    client.patch("/v1/people/p1", json={"programs": ["spring"]}, headers=coord)
+    r = client.post("/v1/cohorts/spring/match", json={"asynchronous": True}, headers=coord)
+    assert r.status_code == 201, r.text
+    r = client.post(f"/v1/cohorts/runs/{r.json()['run_id']}/publish", headers=coord)
+    assert r.status_code == 200, r.text
+    (pairing,) = r.json()["data"]
+    # the proposed mentor reads the pairing: its history names skills, not the goal
+    r = client.get(f"/v1/pairings/{pairing['id']}", headers=keys.auth("mentor"))
+    assert r.status_code == 200, r.text
+    assert marker not in r.text
+    assert "public speaking" in r.json()["history"][0]["reason"]
+    assert client.get(f"/v1/goals/{goal_id}", headers=keys.auth("mentor")).status_code == 403
