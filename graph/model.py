@@ -482,13 +482,35 @@ class Pairing(Model):
         return self
 
 
+class CheckInAuthor(StrEnum):
+    """Which side of the pairing wrote a check-in. Only the mentee's rating is feedback on the
+    mentor; a mentor rates the relationship, a coordinator records for the program."""
+
+    mentee = "mentee"
+    mentor = "mentor"
+    coordinator = "coordinator"
+
+
 class CheckIn(Model):
+    """One session of a pairing. `on`: the session's date; `rating` 1-5; `note` confidential
+    (the pairing's participants and coordinators). `author_role`/`author_id`: who wrote it;
+    None on check-ins recorded before authors were kept (counted as the mentee's)."""
+
     id: RecordId
     pairing_id: NodeId
     on: date
     rating: Level
     note: str = Field(default="", max_length=5000)
     by: str | None = Field(default=None, max_length=512)
+    author_role: CheckInAuthor | None = None
+    author_id: NodeId | None = None
+
+    @property
+    def rates_mentor(self) -> bool:
+        """Whether the rating counts toward the mentor's standing (feedback score, analytics):
+        the mentee's (or a legacy check-in's without an author), never the mentor's or a
+        coordinator's."""
+        return self.author_role in (None, CheckInAuthor.mentee)
 
 
 # --- history, access and audit --------------------------------------------------------------

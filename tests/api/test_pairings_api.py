@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 
+from graph.model import utcnow
 from graph.store import GraphStore
 from tests.api.conftest import Keys
 
@@ -155,3 +158,41 @@ def test_a_cohort_proposal_never_quotes_the_goal_text(client: TestClient, keys: 
     assert marker not in r.text
     assert "public speaking" in r.json()["history"][0]["reason"]
     assert client.get(f"/v1/goals/{goal_id}", headers=keys.auth("mentor")).status_code == 403
+
+
+def test_check_ins_record_their_author_and_refuse_future_dates(
+    client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    """Issue 13: a mentor's own rating raised their feedback; a check-in dated 2031 hid a
+    stall until 2031."""
+    coord = keys.auth("coordinator")
+    r = client.post("/v1/pairings/pr-p2/activate", json={}, headers=coord)
+    assert r.status_code == 200, r.text
+    today = utcnow().date().isoformat()
+    written = {}
+    for role in ("mentee2", "mentor", "coordinator"):
+        r = client.post(
+            "/v1/pairings/pr-p2/check-ins",
+            json={"on": today, "rating": 5},
+            headers=keys.auth(role),
+        )
+        assert r.status_code == 201, r.text
+        written[role] = (r.json()["author_role"], r.json()["author_id"])
+    assert written == {
+        "mentee2": ("mentee", "p2"),
+        "mentor": ("mentor", "m1"),
+        "coordinator": ("coordinator", None),
+    }
+    rates = {c.author_role: c.rates_mentor for c in api_store.checkins("pr-p2")}
+    assert rates == {"mentee": True, "mentor": False, "coordinator": False}
+    for on in ("2031-01-01", (utcnow().date() + timedelta(days=3)).isoformat()):
+        r = client.post(
+            "/v1/pairings/pr-p2/check-ins",
+            json={"on": on, "rating": 5, "note": "zqx7note"},
+            headers=keys.auth("mentee2"),
+        )
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["details"][0]["field"] == "on" and "future" in err["message"]
+        assert "zqx7note" not in r.text
+    assert len(api_store.checkins("pr-p2")) == 3
