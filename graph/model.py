@@ -403,6 +403,15 @@ class GoalStatus(StrEnum):
     dropped = "dropped"
 
 
+class ProposedMentorSharing(Model):
+    """What a mentor merely PROPOSED for the mentee may see of a goal (the mentee chooses):
+    its mapped skills (default on) and its text, the SMART title (default off). Outcome and
+    milestones stay with the mentee, their accepted mentor and coordinators."""
+
+    skills: bool = True
+    text: bool = False
+
+
 class Goal(Model):
     id: RecordId
     person_id: NodeId
@@ -413,6 +422,7 @@ class Goal(Model):
     milestones: list[Milestone] = Field(default_factory=list, max_length=50)
     status: GoalStatus = GoalStatus.open
     created_at: datetime = Field(default_factory=utcnow)
+    share_with_proposed_mentor: ProposedMentorSharing = Field(default_factory=ProposedMentorSharing)
 
     @model_validator(mode="after")
     def _dates(self) -> Goal:

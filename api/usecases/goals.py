@@ -49,6 +49,17 @@ def may_read_goal_text(state: AppState, who: Principal, owner_id: str) -> bool:
     return who.person_id is not None and who.person_id in mentors_of(state, owner_id)
 
 
+def proposed_mentors_of(state: AppState, mentee_id: str) -> set[str]:
+    """Mentors in a proposed (not yet accepted) pairing with the mentee."""
+    pairings = state.store.list_pairings(PairingFilter(mentee_id=mentee_id))
+    return {p.mentor_id for p in pairings if p.status == PairingStatus.proposed}
+
+
+def is_proposed_mentor(state: AppState, who: Principal, owner_id: str) -> bool:
+    """Whether the caller is a mentor merely proposed for the mentee (no accepted pairing)."""
+    return who.person_id is not None and who.person_id in proposed_mentors_of(state, owner_id)
+
+
 # --- changes --------------------------------------------------------------------------------
 
 

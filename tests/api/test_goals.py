@@ -135,3 +135,44 @@ def test_a_correction_never_publishes_the_goal_text(
         headers=keys.auth("steward"),
     )
     assert r.json()["candidates"][0]["id"] == "s-python"
+
+
+def test_a_proposed_mentor_sees_what_the_mentee_shares(client: TestClient, keys: Keys) -> None:
+    """Issue 13: a proposed mentor sees the mapped skills by default, the text only when the
+    mentee shares it, and never the outcome or milestones."""
+    body = {
+        "text": "public speaking zqx7goal",
+        "measurable_outcome": "zqx7outcome",
+        "milestones": [{"title": "zqx7milestone"}],
+    }
+    r = client.post("/v1/people/p1/goals", json=body, headers=keys.auth("mentee"))
+    assert r.status_code == 201, r.text
+    gid = r.json()["id"]
+    mentor = keys.auth("mentor")
+    # no relation yet: 403
+    assert client.get(f"/v1/goals/{gid}", headers=mentor).status_code == 403
+    r = client.post(
+        "/v1/pairings", json={"mentor_id": "m1", "mentee_ids": ["p1"]}, headers=keys.auth("mentee")
+    )
+    assert r.status_code == 201, r.text
+    r = client.get(f"/v1/goals/{gid}", headers=mentor)
+    assert r.status_code == 200, r.text
+    assert r.json()["text"] is None and r.json()["targets"][0]["node_id"] == "s-present"
+    assert "zqx7" not in r.text
+    r = client.patch(
+        f"/v1/goals/{gid}",
+        json={"share_with_proposed_mentor": {"skills": True, "text": True}},
+        headers=keys.auth("mentee"),
+    )
+    assert r.status_code == 200, r.text
+    r = client.get("/v1/people/p1/goals", headers=mentor)
+    assert r.status_code == 200 and r.json()["data"][0]["text"] == "public speaking zqx7goal"
+    assert "zqx7outcome" not in r.text and "zqx7milestone" not in r.text
+    client.patch(
+        f"/v1/goals/{gid}",
+        json={"share_with_proposed_mentor": {"skills": False, "text": False}},
+        headers=keys.auth("mentee"),
+    )
+    assert client.get(f"/v1/goals/{gid}", headers=mentor).status_code == 403
+    r = client.get("/v1/people/p1/goals", headers=mentor)
+    assert r.status_code == 200 and r.json()["count"] == 0
