@@ -5,9 +5,9 @@ A unique marker is planted in every confidential field of p2's goal and of the c
 p2's pairing with m1; then the entitled people use the app (update the goal, check in, a
 steward corrects the mapping, a coordinator runs and publishes a cohort), and every GET route
 of the app (enumerated from `app.routes`, path parameters filled from the seed) is called as
-every actor NOT entitled to them: an unrelated mentee, a proposed mentor, a steward, a mentor
-without relation. No response body, no row of the SQLite file outside the goals and
-check-ins tables, and no captured log line may contain the marker.
+every actor NOT entitled to them: an unrelated mentee, a proposed mentor (by hand, and by a
+cohort run for p4), a steward, a mentor without relation, a mentor key of no person. No
+response body, no row of the SQLite file outside the goals and check-ins tables, and no captured log line may contain the marker.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from graph.stores.embedded import EmbeddedStore
 from tests.api.conftest import Keys
 
 MARK = "zqx7privmark"
+COHORT_MARK = "zqx7cohortmark"  # p4's goal: a cohort run proposes m1 to p4
 
 # Every value a path parameter takes (each combination is called).
 PATH_VALUES: dict[str, list[str]] = {
@@ -65,6 +66,7 @@ def plant(store: GraphStore) -> dict[str, str]:
                 [
                     Person(id="m2", name="Max Mentor", is_mentor=True, max_mentees=3),
                     Person(id="m3", name="Mia Mentor", is_mentor=True, max_mentees=3),
+                    Person(id="p4", name="Pol Four", programs=["spring"]),
                 ]
             ),
             UpsertPairings(
@@ -114,22 +116,29 @@ def entitled_use(client: TestClient, keys: Keys) -> None:
         headers=keys.auth("steward"),
     )
     assert r.status_code == 200, r.text
-    client.patch("/v1/people/p2", json={"programs": ["spring"]}, headers=coord)
+    r = client.post(
+        "/v1/people/p4/goals",
+        json={"text": f"public speaking {COHORT_MARK}", "milestones": [{"title": COHORT_MARK}]},
+        headers=coord,
+    )
+    assert r.status_code == 201, r.text
     r = client.post("/v1/cohorts/spring/match", json={"asynchronous": True}, headers=coord)
-    if r.status_code == 201:
-        client.post(f"/v1/cohorts/runs/{r.json()['run_id']}/publish", headers=coord)
+    assert r.status_code == 201, r.text
+    r = client.post(f"/v1/cohorts/runs/{r.json()['run_id']}/publish", headers=coord)
+    assert r.status_code == 200, r.text
+    assert [(p["mentor_id"], p["mentee_ids"]) for p in r.json()["data"]] == [("m1", ["p4"])]
 
 
-def get_urls(app: FastAPI) -> list[str]:
+def get_urls(app: FastAPI, values: dict[str, list[str]]) -> list[str]:
     urls: list[str] = []
     for ctx in routing.iter_route_contexts(app.routes):
         route = ctx.original_route
         if not isinstance(route, APIRoute) or "GET" not in route.methods:
             continue
         names = re.findall(r"{(\w+)(?::\w+)?}", ctx.path)
-        missing = [n for n in names if n not in PATH_VALUES]
+        missing = [n for n in names if n not in values]
         assert not missing, f"{ctx.path}: give PATH_VALUES for {missing}"
-        for combo in product(*(PATH_VALUES[n] for n in names)):
+        for combo in product(*(values[n] for n in names)):
             url = ctx.path
             for name, value in zip(names, combo, strict=True):
                 url = re.sub(r"{" + name + r"(?::\w+)?}", value, url)
@@ -147,12 +156,24 @@ def test_no_marker_reaches_anyone_not_entitled(
     caplog.set_level(logging.DEBUG)
     outsiders = plant(api_store)
     entitled_use(client, keys)
-    urls = get_urls(app)
+    values = {
+        **PATH_VALUES,
+        "person_id": [*PATH_VALUES["person_id"], "p4"],
+        "goal_id": [g.id for g in api_store.list_goals()],
+        "pairing_id": [p.id for p in api_store.list_pairings()],
+    }
+    urls = get_urls(app, values)
     assert len(urls) > 20
     leaks: list[tuple[str, str, int]] = []
     for (actor, token), url in product(outsiders.items(), urls):
         r = client.get(url, headers={"Authorization": f"Bearer {token}"})
-        if MARK in r.text:
+        if MARK in r.text or COHORT_MARK in r.text:
+            leaks.append((actor, url, r.status_code))
+    # p4's goal: p2 and m1 (merely proposed to p4 by the cohort run) are outsiders too
+    p4_outsiders = {"mentee p2": keys.mentee2, "m1, proposed to p4": keys.mentor}
+    for (actor, token), url in product(p4_outsiders.items(), urls):
+        r = client.get(url, headers={"Authorization": f"Bearer {token}"})
+        if COHORT_MARK in r.text:
             leaks.append((actor, url, r.status_code))
     assert leaks == []
     # the entitled do see it (the scan would find a marker that reached them)
@@ -163,11 +184,14 @@ def test_no_marker_reaches_anyone_not_entitled(
         assert scan_sqlite(api_store) == []
         held = {table for table, _ in scan_sqlite(api_store, skip=frozenset())}
         assert held == TABLES_THAT_HOLD_THE_TEXT  # the scan does read the file
-    for audit in api_store.list_audit():
-        assert MARK not in audit.model_dump_json()
-    for change in api_store.taxonomy_changes():
-        assert MARK not in change.model_dump_json()
-    assert MARK not in caplog.text
+    for record in [*api_store.list_audit(), *api_store.taxonomy_changes()]:
+        assert MARK not in record.model_dump_json()
+        assert COHORT_MARK not in record.model_dump_json()
+    for pairing in api_store.list_pairings():
+        assert (
+            COHORT_MARK not in pairing.model_dump_json() and MARK not in pairing.model_dump_json()
+        )
+    assert MARK not in caplog.text and COHORT_MARK not in caplog.text
 
 
 def scan_sqlite(
@@ -178,11 +202,11 @@ def scan_sqlite(
     conn = sqlite3.connect(store.path)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
+        for table in tables:  # both markers
             if table in skip:
                 continue
             for row in conn.execute(f'SELECT * FROM "{table}"'):  # names from sqlite_master
-                if MARK in repr(row):
+                if MARK in repr(row) or COHORT_MARK in repr(row):
                     found.append((table, row))
     finally:
         conn.close()
