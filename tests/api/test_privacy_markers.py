@@ -7,7 +7,8 @@ steward corrects the mapping, a coordinator runs and publishes a cohort), and ev
 of the app (enumerated from `app.routes`, path parameters filled from the seed) is called as
 every actor NOT entitled to them: an unrelated mentee, a proposed mentor (by hand, and by a
 cohort run for p4), a steward, a mentor without relation, a mentor key of no person. No
-response body, no row of the SQLite file outside the goals and check-ins tables, and no captured log line may contain the marker.
+response body, no row of the SQLite file outside the goals and check-ins tables, and no
+captured log line may contain the marker.
 """
 
 from __future__ import annotations
