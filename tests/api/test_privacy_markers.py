@@ -130,11 +130,14 @@ def entitled_use(client: TestClient, keys: Keys) -> None:
     assert [(p["mentor_id"], p["mentee_ids"]) for p in r.json()["data"]] == [("m1", ["p4"])]
 
 
-def get_urls(app: FastAPI, values: dict[str, list[str]]) -> list[str]:
-    urls: list[str] = []
+def get_urls(
+    app: FastAPI, values: dict[str, list[str]], methods: frozenset[str] = frozenset({"GET"})
+) -> list[tuple[str, str]]:
+    """(method, url) for every route with one of `methods`, each path-value combination."""
+    urls: list[tuple[str, str]] = []
     for ctx in routing.iter_route_contexts(app.routes):
         route = ctx.original_route
-        if not isinstance(route, APIRoute) or "GET" not in route.methods:
+        if not isinstance(route, APIRoute) or not (route.methods & methods):
             continue
         names = re.findall(r"{(\w+)(?::\w+)?}", ctx.path)
         missing = [n for n in names if n not in values]
@@ -143,7 +146,7 @@ def get_urls(app: FastAPI, values: dict[str, list[str]]) -> list[str]:
             url = ctx.path
             for name, value in zip(names, combo, strict=True):
                 url = re.sub(r"{" + name + r"(?::\w+)?}", value, url)
-            urls.append(url)
+            urls.extend((m, url) for m in sorted(route.methods & methods))
     return urls
 
 
@@ -166,13 +169,13 @@ def test_no_marker_reaches_anyone_not_entitled(
     urls = get_urls(app, values)
     assert len(urls) > 20
     leaks: list[tuple[str, str, int]] = []
-    for (actor, token), url in product(outsiders.items(), urls):
+    for (actor, token), (_, url) in product(outsiders.items(), urls):
         r = client.get(url, headers={"Authorization": f"Bearer {token}"})
         if MARK in r.text or COHORT_MARK in r.text:
             leaks.append((actor, url, r.status_code))
     # p4's goal: p2 and m1 (merely proposed to p4 by the cohort run) are outsiders too
     p4_outsiders = {"mentee p2": keys.mentee2, "m1, proposed to p4": keys.mentor}
-    for (actor, token), url in product(p4_outsiders.items(), urls):
+    for (actor, token), (_, url) in product(p4_outsiders.items(), urls):
         r = client.get(url, headers={"Authorization": f"Bearer {token}"})
         if COHORT_MARK in r.text:
             leaks.append((actor, url, r.status_code))
@@ -181,6 +184,14 @@ def test_no_marker_reaches_anyone_not_entitled(
     for who in ("mentee2", "mentor", "coordinator"):
         assert MARK in client.get("/v1/goals/g-p2", headers=keys.auth(who)).text
         assert MARK in client.get("/v1/pairings/pr-p2/check-ins", headers=keys.auth(who)).text
+    # every mutating route too, with an empty body: refusals and errors must not quote it
+    writes = get_urls(app, values, frozenset({"POST", "PUT", "PATCH", "DELETE"}))
+    assert len(writes) > 20
+    for (actor, token), (method, url) in product(outsiders.items(), writes):
+        r = client.request(method, url, json={}, headers={"Authorization": f"Bearer {token}"})
+        if MARK in r.text or COHORT_MARK in r.text:
+            leaks.append((actor, f"{method} {url}", r.status_code))
+    assert leaks == []
     if isinstance(api_store, EmbeddedStore):
         assert scan_sqlite(api_store) == []
         held = {table for table, _ in scan_sqlite(api_store, skip=frozenset())}
