@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import (
@@ -49,7 +49,7 @@ from graph.model import (
 )
 from graph.recommend.ranking import excluded_mentors, mentor_unavailable
 from graph.recommend.snapshot import Snapshot, State
-from graph.recommend.stalls import StallReport, find_stalled
+from graph.recommend.stalls import FUTURE_SKEW, StallReport, find_stalled
 from graph.store import (
     AddCheckIns,
     GraphStore,
@@ -72,7 +72,7 @@ ALLOWED_FROM: dict[PairingStatus, frozenset[PairingStatus]] = {
     S.closed: frozenset({S.accepted, S.active, S.stalled}),
 }
 CHECK_IN_STATUSES = frozenset({S.active, S.stalled})
-CHECK_IN_SKEW = timedelta(days=1)  # a check-in may be dated up to today + 1 day (time zones)
+CHECK_IN_SKEW = FUTURE_SKEW  # a check-in may be dated up to today + 1 day (time zones)
 
 
 def check_in_author(pairing: Pairing, person_id: str | None) -> CheckInAuthor:

@@ -9,10 +9,10 @@ import pytest
 
 from graph.errors import InvalidInput
 from graph.lifecycle import pairings as lc
-from graph.model import CheckInAuthor, PairingStatus
+from graph.model import CheckIn, CheckInAuthor, PairingStatus
 from graph.recommend.snapshot import Snapshot
 from graph.recommend.stalls import find_stalled
-from graph.store import GraphStore
+from graph.store import AddCheckIns, GraphStore
 from tests.pairings.conftest import NOW, PROGRAM, seed
 
 
@@ -100,3 +100,14 @@ def test_a_future_date_cannot_hide_a_stall(embedded_store: GraphStore) -> None:
     stalled = {r.pairing_id for r in find_stalled(Snapshot.load(embedded_store), now=later)}
     assert pid in stalled
     assert embedded_store.get_pairing(pid).status == PairingStatus.active
+
+
+def test_a_stored_future_check_in_does_not_hide_a_stall(embedded_store: GraphStore) -> None:
+    """One written before the date rule (or imported) is ignored by the stall detector."""
+    pid = active_pairing(embedded_store)
+    future = CheckIn(id="ci-2031", pairing_id=pid, on=date(2031, 1, 1), rating=5)
+    embedded_store.apply([AddCheckIns([future])])
+    later = NOW + timedelta(days=60)
+    stalled = {r.pairing_id: r for r in find_stalled(Snapshot.load(embedded_store), now=later)}
+    assert pid in stalled and stalled[pid].days_silent >= 59
+    assert pid in {r.pairing_id for r in find_stalled(embedded_store, now=later)}
