@@ -25,6 +25,7 @@ from graph.store import GraphStore, Planned, StoreOp, changes_graph, touched_by
 from graph.stores import open_store
 from taxonomy.embedding import Embedder, FakeEmbedder, SentenceTransformerEmbedder
 from taxonomy.embedding_cache import EmbeddingCache
+from taxonomy.goal_mapping import learn_corrections
 from taxonomy.mapping import GoalMapper
 
 T = TypeVar("T")
@@ -228,10 +229,13 @@ def make_embedder(settings: Settings) -> Embedder:
 
 
 def build_mapper(settings: Settings, store: GraphStore, embedder: Embedder) -> GoalMapper:
-    """A goal mapper over the stored taxonomy, with the on-disk embedding cache."""
+    """A goal mapper over the stored taxonomy, with the on-disk embedding cache, taught the
+    stored steward corrections (taxonomy.goal_mapping.learn_corrections)."""
 
     cache = EmbeddingCache.in_dir(settings.embeddings_dir)
-    return GoalMapper(store.taxonomy(), embedder, cache=cache)
+    mapper = GoalMapper(store.taxonomy(), embedder, cache=cache)
+    learn_corrections(mapper, store)  # the private store of steward corrections
+    return mapper
 
 
 def rebuild_indexes(state: AppState) -> None:

@@ -403,6 +403,15 @@ class GoalStatus(StrEnum):
     dropped = "dropped"
 
 
+class ProposedMentorSharing(Model):
+    """What a mentor merely PROPOSED for the mentee may see of a goal (the mentee chooses):
+    its mapped skills (default on) and its text, the SMART title (default off). Outcome and
+    milestones stay with the mentee, their accepted mentor and coordinators."""
+
+    skills: bool = True
+    text: bool = False
+
+
 class Goal(Model):
     id: RecordId
     person_id: NodeId
@@ -413,6 +422,7 @@ class Goal(Model):
     milestones: list[Milestone] = Field(default_factory=list, max_length=50)
     status: GoalStatus = GoalStatus.open
     created_at: datetime = Field(default_factory=utcnow)
+    share_with_proposed_mentor: ProposedMentorSharing = Field(default_factory=ProposedMentorSharing)
 
     @model_validator(mode="after")
     def _dates(self) -> Goal:
@@ -482,13 +492,35 @@ class Pairing(Model):
         return self
 
 
+class CheckInAuthor(StrEnum):
+    """Which side of the pairing wrote a check-in. Only the mentee's rating is feedback on the
+    mentor; a mentor rates the relationship, a coordinator records for the program."""
+
+    mentee = "mentee"
+    mentor = "mentor"
+    coordinator = "coordinator"
+
+
 class CheckIn(Model):
+    """One session of a pairing. `on`: the session's date; `rating` 1-5; `note` confidential
+    (the pairing's participants and coordinators). `author_role`/`author_id`: who wrote it;
+    None on check-ins recorded before authors were kept (counted as the mentee's)."""
+
     id: RecordId
     pairing_id: NodeId
     on: date
     rating: Level
     note: str = Field(default="", max_length=5000)
     by: str | None = Field(default=None, max_length=512)
+    author_role: CheckInAuthor | None = None
+    author_id: NodeId | None = None
+
+    @property
+    def rates_mentor(self) -> bool:
+        """Whether the rating counts toward the mentor's standing (feedback score, analytics):
+        the mentee's (or a legacy check-in's without an author), never the mentor's or a
+        coordinator's."""
+        return self.author_role in (None, CheckInAuthor.mentee)
 
 
 # --- history, access and audit --------------------------------------------------------------

@@ -2,11 +2,16 @@
 
 `map_goal` stores the mapper's best nodes as the goal's targets (source "embedding").
 `correct_goal_mapping` replaces them with a steward's choice (source "steward", confidence 1)
-and makes the goal's wording an alias of the first chosen node, through
-`taxonomy.editing.plan_add_alias` (so it is versioned and revertible like any steward edit),
-in the same apply, and teaches the running mapper at once; a mapper rebuilt from the store
-learns it from the alias. The `plan_*` forms return the change unwritten
-(`graph.store.Planned`) so a caller can add its audit entry to the same apply.
+and teaches the running mapper the goal's wording at once.
+
+Goal text is confidential (the mentee, their accepted mentor, coordinators), so a correction
+never publishes it: the mapper learns PRIVATELY. The private store of corrections is the goal's
+own steward TARGETS (readable only through the goal); a mapper rebuilt from the store learns
+them again with `learn_corrections`. Nothing of the goal's wording reaches the taxonomy, its
+change history or the audit. Only wording the steward types (`alias`) becomes an alias of the
+first node, through `taxonomy.editing.plan_add_alias` (versioned and revertible like any
+steward edit). The `plan_*` forms return the change unwritten (`graph.store.Planned`) so a
+caller can add its audit entry to the same apply.
 """
 
 from __future__ import annotations
@@ -69,7 +74,8 @@ map_goal = applying(plan_map_goal)
 @dataclass(frozen=True)
 class GoalCorrection:
     """A steward's correction: the goal's new targets, and the wording the mapper should
-    learn for the first node (`teach` it once the correction is written)."""
+    learn for the first node (`teach` it once the correction is written). `phrase` is the
+    goal's confidential text: keep it in memory only, never in a response, log or audit."""
 
     targets: list[GoalTarget]
     phrase: str
@@ -83,13 +89,15 @@ def plan_correct_goal_mapping(
     *,
     actor: str,
     reason: str = "",
+    alias: str | None = None,
 ) -> Planned[GoalCorrection]:
     """A steward confirms or corrects the goal's targets: they become exactly `node_ids`
-    (source "steward", confidence 1.0), and the goal's wording becomes an alias of
-    `node_ids[0]` (a versioned steward edit) in the same apply, unless it already is one or is
-    longer than an alias may be (500 characters).
+    (source "steward", confidence 1.0). The goal's wording is never published; with `alias`
+    (wording the steward typed, 1-500 characters) that wording becomes an alias of
+    `node_ids[0]` (a versioned steward edit) in the same apply, unless it already is one.
 
-    NotFound: unknown goal or node. InvalidInput: no nodes, duplicates, a deprecated node."""
+    NotFound: unknown goal or node. InvalidInput: no nodes, duplicates, a deprecated node,
+    an empty or over-long alias."""
     goal = _goal(store, goal_id)
     ids = list(node_ids)
     if not ids:
@@ -105,7 +113,6 @@ def plan_correct_goal_mapping(
     first = store.get_node(ids[0])
     assert first is not None
     phrase = goal.text.strip()
-    known = {n.casefold() for n in [first.label, *first.aliases]}
     targets = [
         GoalTarget(goal_id=goal.id, node_id=n, confidence=1.0, source=TargetSource.steward)
         for n in ids
@@ -114,24 +121,49 @@ def plan_correct_goal_mapping(
         [SetGoalTargets(goal_id=goal.id, targets=targets)],
         GoalCorrection(targets=targets, phrase=phrase, node_id=first.id),
     )
-    if phrase.casefold() not in known and len(phrase) <= MAX_ALIAS_CHARS:
-        alias = plan_add_alias(
-            store,
-            first.id,
-            phrase,
-            actor=actor,
-            reason=reason or f"steward mapped goal {goal.id!r} to {first.label!r}",
-        )
-        planned = planned.plus(*alias.ops)
+    if alias is not None:
+        wording = alias.strip()
+        if not wording or len(wording) > MAX_ALIAS_CHARS:
+            raise InvalidInput(f"alias must be 1-{MAX_ALIAS_CHARS} characters; got {len(wording)}")
+        known = {n.casefold() for n in [first.label, *first.aliases]}
+        if wording.casefold() not in known:
+            added = plan_add_alias(
+                store,
+                first.id,
+                wording,
+                actor=actor,
+                reason=reason or f"steward correction of a goal mapping to {first.label!r}",
+            )
+            planned = planned.plus(*added.ops)
     return planned
 
 
 def teach(mapper: GoalMapper, correction: GoalCorrection) -> None:
     """After the correction is written: the running mapper maps the goal's wording to the
-    first node from now on. A node it does not know yet (created after its last `refresh`)
-    is learnt from the stored alias on the next refresh."""
+    first node from now on (in memory only). A node it does not know yet (created after its
+    last `refresh`) is learnt by `learn_corrections` when the mapper is next built."""
     if correction.node_id in mapper.node_ids:
         mapper.teach(correction.phrase, correction.node_id)
+
+
+def learn_corrections(mapper: GoalMapper, store: GraphStore) -> int:
+    """Teach `mapper` every stored steward correction, privately: for each goal whose targets
+    a steward set, its wording -> one steward target the mapper knows (a skill before a
+    cluster, as the mapper prefers; the store keeps no order among targets). The goals' text
+    stays in the goals; returns how many phrases were taught."""
+    taught = 0
+    known = set(mapper.node_ids)
+    for goal in store.list_goals():
+        steward = [
+            t.node_id
+            for t in store.goal_targets(goal.id)
+            if t.source == TargetSource.steward and t.node_id in known
+        ]
+        if steward:
+            skills = [n for n in steward if store.get_skill(n) is not None]
+            mapper.teach(goal.text.strip(), (skills or steward)[0])
+            taught += 1
+    return taught
 
 
 def correct_goal_mapping(
@@ -142,10 +174,11 @@ def correct_goal_mapping(
     *,
     actor: str,
     reason: str = "",
+    alias: str | None = None,
 ) -> list[GoalTarget]:
     """Plan the correction (`plan_correct_goal_mapping`), apply it, teach the mapper."""
     correction = plan_correct_goal_mapping(
-        store, goal_id, node_ids, actor=actor, reason=reason
+        store, goal_id, node_ids, actor=actor, reason=reason, alias=alias
     ).apply_to(store)
     teach(mapper, correction)
     return correction.targets

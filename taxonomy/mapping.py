@@ -403,7 +403,7 @@ class GoalMapper:
         with self._lock:
             index = self._index
             if node_id not in index.position:
-                raise NotFound(f"no active taxonomy node {node_id!r} to map {phrase!r} to")
+                raise NotFound(f"no active taxonomy node {node_id!r} to map a phrase to")
             key = _normal(phrase)
             self._taught = [(p, n) for p, n in self._taught if _normal(p) != key]
             self._taught.append((phrase, node_id))

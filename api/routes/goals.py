@@ -1,7 +1,9 @@
 """Goals: a mentee's goals with their mapped taxonomy nodes; re-map; steward correction.
 
-Goal text is confidential to the mentee, their mentor(s) and coordinators: anyone else who
-may see the goal (a steward correcting mappings) gets `text: null`.
+Goal text is confidential to the mentee, their accepted mentor(s) and coordinators: anyone
+else who may see the goal (a steward correcting mappings) gets `text: null`. A mentor merely
+proposed for the mentee sees what the mentee shares (`share_with_proposed_mentor`): the mapped
+skills (default) and the text (off by default), never the outcome or milestones.
 """
 
 from __future__ import annotations
@@ -49,11 +51,23 @@ def goal_public(state: AppState, goal: Goal, viewer: Principal) -> GoalPublic:
                 source=t.source,
             )
         )
-    secret = not goals.may_read_goal_text(state, viewer, goal.person_id)
+    entitled = goals.may_read_goal_text(state, viewer, goal.person_id)
+    secret = not entitled
+    title = None if secret else goal.text
+    if (
+        secret
+        and not viewer.has(Role.steward)
+        and goals.is_proposed_mentor(state, viewer, goal.person_id)
+    ):
+        # a proposed mentor: only what the mentee chose to share
+        sharing = goal.share_with_proposed_mentor
+        title = goal.text if sharing.text else None
+        if not sharing.skills:
+            targets = []
     return GoalPublic(
         id=goal.id,
         person_id=goal.person_id,
-        text=None if secret else goal.text,
+        text=title,
         measurable_outcome=None if secret else goal.measurable_outcome,
         start_date=goal.start_date,
         target_date=goal.target_date,
@@ -61,13 +75,25 @@ def goal_public(state: AppState, goal: Goal, viewer: Principal) -> GoalPublic:
         status=goal.status,
         created_at=goal.created_at,
         targets=targets,
+        share_with_proposed_mentor=None if secret else goal.share_with_proposed_mentor,
     )
 
 
 def check_may_see_goals(state: AppState, who: Principal, owner_id: str) -> None:
     if who.has(Role.steward) or goals.may_read_goal_text(state, who, owner_id):
         return
+    if goals.is_proposed_mentor(state, who, owner_id):
+        return  # each goal then shows only what the mentee shares (`visible_goals`)
     raise Forbidden("goals are visible to the mentee, their mentor, stewards and coordinators")
+
+
+def shared_at_all(state: AppState, who: Principal, goal: Goal) -> bool:
+    """Whether the caller may see the goal at all: entitled, a steward, or a proposed mentor
+    the mentee shares something of this goal with."""
+    if who.has(Role.steward) or goals.may_read_goal_text(state, who, goal.person_id):
+        return True
+    sharing = goal.share_with_proposed_mentor
+    return (sharing.skills or sharing.text) and goals.is_proposed_mentor(state, who, goal.person_id)
 
 
 @router.post(
@@ -89,7 +115,11 @@ def list_goals(person_id: str, state: StateDep, principal: PrincipalDep) -> Goal
     """A person's goals (the mentee, their mentor, stewards without text, coordinators)."""
     get_person(state, person_id)
     check_may_see_goals(state, principal, person_id)
-    rows = [goal_public(state, g, principal) for g in state.store.goals_of(person_id)]
+    rows = [
+        goal_public(state, g, principal)
+        for g in state.store.goals_of(person_id)
+        if shared_at_all(state, principal, g)
+    ]
     return GoalsPublic(data=rows, count=len(rows))
 
 
@@ -97,6 +127,8 @@ def list_goals(person_id: str, state: StateDep, principal: PrincipalDep) -> Goal
 def read_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPublic:
     goal = goals.get_goal(state, goal_id)
     check_may_see_goals(state, principal, goal.person_id)
+    if not shared_at_all(state, principal, goal):
+        raise Forbidden("the mentee does not share this goal with a proposed mentor")
     return goal_public(state, goal, principal)
 
 
@@ -135,6 +167,9 @@ def remap_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPu
 def correct_goal(
     goal_id: str, body: GoalCorrection, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
-    """A steward's correction of what the goal maps to; the mapper learns the wording."""
-    goal = goals.correct_goal(state, principal, goal_id, body.node_ids, reason=body.reason)
+    """A steward's correction of what the goal maps to; the mapper learns the wording
+    privately; only `alias` (wording the steward types) is published as an alias."""
+    goal = goals.correct_goal(
+        state, principal, goal_id, body.node_ids, reason=body.reason, alias=body.alias
+    )
     return goal_public(state, goal, principal)

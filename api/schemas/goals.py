@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from api.schemas.common import ApiModel
-from graph.model import GoalStatus, Milestone, NodeId, TargetSource
+from graph.model import GoalStatus, Milestone, NodeId, ProposedMentorSharing, TargetSource
 
 GoalText = Annotated[str, Field(min_length=1, max_length=2000)]
 
@@ -20,6 +20,11 @@ class GoalCreate(ApiModel):
     start_date: date | None = None
     target_date: date | None = None
     milestones: list[Milestone] = Field(default_factory=list, max_length=50)
+    share_with_proposed_mentor: ProposedMentorSharing = Field(
+        default_factory=ProposedMentorSharing,
+        description="what a proposed (not yet accepted) mentor sees: skills (default on), "
+        "text (default off)",
+    )
 
 
 class GoalUpdate(ApiModel):
@@ -29,6 +34,7 @@ class GoalUpdate(ApiModel):
     target_date: date | None = None
     milestones: list[Milestone] | None = Field(default=None, max_length=50)
     status: GoalStatus | None = None
+    share_with_proposed_mentor: ProposedMentorSharing | None = None
 
 
 class GoalTargetPublic(ApiModel):
@@ -50,6 +56,9 @@ class GoalPublic(ApiModel):
     status: GoalStatus
     created_at: datetime
     targets: list[GoalTargetPublic]
+    share_with_proposed_mentor: ProposedMentorSharing | None = Field(
+        default=None, description="null unless the caller may read the goal's text"
+    )
 
 
 class GoalsPublic(ApiModel):
@@ -59,10 +68,12 @@ class GoalsPublic(ApiModel):
 
 class GoalCorrection(ApiModel):
     """A steward's correction: the goal maps to exactly these nodes (best first), and its
-    wording is taught to the mapper for the first one."""
+    wording is taught to the mapper for the first one, privately (never published). `alias`:
+    wording the steward types that becomes an alias of the first node (a versioned edit)."""
 
     node_ids: list[NodeId] = Field(min_length=1, max_length=20)
     reason: str = Field(default="", max_length=2000)
+    alias: str | None = Field(default=None, min_length=1, max_length=500)
 
 
 class MapRequest(ApiModel):

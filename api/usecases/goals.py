@@ -49,6 +49,17 @@ def may_read_goal_text(state: AppState, who: Principal, owner_id: str) -> bool:
     return who.person_id is not None and who.person_id in mentors_of(state, owner_id)
 
 
+def proposed_mentors_of(state: AppState, mentee_id: str) -> set[str]:
+    """Mentors in a proposed (not yet accepted) pairing with the mentee."""
+    pairings = state.store.list_pairings(PairingFilter(mentee_id=mentee_id))
+    return {p.mentor_id for p in pairings if p.status == PairingStatus.proposed}
+
+
+def is_proposed_mentor(state: AppState, who: Principal, owner_id: str) -> bool:
+    """Whether the caller is a mentor merely proposed for the mentee (no accepted pairing)."""
+    return who.person_id is not None and who.person_id in proposed_mentors_of(state, owner_id)
+
+
 # --- changes --------------------------------------------------------------------------------
 
 
@@ -106,11 +117,18 @@ def remap_goal(state: AppState, who: Who, goal_id: str) -> Goal:
 
 
 def correct_goal(
-    state: AppState, who: Who, goal_id: str, node_ids: Sequence[str], *, reason: str
+    state: AppState,
+    who: Who,
+    goal_id: str,
+    node_ids: Sequence[str],
+    *,
+    reason: str,
+    alias: str | None = None,
 ) -> Goal:
-    """A steward's correction: the targets become exactly `node_ids`, and the goal's wording
-    becomes an alias of the first node (a versioned steward edit), in one apply; then the
-    running mapper learns the wording. NotFound; InvalidInput (see
+    """A steward's correction: the targets become exactly `node_ids` (and `alias`, wording the
+    steward typed, an alias of the first node), with the audit entry, in one apply; then the
+    running mapper learns the goal's wording privately (never written to the taxonomy, its
+    history or the audit). NotFound; InvalidInput (see
     taxonomy.goal_mapping.plan_correct_goal_mapping)."""
     goal(state.store, goal_id)
     mapper = state.goal_mapper()
@@ -118,9 +136,14 @@ def correct_goal(
 
     def plan(store: GraphStore) -> Planned[tuple[Goal, GoalCorrection]]:
         current = goal(store, goal_id)
-        fix = plan_correct_goal_mapping(store, goal_id, ids, actor=actor_of(who), reason=reason)
+        fix = plan_correct_goal_mapping(
+            store, goal_id, ids, actor=actor_of(who), reason=reason, alias=alias
+        )
         planned = Planned(fix.ops, (current, fix.result))
-        return audited(planned, who, "goal.correct", goal_id, {"targets": ids, "reason": reason})
+        detail: dict[str, Any] = {"targets": ids, "reason": reason}
+        if alias is not None:
+            detail["alias"] = alias
+        return audited(planned, who, "goal.correct", goal_id, detail)
 
     current, correction = state.write_plan(plan)
     teach(mapper, correction)

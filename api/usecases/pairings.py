@@ -10,10 +10,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from api.audit import actor_of
+from api.auth import Principal
 from api.state import AppState
 from api.usecases.base import Who, audited
 from graph.lifecycle import pairings as lifecycle
-from graph.model import CheckIn, Format, MentoringModel, Pairing, utcnow
+from graph.model import CheckIn, CheckInAuthor, Format, MentoringModel, Pairing, utcnow
 from graph.store import GraphStore, Planned
 
 
@@ -129,11 +130,22 @@ def close(
 def check_in(
     state: AppState, who: Who, pairing_id: str, *, on: date, rating: int, note: str = ""
 ) -> CheckIn:
-    """Record a session on an active or stalled pairing (a stalled one becomes active)."""
+    """Record a session on an active or stalled pairing (a stalled one becomes active). The
+    check-in records who wrote it (the caller's side of the pairing): only a mentee's rating
+    counts toward the mentor's standing. InvalidInput: a date after today (+1 day skew)."""
 
     def plan(store: GraphStore) -> Planned[CheckIn]:
+        writer = who.person_id if isinstance(who, Principal) else None
+        author = lifecycle.check_in_author(lifecycle.get(store, pairing_id), writer)
         planned = lifecycle.plan_check_in(
-            store, pairing_id, on=on, rating=rating, note=note, by=actor_of(who)
+            store,
+            pairing_id,
+            on=on,
+            rating=rating,
+            note=note,
+            by=actor_of(who),
+            author_id=writer if author != CheckInAuthor.coordinator else None,
+            author_role=author,
         )
         detail = {"id": planned.result.id}
         return audited(planned, who, "pairing.check_in", pairing_id, detail)

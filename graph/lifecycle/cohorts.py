@@ -7,9 +7,18 @@ from datetime import datetime
 from graph.errors import Conflict
 from graph.lifecycle.pairings import build_proposal
 from graph.model import Pairing
-from graph.recommend.cohort import CohortResult
+from graph.recommend.cohort import CohortResult, ProposedPairing
 from graph.recommend.snapshot import Snapshot
 from graph.store import GraphStore, Planned, UpsertPairings, touched_by
+
+
+def cohort_reason(proposal: ProposedPairing) -> str:
+    """The pairing-history reason of a published proposal: the skill names it rests on, never
+    the recommendation's reasons (they quote the mentee's goal text, which the proposed
+    mentor may not read)."""
+    if not proposal.skills:
+        return "cohort match"
+    return "cohort match on skills: " + ", ".join(proposal.skills[:3])
 
 
 def plan_publish(
@@ -41,7 +50,7 @@ def plan_publish(
             hours_per_month=p.hours_per_month,
             score=p.score,
             by=by,
-            reason="cohort match: " + "; ".join(p.reasons[:3]),
+            reason=cohort_reason(p),
             now=now,
         )
         for p in result.proposals

@@ -38,6 +38,7 @@ from datetime import date, datetime
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import (
     CheckIn,
+    CheckInAuthor,
     Format,
     MentoringModel,
     Pairing,
@@ -48,7 +49,7 @@ from graph.model import (
 )
 from graph.recommend.ranking import excluded_mentors, mentor_unavailable
 from graph.recommend.snapshot import Snapshot, State
-from graph.recommend.stalls import StallReport, find_stalled
+from graph.recommend.stalls import FUTURE_SKEW, StallReport, find_stalled
 from graph.store import (
     AddCheckIns,
     GraphStore,
@@ -71,6 +72,19 @@ ALLOWED_FROM: dict[PairingStatus, frozenset[PairingStatus]] = {
     S.closed: frozenset({S.accepted, S.active, S.stalled}),
 }
 CHECK_IN_STATUSES = frozenset({S.active, S.stalled})
+CHECK_IN_SKEW = FUTURE_SKEW  # a check-in may be dated up to today + 1 day (time zones)
+
+
+def check_in_author(pairing: Pairing, person_id: str | None) -> CheckInAuthor:
+    """The side a check-in's writer is on: a mentee of the pairing, its mentor, or (anyone
+    else allowed to write one: a coordinator or admin) the program."""
+    if person_id is not None and person_id in pairing.mentee_ids:
+        return CheckInAuthor.mentee
+    if person_id is not None and person_id == pairing.mentor_id:
+        return CheckInAuthor.mentor
+    return CheckInAuthor.coordinator
+
+
 SINGLE_MENTEE_MODELS = frozenset(
     {MentoringModel.one_to_one, MentoringModel.peer, MentoringModel.reverse}
 )
@@ -402,12 +416,27 @@ def plan_check_in(
     rating: int,
     note: str = "",
     by: str | None = None,
+    author_id: str | None = None,
+    author_role: CheckInAuthor | None = None,
     now: datetime | None = None,
 ) -> Planned[CheckIn]:
     """Record a check-in on an active or stalled pairing; a stalled one becomes active again.
 
     The check-in, the pairing's `updated_at` and (if stalled) its reactivation are one apply.
-    """
+    `author_id`/`author_role`: who wrote it (`check_in_author` finds the role); only a
+    mentee's rating counts toward the mentor's standing (`CheckIn.rates_mentor`).
+
+    InvalidInput (422, field "on"): a date after today by the server clock (`now`, UTC) plus
+    `CHECK_IN_SKEW` for time zones: a future-dated check-in would hide a stall.
+    Conflict: the pairing is not active or stalled. NotFound: unknown pairing."""
+    at = now or utcnow()
+    latest = (at + CHECK_IN_SKEW).date()
+    if on > latest:
+        raise InvalidInput(
+            f"check-in date {on.isoformat()} is in the future; expected a date no later than "
+            f"{latest.isoformat()}",
+            details=[{"field": "on", "found": on.isoformat(), "expected": f"<= {latest}"}],
+        )
     pairing = get(store, pairing_id)
     if pairing.status not in CHECK_IN_STATUSES:
         raise Conflict(
@@ -417,11 +446,20 @@ def plan_check_in(
         )
     try:
         checkin = CheckIn(
-            id=new_id("checkin"), pairing_id=pairing_id, on=on, rating=rating, note=note, by=by
+            id=new_id("checkin"),
+            pairing_id=pairing_id,
+            on=on,
+            rating=rating,
+            note=note,
+            by=by,
+            author_id=author_id,
+            author_role=author_role,
         )
-    except ValueError as exc:
-        raise InvalidInput(f"invalid check-in: {exc}") from exc
-    at = now or utcnow()
+    except ValueError:  # the message would quote the (confidential) note
+        raise InvalidInput(
+            "invalid check-in: rating must be 1-5 and the note at most 5000 characters",
+            details=[{"field": "rating/note"}],
+        ) from None
     if pairing.status == S.stalled:
         updated = transitioned(pairing, S.active, by=by, reason="check-in", now=at)
     else:

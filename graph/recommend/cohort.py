@@ -27,7 +27,7 @@ then the weakest pairings of a mentor still over are dropped: hours are never ex
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
@@ -218,7 +218,9 @@ AUGMENT_ROUNDS = 3  # rounds of new candidates for the unmatched among mentors w
 
 @dataclass(frozen=True)
 class ProposedPairing:
-    """One pairing the matcher suggests; not stored until `publish`."""
+    """One pairing the matcher suggests; not stored until `publish`. `reasons` are the
+    mentee's explanation and may quote their (confidential) goal text; `skills` are the
+    mentor's skill labels the match rests on, safe to show the proposed mentor."""
 
     mentor_id: str
     mentee_id: str
@@ -226,6 +228,7 @@ class ProposedPairing:
     reasons: list[str]
     goal_ids: list[str]
     hours_per_month: float
+    skills: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -388,6 +391,7 @@ def match_cohort(
                 goal_ids=sorted({p.goal_id for p in rec.skill_paths})
                 or [goal.id for goal in state.open_goals(mentee_id)],
                 hours_per_month=state.people[mentee_id].hours_wanted_per_month,
+                skills=list(dict.fromkeys(p.skill_label for p in rec.skill_paths)),
             )
         )
     matched = {p.mentee_id for p in proposals}

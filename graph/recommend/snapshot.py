@@ -79,7 +79,7 @@ ARRAY_FIELDS: dict[str, type[np.generic]] = {
     "lang_exact": np.bool_,  # a language beyond the bitmask: check the lists
     "fmt_mask": np.uint8,  # 0 = any format
     "model_mask": np.uint8,  # 0 = any model
-    "fb_sum": np.float64,  # sum of check-in ratings on pairings as mentor
+    "fb_sum": np.float64,  # sum of mentees' check-in ratings on pairings as mentor
     "fb_n": np.int32,
     "has_pairings": np.bool_,  # mentor of at least one pairing (exposure needs a look)
     "avail_ver": np.int64,  # State.version when timezone/windows/exceptions last changed
@@ -750,6 +750,8 @@ def _row_values(
             places += len(pairing.mentee_ids)
             hours += pairing.hours_per_month
         for c in st.checkins.get(pairing.id, {}).values():
+            if not c.rates_mentor:  # the mentor's own rating of the relationship
+                continue
             fb_sum += c.rating
             fb_n += 1
     mask, exact = 0, False

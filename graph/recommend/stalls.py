@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 
 from graph.errors import NotFound
@@ -52,6 +52,9 @@ def last_activation(pairing: Pairing) -> datetime | None:
     return max(times) if times else None
 
 
+FUTURE_SKEW = timedelta(days=1)  # as graph.lifecycle.pairings.CHECK_IN_SKEW
+
+
 def stall_reasons(
     pairing: Pairing,
     checkins: Sequence[CheckIn],
@@ -65,8 +68,11 @@ def stall_reasons(
         raise ValueError("stall_after_days must be at least 1")
     if falling_ratings_window < 2:
         raise ValueError("falling_ratings_window must be at least 2")
-    ordered = sorted(checkins, key=lambda c: (c.on, c.id))
     today = now.date()
+    # a check-in dated after today (+1 day for time zones) did not happen yet: written before
+    # the API refused such dates, or imported; it must not hide a stall
+    latest = today + FUTURE_SKEW
+    ordered = sorted((c for c in checkins if c.on <= latest), key=lambda c: (c.on, c.id))
     activated = last_activation(pairing)
     anchors = [d for d in (activated.date() if activated else None,) if d is not None]
     if ordered:

@@ -135,7 +135,7 @@ CONNECT_TIMEOUT_S = 5.0
 # Fields stored as JSON strings (nested values a property cannot hold).
 JSON_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Person: ("windows", "exceptions", "preferences", "attributes"),
-    Goal: ("milestones",),
+    Goal: ("milestones", "share_with_proposed_mentor"),
     Pairing: ("history",),
     TaxonomyChange: ("before", "after"),
     AuditEntry: ("detail",),

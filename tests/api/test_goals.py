@@ -100,3 +100,79 @@ def test_update_and_delete_goal(client: TestClient, keys: Keys, api_store: Graph
     assert client.delete("/v1/goals/g-p2", headers=keys.auth("mentee2")).status_code == 204
     assert api_store.get_goal("g-p2") is None
     assert client.get("/v1/goals/g-p2", headers=keys.auth("coordinator")).status_code == 404
+
+
+def test_a_correction_never_publishes_the_goal_text(
+    client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    """Issue 13: the goal's text became a public alias, searchable and kept in history."""
+    body = {"node_ids": ["s-python"], "reason": "wrong area"}
+    r = client.put("/v1/goals/g-p2/targets", json=body, headers=keys.auth("steward"))
+    assert r.status_code == 200, r.text
+    skill = api_store.get_skill("s-python")
+    assert skill is not None and "present to executives" not in skill.aliases
+    assert api_store.taxonomy_changes(node_id="s-python") == []
+    for audit in api_store.list_audit():
+        assert "present to executives" not in audit.model_dump_json()
+    for path in ("/v1/taxonomy/nodes/s-python", "/v1/taxonomy/nodes/s-python/history"):
+        r = client.get(path, headers=keys.auth("mentee"))
+        assert r.status_code == 200 and "present to executives" not in r.text
+    r = client.get("/v1/taxonomy/search?q=executives", headers=keys.auth("mentee"))
+    assert r.status_code == 200 and "s-python" not in r.text
+    # only wording the steward types becomes an alias
+    body = {"node_ids": ["s-python"], "alias": "snake scripting"}
+    r = client.put("/v1/goals/g-p2/targets", json=body, headers=keys.auth("steward"))
+    assert r.status_code == 200, r.text
+    skill = api_store.get_skill("s-python")
+    assert skill is not None and "snake scripting" in skill.aliases
+    history = api_store.taxonomy_changes(node_id="s-python")
+    assert [h.op for h in history] == ["add_alias"]
+    assert "present to executives" not in history[0].model_dump_json()
+    # a mapper rebuilt from the store still learns the correction, privately
+    r = client.post(
+        "/v1/goals/map",
+        json={"text": "present to executives", "k": 1},
+        headers=keys.auth("steward"),
+    )
+    assert r.json()["candidates"][0]["id"] == "s-python"
+
+
+def test_a_proposed_mentor_sees_what_the_mentee_shares(client: TestClient, keys: Keys) -> None:
+    """Issue 13: a proposed mentor sees the mapped skills by default, the text only when the
+    mentee shares it, and never the outcome or milestones."""
+    body = {
+        "text": "public speaking zqx7goal",
+        "measurable_outcome": "zqx7outcome",
+        "milestones": [{"title": "zqx7milestone"}],
+    }
+    r = client.post("/v1/people/p1/goals", json=body, headers=keys.auth("mentee"))
+    assert r.status_code == 201, r.text
+    gid = r.json()["id"]
+    mentor = keys.auth("mentor")
+    # no relation yet: 403
+    assert client.get(f"/v1/goals/{gid}", headers=mentor).status_code == 403
+    r = client.post(
+        "/v1/pairings", json={"mentor_id": "m1", "mentee_ids": ["p1"]}, headers=keys.auth("mentee")
+    )
+    assert r.status_code == 201, r.text
+    r = client.get(f"/v1/goals/{gid}", headers=mentor)
+    assert r.status_code == 200, r.text
+    assert r.json()["text"] is None and r.json()["targets"][0]["node_id"] == "s-present"
+    assert "zqx7" not in r.text
+    r = client.patch(
+        f"/v1/goals/{gid}",
+        json={"share_with_proposed_mentor": {"skills": True, "text": True}},
+        headers=keys.auth("mentee"),
+    )
+    assert r.status_code == 200, r.text
+    r = client.get("/v1/people/p1/goals", headers=mentor)
+    assert r.status_code == 200 and r.json()["data"][0]["text"] == "public speaking zqx7goal"
+    assert "zqx7outcome" not in r.text and "zqx7milestone" not in r.text
+    client.patch(
+        f"/v1/goals/{gid}",
+        json={"share_with_proposed_mentor": {"skills": False, "text": False}},
+        headers=keys.auth("mentee"),
+    )
+    assert client.get(f"/v1/goals/{gid}", headers=mentor).status_code == 403
+    r = client.get("/v1/people/p1/goals", headers=mentor)
+    assert r.status_code == 200 and r.json()["count"] == 0

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 
+from graph.model import utcnow
 from graph.store import GraphStore
 from tests.api.conftest import Keys
 
@@ -129,3 +132,69 @@ def test_stalled_and_alternates(client: TestClient, keys: Keys) -> None:
     assert (
         client.get("/v1/pairings/pr-p2/alternates", headers=keys.auth("mentor")).status_code == 403
     )
+
+
+def test_a_cohort_proposal_never_quotes_the_goal_text(client: TestClient, keys: Keys) -> None:
+    """Issue 13: the pairing history read "cohort match: Your goal ..." to the proposed
+    mentor, while the goal itself answers them 403."""
+    marker = "zqx7secret"
+    r = client.post(
+        "/v1/people/p1/goals",
+        json={"text": f"public speaking {marker}"},
+        headers=keys.auth("mentee"),
+    )
+    assert r.status_code == 201, r.text
+    goal_id = r.json()["id"]
+    coord = keys.auth("coordinator")
+    client.patch("/v1/people/p1", json={"programs": ["spring"]}, headers=coord)
+    r = client.post("/v1/cohorts/spring/match", json={"asynchronous": True}, headers=coord)
+    assert r.status_code == 201, r.text
+    r = client.post(f"/v1/cohorts/runs/{r.json()['run_id']}/publish", headers=coord)
+    assert r.status_code == 200, r.text
+    (pairing,) = r.json()["data"]
+    # the proposed mentor reads the pairing: its history names skills, not the goal
+    r = client.get(f"/v1/pairings/{pairing['id']}", headers=keys.auth("mentor"))
+    assert r.status_code == 200, r.text
+    assert marker not in r.text
+    assert "public speaking" in r.json()["history"][0]["reason"]
+    # the goal itself: its skills (shared by default), not its text
+    r = client.get(f"/v1/goals/{goal_id}", headers=keys.auth("mentor"))
+    assert r.status_code == 200 and r.json()["text"] is None and marker not in r.text
+
+
+def test_check_ins_record_their_author_and_refuse_future_dates(
+    client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    """Issue 13: a mentor's own rating raised their feedback; a check-in dated 2031 hid a
+    stall until 2031."""
+    coord = keys.auth("coordinator")
+    r = client.post("/v1/pairings/pr-p2/activate", json={}, headers=coord)
+    assert r.status_code == 200, r.text
+    today = utcnow().date().isoformat()
+    written = {}
+    for role in ("mentee2", "mentor", "coordinator"):
+        r = client.post(
+            "/v1/pairings/pr-p2/check-ins",
+            json={"on": today, "rating": 5},
+            headers=keys.auth(role),
+        )
+        assert r.status_code == 201, r.text
+        written[role] = (r.json()["author_role"], r.json()["author_id"])
+    assert written == {
+        "mentee2": ("mentee", "p2"),
+        "mentor": ("mentor", "m1"),
+        "coordinator": ("coordinator", None),
+    }
+    rates = {c.author_role: c.rates_mentor for c in api_store.checkins("pr-p2")}
+    assert rates == {"mentee": True, "mentor": False, "coordinator": False}
+    for on in ("2031-01-01", (utcnow().date() + timedelta(days=3)).isoformat()):
+        r = client.post(
+            "/v1/pairings/pr-p2/check-ins",
+            json={"on": on, "rating": 5, "note": "zqx7note"},
+            headers=keys.auth("mentee2"),
+        )
+        assert r.status_code == 422, r.text
+        err = r.json()["error"]
+        assert err["details"][0]["field"] == "on" and "future" in err["message"]
+        assert "zqx7note" not in r.text
+    assert len(api_store.checkins("pr-p2")) == 3

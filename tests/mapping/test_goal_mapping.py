@@ -15,7 +15,7 @@ from graph.store import (
     UpsertSkills,
 )
 from taxonomy.embedding import FakeEmbedder
-from taxonomy.goal_mapping import correct_goal_mapping, map_goal
+from taxonomy.goal_mapping import correct_goal_mapping, learn_corrections, map_goal
 from taxonomy.mapping import GoalMapper
 from tests.mapping.test_mapping import tiny_dump
 
@@ -85,13 +85,55 @@ def test_correction_sticks_now_and_after_a_rebuild_from_the_store(
     assert {t.node_id for t in embedded_store.goal_targets("g1")} == {"s-sql", "c-soft"}
     # the running mapper learnt it at once
     assert mapper.map(PHRASE, k=1).candidates[0].id == "s-sql"
-    # the phrase is now an alias, with its history recorded by the editing module
+    # a mapper rebuilt from the store learns it from the private corrections
+    rebuilt = fresh_mapper(embedded_store)
+    assert learn_corrections(rebuilt, embedded_store) == 1
+    assert rebuilt.map(PHRASE, k=1).candidates[0].id == "s-sql"
+
+
+def test_a_correction_never_publishes_the_goal_text(embedded_store: GraphStore) -> None:
+    """Issue 13: the goal's wording became a public, searchable alias kept in history."""
+    seed(embedded_store)
+    correct_goal_mapping(
+        embedded_store, fresh_mapper(embedded_store), "g1", ["s-sql"], actor="steward"
+    )
     skill = embedded_store.get_skill("s-sql")
-    assert skill is not None and PHRASE in skill.aliases
+    assert skill is not None and all(PHRASE not in a for a in skill.aliases)
+    assert embedded_store.taxonomy_changes(node_id="s-sql") == []
+    assert PHRASE not in repr(embedded_store.taxonomy())
+
+
+def test_only_wording_the_steward_types_becomes_an_alias(embedded_store: GraphStore) -> None:
+    seed(embedded_store)
+    correct_goal_mapping(
+        embedded_store,
+        fresh_mapper(embedded_store),
+        "g1",
+        ["s-sql"],
+        actor="steward@example.org",
+        alias="table wrangling",
+    )
+    skill = embedded_store.get_skill("s-sql")
+    assert skill is not None and "table wrangling" in skill.aliases
+    assert PHRASE not in skill.aliases
     history = embedded_store.taxonomy_changes(node_id="s-sql")
     assert history[0].op == "add_alias" and history[0].actor == "steward@example.org"
-    # a mapper rebuilt from the store maps it there too
-    assert fresh_mapper(embedded_store).map(PHRASE, k=1).candidates[0].id == "s-sql"
+    assert PHRASE not in history[0].model_dump_json()
+
+
+@pytest.mark.parametrize("alias", ["   ", "x" * 501])
+def test_a_bad_alias_writes_nothing(embedded_store: GraphStore, alias: str) -> None:
+    seed(embedded_store)
+    with pytest.raises(InvalidInput, match="alias"):
+        correct_goal_mapping(
+            embedded_store,
+            fresh_mapper(embedded_store),
+            "g1",
+            ["s-sql"],
+            actor="steward",
+            alias=alias,
+        )
+    assert embedded_store.goal_targets("g1") == []
 
 
 def test_confirming_an_existing_label_adds_no_alias(embedded_store: GraphStore) -> None:
