@@ -1,7 +1,10 @@
-"""Pairings: propose, accept, activate, decline, check in, close; stalled ones and alternates.
+"""Pairings: propose, accept, activate, withdraw, decline, check in, close; stalled ones,
+conflicts and alternates.
 
 Participants (the mentor and the mentees) act on their own pairings; coordinators and admins
-on any. Every transition is one apply with its audit entry (api.usecases.pairings).
+on any. Accepting needs the side that did not propose (each mentee of a group), or a
+coordinator acting for the program; the proposer may withdraw, never accept. Every
+transition is one apply with its audit entry (api.usecases.pairings).
 """
 
 from __future__ import annotations
@@ -153,6 +156,16 @@ def activate(
 ) -> PairingPublic:
     """Mentoring has started (first session held)."""
     return out(cases.activate(state, principal, pairing_id, reason=body.reason))
+
+
+@router.post(
+    "/{pairing_id}/withdraw", response_model=PairingPublic, dependencies=[PARTICIPANT_OR_ORG]
+)
+def withdraw(
+    pairing_id: str, body: Transition, state: StateDep, principal: PrincipalDep
+) -> PairingPublic:
+    """Take back a proposal: only its proposer (or a coordinator) may; the other side declines."""
+    return out(cases.withdraw(state, principal, pairing_id, reason=body.reason))
 
 
 @router.post(

@@ -129,3 +129,21 @@ def test_stalled_and_alternates(client: TestClient, keys: Keys) -> None:
     assert (
         client.get("/v1/pairings/pr-p2/alternates", headers=keys.auth("mentor")).status_code == 403
     )
+
+
+def test_the_proposer_cannot_accept_and_may_withdraw(client: TestClient, keys: Keys) -> None:
+    """Issue 13: a mentee proposed, then accepted and activated with the same key."""
+    body = {"mentor_id": "m1", "mentee_ids": ["p1"]}
+    pid = client.post("/v1/pairings", json=body, headers=keys.auth("mentee")).json()["id"]
+    r = client.post(
+        f"/v1/pairings/{pid}/accept", json={"activate": True}, headers=keys.auth("mentee")
+    )
+    assert r.status_code == 403 and "cannot accept" in r.json()["error"]["message"]
+    r = client.post(f"/v1/pairings/{pid}/withdraw", json={}, headers=keys.auth("mentor"))
+    assert r.status_code == 403
+    r = client.post(f"/v1/pairings/{pid}/withdraw", json={}, headers=keys.auth("mentee"))
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    pid = client.post("/v1/pairings", json=body, headers=keys.auth("mentee")).json()["id"]
+    r = client.post(f"/v1/pairings/{pid}/accept", json={}, headers=keys.auth("coordinator"))
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    assert r.json()["history"][-1]["side"] == "program"
