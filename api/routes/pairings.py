@@ -22,6 +22,8 @@ from api.schemas.pairings import (
     CheckInPublic,
     CheckInsPublic,
     Decline,
+    PairingConflictPublic,
+    PairingConflictsPublic,
     PairingCreate,
     PairingPublic,
     PairingsPublic,
@@ -33,6 +35,7 @@ from api.state import AppState
 from api.usecases import pairings as cases
 from api.usecases.base import pairing as stored_pairing
 from graph.errors import Forbidden
+from graph.lifecycle import pairings as lifecycle
 from graph.model import Pairing, PairingStatus, Role, utcnow
 from graph.recommend.stalls import alternates, find_stalled
 from graph.store import PairingFilter
@@ -71,6 +74,15 @@ def stalled(
     )
     data = [StalledPublic.model_validate(r, from_attributes=True) for r in reports]
     return StalledListPublic(data=data, count=len(data))
+
+
+@router.get("/conflicts", response_model=PairingConflictsPublic, dependencies=[Allow(*ORG)])
+def conflicts(state: StateDep) -> PairingConflictsPublic:
+    """Open pairings that break a rule now (over capacity, paired with a new manager, a
+    mentee who no longer wants mentoring...), each with every problem, for coordinators."""
+    found = lifecycle.find_conflicts(state.current_snapshot().state)
+    data = [PairingConflictPublic.model_validate(c.as_dict()) for c in found]
+    return PairingConflictsPublic(data=data, count=len(data))
 
 
 @router.post("/stalled/mark", response_model=PairingsPublic, dependencies=[Allow(*ORG)])

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import Field
 
 from api.schemas.common import ApiModel
-from graph.model import CheckIn, Format, Level, MentoringModel, NodeId, Pairing
+from graph.model import CheckIn, Format, Level, MentoringModel, NodeId, Pairing, PairingStatus
 from graph.recommend import Recommendation
 
 Reason = Field(default="", max_length=2000)
@@ -123,3 +123,24 @@ class CohortRunPublic(ApiModel):
     candidate_edges: int
     data_version: int
     published: bool = False
+
+
+class RuleProblem(ApiModel):
+    rule: str = Field(description="capacity, guardrail, wants_mentoring, mentor or mentee")
+    mentee_id: str | None = None
+    reason: str
+
+
+class PairingConflictPublic(ApiModel):
+    """An open pairing that breaks a rule now (e.g. after an HR import lowered capacity)."""
+
+    pairing_id: str
+    mentor_id: str
+    mentee_ids: list[str]
+    status: PairingStatus
+    problems: list[RuleProblem]
+
+
+class PairingConflictsPublic(ApiModel):
+    data: list[PairingConflictPublic]
+    count: int

@@ -312,6 +312,52 @@ def refuse_rule_breaks(
         )
 
 
+@dataclass(frozen=True)
+class PairingConflict:
+    """An open pairing that breaks a rule now (after an import or edit): its id, mentor,
+    mentees, status and every problem as `rule_problems` gives them."""
+
+    pairing_id: str
+    mentor_id: str
+    mentee_ids: tuple[str, ...]
+    status: PairingStatus
+    problems: tuple[dict[str, str], ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "pairing_id": self.pairing_id,
+            "mentor_id": self.mentor_id,
+            "mentee_ids": list(self.mentee_ids),
+            "status": self.status.value,
+            "problems": [dict(p) for p in self.problems],
+        }
+
+
+def find_conflicts(state: State, people: Sequence[str] | None = None) -> list[PairingConflict]:
+    """Open pairings (proposed, accepted, active, stalled) that break a rule now, sorted by
+    id; only those of `people` (as mentor or mentee) when given. A committed pairing is over
+    capacity when the mentor's committed load exceeds their places or hours (every pairing
+    of such a mentor is listed); a proposal when accepting it would overflow."""
+    if people is None:
+        candidates = list(state.pairings.values())
+    else:
+        seen: dict[str, Pairing] = {}
+        for pid in people:
+            for p in state.person_pairings(pid):
+                seen[p.id] = p
+        candidates = list(seen.values())
+    out: list[PairingConflict] = []
+    for p in sorted(candidates, key=lambda x: x.id):
+        if p.status not in OPEN_STATUSES:
+            continue
+        problems = rule_problems(state, p)
+        if problems:
+            out.append(
+                PairingConflict(p.id, p.mentor_id, tuple(p.mentee_ids), p.status, tuple(problems))
+            )
+    return out
+
+
 # --- transitions ----------------------------------------------------------------------------
 
 
