@@ -94,6 +94,10 @@ class CohortMatch(ApiModel):
     format: Format | None = None
     asynchronous: bool = False
     candidates_per_mentee: int = Field(default=50, ge=1, le=500)
+    mentees_may_mentor: bool = Field(
+        default=False,
+        description="let a mentee of this run also mentor in it (off: one role per person)",
+    )
 
 
 class ProposedPublic(ApiModel):

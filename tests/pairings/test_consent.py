@@ -14,8 +14,11 @@ import pytest
 
 from graph.errors import Conflict, Forbidden
 from graph.lifecycle import pairings as lc
-from graph.model import MentoringModel, PairingSide, PairingStatus
-from graph.store import GraphStore, UpsertPeople
+from graph.model import Goal, GoalTarget, MentoringModel, PairingSide, PairingStatus
+from graph.recommend import RecommendOptions
+from graph.recommend.cohort import match_cohort
+from graph.recommend.snapshot import Snapshot
+from graph.store import GraphStore, SetGoalTargets, UpsertGoals, UpsertPeople
 from tests.pairings.conftest import NOW, seed
 
 S = PairingStatus
@@ -138,3 +141,51 @@ def test_nobody_is_paired_who_wants_no_mentoring(world: GraphStore) -> None:
         lc.accept(world, pid, now=at(1))
     with pytest.raises(Conflict, match="wants_mentoring"):
         lc.propose(world, "m2", ["c"], now=NOW)
+
+
+def test_one_role_per_person_per_cohort_run(world: GraphStore) -> None:
+    """m2 mentors python and is also enrolled as a mentee: by default a run never uses a
+    mentee of the run as a mentor (`mentees_may_mentor=True` lifts it)."""
+
+    m2, m1, boss = world.get_person("m2"), world.get_person("m1"), world.get_person("boss")
+    assert m2 is not None and m1 is not None and boss is not None
+    goal = Goal(id="g-m2", person_id="m2", text="m2 wants python too", created_at=NOW)
+    world.apply(
+        [
+            UpsertPeople(
+                [
+                    m2.model_copy(update={"programs": ["spring"]}),
+                    m1.model_copy(update={"max_mentees": 1}),
+                    boss.model_copy(update={"max_mentees": 0}),
+                ]
+            ),
+            UpsertGoals([goal]),
+            SetGoalTargets(
+                "g-m2", [GoalTarget(goal_id="g-m2", node_id="s-python", confidence=0.9)]
+            ),
+        ]
+    )
+    opts = RecommendOptions(asynchronous=True)
+    run = match_cohort(Snapshot.load(world), "spring", now=NOW, options=opts)
+    mentees = {p.mentee_id for p in run.proposals}
+    assert not mentees & {p.mentor_id for p in run.proposals}
+    assert "m2" not in {p.mentor_id for p in run.proposals}
+    loose = match_cohort(
+        Snapshot.load(world), "spring", now=NOW, options=opts, mentees_may_mentor=True
+    )
+    assert "m2" in {p.mentor_id for p in loose.proposals}
+    assert len(loose.proposals) > len(run.proposals)
+
+
+def test_a_cohort_run_skips_mentees_who_want_no_mentoring(world: GraphStore) -> None:
+
+    c = world.get_person("c")
+    assert c is not None
+    world.apply([UpsertPeople([c.model_copy(update={"hours_wanted_per_month": 0})])])
+    run = match_cohort(
+        Snapshot.load(world), "spring", now=NOW, options=RecommendOptions(asynchronous=True)
+    )
+    assert "c" not in {p.mentee_id for p in run.proposals}
+    assert [u.reason for u in run.unmatched if u.mentee_id == "c"] == [
+        "wants no mentoring (hours_wanted_per_month is 0)"
+    ]
