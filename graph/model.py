@@ -457,13 +457,29 @@ class PairingStatus(StrEnum):
     active = "active"
     stalled = "stalled"
     closed = "closed"
+    withdrawn = "withdrawn"  # the proposer took the proposal back before it was accepted
+
+
+class PairingSide(StrEnum):
+    """For whom an event's actor acted: the mentor, a mentee, or the program (a coordinator,
+    an admin or a script acting for it)."""
+
+    mentor = "mentor"
+    mentee = "mentee"
+    program = "program"
 
 
 class PairingEvent(Model):
+    """One step of a pairing's history. `side` and `person_id` say for whom the actor acted
+    (the first event names the proposer); an event that keeps the status `proposed` after
+    the first records one participant's acceptance while others are still awaited."""
+
     status: PairingStatus
     at: datetime = Field(default_factory=utcnow)
     by: str | None = Field(default=None, max_length=512)
     reason: str = Field(default="", max_length=2000)
+    side: PairingSide | None = None
+    person_id: NodeId | None = None
 
 
 class Pairing(Model):

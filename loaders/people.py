@@ -158,6 +158,9 @@ class PeopleImportReport:
     problems: list[RowProblem] = field(default_factory=list)
     # imported, but likely wrong (a fixed-offset zone for a place with DST)
     warnings: list[RowProblem] = field(default_factory=list)
+    # open pairings of imported people that break a rule after the import (over capacity,
+    # paired with a new manager...): graph.lifecycle.pairings.PairingConflict.as_dict()
+    conflicts: list[dict[str, object]] = field(default_factory=list)
     # how the file was read where it was not literal (a Windows zone name, a repeated row)
     notes: list[RowProblem] = field(default_factory=list)
     rejected: int = 0
@@ -187,6 +190,14 @@ class PeopleImportReport:
             parts.append(f"{len(self.notes)} notes")
         if self.problems:
             parts.append(f"{len(self.problems)} problems in {self.rejected} records")
+        if self.conflicts:
+            listed = ", ".join(
+                f"{c['pairing_id']} ({c['mentor_id']}: "
+                + "; ".join(str(p["rule"]) for p in c["problems"])  # type: ignore[attr-defined]
+                + ")"
+                for c in self.conflicts
+            )
+            parts.append(f"{len(self.conflicts)} open pairings now break a rule: {listed}")
         if self.reject_file:
             parts.append(f"rejects written to {self.reject_file}")
         return "; ".join(parts)

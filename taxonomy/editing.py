@@ -27,6 +27,11 @@ Rules worth knowing:
 - Labels and aliases are compared by `graph.text.label_key`: "customers' needs" and
   "customers’ needs" are one alias, so add_alias refuses the second and remove_alias takes
   either spelling.
+- Live labels are unique per kind: a create, rename or split whose label, or an added alias,
+  equals (by `label_key`) the label of another live (non-deprecated) node of the same kind
+  is refused (Conflict naming that node), because every later lookup by label would have
+  two answers. The source of a split may share a label with one of its parts (it is
+  deprecated in the same change).
 """
 
 from __future__ import annotations
@@ -97,6 +102,7 @@ def _create(
 ) -> Planned[TaxonomyChange]:
     if store.get_node(node.id) is not None:
         raise Conflict(f"taxonomy node {node.id!r} already exists")
+    _refuse_label_clash(store, node, node.label, "label")
     _check_parents(store, node.id, parents)
     if "source" not in node.model_fields_set:
         node = node.model_copy(update={"source": STEWARD_SOURCE})
@@ -121,6 +127,7 @@ def plan_rename(
 ) -> Planned[TaxonomyChange]:
     """New label; the old one stays findable as an alias unless told otherwise."""
     node = _get(store, node_id)
+    _refuse_label_clash(store, node, label, "label")
     aliases = [a for a in node.aliases if label_key(a) != label_key(label)]
     if keep_old_as_alias and label_key(node.label) != label_key(label):
         aliases.append(node.label)
@@ -143,6 +150,7 @@ def plan_add_alias(
     node = _get(store, node_id)
     if label_key(alias) in {label_key(a) for a in [node.label, *node.aliases]}:
         raise Conflict(f"{node_id!r} already has the label or alias {alias!r}")
+    _refuse_label_clash(store, node, alias, "alias")
     new = _revalidate(node, aliases=[*node.aliases, alias])
     return _edit_node(store, node, new, "add_alias", actor, reason)
 
@@ -226,6 +234,11 @@ def plan_split(
     for node_id in ids:
         if store.get_node(node_id) is not None:
             raise Conflict(f"taxonomy node {node_id!r} already exists")
+    keys = [label_key(n.label) for n in new_nodes]
+    if len(set(keys)) != len(keys):
+        raise Conflict("split: two new nodes have the same label")
+    for n in new_nodes:
+        _refuse_label_clash(store, n, n.label, "label", ignore=(source_id,))
     parents = _parent_ids(store, source_id)
     created = [
         n.model_copy(
@@ -512,6 +525,28 @@ def _recorded(
         reason=reason,
     )
     return Planned([*ops, UpsertTaxonomyChanges(rows=[change])], change)
+
+
+def _refuse_label_clash(
+    store: GraphStore, node: Node, text: str, what: str, *, ignore: Sequence[str] = ()
+) -> None:
+    """Conflict when `text` (the new label or alias of `node`) equals by `label_key` the
+    label of another live node of the same kind (not `node`, not one in `ignore`)."""
+    key = label_key(text)
+    for other in store.find_by_label(text):
+        if (
+            other.id != node.id
+            and other.id not in ignore
+            and type(other) is type(node)
+            and other.status != NodeStatus.deprecated
+            and label_key(other.label) == key
+        ):
+            kind = "skill" if isinstance(node, Skill) else "cluster"
+            raise Conflict(
+                f"{what} {text!r} is already the label of live {kind} {other.id!r} "
+                f"({other.label!r}); live labels are unique",
+                details=[{"field": what, "node_id": other.id}],
+            )
 
 
 def _get(store: GraphStore, node_id: str) -> Node:

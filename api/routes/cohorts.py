@@ -67,6 +67,7 @@ def match(
         format=body.format,
         asynchronous=body.asynchronous,
         candidates_per_mentee=body.candidates_per_mentee,
+        mentees_may_mentor=body.mentees_may_mentor,
     )
     return run_public(run)
 

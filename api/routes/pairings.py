@@ -1,7 +1,10 @@
-"""Pairings: propose, accept, activate, decline, check in, close; stalled ones and alternates.
+"""Pairings: propose, accept, activate, withdraw, decline, check in, close; stalled ones,
+conflicts and alternates.
 
 Participants (the mentor and the mentees) act on their own pairings; coordinators and admins
-on any. Every transition is one apply with its audit entry (api.usecases.pairings).
+on any. Accepting needs the side that did not propose (each mentee of a group), or a
+coordinator acting for the program; the proposer may withdraw, never accept. Every
+transition is one apply with its audit entry (api.usecases.pairings).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from api.schemas.pairings import (
     CheckInPublic,
     CheckInsPublic,
     Decline,
+    PairingConflictPublic,
+    PairingConflictsPublic,
     PairingCreate,
     PairingPublic,
     PairingsPublic,
@@ -30,6 +35,7 @@ from api.state import AppState
 from api.usecases import pairings as cases
 from api.usecases.base import pairing as stored_pairing
 from graph.errors import Forbidden
+from graph.lifecycle import pairings as lifecycle
 from graph.model import Pairing, PairingStatus, Role, utcnow
 from graph.recommend.stalls import alternates, find_stalled
 from graph.store import PairingFilter
@@ -68,6 +74,15 @@ def stalled(
     )
     data = [StalledPublic.model_validate(r, from_attributes=True) for r in reports]
     return StalledListPublic(data=data, count=len(data))
+
+
+@router.get("/conflicts", response_model=PairingConflictsPublic, dependencies=[Allow(*ORG)])
+def conflicts(state: StateDep) -> PairingConflictsPublic:
+    """Open pairings that break a rule now (over capacity, paired with a new manager, a
+    mentee who no longer wants mentoring...), each with every problem, for coordinators."""
+    found = lifecycle.find_conflicts(state.current_snapshot().state)
+    data = [PairingConflictPublic.model_validate(c.as_dict()) for c in found]
+    return PairingConflictsPublic(data=data, count=len(data))
 
 
 @router.post("/stalled/mark", response_model=PairingsPublic, dependencies=[Allow(*ORG)])
@@ -153,6 +168,16 @@ def activate(
 ) -> PairingPublic:
     """Mentoring has started (first session held)."""
     return out(cases.activate(state, principal, pairing_id, reason=body.reason))
+
+
+@router.post(
+    "/{pairing_id}/withdraw", response_model=PairingPublic, dependencies=[PARTICIPANT_OR_ORG]
+)
+def withdraw(
+    pairing_id: str, body: Transition, state: StateDep, principal: PrincipalDep
+) -> PairingPublic:
+    """Take back a proposal: only its proposer (or a coordinator) may; the other side declines."""
+    return out(cases.withdraw(state, principal, pairing_id, reason=body.reason))
 
 
 @router.post(

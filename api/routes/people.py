@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from api.auth import Principal
 from api.deps import Allow, PageDep, PrincipalDep, StateDep, person_in_path
+from api.schemas.pairings import PairingConflictPublic
 from api.schemas.people import (
     ImportProblem,
     PeopleImport,
@@ -90,6 +91,7 @@ def import_people(
         warnings=[ImportProblem(**p.as_dict()) for p in report.warnings],
         notes=[ImportProblem(**p.as_dict()) for p in report.notes],
         rejected=done.rejected,
+        conflicts=[PairingConflictPublic.model_validate(c) for c in report.conflicts],
         summary=report.summary(),
     )
 

@@ -7,7 +7,7 @@ from datetime import date
 from pydantic import Field
 
 from api.schemas.common import ApiModel
-from graph.model import CheckIn, Format, Level, MentoringModel, NodeId, Pairing
+from graph.model import CheckIn, Format, Level, MentoringModel, NodeId, Pairing, PairingStatus
 from graph.recommend import Recommendation
 
 Reason = Field(default="", max_length=2000)
@@ -100,6 +100,10 @@ class CohortMatch(ApiModel):
     format: Format | None = None
     asynchronous: bool = False
     candidates_per_mentee: int = Field(default=50, ge=1, le=500)
+    mentees_may_mentor: bool = Field(
+        default=False,
+        description="let a mentee of this run also mentor in it (off: one role per person)",
+    )
 
 
 class ProposedPublic(ApiModel):
@@ -129,3 +133,24 @@ class CohortRunPublic(ApiModel):
     candidate_edges: int
     data_version: int
     published: bool = False
+
+
+class RuleProblem(ApiModel):
+    rule: str = Field(description="capacity, guardrail, wants_mentoring, mentor or mentee")
+    mentee_id: str | None = None
+    reason: str
+
+
+class PairingConflictPublic(ApiModel):
+    """An open pairing that breaks a rule now (e.g. after an HR import lowered capacity)."""
+
+    pairing_id: str
+    mentor_id: str
+    mentee_ids: list[str]
+    status: PairingStatus
+    problems: list[RuleProblem]
+
+
+class PairingConflictsPublic(ApiModel):
+    data: list[PairingConflictPublic]
+    count: int

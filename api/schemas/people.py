@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from api.schemas.common import ApiModel, partial_of
+from api.schemas.pairings import PairingConflictPublic
 from graph.model import Level, NodeId, Person
 
 
@@ -94,4 +95,8 @@ class PeopleImportResult(ApiModel):
         default_factory=list, description="how the file was read (Windows zone names, repeats)"
     )
     rejected: str | None = Field(description="rejected records in the input format, with `error`")
+    conflicts: list[PairingConflictPublic] = Field(
+        default_factory=list,
+        description="open pairings of imported people that break a rule after the import",
+    )
     summary: str

@@ -28,9 +28,11 @@ def match(
     format: Format | None = None,
     asynchronous: bool = False,
     candidates_per_mentee: int = 50,
+    mentees_may_mentor: bool = False,
 ) -> CohortRun:
     """Match every open mentee of the program at once, on the current snapshot, with the
-    configured ranking weights; the run is kept for review (nothing else is stored)."""
+    configured ranking weights; the run is kept for review (nothing else is stored).
+    A mentee of the run never mentors in it unless `mentees_may_mentor`."""
     options = RecommendOptions(
         model=model,
         format=format,
@@ -44,6 +46,7 @@ def match(
         options=options,
         candidates_per_mentee=candidates_per_mentee,
         progress=state.progress,
+        mentees_may_mentor=mentees_may_mentor,
     )
     run_id = state.cohort_runs.new_id()
     detail = {"run_id": run_id, "matched": result.matched}

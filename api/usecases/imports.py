@@ -13,6 +13,7 @@ from typing import Any, cast
 from api.audit import actor_of
 from api.state import AppState
 from api.usecases.base import Who, audited
+from graph.lifecycle import pairings as lifecycle
 from graph.store import GraphStore, Planned, StoreOp, TaxonomyDump
 from loaders import calendar, esco
 from loaders.calendar import CalendarImportReport
@@ -104,7 +105,13 @@ def import_people(
         }
         return audited(planned, who, "people.import", report.source, detail)
 
-    return state.write_plan(plan).committed()
+    done = state.write_plan(plan).committed()
+    if not dry_run:
+        imported = [*done.added, *done.changed]
+        if imported:
+            found = lifecycle.find_conflicts(state.current_snapshot().state, imported)
+            done.conflicts = [c.as_dict() for c in found]
+    return done
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Pairings: propose, accept, activate, decline, close, check in, mark the stalled ones.
+"""Pairings: propose, accept, activate, withdraw, decline, close, check in, mark the stalled.
+
+Who acts (`acting_of(who)`): a caller with a person acts for their own side when they are a
+participant; a coordinator or admin who is not a participant, and the CLI, act for the
+program (graph.lifecycle.pairings.Acting decides what each may do).
 
 Each is one apply: the lifecycle's planned change (graph.lifecycle.pairings) plus its audit
 entry (action `pairing.<what>`, target the pairing id).
@@ -16,6 +20,14 @@ from api.usecases.base import Who, audited
 from graph.lifecycle import pairings as lifecycle
 from graph.model import CheckIn, CheckInAuthor, Format, MentoringModel, Pairing, utcnow
 from graph.store import GraphStore, Planned
+
+
+def acting_of(who: Who) -> lifecycle.Acting:
+    """The lifecycle's view of the caller: their person id, and whether they may act for the
+    program (coordinators, admins, the CLI)."""
+    if isinstance(who, Principal):
+        return lifecycle.Acting(person_id=who.person_id, program=who.org_wide)
+    return lifecycle.PROGRAM
 
 
 def propose(
@@ -47,6 +59,7 @@ def propose(
             by=actor_of(who),
             reason=reason,
             snapshot=snapshot,
+            acting=acting_of(who),
         )
         return audited(planned, who, "pairing.propose", planned.result.id)
 
@@ -72,7 +85,9 @@ def accept(
         who,
         "accept",
         pairing_id,
-        lambda s, by: lifecycle.plan_accept(s, pairing_id, by=by, reason=reason, activate=activate),
+        lambda s, by: lifecycle.plan_accept(
+            s, pairing_id, by=by, reason=reason, activate=activate, acting=acting_of(who)
+        ),
     )
 
 
@@ -83,7 +98,22 @@ def activate(state: AppState, who: Who, pairing_id: str, *, reason: str = "") ->
         who,
         "activate",
         pairing_id,
-        lambda s, by: lifecycle.plan_activate(s, pairing_id, by=by, reason=reason),
+        lambda s, by: lifecycle.plan_activate(
+            s, pairing_id, by=by, reason=reason, acting=acting_of(who)
+        ),
+    )
+
+
+def withdraw(state: AppState, who: Who, pairing_id: str, *, reason: str = "") -> Pairing:
+    """proposed -> withdrawn, by the proposer (or the program)."""
+    return _transition(
+        state,
+        who,
+        "withdraw",
+        pairing_id,
+        lambda s, by: lifecycle.plan_withdraw(
+            s, pairing_id, by=by, reason=reason, acting=acting_of(who)
+        ),
     )
 
 

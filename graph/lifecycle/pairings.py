@@ -33,9 +33,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from graph.errors import Conflict, InvalidInput, NotFound
+from graph.errors import Conflict, Forbidden, InvalidInput, NotFound
 from graph.model import (
     CheckIn,
     CheckInAuthor,
@@ -43,6 +44,7 @@ from graph.model import (
     MentoringModel,
     Pairing,
     PairingEvent,
+    PairingSide,
     PairingStatus,
     Person,
     utcnow,
@@ -62,6 +64,8 @@ from graph.store import (
 S = PairingStatus
 
 OPEN_STATUSES: tuple[PairingStatus, ...] = (S.proposed, S.accepted, S.active, S.stalled)
+# statuses in which both sides have agreed: these hold a mentor's places at accept/activate
+COMMITTED_STATUSES: tuple[PairingStatus, ...] = (S.accepted, S.active, S.stalled)
 
 # target status -> statuses it may be reached from
 ALLOWED_FROM: dict[PairingStatus, frozenset[PairingStatus]] = {
@@ -70,6 +74,7 @@ ALLOWED_FROM: dict[PairingStatus, frozenset[PairingStatus]] = {
     S.active: frozenset({S.accepted, S.stalled}),
     S.stalled: frozenset({S.active}),
     S.closed: frozenset({S.accepted, S.active, S.stalled}),
+    S.withdrawn: frozenset({S.proposed}),
 }
 CHECK_IN_STATUSES = frozenset({S.active, S.stalled})
 CHECK_IN_SKEW = FUTURE_SKEW  # a check-in may be dated up to today + 1 day (time zones)
@@ -119,11 +124,13 @@ def transitioned(
     by: str | None,
     reason: str = "",
     now: datetime | None = None,
+    side: PairingSide | None = None,
+    person_id: str | None = None,
 ) -> Pairing:
     """Pure: the pairing after a legal move to `to`, with the event appended."""
     check_transition(pairing, to)
     at = now or utcnow()
-    event = PairingEvent(status=to, at=at, by=by, reason=reason)
+    event = PairingEvent(status=to, at=at, by=by, reason=reason, side=side, person_id=person_id)
     return pairing.model_copy(
         update={"status": to, "updated_at": at, "history": [*pairing.history, event]}
     )
@@ -175,6 +182,196 @@ def capacity_problem(
     return None
 
 
+# --- consent and authority -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Acting:
+    """Who moves a pairing. A participant (`person_id` is the mentor or a mentee) always acts
+    for their own side; anyone else acts for the program only with `program=True` (a
+    coordinator, an admin, a script). `Acting()` with neither is refused (Forbidden)."""
+
+    person_id: str | None = None
+    program: bool = False
+
+
+PROGRAM = Acting(program=True)
+
+
+def side_of(pairing: Pairing, acting: Acting) -> tuple[PairingSide, str | None]:
+    """(side, participant id or None) for `acting` on `pairing`; Forbidden when they are
+    neither a participant nor acting for the program."""
+    pid = acting.person_id
+    if pid is not None and pid == pairing.mentor_id:
+        return PairingSide.mentor, pid
+    if pid is not None and pid in pairing.mentee_ids:
+        return PairingSide.mentee, pid
+    if acting.program:
+        return PairingSide.program, None
+    raise Forbidden(f"only a participant of pairing {pairing.id!r} or a coordinator may do this")
+
+
+def proposer(pairing: Pairing) -> tuple[PairingSide, str | None]:
+    """Who proposed: (side, participant id or None for the program). Read from the first
+    history event; for records written before sides were kept, a `by` of `person:<id>`
+    naming a participant counts as that participant, anything else as the program."""
+    if not pairing.history:
+        return PairingSide.program, None
+    first = pairing.history[0]
+    if first.side is not None:
+        return first.side, first.person_id
+    by = first.by or ""
+    pid = by.removeprefix("person:") if by.startswith("person:") else None
+    if pid == pairing.mentor_id:
+        return PairingSide.mentor, pid
+    if pid is not None and pid in pairing.mentee_ids:
+        return PairingSide.mentee, pid
+    return PairingSide.program, None
+
+
+def consented(pairing: Pairing) -> set[str]:
+    """Participants who agreed so far: the proposer (if a participant) and everyone whose
+    acceptance is in the history."""
+    _, first = proposer(pairing)
+    out = {first} if first is not None else set()
+    for e in pairing.history:
+        if e.status in (S.proposed, S.accepted) and e.person_id is not None:
+            out.add(e.person_id)
+    return out
+
+
+def awaiting(pairing: Pairing) -> list[str]:
+    """Participants whose acceptance a proposed pairing still needs (mentor first)."""
+    agreed = consented(pairing)
+    return [p for p in (pairing.mentor_id, *pairing.mentee_ids) if p not in agreed]
+
+
+# --- rules that hold at every door -----------------------------------------------------------
+
+
+def rule_problems(
+    state: State, pairing: Pairing, *, capacity: bool = True, store: GraphStore | None = None
+) -> list[dict[str, str]]:
+    """Every rule `pairing` breaks now, as [{"rule", "mentee_id"?, "reason"}]: `capacity`
+    (places or hours over the mentor's committed load, other pairings only), `guardrail`
+    (self, manager chain, reports, do-not-pair-again; the pairing's own openness does not
+    count), `wants_mentoring` (a mentee with hours_wanted_per_month == 0), `mentor` (not a
+    mentor any more). Reads people and pairings from `state` (and pairings from `store`
+    when given, which sees writes the snapshot has not)."""
+    out: list[dict[str, str]] = []
+    mentor = state.people.get(pairing.mentor_id)
+    if mentor is None:
+        return [{"rule": "mentor", "reason": f"mentor {pairing.mentor_id!r} is gone"}]
+    if not mentor.is_mentor:
+        out.append({"rule": "mentor", "reason": f"{mentor.id!r} is not a mentor"})
+    own_open = f"pairing {pairing.id!r}"
+    for mid in pairing.mentee_ids:
+        mentee = state.people.get(mid)
+        if mentee is None:
+            out.append({"rule": "mentee", "mentee_id": mid, "reason": f"{mid!r} is gone"})
+            continue
+        if mentee.hours_wanted_per_month <= 0:
+            out.append(
+                {
+                    "rule": "wants_mentoring",
+                    "mentee_id": mid,
+                    "reason": f"{mid!r} wants 0 hours of mentoring per month",
+                }
+            )
+        why = excluded_mentors(state, mid).get(pairing.mentor_id)
+        if why is not None and not (why.startswith("is already in ") and why.endswith(own_open)):
+            out.append(
+                {"rule": "guardrail", "mentee_id": mid, "reason": f"{pairing.mentor_id!r} {why}"}
+            )
+    if capacity:
+        if store is not None:
+            others = store.list_pairings(
+                PairingFilter(mentor_id=mentor.id, statuses=list(COMMITTED_STATUSES))
+            )
+        else:
+            others = [
+                p
+                for p in state.person_pairings(mentor.id)
+                if p.mentor_id == mentor.id and p.status in COMMITTED_STATUSES
+            ]
+        others = [p for p in others if p.id != pairing.id]
+        problem = capacity_problem(
+            mentor,
+            sum(len(p.mentee_ids) for p in others),
+            sum(p.hours_per_month for p in others),
+            add=len(pairing.mentee_ids),
+            add_hours=pairing.hours_per_month,
+        )
+        if problem:
+            out.append({"rule": "capacity", "reason": problem})
+    return out
+
+
+def _state_for(store: GraphStore, snapshot: Snapshot | None) -> State:
+    if snapshot is None or snapshot.is_stale(store):
+        snapshot = Snapshot.load(store)
+    return snapshot.state
+
+
+def refuse_rule_breaks(
+    store: GraphStore, pairing: Pairing, doing: str, *, snapshot: Snapshot | None = None
+) -> None:
+    """Conflict naming the first rule `pairing` would break by `doing` (e.g. "accept")."""
+    problems = rule_problems(_state_for(store, snapshot), pairing, store=store)
+    if problems:
+        first = problems[0]
+        raise Conflict(
+            f"cannot {doing} pairing {pairing.id!r}: {first['rule']}: {first['reason']}",
+            details=problems,
+        )
+
+
+@dataclass(frozen=True)
+class PairingConflict:
+    """An open pairing that breaks a rule now (after an import or edit): its id, mentor,
+    mentees, status and every problem as `rule_problems` gives them."""
+
+    pairing_id: str
+    mentor_id: str
+    mentee_ids: tuple[str, ...]
+    status: PairingStatus
+    problems: tuple[dict[str, str], ...]
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "pairing_id": self.pairing_id,
+            "mentor_id": self.mentor_id,
+            "mentee_ids": list(self.mentee_ids),
+            "status": self.status.value,
+            "problems": [dict(p) for p in self.problems],
+        }
+
+
+def find_conflicts(state: State, people: Sequence[str] | None = None) -> list[PairingConflict]:
+    """Open pairings (proposed, accepted, active, stalled) that break a rule now, sorted by
+    id; only those of `people` (as mentor or mentee) when given. A committed pairing is over
+    capacity when the mentor's committed load exceeds their places or hours (every pairing
+    of such a mentor is listed); a proposal when accepting it would overflow."""
+    if people is None:
+        candidates = list(state.pairings.values())
+    else:
+        seen: dict[str, Pairing] = {}
+        for pid in people:
+            for p in state.person_pairings(pid):
+                seen[p.id] = p
+        candidates = list(seen.values())
+    out: list[PairingConflict] = []
+    for p in sorted(candidates, key=lambda x: x.id):
+        if p.status not in OPEN_STATUSES:
+            continue
+        problems = rule_problems(state, p)
+        if problems:
+            out.append(
+                PairingConflict(p.id, p.mentor_id, tuple(p.mentee_ids), p.status, tuple(problems))
+            )
+    return out
+
+
 # --- transitions ----------------------------------------------------------------------------
 
 
@@ -192,11 +389,14 @@ def build_proposal(
     reason: str = "",
     now: datetime | None = None,
     pairing_id: str | None = None,
+    acting: Acting = PROGRAM,
 ) -> Pairing:
-    """Pure: a new proposed pairing with its first history event (not stored)."""
+    """Pure: a new proposed pairing with its first history event (not stored); the event
+    names the proposer's side (`acting`: a participant, or the program by default).
+    Forbidden when `acting` is neither a participant nor the program."""
     at = now or utcnow()
     try:
-        return Pairing(
+        pairing = Pairing(
             id=pairing_id or new_id("pairing"),
             mentor_id=mentor_id,
             mentee_ids=list(mentee_ids),
@@ -213,6 +413,9 @@ def build_proposal(
         )
     except ValueError as exc:  # pydantic ValidationError is a ValueError
         raise InvalidInput(f"invalid pairing: {exc}") from exc
+    side, person_id = side_of(pairing, acting)
+    first = pairing.history[0].model_copy(update={"side": side, "person_id": person_id})
+    return pairing.model_copy(update={"history": [first]})
 
 
 def plan_propose(
@@ -230,8 +433,10 @@ def plan_propose(
     reason: str = "",
     now: datetime | None = None,
     snapshot: Snapshot | None = None,
+    acting: Acting = PROGRAM,
 ) -> Planned[Pairing]:
     """A new proposed pairing, after checking people, goals, guardrails and capacity.
+    `acting` is the proposer (recorded in the first history event; see `Acting`).
 
     NotFound: unknown mentor/mentee. InvalidInput: a goal that is not a mentee's, or several
     mentees for a one-to-one/peer/reverse pairing. Conflict: a guardrail forbids the pair
@@ -251,6 +456,7 @@ def plan_propose(
         by=by,
         reason=reason,
         now=now,
+        acting=acting,
     )
     if model in SINGLE_MENTEE_MODELS and len(pairing.mentee_ids) != 1:
         raise InvalidInput(f"a {model.value} pairing has exactly one mentee")
@@ -272,8 +478,9 @@ def plan_propose(
         mentor, places, hours, add=len(pairing.mentee_ids), add_hours=hours_per_month
     )
     if problem:
-        raise Conflict(f"cannot propose: {problem}")
+        raise Conflict(f"cannot propose: capacity: {problem}")
     _refuse_guardrails(store, pairing, snapshot=snapshot)
+    refuse_rule_breaks(store, pairing, "propose", snapshot=snapshot)
     return _planned(pairing)
 
 
@@ -331,11 +538,63 @@ def plan_accept(
     reason: str = "",
     activate: bool = False,
     now: datetime | None = None,
+    acting: Acting = PROGRAM,
+    snapshot: Snapshot | None = None,
 ) -> Planned[Pairing]:
-    """proposed -> accepted (or straight on to active with `activate=True`, one apply)."""
-    updated = transitioned(get(store, pairing_id), S.accepted, by=by, reason=reason, now=now)
+    """proposed -> accepted (or straight on to active with `activate=True`, one apply).
+
+    Consent: a participant accepts for themselves; the pairing becomes accepted once every
+    participant other than the proposer has (mentor for a mentee's proposal, each mentee for
+    a mentor's, everyone for the program's); until then the acceptance is recorded as a
+    `proposed` event naming them. The program (`acting.program`, not a participant) accepts
+    for everyone at once, recorded as side `program`. Forbidden: the proposer accepting
+    their own proposal (they may withdraw it), a non-participant not acting for the program.
+    Conflict: not proposed, already accepted by this person, or a rule the pairing would
+    break now (capacity, guardrails, wants mentoring; see `rule_problems`).
+    """
+    pairing = get(store, pairing_id)
+    check_transition(pairing, S.accepted)
+    side, person_id = side_of(pairing, acting)
+    at = now or utcnow()
+    if person_id is not None:
+        if proposer(pairing) == (side, person_id):
+            raise Forbidden(
+                f"{person_id!r} proposed pairing {pairing_id!r} and cannot accept it; "
+                f"waiting for {', '.join(awaiting(pairing))} (the proposer may withdraw it)"
+            )
+        if person_id not in awaiting(pairing):
+            raise Conflict(
+                f"{person_id!r} has already accepted pairing {pairing_id!r}; waiting for "
+                f"{', '.join(awaiting(pairing))}"
+            )
+        left = [p for p in awaiting(pairing) if p != person_id]
+        if left:
+            event = PairingEvent(
+                status=S.proposed,
+                at=at,
+                by=by,
+                reason=reason or f"accepted; waiting for {', '.join(left)}",
+                side=side,
+                person_id=person_id,
+            )
+            updated = pairing.model_copy(
+                update={"updated_at": at, "history": [*pairing.history, event]}
+            )
+            return _planned(updated)
+    refuse_rule_breaks(store, pairing, "accept", snapshot=snapshot)
+    updated = transitioned(
+        pairing,
+        S.accepted,
+        by=by,
+        reason=reason or ("accepted for the program" if side == PairingSide.program else ""),
+        now=at,
+        side=side,
+        person_id=person_id,
+    )
     if activate:
-        updated = transitioned(updated, S.active, by=by, reason=reason, now=now)
+        updated = transitioned(
+            updated, S.active, by=by, reason=reason, now=at, side=side, person_id=person_id
+        )
     return _planned(updated)
 
 
@@ -346,9 +605,55 @@ def plan_activate(
     by: str | None = None,
     reason: str = "",
     now: datetime | None = None,
+    acting: Acting = PROGRAM,
+    snapshot: Snapshot | None = None,
 ) -> Planned[Pairing]:
-    """accepted -> active (mentoring has started); also stalled -> active by hand."""
-    return _move(store, pairing_id, S.active, by=by, reason=reason, now=now)
+    """accepted -> active (mentoring has started); also stalled -> active by hand.
+
+    Forbidden for a non-participant not acting for the program; Conflict when the pairing
+    would break a rule now (see `rule_problems`)."""
+    pairing = get(store, pairing_id)
+    check_transition(pairing, S.active)
+    side, person_id = side_of(pairing, acting)
+    refuse_rule_breaks(store, pairing, "activate", snapshot=snapshot)
+    return _planned(
+        transitioned(
+            pairing, S.active, by=by, reason=reason, now=now, side=side, person_id=person_id
+        )
+    )
+
+
+def plan_withdraw(
+    store: GraphStore,
+    pairing_id: str,
+    *,
+    by: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+    acting: Acting = PROGRAM,
+) -> Planned[Pairing]:
+    """proposed -> withdrawn, by its proposer (or the program, which may withdraw any
+    proposal). Forbidden for another participant (they decline instead); Conflict when the
+    pairing is no longer proposed."""
+    pairing = get(store, pairing_id)
+    check_transition(pairing, S.withdrawn)
+    side, person_id = side_of(pairing, acting)
+    if side != PairingSide.program and proposer(pairing) != (side, person_id):
+        raise Forbidden(
+            f"only the proposer of pairing {pairing_id!r} may withdraw it; "
+            f"{person_id!r} may decline it"
+        )
+    return _planned(
+        transitioned(
+            pairing,
+            S.withdrawn,
+            by=by,
+            reason=reason,
+            now=now,
+            side=side,
+            person_id=person_id,
+        ).model_copy(update={"close_reason": reason})
+    )
 
 
 def plan_decline(
@@ -507,6 +812,7 @@ def plan_mark_stalled(
 propose = applying(plan_propose)
 accept = applying(plan_accept)
 activate = applying(plan_activate)
+withdraw = applying(plan_withdraw)
 decline = applying(plan_decline)
 stall = applying(plan_stall)
 close = applying(plan_close)

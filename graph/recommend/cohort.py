@@ -296,8 +296,14 @@ def match_cohort(
     mentee_ids: Sequence[str] | None = None,
     keep: Callable[[Person, Person], bool] | None = None,
     progress: bool = False,
+    mentees_may_mentor: bool = False,
 ) -> CohortResult:
     """Match every open mentee of `program` at once (see module doc).
+
+    One role per person per run: nobody matched here as a mentee (every mentee of the run)
+    is a mentor in the same run, unless the program allows it (`mentees_may_mentor`).
+    Mentees who want no mentoring (hours_wanted_per_month == 0) are not matched; they are
+    listed as unmatched with that reason.
 
     Candidates are each mentee's top `candidates_per_mentee` mentors from the batch scorer
     (`candidates.top_k_candidates`: exactly what `recommend` ranks), so the ranking's
@@ -319,7 +325,18 @@ def match_cohort(
     opts = options or RecommendOptions()
     scorer = CandidateScorer(snapshot, options=opts, now=now)
     state = scorer.state  # one consistent State for the whole run
-    mentees = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
+    asked = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
+    mentees = [m for m in asked if state.people[m].hours_wanted_per_month > 0]
+    not_wanting = [m for m in asked if state.people[m].hours_wanted_per_month <= 0]
+    if not mentees_may_mentor:
+        as_mentee = frozenset(asked)
+        user_keep = keep
+
+        def keep(mentee: Person, mentor: Person) -> bool:
+            if mentor.id in as_mentee:
+                return False
+            return user_keep is None or user_keep(mentee, mentor)
+
     k = candidates_per_mentee
     wants = np.array([state.people[m].hours_wanted_per_month for m in mentees] or [0.0])
     hours_each = float(np.median(wants))
@@ -400,7 +417,8 @@ def match_cohort(
         Unmatched(m, problems.get(m) or _why_unmatched(int(n_cand[i]), m in dropped))
         for i, m in enumerate(mentees)
         if m not in matched
-    ]
+    ] + [Unmatched(m, "wants no mentoring (hours_wanted_per_month is 0)") for m in not_wanting]
+    unmatched.sort(key=lambda u: u.mentee_id)
     proposals.sort(key=lambda p: (p.mentee_id, p.mentor_id))
     return CohortResult(
         program=program,

@@ -131,6 +131,20 @@ def scenario(a: Audited) -> None:
     a.call(
         "mentee", "POST", "/v1/pairings/{pairing_id}/close", f"/v1/pairings/{pid}/close", json={}
     )
+    again = a.call(
+        "mentee",
+        "POST",
+        "/v1/pairings",
+        "/v1/pairings",
+        json={"mentor_id": "m1", "mentee_ids": ["p1"]},
+    )
+    a.call(
+        "mentee",
+        "POST",
+        "/v1/pairings/{pairing_id}/withdraw",
+        f"/v1/pairings/{again['id']}/withdraw",
+        json={},
+    )
     a.call(
         "mentee2",
         "POST",

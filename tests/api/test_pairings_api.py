@@ -198,3 +198,43 @@ def test_check_ins_record_their_author_and_refuse_future_dates(
         assert err["details"][0]["field"] == "on" and "future" in err["message"]
         assert "zqx7note" not in r.text
     assert len(api_store.checkins("pr-p2")) == 3
+
+
+def test_the_proposer_cannot_accept_and_may_withdraw(client: TestClient, keys: Keys) -> None:
+    """Issue 13: a mentee proposed, then accepted and activated with the same key."""
+    body = {"mentor_id": "m1", "mentee_ids": ["p1"]}
+    pid = client.post("/v1/pairings", json=body, headers=keys.auth("mentee")).json()["id"]
+    r = client.post(
+        f"/v1/pairings/{pid}/accept", json={"activate": True}, headers=keys.auth("mentee")
+    )
+    assert r.status_code == 403 and "cannot accept" in r.json()["error"]["message"]
+    r = client.post(f"/v1/pairings/{pid}/withdraw", json={}, headers=keys.auth("mentor"))
+    assert r.status_code == 403
+    r = client.post(f"/v1/pairings/{pid}/withdraw", json={}, headers=keys.auth("mentee"))
+    assert r.status_code == 200 and r.json()["status"] == "withdrawn"
+    pid = client.post("/v1/pairings", json=body, headers=keys.auth("mentee")).json()["id"]
+    r = client.post(f"/v1/pairings/{pid}/accept", json={}, headers=keys.auth("coordinator"))
+    assert r.status_code == 200 and r.json()["status"] == "accepted"
+    assert r.json()["history"][-1]["side"] == "program"
+
+
+def test_an_import_that_breaks_a_rule_lists_the_pairing(client: TestClient, keys: Keys) -> None:
+    """Issue 13: an HR import makes p1's mentor their manager; the import report and the
+    coordinators' conflict list name the pairing and the rule."""
+    coord = keys.auth("coordinator")
+    body = {"mentor_id": "m1", "mentee_ids": ["p1"]}
+    pid = client.post("/v1/pairings", json=body, headers=coord).json()["id"]
+    assert client.post(f"/v1/pairings/{pid}/accept", json={}, headers=coord).status_code == 200
+    assert client.get("/v1/pairings/conflicts", headers=coord).json()["count"] == 0
+    csv = "id,name,manager_id\np1,Pat One,m1\n"
+    r = client.post("/v1/people/import", json={"format": "csv", "content": csv}, headers=coord)
+    assert r.status_code == 200, r.text
+    listed = r.json()["conflicts"]
+    assert [c["pairing_id"] for c in listed] == [pid]
+    assert listed[0]["problems"][0]["rule"] == "guardrail"
+    assert "manager" in listed[0]["problems"][0]["reason"]
+    r = client.get("/v1/pairings/conflicts", headers=coord)
+    assert r.status_code == 200 and [c["pairing_id"] for c in r.json()["data"]] == [pid]
+    assert client.get("/v1/pairings/conflicts", headers=keys.auth("mentor")).status_code == 403
+    r = client.post(f"/v1/pairings/{pid}/activate", json={}, headers=keys.auth("mentor"))
+    assert r.status_code == 409 and "guardrail" in r.json()["error"]["message"]

@@ -277,3 +277,27 @@ def test_revert_keeps_a_level_changed_since(seeded: GraphStore) -> None:
 def test_revert_unknown_change(seeded: GraphStore) -> None:
     with pytest.raises(NotFound):
         ed.revert(seeded, "chg-nope", actor=STEWARD)
+
+
+def test_live_labels_are_unique_per_kind(seeded: GraphStore) -> None:
+    """Issue 13: a steward could give two live skills the same label, which breaks every
+    later import that looks the label up."""
+    with pytest.raises(Conflict, match="live skill 'slides'") as e:
+        ed.rename(seeded, "talks", "Slide  Design", actor=STEWARD)
+    assert e.value.details == [{"field": "label", "node_id": "slides"}]
+    assert seeded.get_node("talks").label == "give talks"  # nothing written
+    with pytest.raises(Conflict, match="live skill 'python'"):
+        ed.create_skill(seeded, Skill(id="py2", label="PYTHON"), actor=STEWARD)
+    with pytest.raises(Conflict, match="alias 'python' is already the label of live skill"):
+        ed.add_alias(seeded, "talks", "python", actor=STEWARD)
+    # another kind, or the node's own label, is no clash
+    ed.create_cluster(seeded, SkillCluster(id="py-c", label="python", tier=1), actor=STEWARD)
+    ed.rename(seeded, "talks", "Give Talks", actor=STEWARD)
+    with pytest.raises(Conflict, match="live cluster 'comm'"):
+        ed.rename(seeded, "tech", "Communication", actor=STEWARD)
+
+
+def test_a_deprecated_label_may_be_used_again(seeded: GraphStore) -> None:
+    ed.deprecate(seeded, "python", actor=STEWARD, replacement_id="slides")
+    ed.create_skill(seeded, Skill(id="py2", label="python"), actor=STEWARD)
+    assert {n.id for n in seeded.find_by_label("python")} >= {"py2"}
