@@ -42,6 +42,7 @@ from graph.model import (
     Person,
     PersonSkill,
     Preferences,
+    ProposedMentorSharing,
     TargetSource,
     WeeklyWindow,
 )
@@ -369,6 +370,7 @@ def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
                     milestones=[],
                     status=GoalStatus.open,
                     created_at=EPOCH + timedelta(minutes=i * 3 + g),
+                    share_with_proposed_mentor=_SHARE_DEFAULT,
                 )
             )
     return DemoOrg(people=people, person_skills=person_skills, goals=goals)
@@ -444,6 +446,7 @@ def _fast(cls: type[M]) -> Callable[..., M]:
 _person = _fast(Person)
 _person_skill = _fast(PersonSkill)
 _goal = _fast(Goal)
+_SHARE_DEFAULT = ProposedMentorSharing()  # skills shared, text not (never mutated)
 _window = _fast(WeeklyWindow)
 _prefs = _fast(Preferences)
 _FORMATS = [Format(f) for f in T.FORMATS]
