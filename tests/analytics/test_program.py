@@ -170,8 +170,9 @@ def test_cluster_gaps_with_mapping_confidence() -> None:
     g = cluster_gaps(data, tier=1)
     assert (g.tier, g.tiers) == (1, [0, 1])
     c1, c2 = g.rows
-    # C1: g1 -> s_present 0.9 + s_pitch 0.5, g3 -> C1 0.6: 2 goals, demand 2.0, best 0.9 / 0.6
-    assert (c1.cluster_id, c1.goals, c1.demand, c1.mean_confidence) == ("C1", 2, 2.0, 0.75)
+    # C1: g1 -> s_present 0.9 + s_pitch 0.5, g3 -> C1 0.6: three targets counted by coverage,
+    # demand 2.0, mean confidence 2.0 / 3
+    assert (c1.cluster_id, c1.goals, c1.demand, c1.mean_confidence) == ("C1", 3, 2.0, 0.6667)
     assert (c1.supply, c1.mentors, c1.gap) == (1, 1, 1.0)
     assert [p.name for p in c1.recruit] == ["H One"] and c1.top_skills == ["present", "pitch"]
     # C2: g2 -> s_sql 1.0 (x opted out); m2 is full: no supply, one mentor
