@@ -32,6 +32,7 @@ recomputed by `init_schema`.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import threading
 import time
@@ -195,6 +196,26 @@ def store_error(exc: Exception) -> MentorgraphError | None:
                 "MENTORGRAPH_NEO4J_WRITE_BATCH_ROWS or give the server more heap"
             )
     return None
+
+
+class _NoBoltWireDebug(logging.Filter):
+    """Drops the driver's DEBUG wire log: it prints every statement with its parameters, and
+    parameters carry goal text and check-in notes, which may reach only the mentee, their
+    mentor and coordinators (never a log file)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_WIRE_FILTER = _NoBoltWireDebug()
+
+
+def quiet_bolt_wire_log() -> None:
+    """Install the filter on the driver's wire loggers (idempotent)."""
+    for name in ("neo4j.io", "neo4j.pool"):
+        logger = logging.getLogger(name)
+        if _WIRE_FILTER not in logger.filters:
+            logger.addFilter(_WIRE_FILTER)
 
 
 # --- row shaping (pure) ---------------------------------------------------------------------
@@ -476,6 +497,7 @@ class Neo4jStore:
         # Ad-hoc analyst queries (and health pings) run here, so one that overruns can be
         # abandoned at its deadline; owned by this store and shut down with it.
         self._adhoc_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cypher-adhoc")
+        quiet_bolt_wire_log()
         # Where offset pages ended: (statement, offset) -> the last id before that offset,
         # so reading a list page after page continues by keyset instead of skipping.
         self._cursors: OrderedDict[tuple[str, int], str] = OrderedDict()
