@@ -200,13 +200,14 @@ def test_hostile_text_through_the_api(
         assert r.status_code == 200, r.text
         r = client.get("/v1/taxonomy/search", params={"q": text[:200]}, headers=mentee)
         assert r.status_code == 200, r.text
-        # a skill labelled with the text, and the text as an alias
+        # the text as an alias, and a skill labelled with it (in this order: an alias equal to
+        # another live skill's label is refused, live labels being unique)
         r = client.post(
-            "/v1/taxonomy/skills", json={"id": f"sk-{i}", "label": text}, headers=steward
+            "/v1/taxonomy/nodes/s-python/aliases", json={"alias": text}, headers=steward
         )
         assert r.status_code == 201, r.text
         r = client.post(
-            "/v1/taxonomy/nodes/s-python/aliases", json={"alias": text}, headers=steward
+            "/v1/taxonomy/skills", json={"id": f"sk-{i}", "label": text}, headers=steward
         )
         assert r.status_code == 201, r.text
         hits = client.get("/v1/taxonomy/search", params={"q": text[:200]}, headers=mentee)
