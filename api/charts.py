@@ -345,6 +345,37 @@ class _Month:
     rating: float | None
 
 
+def _month_axis(
+    svg: Svg,
+    months: list[str],
+    left: float,
+    right: float,
+    bottom: float,
+    slot: float,
+    every: int,
+) -> None:
+    """Month labels under a time chart (every `every`-th slot) and the axis title."""
+    for i, month in enumerate(months):
+        if i % every == 0:
+            svg.text(
+                left + (i + 0.5) * slot,
+                bottom + 14,
+                _month_label(month),
+                size=10,
+                anchor="middle",
+                fill=MUTED,
+            )
+    svg.text(
+        (left + right) / 2,
+        bottom + 30,
+        "month",
+        size=11,
+        anchor="middle",
+        fill=MUTED,
+        cls="axis-label",
+    )
+
+
 def _months_from(points: Iterable[tuple[str, dict[str, float], float | None]]) -> list[_Month]:
     """Every calendar month from the first to the last given (missing ones are zeros)."""
     given = {m: (v, r) for m, v, r in points}
@@ -406,24 +437,7 @@ def _monthly_bars(
                 f'height="{max(h, 0.5):.1f}" fill="{colour}"><title>{escape(tip)}</title>'
                 "</rect></g>"
             )
-        if i % every == 0:
-            svg.text(
-                left + (i + 0.5) * slot,
-                bottom + 14,
-                _month_label(m.month),
-                size=10,
-                anchor="middle",
-                fill=MUTED,
-            )
-    svg.text(
-        (left + right) / 2,
-        bottom + 30,
-        "month",
-        size=11,
-        anchor="middle",
-        fill=MUTED,
-        cls="axis-label",
-    )
+    _month_axis(svg, [m.month for m in months], left, right, bottom, slot, every)
     return svg.render(bottom + 40)
 
 
@@ -540,25 +554,7 @@ def checkin_ratings(health: ProgramHealth | MatchHealth, *, width: float = 600) 
             f"<title>{escape(tip)}</title></circle></g>"
         )
     svg.add(f'<line x1="{left}" y1="{bottom2}" x2="{right}" y2="{bottom2}" stroke="{AXIS}"/>')
-    for i, m in enumerate(months):
-        if i % every == 0:
-            svg.text(
-                left + (i + 0.5) * slot,
-                bottom2 + 14,
-                _month_label(m.month),
-                size=10,
-                anchor="middle",
-                fill=MUTED,
-            )
-    svg.text(
-        (left + right) / 2,
-        bottom2 + 30,
-        "month",
-        size=11,
-        anchor="middle",
-        fill=MUTED,
-        cls="axis-label",
-    )
+    _month_axis(svg, [m.month for m in months], left, right, bottom2, slot, every)
     return svg.render(bottom2 + 40)
 
 
