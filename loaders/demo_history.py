@@ -515,17 +515,24 @@ class _Generator:
         rows = [(n, w) for n, w in table if not (no_decline and n == "declined")]
         return self.rng.choices([n for n, _ in rows], weights=[w for _, w in rows])[0]
 
+    def decline(
+        self, b: _Builder, mentor: str, mentee: str, proposed: datetime, *, within_days: int
+    ) -> None:
+        """Either side declines within `within_days` days, with a reason (some with "do not
+        pair again")."""
+        reason, dnpa = self.rng.choice(DECLINE_REASONS)
+        by = mentor if self.rng.random() < 0.5 else mentee
+        b.move(S.declined, proposed + self.rng.randint(1, within_days) * DAY, by, reason)
+        if dnpa:
+            b.pairing = b.pairing.model_copy(update={"do_not_pair_again": True})
+
     def run_past(self, b: _Builder, cohort: Cohort, outcome: str, end: date) -> None:
         """Play a past cohort's pairing to its close (or decline) by `end`."""
         p = b.pairing
         mentee, mentor = f"person:{p.mentee_ids[0]}", f"person:{p.mentor_id}"
         proposed = p.created_at
         if outcome == "declined":
-            reason, dnpa = self.rng.choice(DECLINE_REASONS)
-            by = mentor if self.rng.random() < 0.5 else mentee
-            b.move(S.declined, proposed + self.rng.randint(1, 6) * DAY, by, reason)
-            if dnpa:
-                b.pairing = b.pairing.model_copy(update={"do_not_pair_again": True})
+            self.decline(b, mentor, mentee, proposed, within_days=6)
             return
         if outcome == "never_started":
             b.move(S.accepted, proposed + 2 * DAY, mentee)
@@ -614,11 +621,7 @@ class _Generator:
         if outcome == "pending":
             return
         if outcome == "declined":
-            reason, dnpa = self.rng.choice(DECLINE_REASONS)
-            by = mentor if self.rng.random() < 0.5 else mentee
-            b.move(S.declined, proposed + self.rng.randint(1, 5) * DAY, by, reason)
-            if dnpa:
-                b.pairing = b.pairing.model_copy(update={"do_not_pair_again": True})
+            self.decline(b, mentor, mentee, proposed, within_days=5)
             return
         if outcome == "accepted":
             b.move(S.accepted, at(today - self.rng.randint(1, 4) * DAY, 11), mentee)
