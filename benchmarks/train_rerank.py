@@ -1,0 +1,238 @@
+"""Fit the goal-mapping re-ranker and write taxonomy/data/rerank.json (run offline, never at
+run time).
+
+    python benchmarks/train_rerank.py --cache var/esco-embeddings.sqlite3 [--out PATH]
+
+Training data (never the benchmark's held-out aliases, never the goal test split):
+- ESCO English aliases held out from the index: a further 10% (seed 11) of what the
+  benchmark's index keeps (`mapping_data`), each query's positive being its skill;
+- the same with typos made by a seeded random edit (drop, swap, double or replace a letter in
+  one word of 5+ letters): the spelling-tolerant lexical match must learn to carry them;
+- Spanish and French ESCO labels held out from the index the same way (when the official
+  files are at hand): the dense model is English-only, the lexical side carries these;
+- the dev split of our goal set (tests/mapping/data/goals.csv), weighted x4: goal wording.
+Negatives are every other candidate the retrieval returns (hard negatives from the index).
+The confidence threshold is the one that best separates, on the dev goals and a fixed list
+of non-goals, goals whose top 5 hold an accepted skill from non-goals and from misses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from mapping_data import (  # noqa: E402
+    BENCH_SEED,
+    BENCH_SHARE,
+    TRAIN_SEED,
+    TRAIN_SHARE,
+    esco_dump,
+    hold_out,
+    hold_out_foreign,
+    load_goals,
+)
+
+from taxonomy.embedding import SentenceTransformerEmbedder  # noqa: E402
+from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache  # noqa: E402
+from taxonomy.mapping import GoalMapper  # noqa: E402
+from taxonomy.rerank import FEATURES, MODEL_FILE, RerankModel  # noqa: E402
+
+# Texts that are not goals: the threshold must keep them below it (never in training).
+NON_GOALS = [
+    "asdf",
+    "qwerty uiop",
+    "lorem ipsum dolor sit amet",
+    "hello",
+    "test",
+    "blah blah",
+    "the",
+    "zzzz",
+    "ok",
+    "banana",
+]
+
+
+def typo(text: str, rng: random.Random) -> str | None:
+    """One seeded spelling slip in one word of 5+ letters, or None when there is none."""
+    words = text.split()
+    long = [i for i, w in enumerate(words) if len(w) >= 5 and w.isalpha()]
+    if not long:
+        return None
+    i = rng.choice(long)
+    w = words[i]
+    j = rng.randrange(1, len(w) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        w = w[:j] + w[j + 1 :]
+    elif kind == 1:
+        w = w[:j] + w[j + 1] + w[j] + w[j + 2 :]
+    elif kind == 2:
+        w = w[:j] + w[j] + w[j:]
+    else:
+        w = w[:j] + rng.choice("aeioustrnl") + w[j + 1 :]
+    words[i] = w
+    return " ".join(words)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--cache", type=Path, default=Path("var/esco-embeddings.sqlite3"))
+    ap.add_argument("--out", type=Path, default=MODEL_FILE)
+    ap.add_argument("--aliases", type=int, default=2000)
+    ap.add_argument("--typos", type=int, default=400)
+    ap.add_argument("--foreign", type=int, default=800)
+    ap.add_argument("--goal-weight", type=float, default=4.0)
+    ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    args = ap.parse_args()
+    import torch
+    from sklearn.linear_model import LogisticRegression
+
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    full, languages = esco_dump()
+    bench_index, _ = hold_out(full, BENCH_SHARE, BENCH_SEED)
+    train_index, held = hold_out(bench_index, TRAIN_SHARE, TRAIN_SEED)
+    train_index, held_foreign = hold_out_foreign(train_index, TRAIN_SHARE, TRAIN_SEED)
+    model = SentenceTransformerEmbedder()
+    cache = EmbeddingCache(args.cache)
+    mapper = GoalMapper(train_index, model, cache=cache)
+    mapper.query_embedder = CachedEmbedder(model, cache)
+    print(f"index built in {time.perf_counter() - t0:.0f}s; languages {languages}", flush=True)
+
+    rng = random.Random(TRAIN_SEED)
+    queries: list[tuple[str, set[str], float, str]] = []
+    for alias, sid in rng.sample(held, min(args.aliases, len(held))):
+        queries.append((alias, {sid}, 1.0, "alias"))
+    typo_pool = rng.sample(held, min(args.typos * 2, len(held)))
+    n_typos = 0
+    for alias, sid in typo_pool:
+        slipped = typo(alias, rng)
+        if slipped and n_typos < args.typos:
+            queries.append((slipped, {sid}, 1.0, "typo"))
+            n_typos += 1
+    for label, _, sid in rng.sample(held_foreign, min(args.foreign, len(held_foreign))):
+        queries.append((label, {sid}, 1.0, "foreign"))
+    goals = [g for g in load_goals(full) if g.split == "dev" and g.parts]
+
+    xs: list[np.ndarray] = []
+    ys: list[np.ndarray] = []
+    ws: list[np.ndarray] = []
+    kinds: dict[str, int] = {}
+    t = time.perf_counter()
+    for n, (text, accepted, weight, kind) in enumerate(queries):
+        piece = mapper.candidates(text)[0]
+        _add(xs, ys, ws, piece, accepted, weight)
+        kinds[kind] = kinds.get(kind, 0) + 1
+        if n % 500 == 0:
+            print(f"{n}/{len(queries)} queries, {time.perf_counter() - t:.0f}s", flush=True)
+    for g in goals:
+        pieces = mapper.candidates(g.goal)
+        union = set().union(*g.parts)
+        _add(xs, ys, ws, pieces[0], union, args.goal_weight)
+        if len(pieces) - 1 == len(g.parts):
+            for piece, accepted in zip(pieces[1:], g.parts, strict=True):
+                _add(xs, ys, ws, piece, accepted, args.goal_weight)
+        kinds["goal"] = kinds.get("goal", 0) + 1
+    x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+    mean, scale = x.mean(axis=0), x.std(axis=0)
+    scale[scale < 1e-6] = 1.0
+    lr = LogisticRegression(C=args.c, max_iter=5000)
+    lr.fit((x - mean) / scale, y, sample_weight=w)
+    fitted = RerankModel(
+        features=FEATURES,
+        mean=mean,
+        scale=scale,
+        coef=lr.coef_[0],
+        intercept=float(lr.intercept_[0]),
+        threshold=0.0,
+        provenance={},
+    )
+    mapper.model = fitted
+    threshold, report = choose_threshold(mapper, goals)
+    import sklearn
+
+    provenance = {
+        "trained": True,
+        "by": "benchmarks/train_rerank.py",
+        "queries": kinds,
+        "rows": int(len(y)),
+        "positives": int(y.sum()),
+        "languages": languages,
+        "seeds": {"bench_hold_out": BENCH_SEED, "train_hold_out": TRAIN_SEED},
+        "C": args.c,
+        "goal_weight": args.goal_weight,
+        "scikit_learn": sklearn.__version__,
+        "threshold_choice": report,
+    }
+    out = RerankModel(
+        FEATURES, mean, scale, lr.coef_[0], float(lr.intercept_[0]), threshold, provenance
+    )
+    args.out.write_text(json.dumps(out.to_json(), indent=1) + "\n", encoding="utf-8")
+    order = np.argsort(-np.abs(out.coef))
+    print("weights (standardised), largest first:")
+    for i in order:
+        print(f"  {FEATURES[i]:>22} {out.coef[i]:+.3f}")
+    print(f"threshold {threshold:.3f}: {report}")
+    print(f"wrote {args.out} in {time.perf_counter() - t0:.0f}s")
+    cache.close()
+
+
+def _add(
+    xs: list[np.ndarray],
+    ys: list[np.ndarray],
+    ws: list[np.ndarray],
+    piece: tuple[str, list[str], np.ndarray],
+    accepted: set[str],
+    weight: float,
+) -> None:
+    _, ids, feats = piece
+    labels = np.array([i in accepted for i in ids], dtype=np.int64)
+    if not labels.any():  # the retrieval missed it: nothing to learn about ranking here
+        return
+    xs.append(feats)
+    ys.append(labels)
+    ws.append(np.full(len(ids), weight / max(1, len(ids)) * 10))
+
+
+def choose_threshold(mapper: GoalMapper, goals: list) -> tuple[float, dict]:
+    """The confidence threshold maximising (dev goals kept with a top-5 hit) - (non-goals
+    and top-5 misses let through), from the best skill's confidence per query piece."""
+    good: list[float] = []
+    bad: list[float] = []
+    for g in goals:
+        pieces = mapper.candidates(g.goal)
+        pairs = list(zip(pieces[1:], g.parts, strict=True)) if len(pieces) - 1 == len(
+            g.parts
+        ) else [(pieces[0], set().union(*g.parts))]
+        for (_, ids, feats), accepted in pairs:
+            prob = mapper.model.probability(feats)
+            order = np.argsort(-prob)
+            top5 = [ids[i] for i in order[:5]]
+            (good if set(top5) & accepted else bad).append(float(prob[order[0]]))
+    for text in NON_GOALS:
+        _, _, feats = mapper.candidates(text)[0]
+        bad.append(float(mapper.model.probability(feats).max()))
+    best_t, best_score = 0.1, -1e9
+    for t in np.linspace(0.02, 0.9, 89):
+        score = sum(p >= t for p in good) - sum(p >= t for p in bad)
+        if score > best_score:
+            best_t, best_score = float(t), score
+    return round(best_t, 3), {
+        "dev_hits_kept": sum(p >= best_t for p in good),
+        "dev_hits": len(good),
+        "misses_or_non_goals_let_through": sum(p >= best_t for p in bad),
+        "misses_or_non_goals": len(bad),
+    }
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,311 @@
+"""Lexical index over taxonomy names (every language) and descriptions: BM25 + typo tolerance.
+
+Documents are *name rows* (a node's label, each alias, and each label in another language,
+tagged with its language) and *description rows* (one per node that has one). Tokens come
+from `taxonomy.goal_text.lex_tokens` (folded, stemmed, function words of en/de/es/fr
+dropped), so one index serves goals in any imported language; the dense model reads English
+only, so for a Spanish or French goal this index is what finds the skill.
+
+Scores for a query with terms t (each counted once):
+
+    bm25(d)  = sum_t idf(t) * f(t,d) * (K1 + 1) / (f(t,d) + K1 * (1 - B + B * |d| / avgdl))
+    idf(t)   = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5))          (N rows of that kind)
+    cov_q(d) = sum_{t in q and d} idf(t) / sum_{t in q} idf(t)     share of the query matched
+    cov_d(d) = sum_{t in q and d} idf(t) / sum_{t in d} idf(t)     share of the name matched
+
+A query word the index does not know (a typo: "negotation") is replaced by the known word
+with the most character trigrams in common, if their Dice coefficient is at least
+`TYPO_DICE` (0.6); the replacement counts at the query term's weight times that Dice.
+
+Case: a word the taxonomy uses both as a proper noun from `PROPER_NAMES` (languages and
+places: "write Polish") and as a common word ("polish stones") is indexed as two terms,
+`^polish` and `polish`, and a goal's word is read by its case (see `lex_tokens`).
+
+`keep_together` lists the "left and right" triples found inside names ("health and
+safety"), so that `goal_text.split_parts` does not split a goal there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from taxonomy.goal_text import fold, lex_tokens, word_set, words
+
+K1 = 1.2
+B = 0.75
+TYPO_DICE = 0.6
+_MIN_TYPO_LEN = 4
+
+# Names of languages and places that are also ordinary words in some taxonomy label.
+PROPER_NAMES = frozenset(
+    fold(w)
+    for w in word_set(
+        "English French German Spanish Polish Italian Portuguese Dutch Swedish Danish "
+        "Norwegian Finnish Greek Turkish Russian Chinese Mandarin Cantonese Japanese Korean "
+        "Arabic Hebrew Hindi Czech Slovak Hungarian Romanian Bulgarian Croatian Serbian "
+        "Slovenian Estonian Latvian Lithuanian Irish Welsh Maltese Icelandic Ukrainian Latin "
+        "Basque Catalan Galician Persian Urdu Bengali Thai Vietnamese Indonesian Malay Swahili "
+        "Turkey China Jersey Guernsey Nice Reading Bath Chile Jordan Georgia Guinea Java Cork "
+        "Split Mobile Phoenix Buffalo Lincoln Victoria Wales Flemish Scots Gaelic"
+    )
+)
+_CONJUNCTIONS = ("and", "y", "et", "und", "&")
+
+
+@dataclass(frozen=True)
+class LexicalQuery:
+    """A query's vocabulary columns with weights (idf, times the Dice of a typo fix)."""
+
+    cols: np.ndarray  # (m,) int64
+    weights: np.ndarray  # (m,) float32
+    total_weight: float  # sum of idf over every query term, unknown words included
+    unknown: int  # query terms neither known nor fixed
+    fixes: dict[str, str]  # typo -> known term
+
+
+@dataclass(frozen=True)
+class LexicalHits:
+    """Per node (N,): best BM25 / cov_q / cov_d over its name rows, BM25 of its description,
+    whether the best-covering name is not English, and the row behind cov_q."""
+
+    bm25_name: np.ndarray
+    bm25_desc: np.ndarray
+    cov_q: np.ndarray
+    cov_d: np.ndarray
+    foreign: np.ndarray  # bool
+    best_row: np.ndarray  # int64, -1 where no name matched
+
+
+def _bm25_matrix(
+    token_lists: Sequence[list[str]], vocab: dict[str, int]
+) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray, np.ndarray]:
+    """(BM25 doc weights without idf, presence*idf, idf, idf mass per row) for documents."""
+    n = len(token_lists)
+    df = np.zeros(len(vocab), dtype=np.float64)
+    rows, cols, tfs = [], [], []
+    lengths = np.zeros(n, dtype=np.float64)
+    for r, toks in enumerate(token_lists):
+        counts: dict[int, int] = {}
+        for t in toks:
+            j = vocab[t]
+            counts[j] = counts.get(j, 0) + 1
+        lengths[r] = len(toks)
+        for j, c in counts.items():
+            rows.append(r)
+            cols.append(j)
+            tfs.append(c)
+            df[j] += 1
+    idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+    avgdl = float(lengths.mean()) if n and lengths.sum() else 1.0
+    r_arr = np.asarray(rows, dtype=np.int64)
+    c_arr = np.asarray(cols, dtype=np.int64)
+    tf = np.asarray(tfs, dtype=np.float64)
+    denom = tf + K1 * (1 - B + B * lengths[r_arr] / avgdl) if len(r_arr) else tf
+    weight = (tf * (K1 + 1) / denom).astype(np.float32) if len(r_arr) else tf
+    shape = (n, len(vocab))
+    bm = sparse.csr_matrix((weight, (r_arr, c_arr)), shape=shape, dtype=np.float32)
+    present = sparse.csr_matrix(
+        (idf[c_arr] if len(c_arr) else np.zeros(0, np.float32), (r_arr, c_arr)),
+        shape=shape,
+        dtype=np.float32,
+    )
+    mass = np.asarray(present.sum(axis=1), dtype=np.float32).ravel()
+    return bm, present, idf, mass
+
+
+def _trigrams(word: str) -> list[str]:
+    padded = f"#{word}#"
+    return [padded[i : i + 3] for i in range(len(padded) - 2)]
+
+
+@dataclass(frozen=True)
+class LexicalIndex:
+    n_nodes: int
+    vocab: dict[str, int]
+    proper: frozenset[str]
+    keep_together: frozenset[str]
+    name_owner: np.ndarray  # (R,) node of each name row
+    name_foreign: np.ndarray  # (R,) bool: row's language is not English
+    name_bm25: sparse.csc_matrix  # (R, V) BM25 doc weights
+    name_present: sparse.csc_matrix  # (R, V) idf where the term occurs
+    name_idf: np.ndarray  # (V,)
+    name_mass: np.ndarray  # (R,) sum of idf of the row's terms
+    desc_owner: np.ndarray  # (D,)
+    desc_bm25: sparse.csc_matrix  # (D, V)
+    desc_idf: np.ndarray  # (V,)
+    tri_vocab: dict[str, int]
+    tri_matrix: sparse.csr_matrix  # (V, T) binary
+    tri_counts: np.ndarray  # (V,) trigrams per vocabulary word
+    vocab_words: list[str]
+
+    @classmethod
+    def build(
+        cls,
+        n_nodes: int,
+        names: Sequence[tuple[int, str, str]],
+        descriptions: Sequence[tuple[int, str]],
+    ) -> LexicalIndex:
+        """Index `names` as (node, language code, text) and `descriptions` as (node, text)."""
+        proper = _ambiguous_proper_names([t for _, _, t in names])
+        name_toks = [lex_tokens(t, proper, sentence=False) for _, _, t in names]
+        desc_toks = [lex_tokens(t, proper) for _, t in descriptions]
+        vocab: dict[str, int] = {}
+        for toks in (*name_toks, *desc_toks):
+            for t in toks:
+                vocab.setdefault(t, len(vocab))
+        nb, npres, nidf, nmass = _bm25_matrix(name_toks, vocab)
+        db, _, didf, _ = _bm25_matrix(desc_toks, vocab)
+        vocab_words = [""] * len(vocab)
+        for t, j in vocab.items():
+            vocab_words[j] = t
+        tri_vocab: dict[str, int] = {}
+        rows, cols = [], []
+        counts = np.zeros(len(vocab), dtype=np.float32)
+        for j, w in enumerate(vocab_words):
+            grams = set(_trigrams(w.lstrip("^")))
+            counts[j] = len(grams)
+            for g in grams:
+                rows.append(j)
+                cols.append(tri_vocab.setdefault(g, len(tri_vocab)))
+        tri = sparse.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)),
+            shape=(len(vocab), len(tri_vocab)),
+        )
+        return cls(
+            n_nodes=n_nodes,
+            vocab=vocab,
+            proper=proper,
+            keep_together=_and_phrases([t for _, _, t in names]),
+            name_owner=np.fromiter((o for o, _, _ in names), dtype=np.int64, count=len(names)),
+            name_foreign=np.fromiter(
+                (lang.split("-")[0] != "en" for _, lang, _ in names), dtype=bool, count=len(names)
+            ),
+            name_bm25=nb.tocsc(),
+            name_present=npres.tocsc(),
+            name_idf=nidf,
+            name_mass=nmass,
+            desc_owner=np.fromiter((o for o, _ in descriptions), dtype=np.int64),
+            desc_bm25=db.tocsc(),
+            desc_idf=didf,
+            tri_vocab=tri_vocab,
+            tri_matrix=tri,
+            tri_counts=counts,
+            vocab_words=vocab_words,
+        )
+
+    # --- queries ------------------------------------------------------------------------------
+
+    def tokens(self, text: str) -> list[str]:
+        return lex_tokens(text, self.proper)
+
+    def query(self, text: str) -> LexicalQuery:
+        """The query's known terms (typos fixed where a close known word exists)."""
+        weights: dict[int, float] = {}
+        fixes: dict[str, str] = {}
+        unknown = 0
+        total = 0.0
+        default_idf = float(self.name_idf.max()) if len(self.name_idf) else 1.0
+        for t in dict.fromkeys(self.tokens(text)):
+            j = self.vocab.get(t)
+            if j is None and t.startswith("^"):  # a proper noun the names never use as such
+                j = self.vocab.get(t[1:])
+            dice = 1.0
+            if j is None:
+                fixed = self._closest(t)
+                if fixed is not None:
+                    j, dice = fixed
+                    fixes[t] = self.vocab_words[j]
+            if j is None:
+                unknown += 1
+                total += default_idf
+                continue
+            w = float(self.name_idf[j])
+            total += w
+            weights[j] = max(weights.get(j, 0.0), w * dice)
+        cols = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
+        vals = np.fromiter(weights.values(), dtype=np.float32, count=len(weights))
+        return LexicalQuery(cols, vals, total, unknown, fixes)
+
+    def _closest(self, term: str) -> tuple[int, float] | None:
+        """The known word sharing most character trigrams with `term` (Dice >= TYPO_DICE)."""
+        word = term.lstrip("^")
+        if len(word) < _MIN_TYPO_LEN or not re.fullmatch(r"[a-z]+", word):
+            return None
+        grams = {g for g in _trigrams(word) if g in self.tri_vocab}
+        if not grams:
+            return None
+        q = np.fromiter((self.tri_vocab[g] for g in grams), dtype=np.int64)
+        overlap = np.asarray(self.tri_matrix[:, q].sum(axis=1)).ravel()
+        dice = 2.0 * overlap / (len(set(_trigrams(word))) + self.tri_counts)
+        j = int(np.argmax(dice))
+        return (j, float(dice[j])) if dice[j] >= TYPO_DICE else None
+
+    def hits(self, q: LexicalQuery) -> LexicalHits:
+        """Per-node lexical scores for a query (see module doc)."""
+        n = self.n_nodes
+        bm_name = np.zeros(n, dtype=np.float32)
+        bm_desc = np.zeros(n, dtype=np.float32)
+        cov_q = np.zeros(n, dtype=np.float32)
+        cov_d = np.zeros(n, dtype=np.float32)
+        foreign = np.zeros(n, dtype=bool)
+        best_row = np.full(n, -1, dtype=np.int64)
+        if len(q.cols) == 0:
+            return LexicalHits(bm_name, bm_desc, cov_q, cov_d, foreign, best_row)
+        dice = q.weights / np.maximum(self.name_idf[q.cols], 1e-9)  # 1, or a typo's Dice
+        sub = self.name_bm25[:, q.cols]
+        rows_hit = np.unique(sub.indices)
+        row_bm = np.asarray(sub[rows_hit] @ q.weights, dtype=np.float32).ravel()
+        matched = np.asarray(
+            self.name_present[:, q.cols][rows_hit] @ dice, dtype=np.float32
+        ).ravel()
+        rcq = matched / max(q.total_weight, 1e-9)
+        rcd = matched / np.maximum(self.name_mass[rows_hit], 1e-9)
+        owners = self.name_owner[rows_hit]
+        np.maximum.at(bm_name, owners, row_bm)
+        np.maximum.at(cov_d, owners, rcd)
+        # the row that covers most of the query (ties: the one covering most of its name)
+        key = rcq + 1e-3 * rcd
+        order = np.lexsort((key, owners))  # by owner, then key ascending: last wins
+        best_row[owners[order]] = rows_hit[order]
+        cov_q[owners[order]] = rcq[order]
+        has = best_row >= 0
+        foreign[has] = self.name_foreign[best_row[has]]
+        if self.desc_bm25.shape[0]:
+            dsub = self.desc_bm25[:, q.cols]
+            drows = np.unique(dsub.indices)
+            dw = q.weights / np.maximum(self.name_idf[q.cols], 1e-9) * self.desc_idf[q.cols]
+            dscore = np.asarray(dsub[drows] @ dw, dtype=np.float32).ravel()
+            np.maximum.at(bm_desc, self.desc_owner[drows], dscore)
+        return LexicalHits(bm_name, bm_desc, cov_q, cov_d, foreign, best_row)
+
+
+def _ambiguous_proper_names(texts: Sequence[str]) -> frozenset[str]:
+    """Words of PROPER_NAMES the names use both capitalised and in lower case."""
+    cap: set[str] = set()
+    low: set[str] = set()
+    for text in texts:
+        for w in words(text):
+            f = fold(w)
+            if f not in PROPER_NAMES:
+                continue
+            if w[:1].isupper():
+                cap.add(f)
+            elif w.islower():
+                low.add(f)
+    return frozenset(cap & low)
+
+
+def _and_phrases(texts: Sequence[str]) -> frozenset[str]:
+    """'left and right' (folded) for every conjunction inside a name: 'health and safety'."""
+    out: set[str] = set()
+    for text in texts:
+        ws = [fold(w) for w in re.findall(r"[^\W_]+|&", text)]
+        for i in range(1, len(ws) - 1):
+            if ws[i] in _CONJUNCTIONS:
+                out.add(f"{ws[i - 1]} {ws[i]} {ws[i + 1]}")
+    return frozenset(out)
