@@ -192,9 +192,16 @@ def lex_tokens(
     word followed by a determiner: "Polish my English"); all-caps text carries no case
     information and is read as common words. `sentence=False` (taxonomy labels, which start
     lower-case in ESCO) reads a capitalised first word as proper too."""
+    return [t for t, _ in lex_pairs(text, proper, sentence=sentence)]
+
+
+def lex_pairs(
+    text: str, proper: frozenset[str] = frozenset(), *, sentence: bool = True
+) -> list[tuple[str, str]]:
+    """(token, folded word it came from) for each token of `lex_tokens`."""
     raw = words(text)
     shouting = sum(w.isupper() for w in raw if len(w) > 1) > max(1, len(raw) // 2)
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     for i, w in enumerate(raw):
         f = fold(w)
         if f in STOP_WORDS:
@@ -202,9 +209,9 @@ def lex_tokens(
         if f in proper and w[:1].isupper() and not shouting:
             nxt = fold(raw[i + 1]) if i + 1 < len(raw) else ""
             if not (sentence and i == 0 and nxt in _DETERMINERS):
-                out.append("^" + f)
+                out.append(("^" + f, f))
                 continue
-        out.append(stem(f))
+        out.append((stem(f), f))
     return out
 
 
@@ -217,6 +224,7 @@ _LEAD_INS = [
     r" (?:to )?",
     r"i am (?:trying|hoping|looking|planning|aiming) (?:to )?",
     r"i'm (?:trying|hoping|looking|planning|aiming) (?:to )?",
+    r"i'd (?:really )?(?:like|love) (?:to )?",
     r"my (?:goal|aim|objective|plan) (?:is|for this year is) (?:to )?",
     r"this year,? ?",
     r"(?:in order )?to ",
@@ -292,7 +300,9 @@ class GoalText:
 
 
 def normal_space(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text).split())
+    """NFKC, typographic apostrophes as ', one space between words."""
+    text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
+    return " ".join(text.split())
 
 
 def guess_language(text: str) -> str:

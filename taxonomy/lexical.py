@@ -15,7 +15,8 @@ Scores for a query with terms t (each counted once):
 
 A query word the index does not know (a typo: "negotation") is replaced by the known word
 with the most character trigrams in common, if their Dice coefficient is at least
-`TYPO_DICE` (0.6); the replacement counts at the query term's weight times that Dice.
+`TYPO_DICE` (0.5; "pubic" -> "public" is 0.55); the replacement counts at the query
+term's weight times that Dice.
 
 Case: a word the taxonomy uses both as a proper noun from `PROPER_NAMES` (languages and
 places: "write Polish") and as a common word ("polish stones") is indexed as two terms,
@@ -34,11 +35,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from taxonomy.goal_text import fold, lex_tokens, word_set, words
+from taxonomy.goal_text import fold, lex_pairs, lex_tokens, word_set, words
 
 K1 = 1.2
 B = 0.75
-TYPO_DICE = 0.6
+TYPO_DICE = 0.5
 _MIN_TYPO_LEN = 4
 
 # Names of languages and places that are also ordinary words in some taxonomy label.
@@ -65,7 +66,7 @@ class LexicalQuery:
     weights: np.ndarray  # (m,) float32
     total_weight: float  # sum of idf over every query term, unknown words included
     unknown: int  # query terms neither known nor fixed
-    fixes: dict[str, str]  # typo -> known term
+    fixes: dict[str, str]  # misspelt token -> a known word as names write it
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class LexicalIndex:
     tri_matrix: sparse.csr_matrix  # (V, T) binary
     tri_counts: np.ndarray  # (V,) trigrams per vocabulary word
     vocab_words: list[str]
+    vocab_surface: list[str]  # a word as written in a name for each term (typo fixes)
 
     @classmethod
     def build(
@@ -152,7 +154,13 @@ class LexicalIndex:
     ) -> LexicalIndex:
         """Index `names` as (node, language code, text) and `descriptions` as (node, text)."""
         proper = _ambiguous_proper_names([t for _, _, t in names])
-        name_toks = [lex_tokens(t, proper, sentence=False) for _, _, t in names]
+        surface: dict[str, str] = {}
+        name_toks = []
+        for _, _, text in names:
+            pairs = lex_pairs(text, proper, sentence=False)
+            for token, word in pairs:
+                surface.setdefault(token, word)
+            name_toks.append([t for t, _ in pairs])
         desc_toks = [lex_tokens(t, proper) for _, t in descriptions]
         vocab: dict[str, int] = {}
         for toks in (*name_toks, *desc_toks):
@@ -163,6 +171,7 @@ class LexicalIndex:
         vocab_words = [""] * len(vocab)
         for t, j in vocab.items():
             vocab_words[j] = t
+        surfaces = [surface.get(t, t.lstrip("^")) for t in vocab_words]
         tri_vocab: dict[str, int] = {}
         rows, cols = [], []
         counts = np.zeros(len(vocab), dtype=np.float32)
@@ -196,6 +205,7 @@ class LexicalIndex:
             tri_matrix=tri,
             tri_counts=counts,
             vocab_words=vocab_words,
+            vocab_surface=surfaces,
         )
 
     # --- queries ------------------------------------------------------------------------------
@@ -219,7 +229,7 @@ class LexicalIndex:
                 fixed = self._closest(t)
                 if fixed is not None:
                     j, dice = fixed
-                    fixes[t] = self.vocab_words[j]
+                    fixes[t] = self.vocab_surface[j]
             if j is None:
                 unknown += 1
                 total += default_idf
