@@ -29,6 +29,15 @@ TRAIN_SHARE, TRAIN_SEED = 0.1, 11
 LANGUAGES = ("es", "fr")
 
 
+def shared_dir(name: str) -> Path | None:
+    """../shared/data/<name> (beside the checkout or one level up), if present."""
+    for base in (ROOT.parent, ROOT.parent.parent):
+        d = base / "shared" / "data" / name
+        if d.is_dir():
+            return d
+    return None
+
+
 def official_dir() -> Path | None:
     """The shared copy of official ESCO download files (skills_es.csv ...), if present."""
     for base in (ROOT.parent, ROOT.parent.parent):
@@ -48,10 +57,33 @@ def foreign_labels(directory: Path, lang: str) -> dict[str, list[str]]:
     return out
 
 
+def reuse_levels() -> dict[str, str]:
+    """conceptUri -> ESCO reuse level from the shared extract (the bundled copy of this
+    checkout may not carry the column yet); {} when it is not at hand."""
+    where = shared_dir("esco")
+    if where is None or not (where / "skills_en.csv").is_file():
+        return {}
+    rows = read_csv(where / "skills_en.csv", required=("conceptUri",))
+    return {r.get("conceptUri"): r.get("reuseLevel").strip() for r in rows if r.get("reuseLevel")}
+
+
 def esco_dump(with_languages: bool = True) -> tuple[TaxonomyDump, list[str]]:
-    """The bundled ESCO and the languages added as tagged aliases (`aliases_by_language`,
-    the field the ESCO loader fills with `import esco --language`)."""
+    """The bundled ESCO, with each skill's reuse level (when the model has none) and the
+    languages added as tagged aliases (`aliases_by_language`, the field the ESCO loader
+    fills with `import esco --language`)."""
     dump = read_esco(bundled_esco_dir())
+    levels = reuse_levels()
+    if levels:
+        dump = TaxonomyDump(
+            skills=[
+                s
+                if getattr(s, "reuse_level", None) or s.id not in levels
+                else s.model_copy(update={"reuse_level": levels[s.id]})
+                for s in dump.skills
+            ],
+            clusters=dump.clusters,
+            broader=dump.broader,
+        )
     where = official_dir() if with_languages else None
     if where is None:
         return dump, []

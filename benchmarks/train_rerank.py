@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from mapping_data import (  # noqa: E402
+from mapping_data import (
     BENCH_SEED,
     BENCH_SHARE,
     TRAIN_SEED,
@@ -41,10 +41,11 @@ from mapping_data import (  # noqa: E402
     load_goals,
 )
 
-from taxonomy.embedding import SentenceTransformerEmbedder  # noqa: E402
-from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache  # noqa: E402
-from taxonomy.mapping import GoalMapper  # noqa: E402
-from taxonomy.rerank import FEATURES, MODEL_FILE, RerankModel  # noqa: E402
+from graph.store import TaxonomyDump
+from taxonomy.embedding import SentenceTransformerEmbedder
+from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache
+from taxonomy.mapping import GoalMapper
+from taxonomy.rerank import FEATURES, MODEL_FILE, RerankModel
 
 # Texts that are not goals: the threshold must keep them below it (never in training).
 NON_GOALS = [
@@ -92,6 +93,9 @@ def main() -> None:
     ap.add_argument("--foreign", type=int, default=800)
     ap.add_argument("--goal-weight", type=float, default=4.0)
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    ap.add_argument(
+        "--subset", type=int, default=0, help="debug: index only this many random skills"
+    )
     args = ap.parse_args()
     import torch
     from sklearn.linear_model import LogisticRegression
@@ -99,6 +103,8 @@ def main() -> None:
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     full, languages = esco_dump()
+    if args.subset:
+        full = subset(full, args.subset)
     bench_index, _ = hold_out(full, BENCH_SHARE, BENCH_SEED)
     train_index, held = hold_out(bench_index, TRAIN_SHARE, TRAIN_SEED)
     train_index, held_foreign = hold_out_foreign(train_index, TRAIN_SHARE, TRAIN_SEED)
@@ -145,6 +151,10 @@ def main() -> None:
     x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-6] = 1.0
+    # 0/1 features stay as they are, so an absent one (a taxonomy without reuse levels)
+    # adds nothing to the logit rather than a shift learnt from data that had it
+    binary = np.all((x == 0) | (x == 1), axis=0)
+    mean[binary], scale[binary] = 0.0, 1.0
     lr = LogisticRegression(C=args.c, max_iter=5000)
     lr.fit((x - mean) / scale, y, sample_weight=w)
     fitted = RerankModel(
@@ -164,7 +174,7 @@ def main() -> None:
         "trained": True,
         "by": "benchmarks/train_rerank.py",
         "queries": kinds,
-        "rows": int(len(y)),
+        "rows": len(y),
         "positives": int(y.sum()),
         "languages": languages,
         "seeds": {"bench_hold_out": BENCH_SEED, "train_hold_out": TRAIN_SEED},
@@ -184,6 +194,19 @@ def main() -> None:
     print(f"threshold {threshold:.3f}: {report}")
     print(f"wrote {args.out} in {time.perf_counter() - t0:.0f}s")
     cache.close()
+
+
+def subset(dump: TaxonomyDump, n: int) -> TaxonomyDump:
+    """n seeded random skills, every skill our goals accept, all clusters (for debugging)."""
+    wanted = {i for g in load_goals(dump) for part in g.parts for i in part}
+    rng = random.Random(0)
+    keep = wanted | set(rng.sample([s.id for s in dump.skills], n))
+    ids = keep | {c.id for c in dump.clusters}
+    return TaxonomyDump(
+        skills=[s for s in dump.skills if s.id in keep],
+        clusters=dump.clusters,
+        broader=[b for b in dump.broader if b.child_id in ids and b.parent_id in ids],
+    )
 
 
 def _add(
@@ -210,9 +233,11 @@ def choose_threshold(mapper: GoalMapper, goals: list) -> tuple[float, dict]:
     bad: list[float] = []
     for g in goals:
         pieces = mapper.candidates(g.goal)
-        pairs = list(zip(pieces[1:], g.parts, strict=True)) if len(pieces) - 1 == len(
-            g.parts
-        ) else [(pieces[0], set().union(*g.parts))]
+        pairs = (
+            list(zip(pieces[1:], g.parts, strict=True))
+            if len(pieces) - 1 == len(g.parts)
+            else [(pieces[0], set().union(*g.parts))]
+        )
         for (_, ids, feats), accepted in pairs:
             prob = mapper.model.probability(feats)
             order = np.argsort(-prob)

@@ -20,6 +20,7 @@ Steps, each a small function with its own tests:
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -155,8 +156,18 @@ _LEMMA = {
 
 def fold(text: str) -> str:
     """Casefolded, accents removed (NFKD minus combining marks): 'Gestión' -> 'gestion'."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _word(w: str) -> tuple[str, str, bool]:
+    """(folded, stemmed, is a function word) of one word as written (cached: a taxonomy
+    repeats its words many times over)."""
+    f = fold(w)
+    return f, stem(f), f in STOP_WORDS
 
 
 def stem(word: str) -> str:
@@ -189,9 +200,9 @@ def lex_tokens(
 
     A word whose folded form is in `proper` (words the taxonomy uses both as proper and as
     common nouns) becomes `^word` when capitalised and not a sentence-initial verb (the first
-    word followed by a determiner: "Polish my English"); all-caps text carries no case
-    information and is read as common words. `sentence=False` (taxonomy labels, which start
-    lower-case in ESCO) reads a capitalised first word as proper too."""
+    word followed by a determiner: "Polish my English"); all-caps text of two or more words
+    carries no case information and is read as common words. `sentence=False` (taxonomy
+    labels, which start lower-case in ESCO) reads a capitalised first word as proper too."""
     return [t for t, _ in lex_pairs(text, proper, sentence=sentence)]
 
 
@@ -200,18 +211,20 @@ def lex_pairs(
 ) -> list[tuple[str, str]]:
     """(token, folded word it came from) for each token of `lex_tokens`."""
     raw = words(text)
-    shouting = sum(w.isupper() for w in raw if len(w) > 1) > max(1, len(raw) // 2)
+    infos = [_word(w) for w in raw]
+    if not proper or proper.isdisjoint([f for f, _, _ in infos]):  # the common case, fast
+        return [(stemmed, f) for f, stemmed, stop in infos if not stop]
+    shouting = len(raw) > 1 and text.isupper()
     out: list[tuple[str, str]] = []
-    for i, w in enumerate(raw):
-        f = fold(w)
-        if f in STOP_WORDS:
+    for i, (w, (f, stemmed, stop)) in enumerate(zip(raw, infos, strict=True)):
+        if stop:
             continue
         if f in proper and w[:1].isupper() and not shouting:
-            nxt = fold(raw[i + 1]) if i + 1 < len(raw) else ""
+            nxt = infos[i + 1][0] if i + 1 < len(raw) else ""
             if not (sentence and i == 0 and nxt in _DETERMINERS):
                 out.append(("^" + f, f))
                 continue
-        out.append((stem(f), f))
+        out.append((stemmed, f))
     return out
 
 

@@ -28,6 +28,7 @@ safety"), so that `goal_text.split_parts` does not split a goal there.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -56,6 +57,7 @@ PROPER_NAMES = frozenset(
     )
 )
 _CONJUNCTIONS = ("and", "y", "et", "und", "&")
+_PROPER_RE = re.compile(r"(?i)\b(?:" + "|".join(sorted(PROPER_NAMES)) + r")\b")
 
 
 @dataclass(frozen=True)
@@ -86,32 +88,24 @@ def _bm25_matrix(
     token_lists: Sequence[list[str]], vocab: dict[str, int]
 ) -> tuple[sparse.csr_matrix, sparse.csr_matrix, np.ndarray, np.ndarray]:
     """(BM25 doc weights without idf, presence*idf, idf, idf mass per row) for documents."""
-    n = len(token_lists)
-    df = np.zeros(len(vocab), dtype=np.float64)
-    rows, cols, tfs = [], [], []
-    lengths = np.zeros(n, dtype=np.float64)
-    for r, toks in enumerate(token_lists):
-        counts: dict[int, int] = {}
-        for t in toks:
-            j = vocab[t]
-            counts[j] = counts.get(j, 0) + 1
-        lengths[r] = len(toks)
-        for j, c in counts.items():
-            rows.append(r)
-            cols.append(j)
-            tfs.append(c)
-            df[j] += 1
+    n, v = len(token_lists), max(len(vocab), 1)
+    lengths = np.fromiter((len(t) for t in token_lists), dtype=np.float64, count=n)
+    flat_rows = np.repeat(np.arange(n, dtype=np.int64), lengths.astype(np.int64))
+    flat_cols = np.fromiter(
+        (vocab[t] for toks in token_lists for t in toks), dtype=np.int64, count=len(flat_rows)
+    )
+    pairs, counts = np.unique(flat_rows * v + flat_cols, return_counts=True)
+    r_arr, c_arr = pairs // v, pairs % v
+    tf = counts.astype(np.float64)
+    df = np.bincount(c_arr, minlength=len(vocab)).astype(np.float64)
     idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     avgdl = float(lengths.mean()) if n and lengths.sum() else 1.0
-    r_arr = np.asarray(rows, dtype=np.int64)
-    c_arr = np.asarray(cols, dtype=np.int64)
-    tf = np.asarray(tfs, dtype=np.float64)
-    denom = tf + K1 * (1 - B + B * lengths[r_arr] / avgdl) if len(r_arr) else tf
-    weight = (tf * (K1 + 1) / denom).astype(np.float32) if len(r_arr) else tf
+    denom = tf + K1 * (1 - B + B * lengths[r_arr] / avgdl)
+    weight = (tf * (K1 + 1) / denom).astype(np.float32)
     shape = (n, len(vocab))
     bm = sparse.csr_matrix((weight, (r_arr, c_arr)), shape=shape, dtype=np.float32)
     present = sparse.csr_matrix(
-        (idf[c_arr] if len(c_arr) else np.zeros(0, np.float32), (r_arr, c_arr)),
+        (idf[c_arr], (r_arr, c_arr)),
         shape=shape,
         dtype=np.float32,
     )
@@ -144,6 +138,7 @@ class LexicalIndex:
     tri_counts: np.ndarray  # (V,) trigrams per vocabulary word
     vocab_words: list[str]
     vocab_surface: list[str]  # a word as written in a name for each term (typo fixes)
+    row_tokens: list[list[str]]  # (R,) the tokens of each name row
 
     @classmethod
     def build(
@@ -162,10 +157,8 @@ class LexicalIndex:
                 surface.setdefault(token, word)
             name_toks.append([t for t, _ in pairs])
         desc_toks = [lex_tokens(t, proper) for _, t in descriptions]
-        vocab: dict[str, int] = {}
-        for toks in (*name_toks, *desc_toks):
-            for t in toks:
-                vocab.setdefault(t, len(vocab))
+        terms = dict.fromkeys(itertools.chain.from_iterable((*name_toks, *desc_toks)))
+        vocab = {t: i for i, t in enumerate(terms)}
         nb, npres, nidf, nmass = _bm25_matrix(name_toks, vocab)
         db, _, didf, _ = _bm25_matrix(desc_toks, vocab)
         vocab_words = [""] * len(vocab)
@@ -206,6 +199,7 @@ class LexicalIndex:
             tri_counts=counts,
             vocab_words=vocab_words,
             vocab_surface=surfaces,
+            row_tokens=name_toks,
         )
 
     # --- queries ------------------------------------------------------------------------------
@@ -299,6 +293,8 @@ def _ambiguous_proper_names(texts: Sequence[str]) -> frozenset[str]:
     cap: set[str] = set()
     low: set[str] = set()
     for text in texts:
+        if not _PROPER_RE.search(text):
+            continue
         for w in words(text):
             f = fold(w)
             if f not in PROPER_NAMES:
@@ -310,10 +306,15 @@ def _ambiguous_proper_names(texts: Sequence[str]) -> frozenset[str]:
     return frozenset(cap & low)
 
 
+_HAS_CONJUNCTION = re.compile(r"(?i)\b(?:and|y|et|und)\b|&")
+
+
 def _and_phrases(texts: Sequence[str]) -> frozenset[str]:
     """'left and right' (folded) for every conjunction inside a name: 'health and safety'."""
     out: set[str] = set()
     for text in texts:
+        if not _HAS_CONJUNCTION.search(text):
+            continue
         ws = [fold(w) for w in re.findall(r"[^\W_]+|&", text)]
         for i in range(1, len(ws) - 1):
             if ws[i] in _CONJUNCTIONS:

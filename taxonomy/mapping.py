@@ -279,7 +279,7 @@ def _names_by_language(node: Skill | SkillCluster) -> list[tuple[str, str]]:
     """(language, text) of every name: label and aliases in the node's language, then the
     labels of other languages (`aliases_by_language`, when the model has them)."""
     own = str(getattr(node, "language", "en") or "en")
-    out = [(own, t) for t in _names_of(node)]
+    out = [(own, t) for t in names_of(node)]
     by_language: dict[str, list[str]] = getattr(node, "aliases_by_language", None) or {}
     for lang, labels in sorted(by_language.items()):
         out.extend((lang, t.strip()) for t in labels if t.strip())
@@ -306,21 +306,22 @@ def _node_meta(
     lexical = LexicalIndex.build(len(nodes), names, descs)
     amb = lexical.proper
     keys: list[set[str]] = [set() for _ in nodes]
+    english: list[set[str]] = [set() for _ in nodes]
     exact: dict[str, list[int]] = {}
-    for i, _, text in names:
-        key = " ".join(lex_tokens(text, amb, sentence=False))
+    for (i, lang, _), toks in zip(names, lexical.row_tokens, strict=True):
+        key = " ".join(toks)
+        if lang.split("-")[0] == "en":
+            english[i].update(toks)
         if key and key not in keys[i]:
             keys[i].add(key)
             exact.setdefault(key, []).append(i)
     heads, langs, proper, common = [], [], [], []
-    for node in nodes:
+    for i, node in enumerate(nodes):
         toks = lex_tokens(node.label, amb, sentence=False)
         heads.append(toks[0] if toks else "")
-        english = " ; ".join(t for lang, t in _names_by_language(node) if lang == "en")
         langs.append(_languages_named(node.label, amb, sentence=False))
-        etoks = set(lex_tokens(english, amb, sentence=False))
-        proper.append(frozenset(t[1:] for t in etoks if t.startswith("^")))
-        common.append(frozenset(t for t in etoks if t in amb))
+        proper.append(frozenset(t[1:] for t in english[i] if t.startswith("^")))
+        common.append(frozenset(t for t in english[i] if t in amb))
     static = np.zeros((len(nodes), len(_STATIC)), dtype=np.float64)
     tier = np.full(len(nodes), -1, dtype=np.int64)
     depth = _depths(hierarchy, ids)
@@ -373,7 +374,7 @@ def _active_nodes(dump: TaxonomyDump) -> list[Skill | SkillCluster]:
     return nodes
 
 
-def _names_of(node: Skill | SkillCluster) -> list[str]:
+def names_of(node: Skill | SkillCluster) -> list[str]:
     seen: dict[str, str] = {}
     for text in (node.label, *node.aliases):
         text = text.strip()
@@ -481,7 +482,7 @@ class GoalMapper:
     def _build(self, dump: TaxonomyDump, hierarchy: Hierarchy) -> _Index:
         nodes = _active_nodes(dump)
         ids = [n.id for n in nodes]
-        names_per_node = [_names_of(n) for n in nodes]
+        names_per_node = [names_of(n) for n in nodes]
         name_texts = [t for names in names_per_node for t in names]
         counts = np.fromiter((len(v) for v in names_per_node), dtype=np.int64, count=len(nodes))
         starts = np.zeros(len(nodes), dtype=np.int64)
@@ -674,6 +675,17 @@ class GoalMapper:
     @property
     def node_ids(self) -> list[str]:
         return list(self._index.ids)
+
+    @property
+    def node_labels(self) -> dict[str, str]:
+        """id -> preferred label of every indexed node."""
+        return dict(zip(self._index.ids, self._index.labels, strict=True))
+
+    @property
+    def skill_ids(self) -> list[str]:
+        """Ids of the indexed skills (not clusters), in index order."""
+        ix = self._index
+        return [i for i, c in zip(ix.ids, ix.is_cluster.tolist(), strict=True) if not c]
 
     @property
     def threshold(self) -> float:
