@@ -150,7 +150,8 @@ class GoalCase:
 
 def load_goals(dump: TaxonomyDump, path: Path = GOALS_FILE) -> list[GoalCase]:
     """Our goal set; accepted labels resolved to ids (KeyError naming an unknown label)."""
-    by_label = {n.label: n.id for n in (*dump.skills, *dump.clusters)}
+    # a label both a skill and a group carry ("statistics") means the skill
+    by_label = {n.label: n.id for n in (*dump.clusters, *dump.skills)}
     out = []
     with open(path, encoding="utf-8", newline="") as f:
         for line, row in enumerate(csv.DictReader(f), start=2):

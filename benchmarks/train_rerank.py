@@ -10,7 +10,9 @@ Training data (never the benchmark's held-out aliases, never the goal test split
   one word of 5+ letters): the spelling-tolerant lexical match must learn to carry them;
 - Spanish and French ESCO labels held out from the index the same way (when the official
   files are at hand): the dense model is English-only, the lexical side carries these;
-- the dev split of our goal set (tests/mapping/data/goals.csv), weighted x4: goal wording.
+- the dev split of our goal set (tests/mapping/data/goals.csv), weighted x4: goal wording;
+- texts that are no goal (seeded random letter strings, the dev German goals, for which no
+  German labels exist), every candidate a negative.
 Negatives are every other candidate the retrieval returns (hard negatives from the index).
 The confidence threshold is the one that best separates, on the dev goals and a fixed list
 of non-goals, goals whose top 5 hold an accepted skill from non-goals and from misses.
@@ -92,7 +94,9 @@ def main() -> None:
     ap.add_argument("--typos", type=int, default=400)
     ap.add_argument("--foreign", type=int, default=800)
     ap.add_argument("--goal-weight", type=float, default=4.0)
+    ap.add_argument("--junk", type=int, default=200, help="random non-words as negatives")
     ap.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    ap.add_argument("--dump", type=Path, default=None, help="also save the rows (.npz)")
     ap.add_argument(
         "--subset", type=int, default=0, help="debug: index only this many random skills"
     )
@@ -110,7 +114,7 @@ def main() -> None:
     train_index, held_foreign = hold_out_foreign(train_index, TRAIN_SHARE, TRAIN_SEED)
     model = SentenceTransformerEmbedder()
     cache = EmbeddingCache(args.cache)
-    mapper = GoalMapper(train_index, model, cache=cache)
+    mapper = GoalMapper(train_index, model, cache=cache, reranker=RerankModel.untrained())
     mapper.query_embedder = CachedEmbedder(model, cache)
     print(f"index built in {time.perf_counter() - t0:.0f}s; languages {languages}", flush=True)
 
@@ -127,28 +131,46 @@ def main() -> None:
             n_typos += 1
     for label, _, sid in rng.sample(held_foreign, min(args.foreign, len(held_foreign))):
         queries.append((label, {sid}, 1.0, "foreign"))
-    goals = [g for g in load_goals(full) if g.split == "dev" and g.parts]
+    dev = [g for g in load_goals(full) if g.split == "dev"]
+    goals = [g for g in dev if g.parts]
+    # texts that are no goal at all: every candidate is a negative, so the confidence learns
+    # to stay low when the words are unknown (keyboard mashes, German without German labels)
+    junk = [g.goal for g in dev if g.style == "german"]
+    for _ in range(args.junk):
+        n = rng.randrange(1, 4)
+        junk.append(" ".join(_mash(rng) for _ in range(n)))
 
     xs: list[np.ndarray] = []
     ys: list[np.ndarray] = []
     ws: list[np.ndarray] = []
     kinds: dict[str, int] = {}
     t = time.perf_counter()
+    groups: list[str] = []  # the kind of query behind each block of rows
     for n, (text, accepted, weight, kind) in enumerate(queries):
         piece = mapper.candidates(text)[0]
-        _add(xs, ys, ws, piece, accepted, weight)
+        if _add(xs, ys, ws, piece, accepted, weight):
+            groups.append(kind)
         kinds[kind] = kinds.get(kind, 0) + 1
         if n % 500 == 0:
             print(f"{n}/{len(queries)} queries, {time.perf_counter() - t:.0f}s", flush=True)
     for g in goals:
         pieces = mapper.candidates(g.goal)
         union = set().union(*g.parts)
-        _add(xs, ys, ws, pieces[0], union, args.goal_weight)
+        if _add(xs, ys, ws, pieces[0], union, args.goal_weight):
+            groups.append("goal")
         if len(pieces) - 1 == len(g.parts):
             for piece, accepted in zip(pieces[1:], g.parts, strict=True):
-                _add(xs, ys, ws, piece, accepted, args.goal_weight)
+                if _add(xs, ys, ws, piece, accepted, args.goal_weight):
+                    groups.append("goal")
         kinds["goal"] = kinds.get("goal", 0) + 1
+    for text in junk:
+        _add(xs, ys, ws, mapper.candidates(text)[0], set(), 1.0, negatives_only=True)
+        groups.append("non_goal")
+        kinds["non_goal"] = kinds.get("non_goal", 0) + 1
     x, y, w = np.concatenate(xs), np.concatenate(ys), np.concatenate(ws)
+    if args.dump is not None:
+        qid = np.repeat(np.arange(len(xs)), [len(b) for b in xs])
+        np.savez(args.dump, x=x, y=y, w=w, qid=qid, kind=np.array(groups))
     mean, scale = x.mean(axis=0), x.std(axis=0)
     scale[scale < 1e-6] = 1.0
     # 0/1 features stay as they are, so an absent one (a taxonomy without reuse levels)
@@ -196,6 +218,11 @@ def main() -> None:
     cache.close()
 
 
+def _mash(rng: random.Random) -> str:
+    """A random letter string of 3-10 letters: a word in no language."""
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randrange(3, 11)))
+
+
 def subset(dump: TaxonomyDump, n: int) -> TaxonomyDump:
     """n seeded random skills, every skill our goals accept, all clusters (for debugging)."""
     wanted = {i for g in load_goals(dump) for part in g.parts for i in part}
@@ -216,19 +243,24 @@ def _add(
     piece: tuple[str, list[str], np.ndarray],
     accepted: set[str],
     weight: float,
-) -> None:
+    *,
+    negatives_only: bool = False,
+) -> bool:
+    """Append one query's rows; False (nothing appended) when retrieval missed it."""
     _, ids, feats = piece
     labels = np.array([i in accepted for i in ids], dtype=np.int64)
-    if not labels.any():  # the retrieval missed it: nothing to learn about ranking here
-        return
+    if not labels.any() and not negatives_only:  # retrieval missed it: nothing to learn
+        return False
     xs.append(feats)
     ys.append(labels)
     ws.append(np.full(len(ids), weight / max(1, len(ids)) * 10))
+    return True
 
 
 def choose_threshold(mapper: GoalMapper, goals: list) -> tuple[float, dict]:
-    """The confidence threshold maximising (dev goals kept with a top-5 hit) - (non-goals
-    and top-5 misses let through), from the best skill's confidence per query piece."""
+    """The confidence threshold maximising (dev goals kept with a top-5 hit) - 2 x (non-goals
+    and top-5 misses let through: a confident wrong skill costs more than a fall-back), from
+    the best skill's confidence per query piece."""
     good: list[float] = []
     bad: list[float] = []
     for g in goals:
@@ -248,7 +280,7 @@ def choose_threshold(mapper: GoalMapper, goals: list) -> tuple[float, dict]:
         bad.append(float(mapper.model.probability(feats).max()))
     best_t, best_score = 0.1, -1e9
     for t in np.linspace(0.02, 0.9, 89):
-        score = sum(p >= t for p in good) - sum(p >= t for p in bad)
+        score = sum(p >= t for p in good) - 2 * sum(p >= t for p in bad)
         if score > best_score:
             best_t, best_score = float(t), score
     return round(best_t, 3), {

@@ -247,11 +247,16 @@ _LEAD_INS = [
     r" (?:at|in|with|about|when|doing)? ?",
     r"(?:good|great|strong|excellent|solid) ",
     r"(?:polish|polishing)(?: up)? (?=my |our |the |your )(?:my |our |the |your )",
-    r"(?:improve|improving|brush up(?: on)?|sharpen|hone|strengthen|boost"
-    r"|develop|developing|enhance|build|build up|work on|level up|upskill in|upskill on"
-    r"|grow|deepen|refresh|expand|master|practi[cs]e|get into) (?:my |our |the |on |in )?",
-    r"(?:learn|learning|study|studying|understand|know|discover)"
+    r"(?:improve|improving|brush up(?: on)?|sharpen|hone|boost|enhance|work on|level up"
+    r"|upskill in|upskill on|deepen|refresh|get into) (?:my |our |the |on |in )?",
+    # verbs that also head skill labels ("develop software", "build rapport", "understand
+    # written English") are boilerplate only before a possessive or "how to"/"about"
+    r"(?:develop|developing|build|build up|grow|expand|strengthen|master|practi[cs]e)"
+    r" (?:my |our )",
+    r"(?:learn|learning)"
     r" (?:more )?(?:about |how to |to |the basics of |the fundamentals of |basics of )?",
+    r"(?:study|studying|understand|know|discover)"
+    r" (?:more )?(?:about |how to |the basics of |the fundamentals of |basics of )",
     r"(?:how to |more about |about |the basics of )",
     r"(?:skills?|abilities|ability|knowledge|competences?|competencies|expertise)"
     r" (?:in|of|at|on|for|with) ",

@@ -14,7 +14,8 @@ Scores for a query with terms t (each counted once):
     cov_d(d) = sum_{t in q and d} idf(t) / sum_{t in d} idf(t)     share of the name matched
 
 A query word the index does not know (a typo: "negotation") is replaced by the known word
-with the most character trigrams in common, if their Dice coefficient is at least
+of about the same length (+-2 letters) with the most character trigrams in common, if
+their Dice coefficient is at least
 `TYPO_DICE` (0.5; "pubic" -> "public" is 0.55); the replacement counts at the query
 term's weight times that Dice.
 
@@ -42,6 +43,9 @@ K1 = 1.2
 B = 0.75
 TYPO_DICE = 0.5
 _MIN_TYPO_LEN = 4
+# A typo changes a word's length by a letter or two; more is another word ("Zeitmanagement"
+# is not a misspelt "management").
+_MAX_TYPO_LEN_CHANGE = 2
 
 # Names of languages and places that are also ordinary words in some taxonomy label.
 PROPER_NAMES = frozenset(
@@ -68,7 +72,7 @@ class LexicalQuery:
     weights: np.ndarray  # (m,) float32
     total_weight: float  # sum of idf over every query term, unknown words included
     unknown: int  # query terms neither known nor fixed
-    fixes: dict[str, str]  # misspelt token -> a known word as names write it
+    fixes: dict[str, str]  # misspelt token -> the name word it was matched to
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,12 @@ class LexicalIndex:
     desc_bm25: sparse.csc_matrix  # (D, V)
     desc_idf: np.ndarray  # (V,)
     tri_vocab: dict[str, int]
-    tri_matrix: sparse.csr_matrix  # (V, T) binary
-    tri_counts: np.ndarray  # (V,) trigrams per vocabulary word
+    tri_matrix: sparse.csc_matrix  # (W, T) binary: trigrams of each word names use
+    tri_counts: np.ndarray  # (W,) trigrams per word
+    tri_words: list[str]  # (W,) the words (folded, as written in names)
+    tri_lengths: np.ndarray  # (W,) their lengths
+    tri_term: np.ndarray  # (W,) the vocabulary term of each word
+    name_df: np.ndarray  # (V,) name rows using each term (0: descriptions only)
     vocab_words: list[str]
     vocab_surface: list[str]  # a word as written in a name for each term (typo fixes)
     row_tokens: list[list[str]]  # (R,) the tokens of each name row
@@ -150,11 +158,13 @@ class LexicalIndex:
         """Index `names` as (node, language code, text) and `descriptions` as (node, text)."""
         proper = _ambiguous_proper_names([t for _, _, t in names])
         surface: dict[str, str] = {}
+        word_term: dict[str, str] = {}  # folded word as names write it -> its term
         name_toks = []
         for _, _, text in names:
             pairs = lex_pairs(text, proper, sentence=False)
             for token, word in pairs:
                 surface.setdefault(token, word)
+                word_term.setdefault(word, token)
             name_toks.append([t for t, _ in pairs])
         desc_toks = [lex_tokens(t, proper) for _, t in descriptions]
         terms = dict.fromkeys(itertools.chain.from_iterable((*name_toks, *desc_toks)))
@@ -165,19 +175,23 @@ class LexicalIndex:
         for t, j in vocab.items():
             vocab_words[j] = t
         surfaces = [surface.get(t, t.lstrip("^")) for t in vocab_words]
+        # typo candidates: the words names are written with (unstemmed, so "lerning" meets
+        # "learning"), each standing for its term
+        spelled = [w for w in word_term if len(w) >= _MIN_TYPO_LEN and w.isalpha()]
         tri_vocab: dict[str, int] = {}
         rows, cols = [], []
-        counts = np.zeros(len(vocab), dtype=np.float32)
-        for j, w in enumerate(vocab_words):
-            grams = set(_trigrams(w.lstrip("^")))
+        counts = np.zeros(len(spelled), dtype=np.float32)
+        for j, w in enumerate(spelled):
+            grams = set(_trigrams(w))
             counts[j] = len(grams)
             for g in grams:
                 rows.append(j)
                 cols.append(tri_vocab.setdefault(g, len(tri_vocab)))
         tri = sparse.csr_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, cols)),
-            shape=(len(vocab), len(tri_vocab)),
-        )
+            shape=(len(spelled), len(tri_vocab)),
+        ).tocsc()
+        spelled_term = np.fromiter((vocab[word_term[w]] for w in spelled), dtype=np.int64)
         return cls(
             n_nodes=n_nodes,
             vocab=vocab,
@@ -197,6 +211,10 @@ class LexicalIndex:
             tri_vocab=tri_vocab,
             tri_matrix=tri,
             tri_counts=counts,
+            tri_words=spelled,
+            tri_lengths=np.fromiter((len(w) for w in spelled), dtype=np.int64),
+            tri_term=spelled_term,
+            name_df=np.diff(nb.tocsc().indptr).astype(np.int64),
             vocab_words=vocab_words,
             vocab_surface=surfaces,
             row_tokens=name_toks,
@@ -208,22 +226,22 @@ class LexicalIndex:
         return lex_tokens(text, self.proper)
 
     def query(self, text: str) -> LexicalQuery:
-        """The query's known terms (typos fixed where a close known word exists)."""
+        """The query's known terms; a word no name uses (a typo, or a word only descriptions
+        have) is replaced by the name word closest in character trigrams, if close enough."""
         weights: dict[int, float] = {}
         fixes: dict[str, str] = {}
         unknown = 0
         total = 0.0
         default_idf = float(self.name_idf.max()) if len(self.name_idf) else 1.0
-        for t in dict.fromkeys(self.tokens(text)):
+        for t, word in dict(lex_pairs(text, self.proper)).items():
             j = self.vocab.get(t)
             if j is None and t.startswith("^"):  # a proper noun the names never use as such
                 j = self.vocab.get(t[1:])
             dice = 1.0
-            if j is None:
-                fixed = self._closest(t)
+            if j is None or self.name_df[j] == 0:
+                fixed = self._closest(word)
                 if fixed is not None:
-                    j, dice = fixed
-                    fixes[t] = self.vocab_surface[j]
+                    j, dice, fixes[t] = fixed
             if j is None:
                 unknown += 1
                 total += default_idf
@@ -235,19 +253,22 @@ class LexicalIndex:
         vals = np.fromiter(weights.values(), dtype=np.float32, count=len(weights))
         return LexicalQuery(cols, vals, total, unknown, fixes)
 
-    def _closest(self, term: str) -> tuple[int, float] | None:
-        """The known word sharing most character trigrams with `term` (Dice >= TYPO_DICE)."""
-        word = term.lstrip("^")
-        if len(word) < _MIN_TYPO_LEN or not re.fullmatch(r"[a-z]+", word):
+    def _closest(self, word: str) -> tuple[int, float, str] | None:
+        """(term, Dice, the word) of the name word sharing most character trigrams with
+        `word` (folded, unstemmed), when the Dice coefficient is at least TYPO_DICE."""
+        if len(word) < _MIN_TYPO_LEN or not word.isalpha() or not len(self.tri_words):
             return None
-        grams = {g for g in _trigrams(word) if g in self.tri_vocab}
-        if not grams:
+        mine = set(_trigrams(word))
+        q = [self.tri_vocab[g] for g in mine if g in self.tri_vocab]
+        if not q:
             return None
-        q = np.fromiter((self.tri_vocab[g] for g in grams), dtype=np.int64)
         overlap = np.asarray(self.tri_matrix[:, q].sum(axis=1)).ravel()
-        dice = 2.0 * overlap / (len(set(_trigrams(word))) + self.tri_counts)
-        j = int(np.argmax(dice))
-        return (j, float(dice[j])) if dice[j] >= TYPO_DICE else None
+        dice = 2.0 * overlap / (len(mine) + self.tri_counts)
+        dice[np.abs(self.tri_lengths - len(word)) > _MAX_TYPO_LEN_CHANGE] = 0.0
+        best = int(np.argmax(dice))
+        if dice[best] < TYPO_DICE or self.tri_words[best] == word:
+            return None
+        return int(self.tri_term[best]), float(dice[best]), self.tri_words[best]
 
     def hits(self, q: LexicalQuery) -> LexicalHits:
         """Per-node lexical scores for a query (see module doc)."""

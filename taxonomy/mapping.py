@@ -447,6 +447,44 @@ def _lex_scores(matrix: sparse.csc_matrix, cols: np.ndarray, vals: np.ndarray) -
 # --- the mapper -----------------------------------------------------------------------------
 
 
+# The last index built in this process, by (model, dim, config, taxonomy fingerprint):
+# immutable, so two mappers of the same taxonomy share it (see GoalMapper._build).
+_RECENT_INDEXES = 1
+_recent: OrderedDict[tuple[Any, ...], _Index] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def forget_built_indexes() -> None:
+    """Drop the index kept for reuse, as a new process would start (tests of restarts)."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def _fingerprint(nodes: Sequence[Skill | SkillCluster], dump: TaxonomyDump) -> int:
+    """A hash of everything the index reads from the taxonomy: active nodes' texts, types,
+    reuse levels, tiers, other-language labels, and the broader edges (depth)."""
+    return hash(
+        (
+            tuple(
+                (
+                    n.id,
+                    n.kind,
+                    n.label,
+                    tuple(n.aliases),
+                    n.description,
+                    getattr(n, "language", "en"),
+                    repr(getattr(n, "aliases_by_language", None)),
+                    getattr(n, "skill_type", ""),
+                    repr(getattr(n, "reuse_level", None)),
+                    getattr(n, "tier", -1),
+                )
+                for n in nodes
+            ),
+            tuple((b.child_id, b.parent_id) for b in dump.broader),
+        )
+    )
+
+
 class GoalMapper:
     """Maps free text to skills (or, failing that, clusters) of one taxonomy snapshot.
 
@@ -462,7 +500,9 @@ class GoalMapper:
         hierarchy: Hierarchy | None = None,
         cache: EmbeddingCache | None = None,
         config: MappingConfig | None = None,
+        reranker: RerankModel | None = None,
     ) -> None:
+        """`reranker`: the re-ranker's weights (default: the shipped ones)."""
         self.config = config or MappingConfig()
         self.query_embedder = embedder  # goal texts are one-offs: not worth caching on disk
         # one progress bar for all texts to embed when the model shows progress
@@ -472,7 +512,7 @@ class GoalMapper:
         self._lock = threading.Lock()
         self._taught: list[tuple[str, str]] = []
         self.hierarchy = hierarchy or Hierarchy.from_dump(dump)
-        self.model = RerankModel.load()
+        self.model = reranker or RerankModel.load()
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._queries_lock = threading.Lock()
         self._index = self._build(dump, self.hierarchy)
@@ -480,7 +520,25 @@ class GoalMapper:
     # --- building -----------------------------------------------------------------------------
 
     def _build(self, dump: TaxonomyDump, hierarchy: Hierarchy) -> _Index:
+        """The index of `dump` (taught phrases added); reused when this process built one
+        for the same taxonomy, model and config just before (`serve --demo` builds the mapper
+        for the demo org and then for the service: the second costs nothing)."""
         nodes = _active_nodes(dump)
+        key = (self.embedder.name, self.embedder.dim, self.config, _fingerprint(nodes, dump))
+        with _recent_lock:
+            index = _recent.get(key)
+        if index is None:
+            index = self._build_index(dump, hierarchy, nodes)
+            with _recent_lock:
+                _recent[key] = index
+                while len(_recent) > _RECENT_INDEXES:
+                    _recent.popitem(last=False)
+        kept = [(p, n) for p, n in self._taught if n in index.position]
+        return self._with_taught(index, kept)
+
+    def _build_index(
+        self, dump: TaxonomyDump, hierarchy: Hierarchy, nodes: list[Skill | SkillCluster]
+    ) -> _Index:
         ids = [n.id for n in nodes]
         names_per_node = [names_of(n) for n in nodes]
         name_texts = [t for names in names_per_node for t in names]
@@ -532,8 +590,7 @@ class GoalMapper:
             resid_desc=None if basis is None else _residual(desc, basis),
             meta=_node_meta(nodes, hierarchy, ids),
         )
-        kept = [(p, n) for p, n in self._taught if n in index.position]
-        return self._with_taught(index, kept)
+        return index
 
     def _with_taught(self, index: _Index, taught: list[tuple[str, str]]) -> _Index:
         phrases = [p for p, _ in taught]
@@ -897,7 +954,7 @@ class GoalMapper:
             i for i in _top(hits.bm25_desc, cfg.description_candidates) if hits.bm25_desc[i] > 0
         ]
         cand = np.asarray(list(dict.fromkeys([*dense_top, *lex_top, *desc_top])), dtype=np.int64)
-        x = _features(ix, cand, qvecs, hits, dense_top, lex_top, lq, text, context)
+        x = _features(ix, cand, qvecs, stage1, hits, dense_top, lex_top, lq, text, context)
         prob = self.model.probability(x)
         clash = _clashes(meta, cand, context)
         prob[clash] = 0.0
@@ -1066,6 +1123,7 @@ def _features(
     ix: _Index,
     cand: np.ndarray,
     qvecs: list[np.ndarray],
+    stage1: np.ndarray,
     hits: Any,
     dense_top: list[int],
     lex_top: list[int],
@@ -1095,6 +1153,9 @@ def _features(
             if j is not None:
                 dense_name[j] = max(dense_name[j], value)
     has_desc = ix.has_desc[cand]
+    s1 = np.where(np.isfinite(stage1[cand]), stage1[cand], 0.0)
+    x[:, f["dense_score"]] = s1
+    x[:, f["dense_score_gap"]] = s1 - s1.max()
     x[:, f["dense_name"]] = dense_name
     x[:, f["dense_label"]] = label_cos
     x[:, f["dense_desc"]] = np.where(has_desc, desc_cos, 0.0)

@@ -3,6 +3,9 @@
 For one query part q and one candidate node n (from the dense or the lexical retrieval), the
 features are (all floats; names as in `FEATURES`):
 
+- dense_score: the first-stage score of n (name and description cosines with a light
+  tf-idf boost; the formula at the top of taxonomy/mapping.py), and dense_score_gap: it
+  minus the best first-stage score of any candidate (<= 0);
 - dense_name, dense_label, dense_desc: cosine of q's embedding to n's best name (label,
   alias or taught phrase), to its preferred label, to its description (0 when none);
   has_desc; dense_gap: dense_name minus the best dense_name of any candidate (<= 0);
@@ -41,6 +44,8 @@ from typing import Any
 import numpy as np
 
 FEATURES: tuple[str, ...] = (
+    "dense_score",
+    "dense_score_gap",
     "dense_name",
     "dense_label",
     "dense_desc",

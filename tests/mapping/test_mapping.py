@@ -15,7 +15,13 @@ from graph.model import Broader, NodeStatus, Skill, SkillCluster
 from graph.store import TaxonomyDump
 from taxonomy.embedding import FakeEmbedder
 from taxonomy.embedding_cache import EmbeddingCache
-from taxonomy.mapping import GoalMapper, MappingConfig, check_text, tokens
+from taxonomy.mapping import (
+    GoalMapper,
+    MappingConfig,
+    check_text,
+    forget_built_indexes,
+    tokens,
+)
 
 
 def tiny_dump() -> TaxonomyDump:
@@ -254,6 +260,7 @@ def test_restart_and_refresh_embed_only_new_texts(tmp_path: Path) -> None:
     assert len(first.texts_embedded) == len(indexed)  # each distinct text once
     assert m.embedder.misses == len(indexed)  # type: ignore[attr-defined]
 
+    forget_built_indexes()  # a restart: a new process has built nothing yet
     restarted = FakeEmbedder()
     m2 = GoalMapper(tiny_dump(), restarted, cache=EmbeddingCache(path))
     assert restarted.texts_embedded == []
