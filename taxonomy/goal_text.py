@@ -8,7 +8,8 @@ Steps, each a small function with its own tests:
 2. `analyse`: Unicode NFKC, one space between words; the query's language (en/de/es/fr) from
    its function words; the *core*: the text without goal boilerplate ("I want to get better
    at", "improve my", "skills", "quiero mejorar mis", "je veux apprendre à", ...); the
-   *parts* of a goal that names several skills ("project management and people
+   *parts* of a goal that names several skills (after rewriting a few misleading idioms:
+   "hold the room" -> "presenting", "Excel" -> "spreadsheets") ("project management and people
    management" -> two parts); and whether it is *vague* (nothing but generic words left:
    "get better at my job").
 3. `lex_tokens`: word tokens for lexical search: casefolded, accents folded, crudely stemmed,
@@ -359,6 +360,26 @@ def _fold_same_length(text: str) -> str:
     return "".join(out)
 
 
+# Workplace idioms whose words mislead both retrievals ("hold the room" is about presenting,
+# not about rooms; "Excel" is a spreadsheet, not excellence): rewritten to the plain words a
+# taxonomy uses. Matched case-insensitively on whole words.
+_IDIOMS = [
+    (r"\b(?:hold|holding|command|commanding|own|owning|work|working) the room\b", "presenting"),
+    (r"\bpitch(?:ing)? to\b", "presenting to"),
+    (r"\b(?:ms |microsoft )?excel\b(?! at)", "spreadsheets"),
+    (r"\bpowerpoint\b", "presentation software"),
+    (r"\bpublic speaker\b", "public speaking"),
+]
+_IDIOM_RES = [(re.compile(p, re.IGNORECASE), r) for p, r in _IDIOMS]
+
+
+def plain_words(core: str) -> str:
+    """`core` with the idioms of `_IDIOMS` rewritten."""
+    for pattern, replacement in _IDIOM_RES:
+        core = pattern.sub(replacement, core)
+    return core
+
+
 def is_vague(core: str) -> bool:
     """Nothing but generic or function words (or nothing at all)."""
     content = [fold(w) for w in words(core) if fold(w) not in STOP_WORDS]
@@ -410,7 +431,7 @@ def _content(text: str) -> list[str]:
 def analyse(text: str, keep_together: Iterable[str] = ()) -> GoalText:
     """Split a checked goal text into what the mapper searches for (see module doc)."""
     whole = normal_space(text)
-    core = strip_boilerplate(whole)
+    core = plain_words(strip_boilerplate(whole))
     vague = is_vague(core)
     if vague:
         return GoalText(whole, core, (core,), guess_language(whole), True)

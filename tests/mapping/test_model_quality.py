@@ -159,7 +159,7 @@ def test_held_out_aliases_map_to_their_skill_better_than_label_search(
 ) -> None:
     rng = random.Random(7)
     with_aliases = sorted(s.id for s in esco.skills if len(s.aliases) >= 2)
-    held_from = set(rng.sample(with_aliases, 60))
+    held_from = set(rng.sample(with_aliases, 150))
     held: list[tuple[str, str]] = []
     skills = []
     for s in esco.skills:
@@ -182,6 +182,6 @@ def test_held_out_aliases_map_to_their_skill_better_than_label_search(
     truth = [sid for _, sid in held]
     r1 = np.mean([o[:1] == [t] for o, t in zip(ours, truth, strict=True)])
     r5 = np.mean([t in o for o, t in zip(ours, truth, strict=True)])
-    b5 = np.mean([t in b for b, t in zip(base, truth, strict=True)])
-    assert r1 >= 0.8, r1
-    assert r5 >= 0.9 and r5 >= b5, (r5, b5)
+    b1 = np.mean([b[:1] == [t] for b, t in zip(base, truth, strict=True)])
+    assert r1 >= 0.8 and r1 > b1, (r1, b1)
+    assert r5 >= 0.9, r5
