@@ -282,12 +282,12 @@ class LexicalIndex:
         if len(q.cols) == 0:
             return LexicalHits(bm_name, bm_desc, cov_q, cov_d, foreign, best_row)
         dice = q.weights / np.maximum(self.name_idf[q.cols], 1e-9)  # 1, or a typo's Dice
+        # column slices of the CSC matrices times the query: one sparse product each
         sub = self.name_bm25[:, q.cols]
         rows_hit = np.unique(sub.indices)
-        row_bm = np.asarray(sub[rows_hit] @ q.weights, dtype=np.float32).ravel()
-        matched = np.asarray(
-            self.name_present[:, q.cols][rows_hit] @ dice, dtype=np.float32
-        ).ravel()
+        row_bm = np.asarray(sub @ q.weights, dtype=np.float32).ravel()[rows_hit]
+        matched = np.asarray(self.name_present[:, q.cols] @ dice, dtype=np.float32).ravel()
+        matched = matched[rows_hit]
         rcq = matched / max(q.total_weight, 1e-9)
         rcd = matched / np.maximum(self.name_mass[rows_hit], 1e-9)
         owners = self.name_owner[rows_hit]
@@ -304,7 +304,7 @@ class LexicalIndex:
             dsub = self.desc_bm25[:, q.cols]
             drows = np.unique(dsub.indices)
             dw = q.weights / np.maximum(self.name_idf[q.cols], 1e-9) * self.desc_idf[q.cols]
-            dscore = np.asarray(dsub[drows] @ dw, dtype=np.float32).ravel()
+            dscore = np.asarray(dsub @ dw, dtype=np.float32).ravel()[drows]
             np.maximum.at(bm_desc, self.desc_owner[drows], dscore)
         return LexicalHits(bm_name, bm_desc, cov_q, cov_d, foreign, best_row)
 
