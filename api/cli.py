@@ -186,7 +186,7 @@ def prepare_demo(cfg: Settings) -> None:
         if store.count_skills() == 0:
             import_esco_into(store, None)
         if store.count_people() == 0:
-            err.print("indexing the taxonomy for goal mapping (first start embeds every label)...")
+            err.print("indexing the taxonomy for goal mapping...")
             mapper = build_mapper(cfg, store, make_embedder(cfg))
             err.print(f"generating a demo org of {DEMO_SIZE} people and mapping their goals...")
             report = load_demo(store, size=DEMO_SIZE, seed=DEMO_SEED, progress=True, mapper=mapper)

@@ -2,7 +2,7 @@
 first start).
 
 `taxonomy/data/esco-vectors.npz` holds, for every distinct text the mapper embeds for the
-bundled ESCO copy (labels, aliases, descriptions of skills and groups: 96,617 texts):
+bundled ESCO copy (labels, aliases, descriptions of skills and groups: 96,610 texts):
 
 - `keys`: (n, 8) uint8, the first 8 bytes of sha256(text) (`embedding_cache.text_key`);
   collisions among 10^5 texts have probability ~3e-10;
@@ -10,12 +10,14 @@ bundled ESCO copy (labels, aliases, descriptions of skills and groups: 96,617 te
 - `scales`: (n,) float32, the factor back (vector ~= codes * scale, then re-normalised);
 - `meta`: a JSON string: model name, dim, count, what the vectors were made from.
 
-int8 with a per-row scale keeps every cosine within about 3e-4 of the float32 one (a rank
-change needs two candidates closer than that), at a quarter of float32's size: 96,617 x 384
-bytes = 37 MB plus 1.2 MB of keys and scales, against 148 MB for float32 and the 15+
-CPU-minutes (2 cores) it takes to embed them. Only an embedder whose `name` and `dim` match
-the file's meta uses it; any other text is embedded as usual. Written by
-`benchmarks/build_vectors.py` from an embedding cache.
+int8 with a per-row scale keeps each vector within 1 - cos = 9.1e-5 of its float32 original
+(the worst of all 96,610), so a cosine to a query moves by at most 0.014 and typically by
+about 1e-3; the first-stage recall on held-out ESCO aliases is the same as with float32
+(R@1 0.888 vs 0.887). Size: 96,610 x 384 bytes = 35.4 MiB plus 1.1 MiB of keys and scales
+(36.5 MiB in all), a quarter of float32's 142 MiB, instead of the 15+ CPU-minutes (2 cores)
+it takes to embed them. Only an embedder whose `name` and `dim` match the file's meta uses
+it; any other text is embedded as usual. Written by `benchmarks/build_vectors.py` from an
+embedding cache.
 """
 
 from __future__ import annotations
