@@ -15,13 +15,16 @@ from graph.analytics.viability import (
     recommendation_exposures as _exposures,
 )
 from taxonomy.mapping import MappingConfig
+from taxonomy.rerank import RerankModel
 
 
 def mapping_threshold(state: AppState) -> float:
     """The confidence the running goal mapper trusts a skill at (coverage counts only targets
     at or above it); the default mapper's when none is running."""
-    config = getattr(state.mapper, "config", None)
-    return float(config.threshold) if config is not None else MappingConfig().threshold
+    if state.mapper is not None:
+        return state.mapper.threshold
+    configured = MappingConfig().threshold
+    return RerankModel.load().threshold if configured is None else configured
 
 
 def org_data(state: AppState) -> OrgData:

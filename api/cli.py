@@ -179,7 +179,7 @@ def prepare_demo(cfg: Settings) -> None:
         if state.store.count_skills() == 0:
             import_esco_from(state, None)
         if state.store.count_people() == 0:
-            err.print("indexing the taxonomy for goal mapping (first start embeds every label)...")
+            err.print("indexing the taxonomy for goal mapping...")
             mapper = state.goal_mapper()
             err.print(f"generating a demo org of {DEMO_SIZE} people and mapping their goals...")
             report = load_demo(

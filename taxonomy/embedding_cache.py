@@ -6,7 +6,10 @@ memory in one query (~100k ESCO texts load in about a second), after which look-
 dictionary hits.
 
 `CachedEmbedder` wraps any `Embedder` with a cache and is itself an `Embedder`; it counts hits
-and misses so callers (and tests) can see that only changed texts were embedded.
+and misses so callers (and tests) can see that only changed texts were embedded. Texts the
+cache lacks are first looked up in the vectors shipped with the package for the bundled ESCO
+copy (`taxonomy.embedding_bundle`, used only for the model they were made with), so a first
+start embeds nothing for the bundled taxonomy.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from pathlib import Path
 import numpy as np
 from rich.progress import Progress
 
-from taxonomy.embedding import Embedder
+from taxonomy.embedding import DEFAULT_MODEL, Embedder
+from taxonomy.embedding_bundle import PrecomputedVectors, bundled_vectors
 
 # A plain rowid table with 16 KiB pages: ten 1.5 KiB vectors per page. (WITHOUT ROWID puts
 # big blobs on overflow pages and tripled the file.)
@@ -117,8 +121,10 @@ class CachedEmbedder:
     """An `Embedder` that asks the wrapped one only for texts not already in the cache.
 
     New texts are embedded shortest first in chunks of `chunk_size`, each chunk stored as soon
-    as it is done (an interrupted first import keeps what it finished); `progress` shows a
-    rich progress bar when more than one chunk is needed.
+    as it is done (an interrupted first import keeps what it finished); `progress` shows ONE
+    rich progress bar, with an ETA, for all of them when more than one chunk is needed.
+    `precomputed`: vectors to use before embedding (default: the shipped bundle when the
+    inner model is the one it was made with; None: none).
     """
 
     def __init__(
@@ -127,7 +133,8 @@ class CachedEmbedder:
         cache: EmbeddingCache,
         *,
         progress: bool = False,
-        chunk_size: int = 2048,
+        chunk_size: int = 1024,
+        precomputed: PrecomputedVectors | str | None = "bundled",
     ) -> None:
         self.inner = inner
         self.cache = cache
@@ -135,8 +142,19 @@ class CachedEmbedder:
         self.dim = inner.dim
         self.progress = progress
         self.chunk_size = chunk_size
+        self._precomputed = precomputed
         self.hits = 0
         self.misses = 0
+        self.precomputed_hits = 0
+
+    def _shipped(self) -> PrecomputedVectors | None:
+        """The precomputed vectors that fit this model, loaded on first need."""
+        if self._precomputed == "bundled":
+            self._precomputed = bundled_vectors() if self.name == DEFAULT_MODEL else None
+        pre = self._precomputed
+        if isinstance(pre, PrecomputedVectors) and pre.model == self.name and pre.dim == self.dim:
+            return pre
+        return None
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
@@ -144,6 +162,13 @@ class CachedEmbedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         keys = [text_key(t) for t in texts]
         found = self.cache.get(self.name, self.dim, keys)
+        if any(v is None for v in found):
+            shipped = self._shipped()
+            if shipped is not None:
+                extra = shipped.get([k for k, v in zip(keys, found, strict=True) if v is None])
+                self.precomputed_hits += sum(v is not None for v in extra)
+                it = iter(extra)
+                found = [next(it) if v is None else v for v in found]
         missing: dict[bytes, str] = {}
         for key, text, vec in zip(keys, texts, found, strict=True):
             if vec is None:

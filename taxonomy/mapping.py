@@ -31,13 +31,18 @@ memory, and waking BLAS worker threads (which on a 2-core box compete with torch
 from the query embedding just before) cost 2-4x more than the arithmetic they share.
 
 For a big taxonomy `map` searches in two stages: every node is first scored as above but
-from vectors projected onto the top `prune_dims` (96) principal directions of the name
-vectors (a quarter of the memory to read; each projected cosine raised by half its
-Cauchy-Schwarz error bound), then only the `prune_keep` (1,500) best skills, every cluster
-and every taught node are scored exactly; the rest are out of the running (-inf). On 2,000
-held-out ESCO aliases every query's exact top-20 was among the candidates (no slack and
-1,000 kept: one query lost its rank-9 node; 64 dims: four did). benchmarks/bench_mapping.py
-prints the comparison with one-stage scoring. `score_all` stays one-stage and exact.
+from vectors projected onto the top `prune_dims` (64) principal directions of the name
+vectors (a sixth of the memory to read; each projected cosine raised by half its
+Cauchy-Schwarz error bound), then only the `prune_keep` (300) best skills, every cluster
+and every taught node are scored exactly; the rest are out of the running (-inf). These
+scores only choose the dense candidates of the re-ranker below (its best 40), so an
+approximate rank 30-40 costs little: 96 dims and 1,500 kept gave the same held-out alias
+recall (R@1 0.880 vs 0.880, R@5 0.966 vs 0.967 on 2,000 queries) at 3-5 ms more per goal.
+`score_all` stays one-stage and exact.
+
+On top of this first stage (the *dense score*), `map` analyses the goal text, adds lexical
+candidates and re-ranks them with a learned model; see docs/mapping.md,
+taxonomy/goal_text.py, taxonomy/lexical.py and taxonomy/rerank.py.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from __future__ import annotations
 import math
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -61,29 +67,72 @@ from graph.model import NodeStatus, Skill, SkillCluster
 from graph.store import TaxonomyDump
 from taxonomy.embedding import Embedder
 from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache
+from taxonomy.goal_text import (
+    MAX_TEXT_CHARS,
+    GoalText,
+    analyse,
+    check_text,
+    fold,
+    lex_tokens,
+    words,
+)
+from taxonomy.lexical import PROPER_NAMES, LexicalIndex, LexicalQuery
+from taxonomy.rerank import ABSENT_RANK, FEATURES, RerankModel
 
-MAX_TEXT_CHARS = 2000
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "GoalMapper",
+    "MappedNode",
+    "MappedTarget",
+    "MappingConfig",
+    "MappingResult",
+    "check_text",
+    "single_blas_thread",
+    "tokens",
+]
 
 
 # --- public shapes --------------------------------------------------------------------------
 
 
 class MappedNode(BaseModel):
+    """One taxonomy node for a goal; `score` is the re-ranker's confidence in [0, 1] (for a
+    cluster offered on fall-back: its fall-back score, see the module doc)."""
+
     id: str
     label: str
     kind: Literal["skill", "cluster"]
     score: float
 
 
+class MappedTarget(BaseModel):
+    """What one part of a goal maps to: a goal naming two skills has two targets."""
+
+    text: str  # the part of the goal (boilerplate removed) this target is for
+    candidates: list[MappedNode] = Field(default_factory=list)  # best first
+    confidence: float = 0.0  # of the best candidate; 0 when it fell back
+    fell_back: bool = False  # no skill reached the threshold: candidates are clusters
+    reason: str = ""
+
+
 class MappingResult(BaseModel):
+    """`targets`: one per skill the goal names. `candidates`: all targets merged, at most k:
+    each target's best node first (in target order), then the rest by score. `fell_back`:
+    every target fell back to clusters; `vague`: the goal names no specific skill ("get
+    better at my job"), so the candidates are 3-5 broad clusters to choose from."""
+
     candidates: list[MappedNode] = Field(default_factory=list)
+    targets: list[MappedTarget] = Field(default_factory=list)
     fell_back: bool = False
+    vague: bool = False
     reason: str = ""
 
 
 @dataclass(frozen=True)
 class MappingConfig:
-    threshold: float = 0.45  # below this best skill score, fall back to clusters
+    # Below this confidence of the best skill a target falls back to clusters; None: the
+    # threshold shipped with the re-ranker's weights (taxonomy/data/rerank.json).
+    threshold: float | None = None
     desc_weight: float = 0.2
     # A node without a description is scored as if its description matched this much worse
     # than its best name (descriptions usually trail names); 0 would favour bare nodes.
@@ -101,12 +150,21 @@ class MappingConfig:
     # (a quarter of the memory to read), then only the `prune_keep` best skills (and every
     # cluster and taught node) are scored exactly. map() only; score_all() stays exact.
     prune_min_names: int = 20_000
-    prune_dims: int = 96
-    prune_keep: int = 1500
+    prune_dims: int = 64
+    prune_keep: int = 300
     # First-stage optimism: each projected cosine is raised by this many times
     # |query residual| * |vector residual| (its Cauchy-Schwarz error bound), so vectors the
     # projection describes badly are not dropped for it.
     prune_slack: float = 0.5
+    # Candidates the re-ranker sees: the best of the dense scores, of BM25 over names and of
+    # BM25 over descriptions (merged, without repeats).
+    dense_candidates: int = 40
+    lexical_candidates: int = 40
+    description_candidates: int = 10
+    # Fall-back and vague goals offer this many clusters at least / at most.
+    min_clusters: int = 3
+    max_clusters: int = 5
+    query_cache_size: int = 4096  # embeddings of recent goal texts kept in memory
 
 
 # --- BLAS threads ---------------------------------------------------------------------------
@@ -154,21 +212,8 @@ def _stem(word: str) -> str:
 
 
 def tokens(text: str) -> list[str]:
+    """Stage-1 tokens (the tf-idf boost of the dense score): stemmed ASCII words."""
     return [_stem(w) for w in _WORD.findall(text.casefold()) if w not in _STOP]
-
-
-def check_text(text: object, what: str = "goal text") -> str:
-    """The text stripped, or InvalidInput saying why it cannot be mapped."""
-    if not isinstance(text, str):
-        raise InvalidInput(f"{what} must be a string, not {type(text).__name__}")
-    stripped = text.strip()
-    if not stripped:
-        raise InvalidInput(f"{what} is empty; say in a few words what you want to learn")
-    if len(stripped) > MAX_TEXT_CHARS:
-        raise InvalidInput(
-            f"{what} is {len(stripped)} characters long; at most {MAX_TEXT_CHARS} can be mapped"
-        )
-    return stripped
 
 
 def _normal(text: str) -> str:
@@ -212,6 +257,122 @@ class _Index:
     proj_desc: np.ndarray | None = None  # (N, d)
     resid_names: np.ndarray | None = None  # (U,) length of what the projection misses
     resid_desc: np.ndarray | None = None  # (N,)
+    meta: _NodeMeta | None = None  # what the re-ranker reads besides vectors
+
+
+_REUSE_LEVELS = ("transversal", "cross-sector", "sector-specific", "occupation-specific")
+_STATIC: tuple[str, ...] = (
+    *("transversal", "cross_sector", "sector_specific", "occupation_specific", "depth"),
+    *("knowledge", "cluster"),
+)
+
+
+@dataclass(frozen=True)
+class _NodeMeta:
+    """Per node (index order): the lexical index and the re-ranker's node-only features."""
+
+    lexical: LexicalIndex
+    name_keys: list[frozenset[str]]  # each name's tokens joined by spaces, every language
+    label_head: list[str]  # first token of the preferred label ("manage" for manage staff)
+    langs: list[frozenset[str]]  # languages/places the English names name
+    amb_proper: list[frozenset[str]]  # ambiguous words used as proper nouns ("Polish")
+    amb_common: list[frozenset[str]]  # ambiguous words used as common words ("polish")
+    static: np.ndarray  # (N, len(_STATIC)) float64
+    tier: np.ndarray  # (N,) cluster tier, -1 for skills
+    exact: dict[str, list[int]]  # name key -> nodes
+
+
+def _names_by_language(node: Skill | SkillCluster) -> list[tuple[str, str]]:
+    """(language, text) of every name: label and aliases in the node's language, then the
+    labels of other languages (`aliases_by_language`, when the model has them)."""
+    own = str(getattr(node, "language", "en") or "en")
+    out = [(own, t) for t in names_of(node)]
+    by_language: dict[str, list[str]] = getattr(node, "aliases_by_language", None) or {}
+    for lang, labels in sorted(by_language.items()):
+        out.extend((lang, t.strip()) for t in labels if t.strip())
+    return out
+
+
+def _languages_named(text: str, ambiguous: frozenset[str], *, sentence: bool) -> frozenset[str]:
+    """Languages/places (folded) `text` names: an ambiguous word only when capitalised and
+    not a sentence-initial verb (see goal_text.lex_tokens)."""
+    return frozenset(
+        t.lstrip("^")
+        for t in lex_tokens(text, ambiguous, sentence=sentence)
+        if t.startswith("^") or (t in PROPER_NAMES and t not in ambiguous)
+    )
+
+
+def _node_meta(
+    nodes: Sequence[Skill | SkillCluster], hierarchy: Hierarchy, ids: list[str]
+) -> _NodeMeta:
+    names: list[tuple[int, str, str]] = []
+    for i, node in enumerate(nodes):
+        names.extend((i, lang, text) for lang, text in _names_by_language(node))
+    descs = [(i, n.description.strip()) for i, n in enumerate(nodes) if n.description.strip()]
+    lexical = LexicalIndex.build(len(nodes), names, descs)
+    amb = lexical.proper
+    keys: list[set[str]] = [set() for _ in nodes]
+    english: list[set[str]] = [set() for _ in nodes]
+    exact: dict[str, list[int]] = {}
+    for (i, lang, _), toks in zip(names, lexical.row_tokens, strict=True):
+        key = " ".join(toks)
+        if lang.split("-")[0] == "en":
+            english[i].update(toks)
+        if key and key not in keys[i]:
+            keys[i].add(key)
+            exact.setdefault(key, []).append(i)
+    heads, langs, proper, common = [], [], [], []
+    for i, node in enumerate(nodes):
+        toks = lex_tokens(node.label, amb, sentence=False)
+        heads.append(toks[0] if toks else "")
+        langs.append(_languages_named(node.label, amb, sentence=False))
+        proper.append(frozenset(t[1:] for t in english[i] if t.startswith("^")))
+        common.append(frozenset(t for t in english[i] if t in amb))
+    static = np.zeros((len(nodes), len(_STATIC)), dtype=np.float64)
+    tier = np.full(len(nodes), -1, dtype=np.int64)
+    depth = _depths(hierarchy, ids)
+    for i, node in enumerate(nodes):
+        reuse = getattr(node, "reuse_level", None)
+        reuse = getattr(reuse, "value", reuse)
+        if reuse in _REUSE_LEVELS:
+            static[i, _REUSE_LEVELS.index(reuse)] = 1.0
+        static[i, 4] = min(depth.get(node.id, 0), 10) / 5.0
+        if isinstance(node, Skill):
+            static[i, 5] = float("knowledge" in node.skill_type.casefold())
+        else:
+            static[i, 6] = 1.0
+            tier[i] = node.tier
+    return _NodeMeta(
+        lexical=lexical,
+        name_keys=[frozenset(k) for k in keys],
+        label_head=heads,
+        langs=langs,
+        amb_proper=proper,
+        amb_common=common,
+        static=static,
+        tier=tier,
+        exact=exact,
+    )
+
+
+def _depths(hierarchy: Hierarchy, ids: Sequence[str]) -> dict[str, int]:
+    """Steps from each node up to the top of the hierarchy (shortest way; roots: 0)."""
+    memo: dict[str, int] = {}
+
+    def depth(node_id: str, seen: frozenset[str]) -> int:
+        if node_id in memo:
+            return memo[node_id]
+        parents = (
+            [p for p in hierarchy.parents(node_id) if p not in seen]
+            if (node_id in hierarchy)
+            else []
+        )
+        value = 0 if not parents else 1 + min(depth(p, seen | {node_id}) for p in parents)
+        memo[node_id] = value
+        return value
+
+    return {node_id: depth(node_id, frozenset()) for node_id in ids}
 
 
 def _active_nodes(dump: TaxonomyDump) -> list[Skill | SkillCluster]:
@@ -220,7 +381,7 @@ def _active_nodes(dump: TaxonomyDump) -> list[Skill | SkillCluster]:
     return nodes
 
 
-def _names_of(node: Skill | SkillCluster) -> list[str]:
+def names_of(node: Skill | SkillCluster) -> list[str]:
     seen: dict[str, str] = {}
     for text in (node.label, *node.aliases):
         text = text.strip()
@@ -293,6 +454,44 @@ def _lex_scores(matrix: sparse.csc_matrix, cols: np.ndarray, vals: np.ndarray) -
 # --- the mapper -----------------------------------------------------------------------------
 
 
+# The last index built in this process, by (model, dim, config, taxonomy fingerprint):
+# immutable, so two mappers of the same taxonomy share it (see GoalMapper._build).
+_RECENT_INDEXES = 1
+_recent: OrderedDict[tuple[Any, ...], _Index] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def forget_built_indexes() -> None:
+    """Drop the index kept for reuse, as a new process would start (tests of restarts)."""
+    with _recent_lock:
+        _recent.clear()
+
+
+def _fingerprint(nodes: Sequence[Skill | SkillCluster], dump: TaxonomyDump) -> int:
+    """A hash of everything the index reads from the taxonomy: active nodes' texts, types,
+    reuse levels, tiers, other-language labels, and the broader edges (depth)."""
+    return hash(
+        (
+            tuple(
+                (
+                    n.id,
+                    n.kind,
+                    n.label,
+                    tuple(n.aliases),
+                    n.description,
+                    getattr(n, "language", "en"),
+                    repr(getattr(n, "aliases_by_language", None)),
+                    getattr(n, "skill_type", ""),
+                    repr(getattr(n, "reuse_level", None)),
+                    getattr(n, "tier", -1),
+                )
+                for n in nodes
+            ),
+            tuple((b.child_id, b.parent_id) for b in dump.broader),
+        )
+    )
+
+
 class GoalMapper:
     """Maps free text to skills (or, failing that, clusters) of one taxonomy snapshot.
 
@@ -308,21 +507,47 @@ class GoalMapper:
         hierarchy: Hierarchy | None = None,
         cache: EmbeddingCache | None = None,
         config: MappingConfig | None = None,
+        reranker: RerankModel | None = None,
     ) -> None:
+        """`reranker`: the re-ranker's weights (default: the shipped ones)."""
         self.config = config or MappingConfig()
         self.query_embedder = embedder  # goal texts are one-offs: not worth caching on disk
-        self.embedder: Embedder = CachedEmbedder(embedder, cache or EmbeddingCache())
+        # one progress bar for all texts to embed when the model shows progress
+        self.embedder: Embedder = CachedEmbedder(
+            embedder, cache or EmbeddingCache(), progress=bool(getattr(embedder, "progress", False))
+        )
         self._lock = threading.Lock()
         self._taught: list[tuple[str, str]] = []
         self.hierarchy = hierarchy or Hierarchy.from_dump(dump)
-        self._index = self._build(dump)
+        self.model = reranker or RerankModel.load()
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._queries_lock = threading.Lock()
+        self._index = self._build(dump, self.hierarchy)
 
     # --- building -----------------------------------------------------------------------------
 
-    def _build(self, dump: TaxonomyDump) -> _Index:
+    def _build(self, dump: TaxonomyDump, hierarchy: Hierarchy) -> _Index:
+        """The index of `dump` (taught phrases added); reused when this process built one
+        for the same taxonomy, model and config just before (`serve --demo` builds the mapper
+        for the demo org and then for the service: the second costs nothing)."""
         nodes = _active_nodes(dump)
+        key = (self.embedder.name, self.embedder.dim, self.config, _fingerprint(nodes, dump))
+        with _recent_lock:
+            index = _recent.get(key)
+        if index is None:
+            index = self._build_index(dump, hierarchy, nodes)
+            with _recent_lock:
+                _recent[key] = index
+                while len(_recent) > _RECENT_INDEXES:
+                    _recent.popitem(last=False)
+        kept = [(p, n) for p, n in self._taught if n in index.position]
+        return self._with_taught(index, kept)
+
+    def _build_index(
+        self, dump: TaxonomyDump, hierarchy: Hierarchy, nodes: list[Skill | SkillCluster]
+    ) -> _Index:
         ids = [n.id for n in nodes]
-        names_per_node = [_names_of(n) for n in nodes]
+        names_per_node = [names_of(n) for n in nodes]
         name_texts = [t for names in names_per_node for t in names]
         counts = np.fromiter((len(v) for v in names_per_node), dtype=np.int64, count=len(nodes))
         starts = np.zeros(len(nodes), dtype=np.int64)
@@ -370,9 +595,9 @@ class GoalMapper:
             proj_desc=None if basis is None else np.ascontiguousarray(desc @ basis),
             resid_names=None if basis is None else _residual(names, basis),
             resid_desc=None if basis is None else _residual(desc, basis),
+            meta=_node_meta(nodes, hierarchy, ids),
         )
-        kept = [(p, n) for p, n in self._taught if n in index.position]
-        return self._with_taught(index, kept)
+        return index
 
     def _with_taught(self, index: _Index, taught: list[tuple[str, str]]) -> _Index:
         phrases = [p for p, _ in taught]
@@ -393,7 +618,7 @@ class GoalMapper:
         """Rebuild from a new snapshot; only texts the cache has never seen are embedded."""
         new_hierarchy = hierarchy or Hierarchy.from_dump(dump)
         with self._lock:
-            index = self._build(dump)
+            index = self._build(dump, new_hierarchy)
             self.hierarchy = new_hierarchy
             self._index = index
 
@@ -515,49 +740,283 @@ class GoalMapper:
     def node_ids(self) -> list[str]:
         return list(self._index.ids)
 
+    @property
+    def node_labels(self) -> dict[str, str]:
+        """id -> preferred label of every indexed node."""
+        return dict(zip(self._index.ids, self._index.labels, strict=True))
+
+    @property
+    def skill_ids(self) -> list[str]:
+        """Ids of the indexed skills (not clusters), in index order."""
+        ix = self._index
+        return [i for i, c in zip(ix.ids, ix.is_cluster.tolist(), strict=True) if not c]
+
+    @property
+    def threshold(self) -> float:
+        """Confidence below which a target falls back to clusters."""
+        t = self.config.threshold
+        return self.model.threshold if t is None else t
+
     def map(self, text: str, k: int = 5, *, vector: np.ndarray | None = None) -> MappingResult:
-        """Best k nodes for `text`. `vector` is the text's embedding if the caller already has
-        it (batch jobs embed many texts in one call)."""
+        """The targets of a goal text and its best k nodes (see MappingResult).
+
+        `vector` is the embedding of `text` if the caller already has it (batch jobs embed
+        many texts in one call). InvalidInput for text `check_text` refuses or k outside
+        1..max_k."""
         text = check_text(text)
         if not 1 <= k <= self.config.max_k:
             raise InvalidInput(f"k must be between 1 and {self.config.max_k}, not {k}")
         ix = self._index
         if not ix.ids:
             return MappingResult(fell_back=True, reason="the taxonomy has no active nodes")
-        q = self.query_embedder.embed([text])[0] if vector is None else vector
-        if ix.basis is not None:
-            scores = self._pruned_scores(ix, q, tokens(text), _normal(text), k)
-        else:
-            scores = self._scores(ix, q, tokens(text), _normal(text))
-        skill_scores = np.where(ix.is_cluster, -np.inf, scores)
-        best_skill = int(np.argmax(skill_scores))
-        best = float(skill_scores[best_skill])
         if ix.is_cluster.all():  # nothing but clusters: rank them by their own vectors
+            q = self._vectors([text], text, vector)[0]
+            scores = self._stage1(ix, [q], text, k)
             top = _top(scores, k)
-            return MappingResult(
-                candidates=[self._node(ix, i, float(scores[i])) for i in top],
-                fell_back=True,
-                reason="the taxonomy has no active skills; ranked its clusters",
-            )
-        if best >= self.config.threshold or not ix.is_cluster.any():
-            ranked = np.where(ix.is_cluster, scores * self.config.cluster_factor, scores)
-            top = _top(ranked, k)
-            low = "" if best >= self.config.threshold else " (below threshold, no clusters)"
-            return MappingResult(
-                candidates=[self._node(ix, i, float(ranked[i])) for i in top],
-                reason=f"best skill {ix.labels[best_skill]!r} scored {best:.2f}{low}",
-            )
-        return self._fall_back(ix, scores, skill_scores, best_skill, k)
+            nodes = [self._node(ix, i, float(scores[i])) for i in top]
+            reason = "the taxonomy has no active skills; ranked its clusters"
+            target = MappedTarget(text=text, candidates=nodes, fell_back=True, reason=reason)
+            return MappingResult(candidates=nodes, targets=[target], fell_back=True, reason=reason)
+        meta = ix.meta
+        assert meta is not None
+        goal = analyse(text, meta.lexical.keep_together)
+        if goal.vague:
+            return self._vague(ix, goal, k, vector)
+        return self._map_goal(ix, goal, k, vector)
 
-    def _fall_back(
+    # --- one goal -------------------------------------------------------------------------
+
+    def _map_goal(
+        self, ix: _Index, goal: GoalText, k: int, vector: np.ndarray | None
+    ) -> MappingResult:
+        assert ix.meta is not None
+        lexical = ix.meta.lexical
+        pieces = [goal.core or goal.text]
+        if len(goal.parts) > 1:
+            pieces.extend(goal.parts)
+        queries = [lexical.query(p) for p in pieces]
+        texts: list[str] = []
+        for piece, lq in zip(pieces, queries, strict=True):
+            texts.append(piece)
+            if lq.fixes:
+                texts.append(_corrected(piece, lq.fixes))
+        vectors = self._vectors(texts, goal.text, vector)
+        by_text = dict(zip(texts, vectors, strict=True))
+        context = _QueryContext.of(goal, ix)
+        ranked = []
+        for piece, lq in zip(pieces, queries, strict=True):
+            qvecs = [by_text[piece]] + ([by_text[_corrected(piece, lq.fixes)]] if lq.fixes else [])
+            ranked.append(self._rank_part(ix, piece, lq, qvecs, context, k))
+        whole, parts = ranked[0], ranked[1:]
+        taught = ix.taught_exact.get(_normal(goal.text))
+        if taught is not None:
+            whole = whole.taught(taught)
+            parts = []
+        if parts and self._use_parts(whole, parts):
+            targets = [self._target(ix, p, k) for p in parts]
+        else:
+            targets = [self._target(ix, whole, k)]
+        return _result(targets, k)
+
+    def _use_parts(self, whole: _Ranked, parts: list[_Ranked]) -> bool:
+        """Several targets when every part has a confident best skill of its own, unless the
+        whole goal's best skill is at least as confident and covers nearly all its words
+        (one skill with 'and' in its name)."""
+        best = [p.best_skill() for p in parts]
+        if any(b is None or b[1] < self.threshold for b in best):
+            return False
+        if len({b[0] for b in best if b is not None}) < len(best):
+            return False
+        w = whole.best_skill()
+        if w is None:
+            return True
+        covered = whole.cov_q_of(w[0]) >= 0.85
+        return not (covered and w[1] >= max(b[1] for b in best if b is not None))
+
+    def _target(self, ix: _Index, ranked: _Ranked, k: int) -> MappedTarget:
+        best = ranked.best_skill()
+        if best is not None and best[1] >= self.threshold:
+            top = ranked.order[:k]
+            nodes = [self._node(ix, int(i), float(ranked.prob_of(int(i)))) for i in top]
+            return MappedTarget(
+                text=ranked.text,
+                candidates=nodes,
+                confidence=round(best[1], 6),
+                reason=f"best skill {ix.labels[best[0]]!r} at confidence {best[1]:.2f}",
+            )
+        if not ix.is_cluster.any():  # nothing to fall back to: the skills, flagged
+            top = ranked.order[:k]
+            conf = 0.0 if best is None else best[1]
+            return MappedTarget(
+                text=ranked.text,
+                candidates=[self._node(ix, int(i), ranked.prob_of(int(i))) for i in top],
+                confidence=round(conf, 6),
+                reason=f"best skill at confidence {conf:.2f} (below threshold, no clusters)",
+            )
+        clusters = self._clusters(ix, ranked.stage1, self._cluster_k(k), broad=False)
+        if best is None:
+            why = "no skill matched"
+        else:
+            why = (
+                f"no skill reached confidence {self.threshold:.2f} (best: "
+                f"{ix.labels[best[0]]!r} at {best[1]:.2f})"
+            )
+        label = clusters[0].label if clusters else "none"
+        return MappedTarget(
+            text=ranked.text,
+            candidates=clusters,
+            fell_back=True,
+            reason=f"{why}; offering broader areas instead, first {label!r}",
+        )
+
+    def _cluster_k(self, k: int) -> int:
+        return max(self.config.min_clusters, min(k, self.config.max_clusters))
+
+    def _vague(
+        self, ix: _Index, goal: GoalText, k: int, vector: np.ndarray | None
+    ) -> MappingResult:
+        """A goal naming no specific skill: 3-5 broad clusters (tier <= 1 where the taxonomy
+        has tiers) the goal's words lean to, for the person to choose from."""
+        q = self._vectors([goal.text], goal.text, vector)[0]
+        scores = self._stage1(ix, [q], goal.text, self.config.support_top)
+        clusters = self._clusters(ix, scores, self._cluster_k(k), broad=True)
+        reason = (
+            f"the goal {goal.text!r} names no specific skill; choose one of these areas "
+            "(or say more about what you want to do better)"
+        )
+        if not clusters:  # a taxonomy without clusters: its closest skills, flagged vague
+            clusters = [self._node(ix, i, float(scores[i])) for i in _top(scores, k)]
+            reason += "; the taxonomy has no clusters, so these are its closest skills"
+        target = MappedTarget(
+            text=goal.text, candidates=clusters, fell_back=bool(ix.is_cluster.any()), reason=reason
+        )
+        return MappingResult(
+            candidates=clusters[:k],
+            targets=[target],
+            fell_back=target.fell_back,
+            vague=True,
+            reason=reason,
+        )
+
+    # --- retrieval and re-ranking -----------------------------------------------------------
+
+    def _vectors(self, texts: list[str], whole: str, vector: np.ndarray | None) -> np.ndarray:
+        """Embeddings of `texts` (one batch for the ones not seen recently); `vector`, when
+        given, is the embedding of `whole`."""
+        out: list[np.ndarray | None] = []
+        todo: list[str] = []
+        with self._queries_lock:
+            for t in texts:
+                if vector is not None and t == whole:
+                    out.append(np.asarray(vector, dtype=np.float32))
+                    continue
+                hit = self._queries.get(t)
+                if hit is not None:
+                    self._queries.move_to_end(t)
+                else:
+                    todo.append(t)
+                out.append(hit)
+        if todo:
+            fresh = dict(
+                zip(todo, self.query_embedder.embed(list(dict.fromkeys(todo))), strict=False)
+            )
+            with self._queries_lock:
+                for t, v in fresh.items():
+                    self._queries[t] = v
+                    while len(self._queries) > self.config.query_cache_size:
+                        self._queries.popitem(last=False)
+            out = [fresh[t] if v is None else v for t, v in zip(texts, out, strict=True)]
+        return np.stack([np.asarray(v, dtype=np.float32) for v in out])
+
+    def _stage1(self, ix: _Index, qvecs: Sequence[np.ndarray], text: str, k: int) -> np.ndarray:
+        """The dense retrieval score of every node (max over the query's vectors)."""
+        toks, normal = tokens(text), _normal(text)
+        best: np.ndarray | None = None
+        for q in qvecs:
+            if ix.basis is not None:
+                s = self._pruned_scores(ix, q, toks, normal, k)
+            else:
+                s = self._scores(ix, q, toks, normal)
+            best = s if best is None else np.maximum(best, s)
+        assert best is not None
+        return best
+
+    def _rank_part(
         self,
         ix: _Index,
-        scores: np.ndarray,
-        skill_scores: np.ndarray,
-        best_skill: int,
+        text: str,
+        lq: LexicalQuery,
+        qvecs: list[np.ndarray],
+        context: _QueryContext,
         k: int,
-    ) -> MappingResult:
+    ) -> _Ranked:
         cfg = self.config
+        meta = ix.meta
+        assert meta is not None
+        stage1 = self._stage1(ix, qvecs, text, max(k, cfg.dense_candidates))
+        dense_top = _top(stage1, cfg.dense_candidates)
+        hits = meta.lexical.hits(lq)
+        lex_top = [i for i in _top(hits.bm25_name, cfg.lexical_candidates) if hits.bm25_name[i] > 0]
+        desc_top = [
+            i for i in _top(hits.bm25_desc, cfg.description_candidates) if hits.bm25_desc[i] > 0
+        ]
+        cand = np.asarray(list(dict.fromkeys([*dense_top, *lex_top, *desc_top])), dtype=np.int64)
+        x = _features(ix, cand, qvecs, stage1, hits, dense_top, lex_top, lq, text, context)
+        prob = self.model.probability(x)
+        clash = _clashes(meta, cand, context)
+        prob[clash] = 0.0
+        order_local = np.lexsort((cand, -prob))
+        return _Ranked(
+            text=text,
+            cand=cand,
+            prob=prob,
+            cov_q=hits.cov_q[cand],
+            order=cand[order_local],
+            is_cluster=ix.is_cluster[cand],
+            stage1=stage1,
+            features=x,
+        )
+
+    def candidates(self, text: str) -> list[tuple[str, list[str], np.ndarray]]:
+        """What the re-ranker sees, for training and inspection: per query piece (the goal
+        without boilerplate, then each part when it names several skills), the piece, its
+        candidate node ids and their feature rows (C, len(FEATURES))."""
+        text = check_text(text)
+        ix = self._index
+        assert ix.meta is not None
+        goal = analyse(text, ix.meta.lexical.keep_together)
+        pieces = [goal.core or goal.text, *(goal.parts if len(goal.parts) > 1 else ())]
+        context = _QueryContext.of(goal, ix)
+        out = []
+        for piece in pieces:
+            lq = ix.meta.lexical.query(piece)
+            texts = [piece] + ([_corrected(piece, lq.fixes)] if lq.fixes else [])
+            qvecs = list(self._vectors(texts, goal.text, None))
+            ranked = self._rank_part(ix, piece, lq, qvecs, context, 5)
+            out.append((piece, [ix.ids[int(i)] for i in ranked.cand], ranked.features))
+        return out
+
+    def explain(self, text: str, node_id: str) -> dict[str, float]:
+        """Feature contributions to the re-ranker's logit for `node_id` as a candidate of
+        the (single-part) goal `text`; empty when it is not a candidate."""
+        text = check_text(text)
+        ix = self._index
+        assert ix.meta is not None
+        goal = analyse(text, ix.meta.lexical.keep_together)
+        piece = goal.core or goal.text
+        lq = ix.meta.lexical.query(piece)
+        q = self._vectors([piece], text, None)
+        ranked = self._rank_part(ix, piece, lq, list(q), _QueryContext.of(goal, ix), 5)
+        where = np.flatnonzero(ranked.cand == ix.position.get(node_id, -1))
+        if not len(where):
+            return {}
+        return self.model.explain(ranked.features[int(where[0])])
+
+    def _clusters(self, ix: _Index, scores: np.ndarray, k: int, *, broad: bool) -> list[MappedNode]:
+        """The k clusters the best-scoring skills sit under (see module doc: fallback(c));
+        `broad` keeps to tier <= 1 where the taxonomy has such clusters."""
+        cfg = self.config
+        skill_scores = np.where(ix.is_cluster, -np.inf, scores)
         n_skills = int((~ix.is_cluster).sum())
         hits = _top(skill_scores, min(cfg.support_top, n_skills))
         support: dict[int, float] = {}
@@ -572,23 +1031,214 @@ class GoalMapper:
         fallback = np.where(ix.is_cluster, scores * 0.5, -np.inf)
         for c, amount in support.items():
             fallback[c] += 0.5 * amount / (total or 1.0)
-        top = _top(fallback, k)
-        best = float(skill_scores[best_skill])
-        best_cluster = ix.labels[top[0]]
-        return MappingResult(
-            candidates=[self._node(ix, i, float(fallback[i])) for i in top],
-            fell_back=True,
-            reason=(
-                f"no skill scored at least {cfg.threshold:.2f} (best: "
-                f"{ix.labels[best_skill]!r} at {best:.2f}); mapped to the broader area "
-                f"{best_cluster!r} instead"
-            ),
-        )
+        if broad and ix.meta is not None:
+            tiers = ix.meta.tier
+            allowed = ix.is_cluster & (tiers >= 0) & (tiers <= 1)
+            if int((allowed & (tiers == 1)).sum()) >= cfg.min_clusters:
+                allowed &= tiers == 1
+            if allowed.sum() >= min(k, int(ix.is_cluster.sum())):
+                fallback = np.where(allowed, fallback, -np.inf)
+        return [self._node(ix, i, float(fallback[i])) for i in _top(fallback, k)]
 
     @staticmethod
     def _node(ix: _Index, i: int, score: float) -> MappedNode:
         kind: Literal["skill", "cluster"] = "cluster" if ix.is_cluster[i] else "skill"
         return MappedNode(id=ix.ids[i], label=ix.labels[i], kind=kind, score=round(score, 6))
+
+
+# --- re-ranking helpers (pure) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _QueryContext:
+    """What the whole goal says that every part shares."""
+
+    language: str
+    langs: frozenset[str]  # languages/places named (proper sense)
+    amb_proper: frozenset[str]
+    amb_common: frozenset[str]
+
+    @classmethod
+    def of(cls, goal: GoalText, ix: _Index) -> _QueryContext:
+        assert ix.meta is not None
+        amb = ix.meta.lexical.proper
+        toks = set(lex_tokens(goal.text, amb))
+        return cls(
+            language=goal.language,
+            langs=_languages_named(goal.text, amb, sentence=True),
+            amb_proper=frozenset(t[1:] for t in toks if t.startswith("^")),
+            amb_common=frozenset(t for t in toks if t in amb),
+        )
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    """One query part's candidates, their confidences, and the dense scores of all nodes."""
+
+    text: str
+    cand: np.ndarray  # (C,) node indices
+    prob: np.ndarray  # (C,)
+    cov_q: np.ndarray  # (C,)
+    order: np.ndarray  # (C,) node indices, best first
+    is_cluster: np.ndarray  # (C,)
+    stage1: np.ndarray  # (N,)
+    features: np.ndarray  # (C, F)
+
+    def prob_of(self, node: int) -> float:
+        return float(self.prob[np.flatnonzero(self.cand == node)[0]])
+
+    def cov_q_of(self, node: int) -> float:
+        return float(self.cov_q[np.flatnonzero(self.cand == node)[0]])
+
+    def best_skill(self) -> tuple[int, float] | None:
+        """(node, confidence) of the most confident skill candidate."""
+        for i in self.order:
+            j = int(np.flatnonzero(self.cand == i)[0])
+            if not self.is_cluster[j]:
+                return int(i), float(self.prob[j])
+        return None
+
+    def taught(self, node: int) -> _Ranked:
+        """The same with `node` (a steward's mapping of this very text) first at 1.0."""
+        cand = self.cand if node in self.cand else np.append(self.cand, node)
+        prob = np.minimum(np.append(self.prob, 0.0)[: len(cand)], 0.999)
+        prob[np.flatnonzero(cand == node)[0]] = 1.0
+        is_cluster = np.append(self.is_cluster, False)[: len(cand)]
+        order = cand[np.lexsort((cand, -prob))]
+        return replace(
+            self,
+            cand=cand,
+            prob=prob,
+            order=order,
+            is_cluster=is_cluster,
+            cov_q=np.append(self.cov_q, 1.0)[: len(cand)],
+        )
+
+
+def _corrected(text: str, fixes: dict[str, str]) -> str:
+    """`text` with each misspelt word replaced by the known word it was matched to."""
+    out = []
+    for w in words(text):
+        f = fold(w)
+        stemmed = lex_tokens(w, sentence=False)
+        key = stemmed[0] if stemmed else f
+        out.append(fixes.get(key, w))
+    return " ".join(out)
+
+
+def _features(
+    ix: _Index,
+    cand: np.ndarray,
+    qvecs: list[np.ndarray],
+    stage1: np.ndarray,
+    hits: Any,
+    dense_top: list[int],
+    lex_top: list[int],
+    lq: LexicalQuery,
+    text: str,
+    context: _QueryContext,
+) -> np.ndarray:
+    """(C, len(FEATURES)) features of the candidates (see taxonomy.rerank)."""
+    meta = ix.meta
+    assert meta is not None
+    f = {name: i for i, name in enumerate(FEATURES)}
+    x = np.zeros((len(cand), len(FEATURES)), dtype=np.float64)
+    if not len(cand):
+        return x
+    qmat = np.stack(qvecs).astype(np.float32)  # (Q, dim)
+    vrows, voffs = _ranges(ix.vec_starts[cand], ix.vec_counts[cand])
+    with single_blas_thread():
+        vcos = (ix.names[vrows] @ qmat.T).max(axis=1)
+        label_cos = (ix.names[ix.name_vec[ix.name_starts[cand]]] @ qmat.T).max(axis=1)
+        desc_cos = (ix.desc[cand] @ qmat.T).max(axis=1)
+        tcos = (ix.taught @ qmat.T).max(axis=1) if len(ix.taught_owner) else None
+    dense_name = np.maximum.reduceat(vcos, voffs) if len(vcos) else np.zeros(len(cand))
+    if tcos is not None:
+        pos = {int(c): j for j, c in enumerate(cand)}
+        for owner, value in zip(ix.taught_owner.tolist(), tcos.tolist(), strict=True):
+            j = pos.get(owner)
+            if j is not None:
+                dense_name[j] = max(dense_name[j], value)
+    has_desc = ix.has_desc[cand]
+    s1 = np.where(np.isfinite(stage1[cand]), stage1[cand], 0.0)
+    x[:, f["dense_score"]] = s1
+    x[:, f["dense_score_gap"]] = s1 - s1.max()
+    x[:, f["dense_name"]] = dense_name
+    x[:, f["dense_label"]] = label_cos
+    x[:, f["dense_desc"]] = np.where(has_desc, desc_cos, 0.0)
+    x[:, f["has_desc"]] = has_desc
+    x[:, f["dense_gap"]] = dense_name - dense_name.max()
+    bm = hits.bm25_name[cand]
+    x[:, f["bm25_name"]] = bm / bm.max() if bm.max() > 0 else 0.0
+    bd = hits.bm25_desc[cand]
+    x[:, f["bm25_desc"]] = bd / bd.max() if bd.max() > 0 else 0.0
+    x[:, f["cov_q"]] = hits.cov_q[cand]
+    x[:, f["cov_d"]] = hits.cov_d[cand]
+    x[:, f["foreign_name"]] = hits.foreign[cand]
+    qtoks = meta.lexical.tokens(text)
+    qkey = " ".join(qtoks)
+    padded = f" {qkey} "
+    qset = set(qtoks) | {t.lstrip("^") for t in qtoks}
+    for j, c in enumerate(cand.tolist()):
+        keys = meta.name_keys[c]
+        x[j, f["exact"]] = qkey in keys
+        x[j, f["phrase"]] = any(f" {key} " in padded for key in keys)
+        x[j, f["head_verb"]] = meta.label_head[c] in qset
+        langs = meta.langs[c]
+        x[j, f["lang_match"]] = bool(langs & context.langs)
+        x[j, f["lang_other"]] = bool(langs) and not (langs & context.langs) and bool(context.langs)
+    x[:, f["transversal"] : f["cluster"] + 1] = meta.static[cand]
+    rank_dense = {c: r for r, c in enumerate(dense_top)}
+    rank_lex = {c: r for r, c in enumerate(lex_top)}
+    x[:, f["rank_dense"]] = [math.log1p(rank_dense.get(c, ABSENT_RANK)) for c in cand.tolist()]
+    x[:, f["rank_lex"]] = [math.log1p(rank_lex.get(c, ABSENT_RANK)) for c in cand.tolist()]
+    n_words = len(qtoks)
+    foreign = float(context.language != "en")
+    x[:, f["q_words"]] = min(n_words / 5.0, 1.0)
+    x[:, f["q_unknown"]] = lq.unknown / max(n_words, 1)
+    x[:, f["q_foreign"]] = foreign
+    x[:, f["q_foreign_dense"]] = foreign * dense_name
+    x[:, f["q_foreign_cov"]] = foreign * hits.cov_q[cand]
+    return x
+
+
+def _clashes(meta: _NodeMeta, cand: np.ndarray, context: _QueryContext) -> np.ndarray:
+    """Candidates whose names use an ambiguous word in the other sense than the goal does
+    ('write Polish' for 'polish my slides'): never offered."""
+    q_common = context.amb_common - context.amb_proper
+    q_proper = context.amb_proper - context.amb_common
+    if not q_common and not q_proper:
+        return np.zeros(len(cand), dtype=bool)
+    return np.array(
+        [
+            bool(meta.amb_proper[c] & q_common) or bool(meta.amb_common[c] & q_proper)
+            for c in cand.tolist()
+        ],
+        dtype=bool,
+    )
+
+
+def _result(targets: list[MappedTarget], k: int) -> MappingResult:
+    """Targets merged into one best-first list of at most k nodes (see MappingResult)."""
+    merged: dict[str, MappedNode] = {}
+    for t in targets:
+        if t.candidates:
+            merged.setdefault(t.candidates[0].id, t.candidates[0])
+    rest = sorted((c for t in targets for c in t.candidates[1:]), key=lambda c: (-c.score, c.id))
+    for c in rest:
+        merged.setdefault(c.id, c)
+    fell_back = all(t.fell_back for t in targets)
+    reason = (
+        "; ".join(f"{t.text!r}: {t.reason}" for t in targets)
+        if len(targets) > 1
+        else (targets[0].reason if targets else "")
+    )
+    return MappingResult(
+        candidates=list(merged.values())[:k],
+        targets=targets,
+        fell_back=fell_back,
+        reason=reason,
+    )
 
 
 def _top(scores: np.ndarray, k: int) -> list[int]:

@@ -5,12 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from api.schemas.common import ApiModel
+from graph.errors import InvalidInput
 from graph.model import GoalStatus, Milestone, NodeId, ProposedMentorSharing, TargetSource
+from taxonomy.goal_text import check_text
 
-GoalText = Annotated[str, Field(min_length=1, max_length=2000)]
+
+def _mappable(text: str) -> str:
+    """Refuse what no goal can be (whitespace only, control/binary characters, no letter at
+    all: emoji-only): a 422 naming the field, with taxonomy.goal_text.check_text's reason."""
+    try:
+        check_text(text, "text")
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
+    return text
+
+
+GoalText = Annotated[str, Field(min_length=1, max_length=2000), AfterValidator(_mappable)]
 
 
 class GoalCreate(ApiModel):
@@ -88,7 +101,23 @@ class MappedNodePublic(ApiModel):
     score: float
 
 
-class MapResult(ApiModel):
+class MappedTargetPublic(ApiModel):
+    """What one skill named in the goal maps to (a goal naming two skills has two)."""
+
+    text: str
     candidates: list[MappedNodePublic]
+    confidence: float
     fell_back: bool
+    reason: str = ""
+
+
+class MapResult(ApiModel):
+    """`candidates`: all targets merged, best first (at most k); `targets`: one per skill the
+    goal names; `vague`: the goal names no specific skill, the candidates are areas to choose
+    from."""
+
+    candidates: list[MappedNodePublic]
+    targets: list[MappedTargetPublic] = Field(default_factory=list)
+    fell_back: bool
+    vague: bool = False
     reason: str = ""

@@ -15,7 +15,13 @@ from graph.model import Broader, NodeStatus, Skill, SkillCluster
 from graph.store import TaxonomyDump
 from taxonomy.embedding import FakeEmbedder
 from taxonomy.embedding_cache import EmbeddingCache
-from taxonomy.mapping import GoalMapper, MappingConfig, tokens
+from taxonomy.mapping import (
+    GoalMapper,
+    MappingConfig,
+    check_text,
+    forget_built_indexes,
+    tokens,
+)
 
 
 def tiny_dump() -> TaxonomyDump:
@@ -119,7 +125,7 @@ def test_no_confident_skill_falls_back_to_the_cluster_of_the_hits() -> None:
     assert res.fell_back
     assert [c.kind for c in res.candidates] == ["cluster", "cluster"]
     assert res.candidates[0].id == "c-soft"
-    assert "no skill scored at least 1.01" in res.reason
+    assert "no skill reached confidence 1.01" in res.reason
     assert "software development" in res.reason
 
 
@@ -224,7 +230,9 @@ _SHARED = mapper()
 @settings(max_examples=60, deadline=None)
 @given(text=st.text(min_size=1, max_size=80), k=st.integers(min_value=1, max_value=10))
 def test_any_text_gives_unique_sorted_bounded_candidates(text: str, k: int) -> None:
-    if not text.strip():
+    try:
+        check_text(text)
+    except InvalidInput:
         with pytest.raises(InvalidInput):
             _SHARED.map(text, k=k)
         return
@@ -252,6 +260,7 @@ def test_restart_and_refresh_embed_only_new_texts(tmp_path: Path) -> None:
     assert len(first.texts_embedded) == len(indexed)  # each distinct text once
     assert m.embedder.misses == len(indexed)  # type: ignore[attr-defined]
 
+    forget_built_indexes()  # a restart: a new process has built nothing yet
     restarted = FakeEmbedder()
     m2 = GoalMapper(tiny_dump(), restarted, cache=EmbeddingCache(path))
     assert restarted.texts_embedded == []

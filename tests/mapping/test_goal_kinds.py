@@ -1,0 +1,223 @@
+"""The failure kinds of goal mapping, each pinned on a small hand-made taxonomy with the
+deterministic FakeEmbedder (hashed words and trigrams, no meaning), so what is tested is the
+goal analysis, the lexical side and the shipped re-ranker weights - not the language model.
+Goals are our own wording. The same kinds on real ESCO with the real model:
+test_model_quality.py and benchmarks/bench_mapping.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.model import Broader, Skill, SkillCluster
+from graph.store import TaxonomyDump
+from taxonomy.embedding import FakeEmbedder
+from taxonomy.mapping import GoalMapper, MappingResult
+
+
+def skill(sid: str, label: str, *aliases: str, **languages: list[str]) -> Skill:
+    s = Skill(id=sid, label=label, aliases=list(aliases), description=f"be able to {label}")
+    return s.model_copy(update={"aliases_by_language": languages}) if languages else s
+
+
+def dump() -> TaxonomyDump:
+    clusters = [
+        SkillCluster(id="c-root", label="skills", tier=0),
+        SkillCluster(id="c-comm", label="communication, collaboration and creativity", tier=1),
+        SkillCluster(id="c-lang", label="languages", tier=1),
+        SkillCluster(id="c-mgmt", label="management skills", tier=1),
+        SkillCluster(id="c-ict", label="working with computers", tier=1),
+        SkillCluster(id="c-craft", label="handling and finishing materials", tier=1),
+    ]
+    skills = [
+        skill("s-write-en", "write English", "written English", es=["escribir inglés"]),
+        skill("s-write-pl", "write Polish", "writing Polish"),
+        skill("s-write-fr", "write French", "writing French"),
+        skill("s-polish", "polish stones", "polish gemstones"),
+        skill(
+            "s-present",
+            "conduct public presentations",
+            "public speaking",
+            "give presentations",
+            es=["hablar en público"],
+            fr=["prise de parole en public"],
+        ),
+        skill(
+            "s-pm",
+            "project management",
+            "manage projects",
+            es=["gestión de proyectos"],
+            fr=["gestion de projet"],
+        ),
+        skill("s-staff", "manage staff", "people management", "manage people"),
+        skill(
+            "s-negotiate",
+            "negotiate compromise",
+            "negotiation",
+            es=["negociar compromisos", "negociación"],
+            fr=["négocier un compromis"],
+        ),
+        skill("s-hs", "health and safety in the workplace", "occupational health and safety"),
+        skill("s-vcs", "tools for software configuration management", "version control"),
+        skill("s-python", "Python (computer programming)", "Python"),
+        skill("s-budget", "manage budgets", "budgeting"),
+    ]
+    parent = {
+        "s-write-en": "c-lang",
+        "s-write-pl": "c-lang",
+        "s-write-fr": "c-lang",
+        "s-polish": "c-craft",
+        "s-present": "c-comm",
+        "s-negotiate": "c-comm",
+        "s-pm": "c-mgmt",
+        "s-staff": "c-mgmt",
+        "s-budget": "c-mgmt",
+        "s-hs": "c-mgmt",
+        "s-vcs": "c-ict",
+        "s-python": "c-ict",
+    }
+    broader = [Broader(child_id=c, parent_id=p) for c, p in parent.items()]
+    broader += [Broader(child_id=c.id, parent_id="c-root") for c in clusters if c.tier == 1]
+    return TaxonomyDump(skills=skills, clusters=clusters, broader=broader)
+
+
+@pytest.fixture(scope="module")
+def mapper() -> GoalMapper:
+    return GoalMapper(dump(), FakeEmbedder())
+
+
+def ids(res: MappingResult) -> list[str]:
+    return [c.id for c in res.candidates]
+
+
+def confident(mapper: GoalMapper, res: MappingResult) -> set[str]:
+    return {
+        c.id
+        for t in res.targets
+        if not t.fell_back
+        for c in t.candidates
+        if c.kind == "skill" and c.score >= mapper.threshold
+    }
+
+
+@pytest.mark.parametrize(
+    ("goal", "expected"),
+    [
+        ("I want to get better at public speaking", "s-present"),
+        ("improve my negotiation skills", "s-negotiate"),
+        ("I'd like to learn budgeting this year", "s-budget"),
+        ("knowledge of version control", "s-vcs"),
+    ],
+)
+def test_boilerplate_does_not_hide_the_skill(mapper: GoalMapper, goal: str, expected: str) -> None:
+    res = mapper.map(goal, k=3)
+    assert ids(res)[0] == expected and not res.fell_back
+
+
+@pytest.mark.parametrize(
+    ("goal", "first", "second"),
+    [
+        ("project management and people management", "s-pm", "s-staff"),
+        (
+            "I want to improve my public speaking and my negotiation skills",
+            "s-present",
+            "s-negotiate",
+        ),
+        ("budgeting, version control", "s-budget", "s-vcs"),
+        ("manage projects and people", "s-pm", "s-staff"),
+    ],
+)
+def test_a_goal_naming_two_skills_gets_two_targets(
+    mapper: GoalMapper, goal: str, first: str, second: str
+) -> None:
+    res = mapper.map(goal, k=3)
+    assert [t.candidates[0].id for t in res.targets] == [first, second]
+    assert all(t.confidence >= mapper.threshold and not t.fell_back for t in res.targets)
+    assert ids(res)[:2] == [first, second]  # each target's best leads the merged list
+
+
+def test_a_skill_with_and_in_its_name_stays_one_target(mapper: GoalMapper) -> None:
+    res = mapper.map("occupational health and safety", k=3)
+    assert len(res.targets) == 1 and ids(res)[0] == "s-hs"
+
+
+@pytest.mark.parametrize(
+    "goal",
+    [
+        "polish my written English",
+        "Polish my written English",
+        "polish up the English in my reports",
+    ],
+)
+def test_polish_the_verb_never_maps_to_the_language(mapper: GoalMapper, goal: str) -> None:
+    res = mapper.map(goal, k=5)
+    assert "s-write-pl" not in {c.id for t in res.targets for c in t.candidates}
+    assert ids(res)[0] == "s-write-en"
+
+
+def test_polish_the_language_still_maps_when_capitalised(mapper: GoalMapper) -> None:
+    assert ids(mapper.map("learn to write Polish", k=3))[0] == "s-write-pl"
+    assert ids(mapper.map("polish gemstones", k=3))[0] == "s-polish"
+
+
+def test_a_goal_about_one_language_does_not_land_on_another(mapper: GoalMapper) -> None:
+    res = mapper.map("I want to write better French", k=3)
+    assert ids(res)[0] == "s-write-fr"
+
+
+@pytest.mark.parametrize(
+    ("goal", "expected"),
+    [
+        ("projet managment", "s-pm"),
+        ("improve my negotation", "s-negotiate"),
+        ("budgetting", "s-budget"),
+        ("pubic speaking", "s-present"),
+    ],
+)
+def test_typos_are_forgiven(mapper: GoalMapper, goal: str, expected: str) -> None:
+    assert ids(mapper.map(goal, k=3))[0] == expected
+
+
+@pytest.mark.parametrize("goal", ["get better at my job", "grow professionally", "level up", "x"])
+def test_a_vague_goal_says_so_and_offers_three_to_five_areas(mapper: GoalMapper, goal: str) -> None:
+    res = mapper.map(goal, k=5)
+    assert res.vague and res.fell_back
+    offered = res.targets[0].candidates
+    assert 3 <= len(offered) <= 5
+    assert all(c.kind == "cluster" for c in offered)
+    assert "names no specific skill" in res.reason
+    assert not confident(mapper, res)
+
+
+@pytest.mark.parametrize(
+    ("goal", "expected"),
+    [
+        ("gestión de proyectos", "s-pm"),
+        ("Quiero mejorar mi negociación", "s-negotiate"),
+        ("prise de parole en public", "s-present"),
+        ("je veux apprendre la gestion de projet", "s-pm"),
+    ],
+)
+def test_spanish_and_french_goals_map_through_the_labels_in_those_languages(
+    mapper: GoalMapper, goal: str, expected: str
+) -> None:
+    res = mapper.map(goal, k=3)
+    assert ids(res)[0] == expected and not res.fell_back
+
+
+@pytest.mark.parametrize(
+    "goal", ["Verhandlungsgeschick verbessern", "Zeitmanagement lernen", "qwertyuiop", "asdf jkl"]
+)
+def test_text_no_label_matches_is_never_mapped_with_confidence(
+    mapper: GoalMapper, goal: str
+) -> None:
+    res = mapper.map(goal, k=5)
+    assert res.fell_back and not confident(mapper, res)
+    assert all(c.kind == "cluster" for c in res.candidates)
+    assert "offering broader areas" in res.reason or res.vague
+
+
+def test_confidences_are_probabilities_and_explained(mapper: GoalMapper) -> None:
+    res = mapper.map("public speaking", k=5)
+    assert all(0.0 <= c.score <= 1.0 for c in res.candidates)
+    why = mapper.explain("public speaking", "s-present")
+    assert why and why["exact"] > 0  # an exact name match raises the logit
