@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -209,3 +211,33 @@ def test_a_proposed_mentor_sees_what_the_mentee_shares(client: TestClient, keys:
     assert client.get(f"/v1/goals/{gid}", headers=mentor).status_code == 403
     r = client.get("/v1/people/p1/goals", headers=mentor)
     assert r.status_code == 200 and r.json()["count"] == 0
+
+
+def targets_of(r: Any) -> list[tuple[str, float]]:
+    assert r.status_code in (200, 201), r.text
+    return [(t["node_id"], t["confidence"]) for t in r.json()["targets"]]
+
+
+def test_writing_a_goal_is_no_oracle_of_a_corrected_goals_wording(
+    client: TestClient, keys: Keys
+) -> None:
+    """The same leak through goal writes: p1 writes a goal worded like p2's corrected one and
+    reads its targets. Created, re-worded or re-mapped by p1, it maps as before the
+    correction; a coordinator writing it gets the taught mapping."""
+    mentee = keys.auth("mentee")
+    text = MAP_PROBE["text"]
+    before = targets_of(client.post("/v1/people/p1/goals", json={"text": text}, headers=mentee))
+    body = {"node_ids": ["s-python"], "reason": "wrong area"}
+    r = client.put("/v1/goals/g-p2/targets", json=body, headers=keys.auth("steward"))
+    assert r.status_code == 200, r.text
+    r = client.post("/v1/people/p1/goals", json={"text": text}, headers=mentee)
+    assert targets_of(r) == before
+    goal_id = r.json()["id"]
+    assert targets_of(client.post(f"/v1/goals/{goal_id}/remap", headers=mentee)) == before
+    other = client.post("/v1/people/p1/goals", json={"text": "learn python"}, headers=mentee)
+    other_id = other.json()["id"]
+    r = client.patch(f"/v1/goals/{other_id}", json={"text": text}, headers=mentee)
+    assert targets_of(r) == before
+    coord = keys.auth("coordinator")
+    r = client.post("/v1/people/p1/goals", json={"text": text}, headers=coord)
+    assert targets_of(r)[0] == ("s-python", 1.0)
