@@ -614,6 +614,18 @@ class GoalMapper:
             taught_exact={_normal(p): index.position[n] for p, n in taught},
         )
 
+    def _untaught(self, index: _Index) -> _Index:
+        """`index` without the taught phrases (the taxonomy's own names only)."""
+        if not len(index.taught_owner):
+            return index
+        return replace(
+            index,
+            taught=np.zeros((0, index.taught.shape[1]), dtype=np.float32),
+            taught_owner=np.zeros(0, dtype=np.int64),
+            taught_lex=_lex_rows(index.lexicon, []),
+            taught_exact={},
+        )
+
     def refresh(self, dump: TaxonomyDump, *, hierarchy: Hierarchy | None = None) -> None:
         """Rebuild from a new snapshot; only texts the cache has never seen are embedded."""
         new_hierarchy = hierarchy or Hierarchy.from_dump(dump)
@@ -757,16 +769,20 @@ class GoalMapper:
         t = self.config.threshold
         return self.model.threshold if t is None else t
 
-    def map(self, text: str, k: int = 5, *, vector: np.ndarray | None = None) -> MappingResult:
+    def map(
+        self, text: str, k: int = 5, *, vector: np.ndarray | None = None, taught: bool = True
+    ) -> MappingResult:
         """The targets of a goal text and its best k nodes (see MappingResult).
 
         `vector` is the embedding of `text` if the caller already has it (batch jobs embed
-        many texts in one call). InvalidInput for text `check_text` refuses or k outside
-        1..max_k."""
+        many texts in one call). `taught=False` maps on the taxonomy alone, without the
+        phrases stewards taught from goals (their wording is confidential: a caller who may
+        not read those goals must not learn it by probing). InvalidInput for text
+        `check_text` refuses or k outside 1..max_k."""
         text = check_text(text)
         if not 1 <= k <= self.config.max_k:
             raise InvalidInput(f"k must be between 1 and {self.config.max_k}, not {k}")
-        ix = self._index
+        ix = self._index if taught else self._untaught(self._index)
         if not ix.ids:
             return MappingResult(fell_back=True, reason="the taxonomy has no active nodes")
         if ix.is_cluster.all():  # nothing but clusters: rank them by their own vectors

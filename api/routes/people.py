@@ -20,6 +20,7 @@ from api.schemas.people import (
     PersonUpdate,
 )
 from api.usecases import imports, people
+from graph.errors import Forbidden
 from graph.model import Person, PersonSkill, Role
 from loaders.people import PeopleImportOptions
 
@@ -28,6 +29,9 @@ router = APIRouter(prefix="/people", tags=["people"])
 ALL = tuple(Role)
 ORG = (Role.coordinator, Role.admin)
 SELF_OR_ORG = Allow(*ORG, own=(Role.mentee, Role.mentor, Role.steward), owners=person_in_path)
+# Set by the HR import (coordinators and admins may correct them); a person changing their
+# own manager would slip past the never-your-manager rule.
+HR_FIELDS = frozenset({"name", "email", "title", "department", "manager_id", "seniority"})
 
 
 def public_person(person: Person, viewer: Principal) -> PersonPublic:
@@ -122,8 +126,15 @@ def update_person(
     state: StateDep,
     principal: PrincipalDep,
 ) -> PersonPublic:
-    """Change some fields: timezone, windows, exceptions, capacity, preferences, consent..."""
+    """Change some fields: timezone, windows, exceptions, capacity, preferences, consent...
+    A person on their own profile may not change the HR fields (`HR_FIELDS`): 403."""
     changes = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
+    hr = sorted(HR_FIELDS.intersection(changes))
+    if hr and not principal.org_wide:
+        raise Forbidden(
+            f"only coordinators and admins may change HR fields: {', '.join(hr)}",
+            details=[{"field": f"body.{f}", "reason": "set by the HR import"} for f in hr],
+        )
     person = people.update_person(state, principal, person_id, changes)
     return public_person(person, principal)
 

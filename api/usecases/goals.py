@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from api.audit import actor_of
@@ -19,10 +20,12 @@ from graph.model import Goal, PairingStatus
 from graph.store import DeleteGoals, GraphStore, PairingFilter, Planned, StoreOp, UpsertGoals
 from taxonomy.goal_mapping import (
     GoalCorrection,
+    TextMapper,
     mapped_targets,
     plan_correct_goal_mapping,
     teach,
 )
+from taxonomy.mapping import GoalMapper, MappingResult
 
 GOAL_TARGETS_K = 3
 MENTOR_SEES = frozenset({PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled})
@@ -63,6 +66,27 @@ def is_proposed_mentor(state: AppState, who: Principal, owner_id: str) -> bool:
 # --- changes --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _TaxonomyOnly:
+    """The mapper without the phrases stewards taught from goal corrections (see `mapper_for`)."""
+
+    mapper: GoalMapper
+
+    def map(self, text: str, k: int = 5) -> MappingResult:
+        return self.mapper.map(text, k, taught=False)
+
+
+def mapper_for(state: AppState, who: Who) -> TextMapper:
+    """The goal mapper as `who` may use it. Taught phrases are other people's goal wording:
+    a caller who may not read every goal (anyone but a coordinator, an admin or the CLI)
+    maps on the taxonomy alone, else writing a goal with a guessed text and reading its
+    targets would tell whether someone's corrected goal reads so."""
+    mapper = state.goal_mapper()
+    if isinstance(who, Principal) and not who.org_wide:
+        return _TaxonomyOnly(mapper)
+    return mapper
+
+
 def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, Any]) -> Goal:
     """Add a goal (id given or `goal_<16 hex>`) mapped onto the taxonomy, in one apply.
     NotFound: unknown person. Conflict: the id exists. InvalidInput: a text the mapper
@@ -73,7 +97,7 @@ def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, An
     if state.store.get_goal(goal_id) is not None:
         raise Conflict(f"goal {goal_id!r} already exists")
     new = Goal.model_validate({**fields, "id": goal_id, "person_id": person_id})
-    targets = mapped_targets(state.goal_mapper(), new, k=GOAL_TARGETS_K)
+    targets = mapped_targets(mapper_for(state, who), new, k=GOAL_TARGETS_K)
 
     def plan(store: GraphStore) -> Planned[Goal]:
         person(store, person_id)
@@ -91,7 +115,8 @@ def update_goal(state: AppState, who: Who, goal_id: str, changes: Mapping[str, A
     before = goal(state.store, goal_id)
     remap = "text" in changes and changes["text"] != before.text
     proposed = Goal.model_validate({**before.model_dump(), **changes, "id": goal_id})
-    targets = mapped_targets(state.goal_mapper(), proposed, k=GOAL_TARGETS_K) if remap else None
+    mapper = mapper_for(state, who)
+    targets = mapped_targets(mapper, proposed, k=GOAL_TARGETS_K) if remap else None
 
     def plan(store: GraphStore) -> Planned[Goal]:
         current = goal(store, goal_id)
@@ -108,7 +133,7 @@ def update_goal(state: AppState, who: Who, goal_id: str, changes: Mapping[str, A
 def remap_goal(state: AppState, who: Who, goal_id: str) -> Goal:
     """Map the goal again against the current taxonomy (after taxonomy edits). NotFound."""
     current = goal(state.store, goal_id)
-    targets = mapped_targets(state.goal_mapper(), current, k=GOAL_TARGETS_K)
+    targets = mapped_targets(mapper_for(state, who), current, k=GOAL_TARGETS_K)
 
     def plan(store: GraphStore) -> Planned[Goal]:
         return audited(Planned([targets], goal(store, goal_id)), who, "goal.remap", goal_id)

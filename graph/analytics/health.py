@@ -16,8 +16,8 @@ class MonthPoint(BaseModel):
     month: str  # "YYYY-MM"
     proposed: int = 0
     matched: int = 0  # pairings accepted/activated that month
-    checkins: int = 0
-    avg_rating: float | None = None
+    checkins: int = 0  # every check-in, whoever wrote it
+    avg_rating: float | None = None  # of the mentees' ratings only (`CheckIn.rates_mentor`)
 
 
 class MatchHealth(BaseModel):
@@ -76,7 +76,8 @@ def match_health(data: OrgData) -> MatchHealth:
     for c in data.checkins:
         key = c.on.strftime("%Y-%m")
         months.setdefault(key, MonthPoint(month=key)).checkins += 1
-        ratings[key].append(c.rating)
+        if c.rates_mentor:  # a mentor's rating of the relationship is no feedback on mentors
+            ratings[key].append(c.rating)
     for key, rs in ratings.items():
         months[key].avg_rating = round(sum(rs) / len(rs), 3)
 

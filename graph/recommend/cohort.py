@@ -249,6 +249,7 @@ class CohortResult:
     candidate_edges: int
     data_version: int  # the snapshot's; `publish` refuses if the store moved on
     matched_by_round: tuple[int, ...] = ()  # after the first solve and each augmentation
+    mentees_may_mentor: bool = False  # the program lets a run's mentee mentor in it too
 
     @property
     def matched(self) -> int:
@@ -431,6 +432,7 @@ def match_cohort(
         candidate_edges=g.n_edges,
         data_version=state.data_version,
         matched_by_round=tuple(by_round),
+        mentees_may_mentor=mentees_may_mentor,
     )
 
 

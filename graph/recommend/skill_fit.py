@@ -10,17 +10,25 @@ fixes the credit:
     in_target  a skill directly in a targeted group (down 1)         EXACT    1.0
     broader    the skill directly above a skill target (up 1)        ADJACENT 0.55
     narrower   a skill directly below a skill target (down 1)        ADJACENT 0.55
-    close      2 steps, not through a top-level group: a sibling in  CLOSE    0.45
+    close      2 steps, not through a broad group: a sibling in      CLOSE    0.45
                the same narrow group or under the same broader skill,
                a skill two steps above/below the target, a skill one
                level further down in a targeted group
-    loose      3 or 4 steps, or any route that climbs to a           LOOSE    0.25, at 4
-               top-level group (tier <= TOP_TIER: ESCO "S", "S1")    steps 0.25*0.6 = 0.15
+    loose      3 or 4 steps, or any route that climbs to a broad     LOOSE    0.25, at 4
+               group: a top-level one (tier <= TOP_TIER: ESCO "S",   steps 0.25*0.6 = 0.15
+               "S1") or a very large one (more than
+               BROAD_GROUP_SKILLS skills directly in it: ESCO's
+               transversal groups such as T4.1 "communicating", 220)
 
 A node may sit under several parents (real ESCO does that), so a skill is often reached by
 several routes: the best credit wins, then the fewest steps, the least climb, the smallest
-`via` id. (A route that *starts* at a targeted top-level group is not "through" it: a goal
+`via` id. (A route that *starts* at a targeted broad group is not "through" it: a goal
 mapped to "languages" counts a language skill directly in it as the target itself.)
+
+Why size counts: two skills that share only a group listing hundreds of skills (ESCO's
+transversal T4.2 "supporting others" holds 423, T4.1 "communicating" 220) are no closer than
+two skills under a top-level group: "keep promotions records" is no near neighbour of
+"negotiate supplier arrangements" for sharing "communicating".
 
 A mentor skill counts only when the mentor is willing to mentor it and, for the one-to-one and
 group models, holds it at a higher level than the mentee does. Its value is
@@ -65,6 +73,7 @@ CLOSE = 0.45  # two steps, not through a top-level group
 LOOSE = 0.25  # further, or through a top-level group; x DECAY at 4 steps
 DECAY = 0.6
 TOP_TIER = 1  # groups of tier 0 and 1 (ESCO: the pillar "S" and "S1" .. "S8") are top-level
+BROAD_GROUP_SKILLS = 150  # a group with more skills directly in it than this is broad too
 MAX_UP = 2
 MAX_HOPS = 4
 LEVEL_MODELS = frozenset({MentoringModel.one_to_one, MentoringModel.group})
@@ -102,8 +111,8 @@ def route_credit(
     hops: int, up: int, *, skill_target: bool, via_top_level: bool
 ) -> tuple[Relation, float]:
     """Relation and credit of one route (module doc): `hops` steps in all, `up` of them up;
-    `skill_target`: the target is a skill; `via_top_level`: the route turns at a group of
-    tier <= TOP_TIER. The one formula the fast path, the reference and the Cypher twin use."""
+    `skill_target`: the target is a skill; `via_top_level`: the route turns at a broad group
+    (`is_broad_group`). The one formula the fast path, the reference and the Cypher twin use."""
     if hops == 0:
         return Relation.skill, EXACT
     if up >= 1 and via_top_level:
@@ -121,6 +130,18 @@ def is_top_level(hierarchy: Hierarchy, node_id: str) -> bool:
     """A group of tier <= TOP_TIER (skills never are)."""
     node = hierarchy.node(node_id)
     return isinstance(node, SkillCluster) and node.tier <= TOP_TIER
+
+
+def is_broad_group(hierarchy: Hierarchy, node_id: str) -> bool:
+    """A group credit through which is at most "loosely related": top-level (`is_top_level`)
+    or holding more than BROAD_GROUP_SKILLS skills directly (skills never are broad)."""
+    node = hierarchy.node(node_id)
+    if not isinstance(node, SkillCluster):
+        return False
+    if node.tier <= TOP_TIER:
+        return True
+    skills = hierarchy.skill_ids
+    return sum(1 for c in hierarchy.children(node_id) if c in skills) > BROAD_GROUP_SKILLS
 
 
 def level_factor(level: int) -> float:
@@ -141,7 +162,7 @@ def target_credits(hierarchy: Hierarchy, target_id: str) -> dict[str, Credit]:
     skills = hierarchy.skill_ids
     skill_target = target_id in skills
     for via, up in sorted(ups.items(), key=lambda kv: (kv[1], kv[0])):
-        top = is_top_level(hierarchy, via)
+        top = is_broad_group(hierarchy, via)
         downs = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
         for node_id, down in downs.items():
             if node_id not in skills:

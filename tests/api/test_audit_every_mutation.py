@@ -69,7 +69,9 @@ def scenario(a: Audited) -> None:
     a.call("admin", "DELETE", "/v1/keys/{key_id}", f"/v1/keys/{k['id']}")
     # people
     a.call("coordinator", "POST", "/v1/people", "/v1/people", json={"id": "p5", "name": "Five"})
-    a.call("mentee", "PATCH", "/v1/people/{person_id}", "/v1/people/p1", json={"title": "Dev"})
+    a.call(
+        "mentee", "PATCH", "/v1/people/{person_id}", "/v1/people/p1", json={"location": "Lisbon"}
+    )
     a.call(
         "mentee",
         "PUT",

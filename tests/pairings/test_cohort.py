@@ -184,8 +184,8 @@ def test_publish_stores_proposals_atomically(store: GraphStore) -> None:
         assert got == p and got.status == PairingStatus.proposed and got.program == PROGRAM
         assert got.history[0].by == "coordinator" and got.score is not None
     assert cohort_mentees(snap.state, PROGRAM) == []  # the snapshot followed
-    with pytest.raises(Conflict, match="changed"):
-        publish(store, res, by="coordinator")  # stale result: nothing written twice
+    with pytest.raises(Conflict, match="already in proposed pairing"):
+        publish(store, res, by="coordinator")  # published already: nothing written twice
     assert len(store.list_pairings()) == 3
 
 

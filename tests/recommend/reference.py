@@ -4,10 +4,11 @@ Nothing here uses the Snapshot's arrays or caches: every mentor is looked at one
 the models, every guardrail is checked from its definition (walking the manager chain, scanning
 all pairings), taxonomy distances are measured meet-in-the-middle (shortest climb from the
 target and from the mentor skill to a shared node) instead of the fast path's walk up-then-
-down, a route's credit is looked up by its own kind of node (a top-level group is any
-SkillCluster of tier <= TOP_TIER), locations are compared with their own normalisation, and
-overlap is a set intersection of UTC slot numbers. Tests check ranking.recommend
-against `recommend_reference` on random small orgs. Use it for tests only: it is O(people).
+down, a route's credit is looked up by its own kind of node (a broad group is any
+SkillCluster of tier <= TOP_TIER or with more than BROAD_GROUP_SKILLS skills directly in
+it), locations are compared with their own normalisation, and overlap is a set intersection
+of UTC slot numbers. Tests check ranking.recommend against `recommend_reference` on random
+small orgs. Use it for tests only: it is O(people).
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from graph.recommend.scoring import (
     weighted_score,
 )
 from graph.recommend.skill_fit import (
+    BROAD_GROUP_SKILLS,
     MAX_HOPS,
     MAX_UP,
     TOP_TIER,
@@ -88,7 +90,10 @@ def route(st: State, target_id: str, skill_id: str) -> Credit | None:
     for node, u in up_t.items():
         if node in up_s and u <= MAX_UP and u + up_s[node] <= MAX_HOPS:
             via = h.node(node)
-            top = isinstance(via, SkillCluster) and via.tier <= TOP_TIER
+            members = sum(1 for c in h.children(node) if c in h.skill_ids)
+            top = isinstance(via, SkillCluster) and (
+                via.tier <= TOP_TIER or members > BROAD_GROUP_SKILLS
+            )
             relation, credit = route_credit(
                 u + up_s[node], u, skill_target=target_id in h.skill_ids, via_top_level=top
             )
