@@ -1,9 +1,9 @@
 """Coverage: where goals ask for skills that too few willing mentors with room can teach.
 
 Demand counts only goal targets the mapping is sure of: confidence at or above
-`min_confidence` (MIN_TARGET_CONFIDENCE = 0.45, the goal mapper's threshold,
-taxonomy.mapping.MappingConfig.threshold: below it the mapper does not trust a skill; the API
-passes the running mapper's own). A mapper's weaker runner-up candidates would otherwise lead
+`min_confidence`: the API passes the goal mapper's threshold (below it the mapper does not
+trust a skill; api.analytics_data.mapping_threshold); MIN_TARGET_CONFIDENCE = 0.45 is the
+default for callers without a mapper. A mapper's weaker runner-up candidates would otherwise lead
 the gaps. Steward-confirmed targets have confidence 1.0. Each row shows how many open goals
 it counts and their mean confidence; the report how many targets it left out.
 """
@@ -19,8 +19,8 @@ from graph.errors import InvalidInput
 
 # A holder at or above this level is someone worth asking to mentor the skill.
 RECRUITABLE_LEVEL = 3
-# Targets below this confidence are left out of demand (= MappingConfig.threshold; a test
-# holds the two equal, since graph/ cannot import taxonomy/).
+# Targets below this confidence are left out of demand when the caller has no mapper to ask
+# (the API passes the running mapper's threshold instead).
 MIN_TARGET_CONFIDENCE = 0.45
 
 

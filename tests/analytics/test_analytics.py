@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import cast
+
 import pytest
 
+from api.analytics_data import mapping_threshold
+from api.state import AppState
 from graph.analytics import OrgData, coverage, fairness_audit, match_health, mentor_load
-from graph.analytics.coverage import MIN_TARGET_CONFIDENCE
 from graph.errors import InvalidInput
 from graph.hierarchy import Hierarchy
 from graph.model import Goal, GoalTarget, Pairing, Person
@@ -21,6 +25,7 @@ from graph.store import (
     UpsertSkills,
 )
 from taxonomy.mapping import MappingConfig
+from taxonomy.rerank import RerankModel
 from tests.analytics.tiny_org import build
 
 
@@ -236,5 +241,9 @@ def test_low_confidence_targets_do_not_lead_the_gaps() -> None:
         coverage(data, min_confidence=1.5)
 
 
-def test_the_threshold_is_the_mappers() -> None:
-    assert MappingConfig().threshold == MIN_TARGET_CONFIDENCE
+def test_the_api_counts_coverage_at_the_mappers_threshold() -> None:
+    """With no mapper built yet, coverage uses the shipped re-ranker's threshold (the one a
+    built mapper would use), not graph/'s stand-alone default."""
+    idle = cast(AppState, SimpleNamespace(mapper=None))
+    assert MappingConfig().threshold is None
+    assert mapping_threshold(idle) == RerankModel.load().threshold
