@@ -15,7 +15,8 @@ class PersonCreate(Person):
     """A new person; `id` is the HR id (stable across imports)."""
 
 
-PersonUpdate = partial_of(Person, "PersonUpdate", exclude={"id"})
+# Leaving is off-boarding (DELETE /v1/people/{id}), never a field edit.
+PersonUpdate = partial_of(Person, "PersonUpdate", exclude={"id", "left_on", "erased_at"})
 PersonUpdate.__doc__ = "Fields to change; omitted fields keep their value."
 
 

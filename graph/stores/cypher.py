@@ -450,8 +450,7 @@ API_KEY_HASH_OWNERS: Final = (
 APPEND_AUDIT: Final = "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row"
 REPLACE_AUDIT: Final = "UNWIND $rows AS row MATCH (a:AuditEntry {id: row.id}) SET a = row"
 AUDIT_PAGE: Final = (
-    "MATCH (a:AuditEntry) WHERE a.id > $after "
-    "RETURN properties(a) AS p ORDER BY a.id LIMIT $limit"
+    "MATCH (a:AuditEntry) WHERE a.id > $after RETURN properties(a) AS p ORDER BY a.id LIMIT $limit"
 )
 LIST_AUDIT: Final = (
     "MATCH (a:AuditEntry) WHERE a.at_key IS NOT NULL "
