@@ -286,8 +286,16 @@ def import_people_cmd(
         str | None,
         typer.Option(help="CSV delimiter: one character or tab (default: detected)"),
     ] = None,
+    full_export: Annotated[
+        bool,
+        typer.Option(
+            "--full-export", help="the file lists everyone: off-board stored people it leaves out"
+        ),
+    ] = False,
 ) -> None:
-    """Import people with their skills, availability, preferences and goals.
+    """Import people with their skills, availability, preferences and goals. Leavers (a
+    `status` of left or a past `left_on`; with --full-export, people the file leaves out) are
+    off-boarded, not imported.
 
     Exit codes: 0 every record imported (or, with --dry-run, would be); 1 the file or a
     record was refused (with --allow-partial: any record was rejected, even when others
@@ -309,11 +317,14 @@ def import_people_cmd(
             reject_file=reject_file,
             map_goals=map_goals,
             options=options,
+            full_export=full_export,
         )
     # one line each, never wrapped: "file:line: column: reason" stays greppable
     err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if report.goals_mapped:
         err.print(f"mapped {report.goals_mapped} goals onto the taxonomy")
+    if report.offboarded:
+        err.print(f"off-boarded {len(report.offboarded)}: {', '.join(report.offboarded)}")
     for label, lines in (("warning", report.warnings), ("note", report.notes)):
         for w in lines[:20]:
             err.print(f"  {label}: {w}", markup=False, highlight=False, soft_wrap=True)

@@ -76,6 +76,7 @@ def import_people(
         dry_run=body.dry_run,
         allow_partial=body.allow_partial,
         options=options,
+        full_export=body.full_export,
     )
     report = done.report
     return PeopleImportResult(
@@ -95,6 +96,8 @@ def import_people(
         notes=[ImportProblem(**p.as_dict()) for p in report.notes],
         rejected=done.rejected,
         conflicts=[PairingConflictPublic.model_validate(c) for c in report.conflicts],
+        leavers=report.leavers,
+        offboarded=report.offboarded,
         summary=report.summary(),
     )
 

@@ -31,7 +31,14 @@ from graph.model import (
     TargetSource,
     TaxonomyChange,
 )
-from graph.store import PairingFilter, StoreOp, TaxonomyDump, changes_graph
+from graph.store import (
+    DeletePeople,
+    PairingFilter,
+    ReplaceAudit,
+    StoreOp,
+    TaxonomyDump,
+    changes_graph,
+)
 from graph.stores import embedded_writes as writes
 from graph.stores.embedded_schema import DDL, PRAGMAS, SCHEMA_VERSION
 from graph.stores.validation import (
@@ -181,6 +188,14 @@ class EmbeddedStore:
             )
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it to nothing, so old page images (text an
+        erasure overwrote) do not linger there. Best effort: if a reader still holds an old
+        snapshot, SQLite leaves the WAL as is and the next checkpoint finishes the job."""
+        with self._lock:
+            if not self._closed:
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def ping(self) -> bool:
         try:
             with self._read() as c:
@@ -225,6 +240,8 @@ class EmbeddedStore:
                 raise BatchRejected(problems=problems, what=what)
             if changes_graph(ops):
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+        if any(isinstance(op, DeletePeople | ReplaceAudit) for op in ops):
+            self.checkpoint()  # erasure, retention: no copy of the old pages stays in the WAL
 
     # --- taxonomy reads ---------------------------------------------------------------------
 

@@ -51,7 +51,10 @@ def test_a_person_deleted_earlier_in_the_batch_is_not_referenced(seeded: GraphSt
     """Validation sees the delete: a later op pointing at the deleted person is refused."""
     with pytest.raises(BatchRejected) as info:
         seeded.apply(
-            [DeletePeople(["carol"]), UpsertPeople([Person(id="eve", name="E", manager_id="carol")])]
+            [
+                DeletePeople(["carol"]),
+                UpsertPeople([Person(id="eve", name="E", manager_id="carol")]),
+            ]
         )
     assert [p.field for p in info.value.problems] == ["ops[1].UpsertPeople.manager_id"]
     assert seeded.get_person("carol") is not None  # nothing written
