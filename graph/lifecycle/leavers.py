@@ -2,9 +2,10 @@
 
 `plan_offboard` marks a person as gone (`Person.left_on`): their open pairings end (proposed
 ones declined, accepted/active/stalled ones closed, each with `LEFT_REASON`), their open goals
-are dropped. From then on they are in no listing, lookup or recommendation (readers check
-`Person.departed`); their records stay, so a coordinator can still see what ended and the
-analytics of past cohorts keep counting them.
+are dropped, their skills removed (they supply nothing any more). From then on they are in
+no listing, lookup or recommendation (readers check `Person.departed`); their records stay,
+so a coordinator can still see what ended and the analytics of past cohorts keep counting
+them.
 
 `plan_erase` (after the grace period, or at once) pseudonymises them in every record the store
 holds: the person is re-keyed onto `pseudonym` (an `erased-...` id the caller derives), name,
@@ -50,6 +51,7 @@ from graph.store import (
     PairingFilter,
     Planned,
     PutApiKeys,
+    RemovePersonSkills,
     ReplaceAudit,
     SetGoalTargets,
     StoreOp,
@@ -130,6 +132,9 @@ def plan_offboard(
         if g.status == GoalStatus.open
     ]
     ops: list[StoreOp] = [UpsertPeople([person.model_copy(update={"left_on": on})])]
+    skills = [(person_id, s.skill_id) for s in store.person_skills(person_id)]
+    if skills:  # no longer a supplier of anything: coverage, gaps and paths drop them
+        ops.append(RemovePersonSkills(skills))
     if ended:
         ops.append(UpsertPairings(ended))
     if dropped:

@@ -340,6 +340,10 @@ def test_health_counts_stay_through_erasure(
     assert client.get(f"/v1/people/{LV}", headers=coord).status_code == 404
     assert client.get(f"/v1/people/{LV}/goals", headers=coord).status_code == 404
     assert api_store.get_person(LV) is not None
+    assert api_store.person_skills(LV) == []  # supplies nothing any more
+    load = client.get("/v1/analytics/load", headers=coord)
+    assert load.status_code == 200 and LV not in load.text and STRINGS["name"] not in load.text
+    assert LV not in {p["id"] for p in client.get("/v1/people", headers=coord).json()["data"]}
     before = client.get("/v1/analytics/health", headers=coord).json()
     r = client.delete(f"/v1/people/{LV}", params={"erase": "now"}, headers=coord)
     assert r.status_code == 200 and r.json()["erased"] is True
