@@ -4,15 +4,18 @@ it removed, and a second run removes nothing. On both stores."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from api.maintenance import MaintenanceJob
 from api.usecases.leavers import run_maintenance
 from graph.lifecycle.retention import RetentionPolicy, plan_retention_batch
 from graph.model import AuditEntry, CheckIn, Pairing, PairingEvent, PairingStatus, utcnow
 from graph.store import AddCheckIns, AppendAudit, GraphStore, UpsertPairings
+from tests.api.conftest import Keys
 
 OLD_NOTE = "retention-old-note"
 NEW_NOTE = "retention-new-note"
@@ -144,3 +147,29 @@ def test_keep_forever_and_cutoffs(app: FastAPI, api_store: GraphStore) -> None:
     year = plan_retention_batch(api_store, RetentionPolicy(audit_details_days=365), now=now)
     assert "audit-old" in year.result.audit_entries
     assert "audit-new" not in year.result.audit_entries
+
+
+def test_the_service_job_runs_maintenance(
+    app: FastAPI, client: TestClient, api_store: GraphStore
+) -> None:
+    plant(api_store)
+    assert MaintenanceJob(app.state.mg, 0).start() is None  # 0: never (no thread)
+    job = MaintenanceJob(app.state.mg, 0.5 / 3600)  # every half second
+    job.start()
+    try:
+        deadline = time.monotonic() + 30
+        while job.last is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        job.stop()
+    assert job.last is not None and sum(job.last.removed.values()) == 3
+    note = {c.id: c.note for c in api_store.checkins("pr-open-old")}["ci-old"]
+    assert note == ""
+
+
+def test_a_new_person_cannot_arrive_departed(client: TestClient, keys: Keys) -> None:
+    body = {"id": "p9", "name": "Nine", "left_on": "2026-01-01"}
+    r = client.post("/v1/people", json=body, headers=keys.auth("coordinator"))
+    assert r.status_code == 422 and "left_on" in r.text
+    r = client.patch("/v1/people/p1", json={"left_on": "2026-01-01"}, headers=keys.auth("admin"))
+    assert r.status_code == 422  # not a field of the update
