@@ -84,8 +84,10 @@ class Removal:
 
 
 def _already_erased(state: AppState, person_id: str) -> Erased | None:
-    if state.store.get_person(person_id) is not None:
-        return None
+    """The erasure done before, asked for by the old id or by the pseudonym; else None."""
+    current = state.store.get_person(person_id)
+    if current is not None:
+        return Erased(person_id, already=True) if current.erased_at is not None else None
     pseudonym = pseudonym_for(state.settings, person_id)
     done = state.store.get_person(pseudonym)
     if done is not None and done.erased_at is not None:

@@ -323,6 +323,9 @@ def test_erasure_leaves_no_string_of_the_leaver(
     assert again.status_code == 200 and again.json()["already_left"] is True
     assert again.json()["erased"] is True
     assert client.delete(f"/v1/people/{LV}", headers=coord).status_code == 200
+    by_pseudonym = client.delete(f"/v1/people/{pseudonym}", headers=coord)
+    assert by_pseudonym.status_code == 200 and by_pseudonym.json()["erased"] is True
+    assert by_pseudonym.json()["erase_after"] is None
     assert leaks(client, app, api_store, keys) == []
 
 
