@@ -108,8 +108,9 @@ def import_people(
             "added": len(report.added),
             "changed": len(report.changed),
             "goals_mapped": report.goals_mapped,
-            "leavers": len(report.leavers),
         }
+        if report.leavers:  # each is off-boarded afterwards with its own entry
+            detail["leavers"] = len(report.leavers)
         return audited(planned, who, "people.import", report.source, detail)
 
     done = state.write_plan(plan).committed()
