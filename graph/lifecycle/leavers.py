@@ -313,8 +313,10 @@ def plan_erase(
         for g in goals:
             if goal_ids[g.id] != g.id:
                 new_id = goal_ids[g.id]
-                moved = [t.model_copy(update={"goal_id": new_id}) for t in store.goal_targets(g.id)]
-                ops.append(SetGoalTargets(new_id, moved))
+                targets = [
+                    t.model_copy(update={"goal_id": new_id}) for t in store.goal_targets(g.id)
+                ]
+                ops.append(SetGoalTargets(new_id, targets))
         gone = [old for old, new in goal_ids.items() if old != new]
         if gone:
             ops.append(DeleteGoals(gone))
