@@ -22,7 +22,7 @@ from rich.table import Table
 
 from api.main import create_app
 from api.state import AppState, close_state, open_state
-from api.usecases import cohorts, imports, keys
+from api.usecases import cohorts, imports, keys, leavers
 from graph.errors import MentorgraphError
 from graph.model import Role, utcnow
 from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
@@ -41,8 +41,12 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 import_app = typer.Typer(help="Import taxonomies, people and availability.", no_args_is_help=True)
+people_app = typer.Typer(
+    help="Off-board people, export one person's data (leavers, GDPR).", no_args_is_help=True
+)
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
+app.add_typer(people_app, name="people")
 
 out = Console()
 err = Console(stderr=True)
@@ -282,8 +286,16 @@ def import_people_cmd(
         str | None,
         typer.Option(help="CSV delimiter: one character or tab (default: detected)"),
     ] = None,
+    full_export: Annotated[
+        bool,
+        typer.Option(
+            "--full-export", help="the file lists everyone: off-board stored people it leaves out"
+        ),
+    ] = False,
 ) -> None:
-    """Import people with their skills, availability, preferences and goals.
+    """Import people with their skills, availability, preferences and goals. Leavers (a
+    `status` of left or a past `left_on`; with --full-export, people the file leaves out) are
+    off-boarded, not imported.
 
     Exit codes: 0 every record imported (or, with --dry-run, would be); 1 the file or a
     record was refused (with --allow-partial: any record was rejected, even when others
@@ -305,11 +317,14 @@ def import_people_cmd(
             reject_file=reject_file,
             map_goals=map_goals,
             options=options,
+            full_export=full_export,
         )
     # one line each, never wrapped: "file:line: column: reason" stays greppable
     err.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if report.goals_mapped:
         err.print(f"mapped {report.goals_mapped} goals onto the taxonomy")
+    if report.offboarded:
+        err.print(f"off-boarded {len(report.offboarded)}: {', '.join(report.offboarded)}")
     for label, lines in (("warning", report.warnings), ("note", report.notes)):
         for w in lines[:20]:
             err.print(f"  {label}: {w}", markup=False, highlight=False, soft_wrap=True)
@@ -462,7 +477,7 @@ def _export_rows(store: GraphStore, what: str) -> Iterator[dict[str, Any]]:
                 skills.setdefault(s.person_id, []).append(
                     s.model_dump(mode="json", exclude={"person_id"})
                 )
-        for p in store.list_people():
+        for p in store.list_people(include_departed=False):  # leavers are in no listing
             row = p.model_dump(mode="json")
             if p.opt_out_analytics:
                 row["attributes"] = {}  # consent: self-reported attributes stay out of exports
@@ -479,6 +494,68 @@ def _export_rows(store: GraphStore, what: str) -> Iterator[dict[str, Any]]:
             yield sk.model_dump(mode="json")
         for b in dump.broader:
             yield {"kind": "broader", **b.model_dump(mode="json")}
+
+
+# --- people: leavers, one's own data, maintenance ---------------------------------------------
+
+
+@people_app.command("remove")
+def people_remove(
+    person_id: Annotated[str, typer.Argument(help="the person's id")],
+    now: Annotated[
+        bool, typer.Option("--now", help="erase their personal data now, not after the grace")
+    ] = False,
+) -> None:
+    """Off-board a person: open pairings end, API keys are revoked, they leave every listing;
+    their personal data is erased after the grace period (MENTORGRAPH_ERASE_AFTER_DAYS) or,
+    with --now, at once. Prints the result as JSON."""
+    with opened_state() as state:
+        done = leavers.remove_person(state, CLI, person_id, erase_now=now)
+    report = {
+        "person_id": person_id,
+        "left_on": done.left_on.isoformat(),
+        "already_left": done.already,
+        "ended_pairings": [
+            {"id": p.id, "status": p.status.value, "close_reason": p.close_reason}
+            for p in done.ended
+        ],
+        "keys_revoked": done.keys_revoked,
+        "alternates": done.alternates,
+        "erased": done.erased is not None,
+        "erase_after": done.erase_after.isoformat() if done.erase_after else None,
+        "erased_counts": dict(done.erased.counts) if done.erased else {},
+    }
+    print(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+@people_app.command("export-data")
+def people_export_data(
+    person_id: Annotated[str, typer.Argument(help="the person's id")],
+    file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="write here instead of stdout")
+    ] = None,
+) -> None:
+    """Everything stored about one person as JSON (what GET /v1/me/export gives them): for a
+    coordinator answering an access request."""
+    with opened_state() as state:
+        data = leavers.export_person_data(state, person_id)
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str)
+    if file is None:
+        print(text)
+        return
+    tmp = file.with_suffix(file.suffix + ".part")
+    tmp.write_text(text + "\n", encoding="utf-8")
+    tmp.replace(file)
+    err.print(f"wrote the data of {person_id} to {file}")
+
+
+@app.command("maintenance")
+def maintenance_cmd() -> None:
+    """Erase leavers past the grace period and apply the retention settings (what the
+    service runs daily); one transaction per batch. Prints what was removed as JSON."""
+    with opened_state() as state:
+        report = leavers.run_maintenance(state, CLI)
+    print(json.dumps(report.as_dict(), indent=2))
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from api.errors import ERROR_RESPONSES, BodySizeLimit, install_error_handlers
+from api.maintenance import MaintenanceJob
 from api.routes import (
     analytics,
     cohorts,
@@ -19,6 +20,7 @@ from api.routes import (
     health,
     keys,
     mapping,
+    me,
     pairings,
     people,
     recommendations,
@@ -47,9 +49,12 @@ def create_app(
 
         state = open_state(settings, store=store, embedder=embedder)
         app.state.mg = state
+        job = MaintenanceJob(state, settings.maintenance_interval_hours)
+        job.start()
         try:
             yield
         finally:
+            job.stop()
             app.state.mg = None
             close_state(state)
 
@@ -65,6 +70,7 @@ def create_app(
     app.include_router(dashboard.router)
     for router in (
         people.router,
+        me.router,
         mapping.router,
         goals.router,
         taxonomy.router,

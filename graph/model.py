@@ -371,6 +371,15 @@ class Person(Model):
     )
     opt_out_recommend: bool = False
     opt_out_analytics: bool = False
+    # Off-boarding (api.usecases.leavers): the day they left (from then on in no listing,
+    # lookup or recommendation) and when their personal data was erased (pseudonymised).
+    left_on: date | None = None
+    erased_at: datetime | None = None
+
+    @property
+    def departed(self) -> bool:
+        """Whether the person has left (off-boarded); erased or still in the grace period."""
+        return self.left_on is not None
 
     @model_validator(mode="after")
     def _not_own_manager(self) -> Person:

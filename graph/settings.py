@@ -71,6 +71,30 @@ class Settings(BaseSettings):
         default=256 * 1024 * 1024, gt=0, description="largest file an import reads"
     )
 
+    # Leavers and retention (README "Off-boarding and retention"): days; None keeps forever.
+    erase_after_days: int = Field(
+        default=30, ge=0, le=3650, description="grace period between off-boarding and erasure"
+    )
+    retain_pairing_notes_days: int | None = Field(
+        default=730, ge=0, description="ended pairings' close reasons and history reasons"
+    )
+    retain_checkin_notes_days: int | None = Field(
+        default=730, ge=0, description="check-in notes (by session date)"
+    )
+    retain_audit_details_days: int | None = Field(
+        default=365, ge=0, description="audit entries' details (who/what/when stay)"
+    )
+    maintenance_interval_hours: float = Field(
+        default=24.0,
+        ge=0.0,
+        le=24 * 31,
+        description="how often the service runs maintenance (erasure, retention); 0 = never",
+    )
+    pseudonym_key: SecretStr | None = Field(
+        default=None,
+        description="key of erased people's pseudonyms (default: <data_dir>/pseudonym.key)",
+    )
+
     @property
     def embedded_file(self) -> Path:
         return self.embedded_path or self.data_dir / "graph.sqlite3"

@@ -251,6 +251,32 @@ class PutApiKeys:
         return Touched()  # keys: nothing the recommender reads
 
 
+@dataclass(frozen=True)
+class DeletePeople:
+    """Remove people: their record, their HAS_SKILL rows and REPORTS_TO links (missing ids
+    are ignored). Used by erasure, which re-keys every record that referred to them (goals,
+    pairings, check-ins, reports, keys) onto a pseudonymous person in the same apply; nothing
+    else is removed, so a reference left behind dangles."""
+
+    ids: Sequence[str]
+
+    def touches(self) -> Touched:
+        ids = frozenset(self.ids)
+        return Touched(people=ids, person_skills=ids)
+
+
+@dataclass(frozen=True)
+class ReplaceAudit:
+    """Replace stored audit entries by id (whole entries). The log is append-only for every
+    change; only erasure (pseudonymising an entry about a leaver) and retention (dropping an
+    old entry's details) rewrite it. An id not stored is refused."""
+
+    rows: Sequence[AuditEntry]
+
+    def touches(self) -> Touched:
+        return Touched()  # audit: nothing the recommender reads
+
+
 StoreOp = (
     UpsertSkills
     | UpsertClusters
@@ -268,10 +294,12 @@ StoreOp = (
     | UpsertTaxonomyChanges
     | AppendAudit
     | PutApiKeys
+    | DeletePeople
+    | ReplaceAudit
 )
 
 # Operational records: no cache reads them, so an apply of nothing else keeps data_version.
-OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys)
+OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys, ReplaceAudit)
 
 
 def changes_graph(ops: Sequence[object]) -> bool:
@@ -344,8 +372,12 @@ class GraphStore(Protocol):
 
     # people
     def get_person(self, person_id: str) -> Person | None: ...
-    def list_people(self, *, offset: int = 0, limit: int | None = None) -> list[Person]: ...
-    def count_people(self) -> int: ...
+    def list_people(
+        self, *, offset: int = 0, limit: int | None = None, include_departed: bool = True
+    ) -> list[Person]:
+        """By id; without `include_departed`, only people with no `left_on`."""
+
+    def count_people(self, *, include_departed: bool = True) -> int: ...
     def reports_of(self, manager_id: str) -> list[str]:
         """Ids of people whose manager_id is `manager_id`."""
 
@@ -385,6 +417,10 @@ class GraphStore(Protocol):
     def list_api_keys(self) -> list[ApiKey]: ...
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         """Newest first."""
+
+    def audit_page(self, *, after: str = "", limit: int = 1000) -> list[AuditEntry]:
+        """Every audit entry in id order, a page at a time: at most `limit` with id > `after`
+        (erasure and retention walk the whole log with it)."""
 
 
 # --- planned changes ------------------------------------------------------------------------

@@ -55,6 +55,7 @@ from loaders.csvutil import (
 )
 from loaders.people_format import (
     KNOWN_CSV_COLUMNS,
+    LEFT_STATUSES,
     REQUIRED_COLUMNS,
     FieldError,
     GoalEntry,
@@ -164,6 +165,10 @@ class PeopleImportReport:
     # how the file was read where it was not literal (a Windows zone name, a repeated row)
     notes: list[RowProblem] = field(default_factory=list)
     rejected: int = 0
+    # people the file marks as leavers (status, left_on) or, with full_export, stored people
+    # it leaves out: not imported; the import's use case off-boards them
+    leavers: list[str] = field(default_factory=list)
+    offboarded: list[str] = field(default_factory=list)  # set by the caller once it has
     reject_file: Path | None = None
     written: bool = False
     goals_mapped: int = 0  # goals given taxonomy targets by the goal mapper
@@ -198,6 +203,9 @@ class PeopleImportReport:
                 for c in self.conflicts
             )
             parts.append(f"{len(self.conflicts)} open pairings now break a rule: {listed}")
+        if self.leavers:
+            gone = f", {len(self.offboarded)} off-boarded" if self.written else ""
+            parts.append(f"{len(self.leavers)} leavers{gone}")
         if self.reject_file:
             parts.append(f"rejects written to {self.reject_file}")
         return "; ".join(parts)
@@ -496,6 +504,7 @@ def plan_import_people(
     progress: bool = False,
     min_mapper_score: float = DEFAULT_MIN_MAPPER_SCORE,
     options: PeopleImportOptions | None = None,
+    full_export: bool = False,
 ) -> Planned[PeopleImport]:
     """Upsert the people of a CSV/JSONL file (by id) with their skills and goals.
 
@@ -508,6 +517,10 @@ def plan_import_people(
     - goal_mapper: the goals of added and changed people that have no taxonomy targets get
       the mapper's `map_k` best nodes (source "embedding"), in the same apply.
     - options: delimiter, column map, size limit (`PeopleImportOptions`).
+    - leavers: a record whose `status` names a leaver, or whose `left_on` is on or before
+      today, is not imported; its id goes to `report.leavers` (a later `left_on`: a warning).
+      With `full_export`, so does every stored person (who has not left) the file leaves
+      out. Off-boarding them is the caller's (api.usecases.imports).
     File-level problems (encoding, size, header, delimiter) always raise BatchRejected.
     A re-imported person's HAS_SKILL edges become exactly the file's list (when the file has a
     skills column/key); goals are upserted by id and never deleted by an import. Rows repeated
@@ -538,6 +551,11 @@ def plan_import_people(
             advance(1)
         _check_goal_ids(records, plans)
         _check_managers(records, plans, stored, allow_partial)
+        today = now.date()
+        leaving = {r.index for r in records if not r.problems and _leaving(r, today)}
+        report.leavers = [r.row.id for r in records if r.index in leaving and r.row is not None]
+        if full_export:
+            report.leavers += _left_out(store, {r.row.id for r in records if r.row is not None})
 
         bad = [r for r in records if r.problems]
         report.problems = [p for r in bad for p in r.problems]
@@ -550,7 +568,7 @@ def plan_import_people(
         )
         if bad and not allow_partial and not dry_run:
             raise BatchRejected(problems=report.problems, what=path.name)
-        good = [plans[r.index] for r in records if not r.problems]
+        good = [plans[r.index] for r in records if not r.problems and r.index not in leaving]
         ops, goals = _diff(store, good, stored, report)
         if dry_run:
             return Planned([], PeopleImport(report))
@@ -598,6 +616,21 @@ def import_people(
         options=options,
     )
     return planned.apply_to(store).committed()
+
+
+def _leaving(rec: _Record, today: Any) -> bool:
+    """Whether the record marks a leaver (a later `left_on` is a warning, not a leaver)."""
+    row = rec.row
+    if row is None:
+        return False
+    if row.left_on is not None and row.left_on > today and row.status not in LEFT_STATUSES:
+        rec.warn("left_on", f"leaves on {row.left_on}: imported as present until then")
+    return row.leaving(today)
+
+
+def _left_out(store: GraphStore, in_file: set[str]) -> list[str]:
+    """Stored people who have not left and whom a full export does not list."""
+    return [p.id for p in store.list_people(include_departed=False) if p.id not in in_file]
 
 
 @dataclass

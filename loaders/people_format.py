@@ -17,7 +17,7 @@ from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from graph.model import (
     AvailabilityException,
@@ -61,7 +61,12 @@ CSV_COLUMNS: dict[str, str] = {
     "goals": "free-text development goals separated by '|' or line breaks in the cell",
     "opt_out_recommend": "true/false: never recommend this person",
     "opt_out_analytics": "true/false: leave this person out of analytics",
+    "status": "active, or left (also: leaver, inactive, terminated, former): off-board them",
+    "left_on": "YYYY-MM-DD the person leaves; on or before the import day: off-board them",
 }
+# `status` values that mark a leaver (case-insensitive); "active" and empty mean present.
+LEFT_STATUSES = frozenset({"left", "leaver", "inactive", "terminated", "former"})
+PRESENT_STATUSES = frozenset({"active", "present", "employed"})
 # What a CSV header may name: the columns, plus `error` (a reject file fed back in).
 KNOWN_CSV_COLUMNS: tuple[str, ...] = (*CSV_COLUMNS, "error")
 PREFERENCE_COLUMNS = {
@@ -341,13 +346,34 @@ class PersonRow(BaseModel):
     )
     opt_out_recommend: bool = False
     opt_out_analytics: bool = False
+    # HR status: leavers are off-boarded by the import's use case, not imported.
+    status: str | None = None
+    left_on: date | None = None
+
+    @field_validator("status")
+    @classmethod
+    def _known_status(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        key = value.strip().casefold()
+        if key not in LEFT_STATUSES | PRESENT_STATUSES:
+            known = ", ".join(sorted(PRESENT_STATUSES | LEFT_STATUSES))
+            raise ValueError(f"unknown status {value!r}: expected one of {known}")
+        return key
+
+    def leaving(self, today: date) -> bool:
+        """Whether this record says the person has left by `today` (a `status` of a leaver,
+        or a `left_on` on or before `today`)."""
+        if self.status in LEFT_STATUSES:
+            return True
+        return self.left_on is not None and self.left_on <= today
 
     def person_fields(self) -> dict[str, Any]:
         """The Person fields this record gives (only those it sets), with text windows and
         exceptions parsed. Raises ValueError naming the field on a bad window/exception."""
         out: dict[str, Any] = {}
         for name in self.model_fields_set:
-            if name in ("skills", "goals"):
+            if name in ("skills", "goals", "status", "left_on"):
                 continue
             value = getattr(self, name)
             if name == "windows":
@@ -439,6 +465,10 @@ def csv_values_to_data(values: Mapping[str, str]) -> tuple[dict[str, Any], list[
             elif column in PREFERENCE_COLUMNS:
                 key = PREFERENCE_COLUMNS[column]
                 prefs[key] = (cell or "any") if key == "function" else split_items(cell, ";,")
+            elif column == "status":
+                data[column] = cell or None
+            elif column == "left_on":
+                data[column] = _parse_date(cell)
             elif column == "error":
                 continue  # a reject file fed back in: its error column is ignored
             else:
@@ -510,6 +540,8 @@ def person_to_csv_values(
         "goals": " | ".join(g.text for g in goals),
         "opt_out_recommend": "true" if person.opt_out_recommend else "false",
         "opt_out_analytics": "true" if person.opt_out_analytics else "false",
+        "status": "left" if person.departed else "",
+        "left_on": person.left_on.isoformat() if person.left_on else "",
     }
 
 
@@ -517,7 +549,9 @@ def person_to_json(
     person: Person, skills: Iterable[PersonSkill] = (), goals: Iterable[Goal] = ()
 ) -> dict[str, Any]:
     """One Person (+ skills by id, goals with their SMART fields) as a JSONL record."""
-    out = person.model_dump(mode="json")
+    out = person.model_dump(mode="json", exclude={"erased_at"})
+    if out.get("left_on") is None:
+        out.pop("left_on", None)
     out["windows"] = [
         w.model_dump(mode="json") if w.dated else format_window(w) for w in person.windows
     ]

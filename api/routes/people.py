@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Literal
 
-from api.auth import Principal
+from fastapi import APIRouter, Query, status
+
+from api.auth import Principal, require_self_or_org
 from api.deps import Allow, PageDep, PrincipalDep, StateDep, person_in_path
+from api.schemas.leavers import EndedPairing, PersonDataExport, PersonRemoval
 from api.schemas.pairings import PairingConflictPublic
 from api.schemas.people import (
     ImportProblem,
@@ -19,7 +22,7 @@ from api.schemas.people import (
     PersonSkillsReplace,
     PersonUpdate,
 )
-from api.usecases import imports, people
+from api.usecases import imports, leavers, people
 from graph.errors import Forbidden
 from graph.model import Person, PersonSkill, Role
 from loaders.people import PeopleImportOptions
@@ -77,6 +80,7 @@ def import_people(
         dry_run=body.dry_run,
         allow_partial=body.allow_partial,
         options=options,
+        full_export=body.full_export,
     )
     report = done.report
     return PeopleImportResult(
@@ -96,6 +100,8 @@ def import_people(
         notes=[ImportProblem(**p.as_dict()) for p in report.notes],
         rejected=done.rejected,
         conflicts=[PairingConflictPublic.model_validate(c) for c in report.conflicts],
+        leavers=report.leavers,
+        offboarded=report.offboarded,
         summary=report.summary(),
     )
 
@@ -103,9 +109,10 @@ def import_people(
 @router.get("", response_model=PeoplePublic, dependencies=[Allow(*ORG)])
 def list_people(state: StateDep, principal: PrincipalDep, page: PageDep) -> PeoplePublic:
     """Everyone, a page at a time (org-wide: coordinators/admins)."""
-    people = state.store.list_people(offset=page.offset, limit=page.limit)
+    people = state.store.list_people(offset=page.offset, limit=page.limit, include_departed=False)
     return PeoplePublic(
-        data=[public_person(p, principal) for p in people], count=state.store.count_people()
+        data=[public_person(p, principal) for p in people],
+        count=state.store.count_people(include_departed=False),
     )
 
 
@@ -172,3 +179,48 @@ def _skills_out(state: StateDep, rows: list[PersonSkill]) -> PersonSkillsPublic:
             )
         )
     return PersonSkillsPublic(data=out, count=len(out))
+
+
+@router.delete("/{person_id}", response_model=PersonRemoval, dependencies=[Allow(*ORG)])
+def remove_person(
+    person_id: str,
+    state: StateDep,
+    principal: PrincipalDep,
+    erase: Literal["now"] | None = Query(
+        default=None, description="`now`: erase their personal data at once, not after the grace"
+    ),
+) -> PersonRemoval:
+    """Off-board a person (coordinators/admins): their open pairings end (listed, with the
+    reason), their mentees get alternates, their API keys are revoked, and they are in no
+    listing, lookup or recommendation from now on. Their personal data is erased after
+    `MENTORGRAPH_ERASE_AFTER_DAYS` (default 30), or at once with `?erase=now`. Idempotent;
+    404 for an unknown person."""
+    done = leavers.remove_person(state, principal, person_id, erase_now=erase == "now")
+    return PersonRemoval(
+        person_id=person_id,
+        left_on=done.left_on,
+        already_left=done.already,
+        ended_pairings=[
+            EndedPairing(
+                id=p.id,
+                status=p.status,
+                mentor_id=p.mentor_id,
+                mentee_ids=p.mentee_ids,
+                close_reason=p.close_reason,
+            )
+            for p in done.ended
+        ],
+        keys_revoked=done.keys_revoked,
+        alternates=done.alternates,
+        erased=done.erased is not None,
+        erase_after=done.erase_after,
+        erased_counts=dict(done.erased.counts) if done.erased else {},
+    )
+
+
+@router.get("/{person_id}/export", response_model=PersonDataExport, dependencies=[Allow(*ALL)])
+def export_person(person_id: str, state: StateDep, principal: PrincipalDep) -> PersonDataExport:
+    """Everything stored about a person, as JSON: for the person themselves (also
+    `GET /v1/me/export`) and coordinators/admins; anyone else 403."""
+    require_self_or_org(principal, person_id, "this person's data")
+    return PersonDataExport.model_validate(leavers.export_person_data(state, person_id))

@@ -68,7 +68,7 @@ async def recommendations(
     if snapshot is None:  # a write is being replayed, or another process wrote: may block
         snapshot = await run_in_threadpool(state.current_snapshot)
     person = snapshot.state.people.get(person_id)
-    if person is None:
+    if person is None or person.departed:
         raise NotFound(f"person {person_id!r} not found")
     if person.opt_out_recommend and not principal.is_person(person_id):
         raise Conflict(f"{person_id!r} has opted out of recommendations")

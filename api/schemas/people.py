@@ -15,7 +15,8 @@ class PersonCreate(Person):
     """A new person; `id` is the HR id (stable across imports)."""
 
 
-PersonUpdate = partial_of(Person, "PersonUpdate", exclude={"id"})
+# Leaving is off-boarding (DELETE /v1/people/{id}), never a field edit.
+PersonUpdate = partial_of(Person, "PersonUpdate", exclude={"id", "left_on", "erased_at"})
 PersonUpdate.__doc__ = "Fields to change; omitted fields keep their value."
 
 
@@ -55,6 +56,10 @@ class PeopleImport(ApiModel):
     dry_run: bool = False
     allow_partial: bool = Field(
         default=False, description="write the valid records; the others come back in `rejected`"
+    )
+    full_export: bool = Field(
+        default=False,
+        description="the file lists everyone: stored people it leaves out are off-boarded",
     )
     # how the CSV is written (ignored for JSON Lines); see docs/people-format.md
     delimiter: str | None = Field(
@@ -98,5 +103,13 @@ class PeopleImportResult(ApiModel):
     conflicts: list[PairingConflictPublic] = Field(
         default_factory=list,
         description="open pairings of imported people that break a rule after the import",
+    )
+    leavers: list[str] = Field(
+        default_factory=list,
+        description="people the file marks as leavers (status/left_on) or, with full_export, "
+        "leaves out; not imported",
+    )
+    offboarded: list[str] = Field(
+        default_factory=list, description="those of `leavers` this import off-boarded"
     )
     summary: str

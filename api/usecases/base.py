@@ -28,8 +28,9 @@ def audited(
 
 
 def person(store: GraphStore, person_id: str) -> Person:
+    """The person; NotFound if unknown or departed (a leaver is looked up nowhere)."""
     found = store.get_person(person_id)
-    if found is None:
+    if found is None or found.departed:
         raise NotFound(f"person {person_id!r} not found")
     return found
 

@@ -12,6 +12,7 @@ from typing import Any, cast
 
 from api.audit import actor_of
 from api.state import AppState
+from api.usecases import leavers as leaving
 from api.usecases.base import Who, audited
 from graph.lifecycle import pairings as lifecycle
 from graph.store import GraphStore, Planned, StoreOp, TaxonomyDump
@@ -70,13 +71,17 @@ def import_people(
     reject_file: Path | None = None,
     map_goals: bool = True,
     options: PeopleImportOptions | None = None,
+    full_export: bool = False,
 ) -> PeopleImportReport:
     """Import people from a CSV/JSONL file (loaders.people): the records, their skills and
     goals, and (with `map_goals`) taxonomy targets for the goals of added and changed people
     that have none, with the audit entry, in ONE apply; then the reject file (with
     `allow_partial`). A dry run writes nothing, not even an audit entry. BatchRejected (with
     every problem) when a record is bad and `allow_partial` is off. `options`: delimiter,
-    column map, size limit (default: the settings' import limit)."""
+    column map, size limit (default: the settings' import limit). Leavers the file marks
+    (`status`, `left_on`; with `full_export`, stored people it leaves out) are off-boarded
+    afterwards, each as its own apply (`api.usecases.leavers.remove_person`); their ids are
+    in `report.offboarded` (those already gone or never stored are left out)."""
     if options is None:
         options = PeopleImportOptions(max_bytes=state.settings.max_import_bytes)
     lazy = LazyMapper(state.goal_mapper)
@@ -93,6 +98,7 @@ def import_people(
             map_k=GOAL_TARGETS_K,
             progress=state.progress,
             options=options,
+            full_export=full_export,
         )
         if dry_run:
             return planned
@@ -103,10 +109,18 @@ def import_people(
             "changed": len(report.changed),
             "goals_mapped": report.goals_mapped,
         }
+        if report.leavers:  # each is off-boarded afterwards with its own entry
+            detail["leavers"] = len(report.leavers)
         return audited(planned, who, "people.import", report.source, detail)
 
     done = state.write_plan(plan).committed()
     if not dry_run:
+        for pid in done.leavers:
+            stored = state.store.get_person(pid)
+            if stored is None or stored.departed:
+                continue  # never stored, or already off-boarded (erased: not found)
+            leaving.remove_person(state, who, pid)
+            done.offboarded.append(pid)
         imported = [*done.added, *done.changed]
         if imported:
             found = lifecycle.find_conflicts(state.current_snapshot().state, imported)
@@ -129,6 +143,7 @@ def import_people_text(
     dry_run: bool = False,
     allow_partial: bool = False,
     options: PeopleImportOptions | None = None,
+    full_export: bool = False,
 ) -> UploadResult:
     """`import_people` on uploaded text. The text goes to a private temp file because the
     importer reads files (line numbers in its errors then name `upload.csv:LINE`)."""
@@ -144,6 +159,7 @@ def import_people_text(
             allow_partial=allow_partial,
             reject_file=rejects if allow_partial else None,
             options=options,
+            full_export=full_export,
         )
         rejected = rejects.read_text(encoding="utf-8") if rejects.exists() else None
     return UploadResult(report, rejected)

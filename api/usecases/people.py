@@ -27,6 +27,13 @@ def get_person(state: AppState, person_id: str) -> Person:
 def create_person(state: AppState, who: Who, new: Person) -> Person:
     """Add one person; Conflict if the id exists."""
 
+    if new.left_on is not None or new.erased_at is not None:
+        field = "left_on" if new.left_on is not None else "erased_at"
+        raise InvalidInput(
+            f"a new person cannot have {field}: off-board people with DELETE /v1/people/{{id}}",
+            details=[{"field": f"body.{field}", "reason": "set only by off-boarding"}],
+        )
+
     def plan(store: GraphStore) -> Planned[Person]:
         if store.get_person(new.id) is not None:
             raise Conflict(f"person {new.id!r} already exists")

@@ -47,7 +47,7 @@ def _ratio(used: float, limit: float) -> float:
 def mentor_load(data: OrgData) -> LoadReport:
     rows: list[MentorLoad] = []
     for person in data.analysable.values():
-        if not person.is_mentor:
+        if not person.is_mentor or person.departed:  # a leaver is in no listing
             continue
         mentees, hours = data.live_load.get(person.id, (0, 0.0))
         u = max(_ratio(mentees, person.max_mentees), _ratio(hours, person.max_hours_per_month))

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from graph.errors import InvalidInput
+from graph.errors import InvalidInput, NotFound
 from graph.model import (
     Format,
     Goal,
@@ -123,6 +123,8 @@ def excluded_mentors(
 
 def mentor_unavailable(mentor: Person) -> str | None:
     """Why a person is never suggested as a mentor to anyone, or None."""
+    if mentor.departed:
+        return "has left the organisation"
     if not mentor.is_mentor:
         return "is not a mentor"
     if mentor.opt_out_recommend:
@@ -154,6 +156,8 @@ def mentee_context(
     state: State, mentee_id: str, options: RecommendOptions, now: datetime
 ) -> MenteeContext:
     mentee = state.person(mentee_id)
+    if mentee.departed:  # a leaver is looked up nowhere
+        raise NotFound(f"person {mentee_id!r} not found")
     goals = state.open_goals(mentee_id)
     if not goals:
         raise InvalidInput(

@@ -771,7 +771,9 @@ def _row_values(
     for m in p.preferences.models:
         model |= MODEL_BITS[m.value]
     return {
-        "mentor_ok": p.is_mentor and not p.opt_out_recommend and p.max_mentees > 0,
+        "mentor_ok": (
+            p.is_mentor and not p.opt_out_recommend and p.max_mentees > 0 and not p.departed
+        ),
         "places": places,
         "hours": hours,
         "max_mentees": p.max_mentees,

@@ -265,6 +265,17 @@ SET_LABEL_KEY_VERSION: Final = (
 
 # --- people ---------------------------------------------------------------------------------
 
+# People who have not left (no left_on property: None values are not stored).
+PRESENT_PEOPLE_PAGE: Final = (
+    "MATCH (n:Person) WHERE n.id > $after AND n.left_on IS NULL "
+    "RETURN properties(n) AS p ORDER BY n.id LIMIT $limit"
+)
+PRESENT_PEOPLE_OFFSET: Final = (
+    "MATCH (n:Person) WHERE n.id IS NOT NULL AND n.left_on IS NULL "
+    "WITH n ORDER BY n.id SKIP $offset LIMIT $limit RETURN properties(n) AS p"
+)
+COUNT_PRESENT_PEOPLE: Final = "MATCH (n:Person) WHERE n.left_on IS NULL RETURN count(n) AS c"
+DELETE_PEOPLE: Final = "UNWIND $ids AS id MATCH (p:Person {id: id}) DETACH DELETE p"
 CLEAR_REPORTS_TO: Final = (
     "UNWIND $ids AS id MATCH (:Person {id: id})-[r:REPORTS_TO]->(:Person) DELETE r"
 )
@@ -437,6 +448,10 @@ API_KEY_HASH_OWNERS: Final = (
     "UNWIND $hashes AS h MATCH (k:ApiKey {key_hash: h}) RETURN h AS key_hash, k.id AS id"
 )
 APPEND_AUDIT: Final = "UNWIND $rows AS row CREATE (a:AuditEntry) SET a = row"
+REPLACE_AUDIT: Final = "UNWIND $rows AS row MATCH (a:AuditEntry {id: row.id}) SET a = row"
+AUDIT_PAGE: Final = (
+    "MATCH (a:AuditEntry) WHERE a.id > $after RETURN properties(a) AS p ORDER BY a.id LIMIT $limit"
+)
 LIST_AUDIT: Final = (
     "MATCH (a:AuditEntry) WHERE a.at_key IS NOT NULL "
     "RETURN properties(a) AS p ORDER BY a.at_key DESC, a.id DESC LIMIT $limit"

@@ -31,7 +31,14 @@ from graph.model import (
     TargetSource,
     TaxonomyChange,
 )
-from graph.store import PairingFilter, StoreOp, TaxonomyDump, changes_graph
+from graph.store import (
+    DeletePeople,
+    PairingFilter,
+    ReplaceAudit,
+    StoreOp,
+    TaxonomyDump,
+    changes_graph,
+)
 from graph.stores import embedded_writes as writes
 from graph.stores.embedded_schema import DDL, PRAGMAS, SCHEMA_VERSION
 from graph.stores.validation import (
@@ -80,6 +87,9 @@ def _gt(row: tuple[str, str, float, str]) -> GoalTarget:
         goal_id=row[0], node_id=row[1], confidence=row[2], source=TargetSource(row[3])
     )
 
+
+# People who have not left (Person.left_on unset): listings leave leavers out.
+_PRESENT = " WHERE json_extract(data, '$.left_on') IS NULL"
 
 _NODES_BY_IDS = (
     "SELECT 'skill', data, id FROM skills WHERE id IN (SELECT value FROM json_each(?1)) "
@@ -178,6 +188,14 @@ class EmbeddedStore:
             )
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
 
+    def checkpoint(self) -> None:
+        """Copy the WAL into the file and truncate it to nothing, so old page images (text an
+        erasure overwrote) do not linger there. Best effort: if a reader still holds an old
+        snapshot, SQLite leaves the WAL as is and the next checkpoint finishes the job."""
+        with self._lock:
+            if not self._closed:
+                self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
     def ping(self) -> bool:
         try:
             with self._read() as c:
@@ -222,6 +240,8 @@ class EmbeddedStore:
                 raise BatchRejected(problems=problems, what=what)
             if changes_graph(ops):
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+        if any(isinstance(op, DeletePeople | ReplaceAudit) for op in ops):
+            self.checkpoint()  # erasure, retention: no copy of the old pages stays in the WAL
 
     # --- taxonomy reads ---------------------------------------------------------------------
 
@@ -337,17 +357,21 @@ class EmbeddedStore:
             row = c.execute("SELECT data FROM people WHERE id = ?", (person_id,)).fetchone()
         return Person.model_validate_json(row[0]) if row else None
 
-    def list_people(self, *, offset: int = 0, limit: int | None = None) -> list[Person]:
+    def list_people(
+        self, *, offset: int = 0, limit: int | None = None, include_departed: bool = True
+    ) -> list[Person]:
+        where = "" if include_departed else _PRESENT
         with self._read() as c:
             rows = c.execute(
-                "SELECT data FROM people ORDER BY id LIMIT ? OFFSET ?",
+                f"SELECT data FROM people{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
                 (-1 if limit is None else limit, offset),
             ).fetchall()
         return [Person.model_validate_json(r[0]) for r in rows]
 
-    def count_people(self) -> int:
+    def count_people(self, *, include_departed: bool = True) -> int:
+        where = "" if include_departed else _PRESENT
         with self._read() as c:
-            return int(c.execute("SELECT count(*) FROM people").fetchone()[0])
+            return int(c.execute(f"SELECT count(*) FROM people{where}").fetchone()[0])  # noqa: S608
 
     def reports_of(self, manager_id: str) -> list[str]:
         with self._read() as c:
@@ -513,5 +537,12 @@ class EmbeddedStore:
                 "SELECT data FROM audit WHERE ?1 IS NULL OR actor = ?1 "
                 "ORDER BY at_us DESC, id DESC LIMIT ?2",
                 (actor, limit),
+            ).fetchall()
+        return [AuditEntry.model_validate_json(r[0]) for r in rows]
+
+    def audit_page(self, *, after: str = "", limit: int = 1000) -> list[AuditEntry]:
+        with self._read() as c:
+            rows = c.execute(
+                "SELECT data FROM audit WHERE id > ? ORDER BY id LIMIT ?", (after, max(limit, 0))
             ).fetchall()
         return [AuditEntry.model_validate_json(r[0]) for r in rows]

@@ -24,6 +24,9 @@ PRAGMAS = (
     "PRAGMA cache_size=-65536",
     "PRAGMA busy_timeout=10000",
     "PRAGMA foreign_keys=OFF",  # references are checked by graph.stores.validation
+    # Erasure and retention overwrite text: freed space is zeroed, so a deleted name or note
+    # is not left readable in the file's free pages.
+    "PRAGMA secure_delete=ON",
 )
 
 DDL = """

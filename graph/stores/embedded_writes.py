@@ -18,9 +18,11 @@ from graph.store import (
     AddCheckIns,
     AppendAudit,
     DeleteGoals,
+    DeletePeople,
     PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
+    ReplaceAudit,
     RepointReferences,
     SetGoalTargets,
     UpsertClusters,
@@ -228,6 +230,19 @@ def _append_audit(conn: sqlite3.Connection, op: AppendAudit) -> None:
     )
 
 
+def _delete_people(conn: sqlite3.Connection, op: DeletePeople) -> None:
+    ids = [(i,) for i in op.ids]
+    conn.executemany("DELETE FROM person_skills WHERE person_id = ?", ids)
+    conn.executemany("DELETE FROM people WHERE id = ?", ids)
+
+
+def _replace_audit(conn: sqlite3.Connection, op: ReplaceAudit) -> None:
+    conn.executemany(
+        "UPDATE audit SET at_us = ?, actor = ?, data = ? WHERE id = ?",
+        ((to_us(r.at), r.actor, r.model_dump_json(), r.id) for r in op.rows),
+    )
+
+
 def _put_api_keys(conn: sqlite3.Connection, op: PutApiKeys) -> None:
     conn.executemany(
         "INSERT INTO api_keys(id, key_hash, data) VALUES (?, ?, ?) ON CONFLICT(id) "
@@ -290,6 +305,8 @@ WRITERS: dict[type, Callable[[sqlite3.Connection, Any], None]] = {
     UpsertTaxonomyChanges: _upsert_changes,
     AppendAudit: _append_audit,
     PutApiKeys: _put_api_keys,
+    DeletePeople: _delete_people,
+    ReplaceAudit: _replace_audit,
 }
 
 

@@ -78,10 +78,12 @@ from graph.store import (
     AddCheckIns,
     AppendAudit,
     DeleteGoals,
+    DeletePeople,
     PairingFilter,
     PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
+    ReplaceAudit,
     RepointReferences,
     SetGoalTargets,
     StoreOp,
@@ -410,6 +412,9 @@ class _PlannedLookup:
         elif isinstance(op, DeleteGoals):
             self.removed["goal"] |= set(op.ids)
             self.added["goal"] -= set(op.ids)
+        elif isinstance(op, DeletePeople):
+            self.removed["person"] |= set(op.ids)
+            self.added["person"] -= set(op.ids)
         elif isinstance(op, AppendAudit):
             self.added["audit"] |= {r.id for r in op.rows}
         elif isinstance(op, PutApiKeys):
@@ -954,13 +959,20 @@ class Neo4jStore:
     def get_person(self, person_id: str) -> Person | None:
         return self._one(Person, q.get_node(q.PERSON), id=person_id)
 
-    def list_people(self, *, offset: int = 0, limit: int | None = None) -> list[Person]:
+    def list_people(
+        self, *, offset: int = 0, limit: int | None = None, include_departed: bool = True
+    ) -> list[Person]:
+        if not include_departed:
+            return self._list(
+                Person, q.PRESENT_PEOPLE_PAGE, q.PRESENT_PEOPLE_OFFSET, offset=offset, limit=limit
+            )
         return self._list(
             Person, q.page_nodes(q.PERSON), q.offset_page(q.PERSON), offset=offset, limit=limit
         )
 
-    def count_people(self) -> int:
-        return int(self._rows(q.count_nodes(q.PERSON))[0]["c"])
+    def count_people(self, *, include_departed: bool = True) -> int:
+        query = q.count_nodes(q.PERSON) if include_departed else q.COUNT_PRESENT_PEOPLE
+        return int(self._rows(query)[0]["c"])
 
     def reports_of(self, manager_id: str) -> list[str]:
         return [r["id"] for r in self._rows(q.REPORTS_OF, id=manager_id)]
@@ -1073,6 +1085,11 @@ class Neo4jStore:
             return self._records(AuditEntry, q.LIST_AUDIT, limit=limit)
         return self._records(AuditEntry, q.LIST_AUDIT_BY_ACTOR, actor=actor, limit=limit)
 
+    def audit_page(self, *, after: str = "", limit: int = 1000) -> list[AuditEntry]:
+        if limit <= 0:
+            return []
+        return self._records(AuditEntry, q.AUDIT_PAGE, after=after, limit=limit)
+
 
 def _retry(exc: Exception) -> bool:
     """Whether a failed write transaction is worth running again: the driver's verdict,
@@ -1095,7 +1112,7 @@ def _op_rows(op: StoreOp) -> int:
         return len(op.targets) + 1
     if isinstance(op, RemovePersonSkills):
         return len(op.keys)
-    if isinstance(op, DeleteGoals):
+    if isinstance(op, DeleteGoals | DeletePeople):
         return len(op.ids)
     rows = getattr(op, "rows", None)
     return len(rows) if isinstance(rows, Sequence) else 1
@@ -1127,6 +1144,9 @@ def _pieces(ops: Sequence[StoreOp], size: int) -> Iterator[Piece]:
         elif isinstance(op, DeleteGoals):
             for ids in _chunks(op.ids, size):
                 yield _piece(DeleteGoals(ids=list(ids)))
+        elif isinstance(op, DeletePeople):
+            for ids in _chunks(op.ids, size):
+                yield _piece(DeletePeople(ids=list(ids)))
         elif isinstance(op, RepointReferences):
             yield size, _piece(op)[1]
         elif isinstance(op, SetGoalTargets):
@@ -1263,6 +1283,14 @@ def _put_api_keys(tx: neo4j.Transaction, _: _TxLookup, op: PutApiKeys) -> None:
     _write_nodes(tx, q.API_KEY, op.rows)
 
 
+def _delete_people(tx: neo4j.Transaction, _: _TxLookup, op: DeletePeople) -> None:
+    _run_ids(tx, q.DELETE_PEOPLE, list(op.ids))
+
+
+def _replace_audit(tx: neo4j.Transaction, _: _TxLookup, op: ReplaceAudit) -> None:
+    _run_rows(tx, q.REPLACE_AUDIT, [to_props(r) for r in op.rows])
+
+
 def _repoint(tx: neo4j.Transaction, lookup: _TxLookup, op: RepointReferences) -> None:
     src = op.source_id
     targets = list(dict.fromkeys(op.target_ids))
@@ -1304,6 +1332,8 @@ _WRITERS: dict[type, Callable[[Any, _TxLookup, Any], None]] = {
     UpsertTaxonomyChanges: _upsert_changes,
     AppendAudit: _append_audit,
     PutApiKeys: _put_api_keys,
+    DeletePeople: _delete_people,
+    ReplaceAudit: _replace_audit,
 }
 
 

@@ -41,9 +41,11 @@ from graph.store import (
     AddCheckIns,
     AppendAudit,
     DeleteGoals,
+    DeletePeople,
     PutApiKeys,
     RemoveBroader,
     RemovePersonSkills,
+    ReplaceAudit,
     RepointReferences,
     SetGoalTargets,
     StoreOp,
@@ -71,7 +73,7 @@ class Lookup(Protocol):
 # Ops whose rows are not written when they have a problem (the batch is rolled back anyway):
 # their writes would fail on the store's own unique keys, or repoint from a node that is not
 # there. Other ops' rows are written, so later ops referring to them are not reported too.
-SKIP_WHEN_BAD: tuple[type, ...] = (RepointReferences, AppendAudit, PutApiKeys)
+SKIP_WHEN_BAD: tuple[type, ...] = (RepointReferences, AppendAudit, PutApiKeys, ReplaceAudit)
 
 
 # Row models per op, so rows given as plain dicts are validated (and typed) too.
@@ -88,6 +90,7 @@ ROW_MODELS: dict[type, type[BaseModel]] = {
     UpsertTaxonomyChanges: TaxonomyChange,
     AppendAudit: AuditEntry,
     PutApiKeys: ApiKey,
+    ReplaceAudit: AuditEntry,
 }
 
 
@@ -135,6 +138,8 @@ def normalise_op(index: int, op: Any) -> tuple[StoreOp | None, list[RowProblem]]
         return RemovePersonSkills(keys=[tuple(k) for k in op.keys]), []  # type: ignore[misc]
     if isinstance(op, DeleteGoals):
         return DeleteGoals(ids=list(op.ids)), []
+    if isinstance(op, DeletePeople):
+        return DeletePeople(ids=list(op.ids)), []
     if isinstance(op, RepointReferences):
         return RepointReferences(source_id=op.source_id, target_ids=list(op.target_ids)), []
     return None, [RowProblem(row=0, field=f"ops[{index}]", reason=f"not a store op: {op!r}")]
@@ -317,6 +322,15 @@ def _check_audit(op: AppendAudit, lookup: Lookup, p: _Problems) -> None:
             p.add(i, "id", f"audit entry {r.id!r} already exists (the log is append-only)")
 
 
+def _check_replace_audit(op: ReplaceAudit, lookup: Lookup, p: _Problems) -> None:
+    rows = op.rows
+    p.extend_dups([r.id for r in rows], "id")
+    stored = lookup.existing("audit", {r.id for r in rows})
+    for i, r in enumerate(rows):
+        if r.id not in stored:
+            p.add(i, "id", f"no audit entry {r.id!r} to replace")
+
+
 def _check_api_keys(op: PutApiKeys, lookup: Lookup, p: _Problems) -> None:
     rows = op.rows
     p.extend_dups([r.id for r in rows], "id")
@@ -347,6 +361,7 @@ _CHECKS: dict[type, Callable[[Any, Lookup, _Problems], None]] = {
     UpsertTaxonomyChanges: _check_changes,
     AppendAudit: _check_audit,
     PutApiKeys: _check_api_keys,
+    ReplaceAudit: _check_replace_audit,
 }
 
 

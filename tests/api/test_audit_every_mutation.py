@@ -205,3 +205,5 @@ def scenario(a: Audited) -> None:
     a.call("steward", "POST", f"{n}/merge", f"{t}/nodes/s9b/merge", json={"into": "s9a"})
     a.call("steward", "POST", f"{n}/deprecate", f"{t}/nodes/s9a/deprecate", json={})
     a.call("mentee", "DELETE", "/v1/goals/{goal_id}", f"/v1/goals/{g['id']}")
+    # leavers: off-boarding (its erasure after the grace period is a maintenance apply)
+    a.call("coordinator", "DELETE", "/v1/people/{person_id}", "/v1/people/p5")

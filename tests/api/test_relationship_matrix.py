@@ -140,6 +140,8 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("POST", "/v1/people/import"): [
         Case(ORG, {"format": "jsonl", "content": '{"id": "new2", "name": "New Two"}'})
     ],
+    # off-boarding: coordinators and admins only (issue 18)
+    ("DELETE", "/v1/people/{person_id}"): [Case(ORG, None, "off-board")],
     ("PATCH", "/v1/people/{person_id}"): [
         Case(SELF_OR_ORG, {"timezone": "Europe/Paris", "hours_wanted_per_month": 3}, "profile"),
         # HR fields come from the HR import: clearing one's manager would dodge the
