@@ -425,6 +425,11 @@ class GraphStore(Protocol):
 
 # --- planned changes ------------------------------------------------------------------------
 
+# The deepest BROADER chain above a changed node that an apply may leave (both stores): a
+# deeper one is refused like a cycle, which keeps the Neo4j store's cycle check a bounded
+# expansion. Real ESCO's longest chain is 10 edges.
+MAX_BROADER_DEPTH = 50
+
 T = TypeVar("T")
 P = ParamSpec("P")
 

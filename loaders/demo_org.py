@@ -332,6 +332,8 @@ def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
                 programs=programs,
                 opt_out_recommend=False,
                 opt_out_analytics=False,
+                left_on=None,
+                erased_at=None,
             )
         )
 

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from graph.store import MAX_BROADER_DEPTH
+
 # --- labels (the only names ever spliced into statements) -----------------------------------
 
 SKILL: Final = "Skill"
@@ -229,9 +231,16 @@ BROADER_AROUND: Final = (
     "MATCH (c:TaxonomyNode)-[:BROADER]->(p:TaxonomyNode) WHERE p.id IN $ids "
     "RETURN c.id AS child_id, p.id AS parent_id ORDER BY child_id, parent_id"
 )
+# The cycle check, bounded: every cycle an apply closes runs through a changed child, so a
+# cycle of up to MAX_BROADER_DEPTH edges is found by BROADER_CYCLES and a longer one leaves
+# a MAX_BROADER_DEPTH-edge walk upwards from that child, found by BROADER_TOO_DEEP.
 BROADER_CYCLES: Final = (
-    "UNWIND $ids AS id MATCH (c:TaxonomyNode {id: id})-[:BROADER*1..]->(c) "
+    f"UNWIND $ids AS id MATCH (c:TaxonomyNode {{id: id}})-[:BROADER*1..{MAX_BROADER_DEPTH}]->(c) "
     "RETURN DISTINCT c.id AS id"
+)
+BROADER_TOO_DEEP: Final = (
+    f"UNWIND $ids AS id MATCH (c:TaxonomyNode {{id: id}})-[:BROADER*{MAX_BROADER_DEPTH}]->"
+    "(:TaxonomyNode) RETURN DISTINCT c.id AS id"
 )
 FIND_BY_LABEL: Final = (
     "MATCH (n:TaxonomyNode) WHERE $key IN n.search_keys RETURN properties(n) AS p ORDER BY n.id"

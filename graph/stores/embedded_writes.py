@@ -14,6 +14,7 @@ from typing import Any
 
 from graph.model import Skill, SkillCluster, name_key
 from graph.store import (
+    MAX_BROADER_DEPTH,
     AddBroader,
     AddCheckIns,
     AppendAudit,
@@ -316,11 +317,12 @@ def broader_cycles(conn: sqlite3.Connection, child_ids: Iterable[str]) -> set[st
     found: set[str] = set()
     for cid in set(child_ids):
         row = conn.execute(
-            "WITH RECURSIVE up(id) AS ("
-            " SELECT parent_id FROM broader WHERE child_id = ?1"
-            " UNION SELECT b.parent_id FROM broader b JOIN up ON b.child_id = up.id)"
-            " SELECT 1 FROM up WHERE id = ?1 LIMIT 1",
-            (cid,),
+            "WITH RECURSIVE up(id, depth) AS ("
+            " SELECT parent_id, 1 FROM broader WHERE child_id = ?1"
+            " UNION SELECT b.parent_id, up.depth + 1 FROM broader b JOIN up"
+            " ON b.child_id = up.id WHERE up.depth < ?2)"
+            " SELECT 1 FROM up WHERE id = ?1 OR depth >= ?2 LIMIT 1",
+            (cid, MAX_BROADER_DEPTH),
         ).fetchone()
         if row:
             found.add(cid)

@@ -74,6 +74,7 @@ from graph.model import (
     name_key,
 )
 from graph.store import (
+    MAX_BROADER_DEPTH,
     AddBroader,
     AddCheckIns,
     AppendAudit,
@@ -446,19 +447,17 @@ class _PlannedBroader:
                     self.parents[child] = (self.parents[child] - {op.source_id}) | moved
 
     def cycles(self, ids: set[str]) -> set[str]:
-        """Those of `ids` that are their own ancestor."""
+        """Those of `ids` that are their own ancestor, or have a chain of MAX_BROADER_DEPTH
+        edges above them (refused alike, as the bounded query does)."""
         out: set[str] = set()
         for start in ids:
-            seen: set[str] = set()
-            todo = list(self.parents.get(start, ()))
-            while todo:
-                node = todo.pop()
-                if node == start:
-                    out.add(start)
+            level = set(self.parents.get(start, ()))
+            for _ in range(MAX_BROADER_DEPTH - 1):
+                if not level or start in level:
                     break
-                if node not in seen:
-                    seen.add(node)
-                    todo.extend(self.parents.get(node, ()))
+                level = {p for node in level for p in self.parents.get(node, ())}
+            if level:
+                out.add(start)
         return out
 
 
@@ -1341,4 +1340,7 @@ def _cycles(tx: neo4j.Transaction, cluster_ids: Iterable[str]) -> set[str]:
     ids = sorted(set(cluster_ids))
     if not ids:
         return set()
-    return {r["id"] for r in tx.run(q.BROADER_CYCLES, ids=ids)}
+    # A chain of MAX_BROADER_DEPTH edges above a changed node is refused like a cycle (the
+    # bounded expansion cannot tell the two apart).
+    found = {r["id"] for r in tx.run(q.BROADER_CYCLES, ids=ids)}
+    return found | {r["id"] for r in tx.run(q.BROADER_TOO_DEEP, ids=ids)}

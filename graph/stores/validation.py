@@ -37,6 +37,7 @@ from graph.model import (
     parse_rows,
 )
 from graph.store import (
+    MAX_BROADER_DEPTH,
     AddBroader,
     AddCheckIns,
     AppendAudit,
@@ -382,7 +383,10 @@ def cycle_problems(
             RowProblem(
                 row=k,
                 field=f"{prefix(index, op)}.parent_id",
-                reason=f"{r.child_id!r} -> {r.parent_id!r} makes a BROADER cycle",
+                reason=(
+                    f"{r.child_id!r} -> {r.parent_id!r} makes a BROADER cycle (or a chain "
+                    f"of {MAX_BROADER_DEPTH} or more BROADER edges above it)"
+                ),
             )
             for k, r in enumerate(op.rows)
             if r.child_id in cyc

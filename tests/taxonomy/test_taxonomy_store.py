@@ -8,6 +8,7 @@ import pytest
 from graph.errors import BatchRejected
 from graph.model import Broader, ReuseLevel, Skill, SkillCluster
 from graph.store import (
+    MAX_BROADER_DEPTH,
     AddBroader,
     GraphStore,
     RemoveBroader,
@@ -92,3 +93,35 @@ def test_a_cycle_through_skills_is_refused(staff_store: GraphStore) -> None:
     [problem] = info.value.problems
     assert "makes a BROADER cycle" in problem.reason
     assert staff_store.taxonomy() == before
+
+
+def _chain(n: int, prefix: str) -> tuple[UpsertClusters, list[Broader]]:
+    """n clusters and the n - 1 BROADER edges that chain them: prefix0 -> prefix1 -> ..."""
+    nodes = [SkillCluster(id=f"{prefix}{i}", label=f"{prefix} level {i}", tier=1) for i in range(n)]
+    edges = [Broader(child_id=f"{prefix}{i}", parent_id=f"{prefix}{i + 1}") for i in range(n - 1)]
+    return UpsertClusters(nodes), edges
+
+
+def test_a_cycle_as_long_as_the_bound_is_refused(store: GraphStore) -> None:
+    """The Neo4j store's cycle check is a bounded expansion; the longest chain a store keeps
+    has MAX_BROADER_DEPTH - 1 edges, so the longest cycle anyone can close has
+    MAX_BROADER_DEPTH edges: refused on both stores alike."""
+    nodes, edges = _chain(MAX_BROADER_DEPTH, "c")  # c0 -> ... -> c49: 49 edges
+    store.apply([nodes, AddBroader(edges)])
+    before = store.taxonomy()
+    last = f"c{MAX_BROADER_DEPTH - 1}"
+    with pytest.raises(BatchRejected) as info:
+        store.apply([AddBroader([Broader(child_id=last, parent_id="c0")])])
+    [problem] = info.value.problems
+    assert "makes a BROADER cycle" in problem.reason
+    assert store.taxonomy() == before
+
+
+def test_a_chain_up_to_the_bound_is_kept_one_more_level_is_refused(store: GraphStore) -> None:
+    nodes, edges = _chain(MAX_BROADER_DEPTH + 1, "d")  # d0 .. d50
+    store.apply([nodes, AddBroader(edges[1:])])  # d1 -> ... -> d50: 49 edges
+    assert len(store.taxonomy().broader) == MAX_BROADER_DEPTH - 1
+    with pytest.raises(BatchRejected) as info:
+        store.apply([AddBroader(edges[:1])])  # d0 -> d1 would leave 50 edges above d0
+    [problem] = info.value.problems
+    assert f"{MAX_BROADER_DEPTH} or more BROADER edges" in problem.reason
