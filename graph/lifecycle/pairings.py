@@ -565,7 +565,12 @@ def _refuse_duplicates(store: GraphStore, pairing: Pairing) -> None:
             )
 
 
-def guardrail_reasons(state: State, mentor_id: str, mentee_ids: Sequence[str]) -> dict[str, str]:
+NO_PLACES = "takes no mentees (max_mentees is 0)"
+
+
+def guardrail_reasons(
+    state: State, mentor_id: str, mentee_ids: Sequence[str], *, micro: bool = False
+) -> dict[str, str]:
     """Why the recommender's guardrails forbid `mentor_id` for each mentee ({} when allowed),
     e.g. {"a": "'boss' is the mentee's manager"}.
 
@@ -574,6 +579,8 @@ def guardrail_reasons(state: State, mentor_id: str, mentee_ids: Sequence[str]) -
     for unknown people."""
     mentor = state.person(mentor_id)
     why_not = mentor_unavailable(mentor)
+    if micro and why_not == NO_PLACES:  # a micro session takes no place
+        why_not = None
     out: dict[str, str] = {}
     for mid in mentee_ids:
         if why_not is not None:
@@ -589,7 +596,12 @@ def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, snapshot: Snapsho
     """Conflict naming the guardrail that forbids the mentor for a mentee."""
     if snapshot is None or snapshot.is_stale(store):
         snapshot = Snapshot.load(store)
-    refused = guardrail_reasons(snapshot.state, pairing.mentor_id, pairing.mentee_ids)
+    refused = guardrail_reasons(
+        snapshot.state,
+        pairing.mentor_id,
+        pairing.mentee_ids,
+        micro=pairing.model == MentoringModel.micro,
+    )
     if refused:
         mid, why = next(iter(refused.items()))
         raise Conflict(
