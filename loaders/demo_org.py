@@ -332,6 +332,7 @@ def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
                 programs=programs,
                 opt_out_recommend=False,
                 opt_out_analytics=False,
+                micro_mentor=bool(mentor) and i % 4 == 0,  # a quarter of mentors offer micro
             )
         )
 
