@@ -12,11 +12,11 @@ stale. Running writes nothing but its audit entry (which leaves the data version
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from api import audit
 from api.audit import actor_of
 from api.state import AppState, CohortRun
-from collections.abc import Sequence
-
 from api.usecases.base import Who, audited
 from graph.errors import Conflict, InvalidInput
 from graph.lifecycle.cohorts import plan_publish

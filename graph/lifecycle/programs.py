@@ -20,8 +20,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from graph.errors import Conflict, InvalidInput
-from graph.lifecycle.pairings import PROGRAM, Acting, build_proposal, plan_propose
 from graph.lifecycle.formats import program_of, refuse_format_breaks
+from graph.lifecycle.pairings import PROGRAM, Acting, build_proposal, plan_propose
 from graph.model import Format, MentoringModel, Pairing, Program, utcnow
 from graph.recommend.groups import Circle, Formed, Group
 from graph.recommend.snapshot import Snapshot
