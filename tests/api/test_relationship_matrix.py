@@ -145,3 +145,60 @@ def test_relation_matrix(
     else:
         assert r.status_code == 403, f"{relation} {method} {path}: {r.status_code} {r.text}"
         assert r.json()["error"]["code"] == "forbidden"
+
+
+# Program formats (issue 14). Groups, peer circles and micro sessions are pairings once
+# proposed: accepting, declining, withdrawing and closing them are the pairing routes above
+# (each member accepts for themselves, the proposer never). These routes propose them and
+# declare programs. Bodies name the relations' people: the group is led by rm (the
+# counterpart), the circle is un, ro and re, the micro session is rm's for un.
+PROGRAM_EXPECTED: dict[tuple[str, str], set[str]] = {
+    ("PUT", "/v1/programs/{program}"): ORG,
+    ("POST", "/v1/programs/{program}/groups"): {"counterpart"} | ORG,
+    ("POST", "/v1/programs/{program}/circles"): {"self", "other", "proposer"} | ORG,
+    ("POST", "/v1/programs/{program}/micro-sessions"): {"self", "counterpart"} | ORG,
+}
+PROGRAM_BODIES: dict[str, dict[str, Any]] = {
+    "/v1/programs/{program}": {"models": ["one_to_one", "group", "circle", "micro"]},
+    "/v1/programs/{program}/groups": {"mentor_id": "rm", "mentee_ids": ["un", "un2"]},
+    "/v1/programs/{program}/circles": {"member_ids": ["un", "ro", "re"]},
+    "/v1/programs/{program}/micro-sessions": {
+        "mentor_id": "rm",
+        "mentee_id": "un",
+        "skill_id": "s-present",
+    },
+}
+
+
+def program_routes() -> list[tuple[str, str]]:
+    return [(m, p) for m, p in mutating_routes() if p.startswith("/v1/programs")]
+
+
+def test_every_program_route_is_in_the_matrix() -> None:
+    assert sorted(program_routes()) == sorted(PROGRAM_EXPECTED)
+
+
+@pytest.mark.parametrize("relation", sorted(RELATIONS))
+@pytest.mark.parametrize(("method", "path"), sorted(PROGRAM_EXPECTED))
+def test_program_relation_matrix(
+    app: FastAPI,
+    client: TestClient,
+    api_store: GraphStore,
+    method: str,
+    path: str,
+    relation: str,
+) -> None:
+    tokens = seed_relations(api_store)
+    url = path.replace("{program}", "spring")
+    r = client.request(
+        method,
+        url,
+        json=PROGRAM_BODIES[path],
+        headers={"Authorization": f"Bearer {tokens[relation]}"},
+    )
+    if relation in PROGRAM_EXPECTED[(method, path)]:
+        assert r.status_code != 403, f"{relation} {method} {path}: {r.text}"
+        assert r.status_code < 500, r.text
+    else:
+        assert r.status_code == 403, f"{relation} {method} {path}: {r.status_code} {r.text}"
+        assert r.json()["error"]["code"] == "forbidden"
