@@ -202,19 +202,15 @@ def match_groups(
         by_cluster[goal_cluster(state, pid)].append(pid)
     groups: list[tuple[str | None, list[str]]] = []
     for cluster, ids in sorted(by_cluster.items(), key=lambda kv: str(kv[0])):
-        n_groups = -(-len(ids) // max_group_size)
-        while n_groups > 1 and len(ids) // n_groups < min_group_size:
-            n_groups -= 1
-        chunks = [ids[i::n_groups] for i in range(n_groups)]  # balanced sizes
-        for chunk in chunks:
-            if len(chunk) < min_group_size:
-                if left_over is not None:
-                    left_over.extend(
-                        Unmatched(m, f"fewer than {min_group_size} mentees share this goal area")
-                        for m in chunk
-                    )
-                continue
-            groups.append((cluster, chunk[:max_group_size]))
+        chunks, extra = _split(ids, min_group_size, max_group_size)  # balanced sizes
+        groups.extend((cluster, chunk) for chunk in chunks)
+        if left_over is not None:
+            left_over.extend(
+                Unmatched(m, f"no group of {min_group_size}-{max_group_size} left for them")
+                if chunks
+                else Unmatched(m, f"fewer than {min_group_size} mentees share this goal area")
+                for m in extra
+            )
     members = [m for _, ids in groups for m in ids]
     scorer = CandidateScorer(snapshot, options=opts, now=now)
     edges = scorer.top_k(members, k=candidates_per_mentee)
