@@ -966,7 +966,7 @@ def generate_history(
         if rng.random() < 0.25:
             b.move(S.accepted, at(today - DAY, 9), f"person:{b.pairing.mentee_ids[0]}")
     _peer_circle(world, gen, open_cohort, programs)
-    _circle_of_equals(world, gen, open_cohort, spare[len(late) :], programs)
+    _circle_of_equals(world, gen, open_cohort, spare[len(late) :], programs, enrol)
     _micro_session(world, gen, open_cohort, enrolled[2])
 
     for pid, names in programs.items():
@@ -1000,11 +1000,12 @@ def generate_history(
 
 def declarations(cohorts: Sequence[Cohort]) -> list[Program]:
     """The demo programs' declarations: every cohort runs one-to-one and groups of up to
-    four, the open one also micro sessions; its peers meet as peer pairs and a peer circle."""
+    four, the open one also peer circles (of up to five) and micro sessions; its mentors
+    meet as peer pairs in a program of their own."""
     M = MentoringModel
     out: list[Program] = []
     for c in cohorts:
-        models = [M.one_to_one, M.group] + ([M.micro] if c.is_open else [])
+        models = [M.one_to_one, M.group] + ([M.circle, M.micro] if c.is_open else [])
         out.append(
             Program(
                 id=c.name,
@@ -1013,25 +1014,21 @@ def declarations(cohorts: Sequence[Cohort]) -> list[Program]:
                 hours_per_month=2.0,
                 months=4,
                 max_group_size=4,
+                max_circle_size=5,
                 micro_session_minutes=MICRO_MINUTES,
                 created_at=at(c.start - 21 * DAY, 9),
             )
         )
     open_ = cohorts[-1]
-    for suffix, models, what in (
-        ("peers", [M.peer], "mentors learning from each other in pairs"),
-        ("circles", [M.circle], "peer circles of equals"),
-    ):
-        out.append(
-            Program(
-                id=f"{open_.name}-{suffix}",
-                name=f"{open_.name} {what}",
-                models=models,
-                hours_per_month=CIRCLE_HOURS,
-                max_circle_size=5,
-                created_at=at(open_.start - 7 * DAY, 9),
-            )
+    out.append(
+        Program(
+            id=f"{open_.name}-peers",
+            name=f"{open_.name} mentors learning from each other in pairs",
+            models=[M.peer],
+            hours_per_month=2.0,
+            created_at=at(open_.start - 7 * DAY, 9),
         )
+    )
     return out
 
 
@@ -1195,10 +1192,12 @@ def _circle_of_equals(
     cohort: Cohort,
     candidates: Sequence[str],
     programs: dict[str, list[str]],
+    enrol: Callable[[str, Cohort], None],
 ) -> None:
     """A peer circle of the open cohort: people waiting for a place, formed into circles of
-    equals by `match_circles`; the first circle is proposed and meets (healthy)."""
-    program = f"{cohort.name}-circles"
+    equals by `match_circles`; the first circle is proposed (its members join the cohort)
+    and meets (healthy)."""
+    program = cohort.name
     when = cohort.match + 3 * DAY
     snap = world.snapshot(when)
     pool = [m for m in candidates if m in snap.state.people and not world.load_at(m, when)[0]]
@@ -1208,7 +1207,7 @@ def _circle_of_equals(
     circle = circles[0]
     members = circle.member_ids
     b = gen.new_pairing(
-        Cohort(program, cohort.start, when, is_open=True),
+        cohort,
         members[0],
         members[1:],
         when,
@@ -1216,12 +1215,13 @@ def _circle_of_equals(
         hours=CIRCLE_HOURS,
         reason=f"peer circle of {len(members)} equals: "
         + "; ".join(circle.reasons[members[0]][:2]),
-        program=program,
     )
     if b is None:
         return
     for pid in members:
-        programs[pid].append(program)
+        enrol(pid, cohort)
+        if program not in programs[pid]:
+            programs[pid].append(program)
     gen.run_open(b, "healthy")
 
 
