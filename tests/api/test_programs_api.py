@@ -219,6 +219,11 @@ def test_bad_sizes_name_the_field_and_rule_and_store_nothing(
         headers=coord,
     )
     refused(r, 422, "skill_id", "unknown skill")
+    # an undeclared program allows circles of at most 6
+    seven = {"member_ids": ["a1", "a2", "a3", "a4", "a5", "p1", "p2"]}
+    r = client.post("/v1/programs/undeclared/circles", json=seven, headers=coord)
+    refused(r, 422, "member_ids", "program.circle_size")
+    assert stored(api_store) == before  # nothing of the refused proposals, not even audit
     # a program that runs only one-to-one refuses groups, circles and micro sessions
     solo = {"models": ["one_to_one"]}
     assert client.put("/v1/programs/solo", json=solo, headers=coord).status_code == 200
