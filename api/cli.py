@@ -22,9 +22,10 @@ from rich.table import Table
 
 from api.main import create_app
 from api.state import AppState, close_state, open_state
-from api.usecases import cohorts, imports, keys, leavers
+from api.usecases import cohorts, imports, keys, leavers, programs
+from api.usecases import pairings as pairing_cases
 from graph.errors import MentorgraphError
-from graph.model import Role, utcnow
+from graph.model import Format, MentoringModel, Pairing, Program, Role, utcnow
 from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
 from graph.settings import Settings
 from graph.store import GraphStore
@@ -46,6 +47,12 @@ people_app = typer.Typer(
 )
 app.add_typer(keys_app, name="keys")
 app.add_typer(import_app, name="import")
+programs_app = typer.Typer(
+    help="Programs and their formats: declare, propose groups, peer circles and micro "
+    "sessions, accept and close them.",
+    no_args_is_help=True,
+)
+app.add_typer(programs_app, name="programs")
 app.add_typer(people_app, name="people")
 
 out = Console()
@@ -426,12 +433,38 @@ def match_cohort_cmd(
     program: Annotated[str, typer.Argument(help="program name, as in people's `programs`")],
     publish: Annotated[bool, typer.Option(help="store the proposals as proposed pairings")] = False,
     asynchronous: Annotated[bool, typer.Option(help="do not require overlapping hours")] = False,
+    formats: Annotated[
+        list[MentoringModel] | None,
+        typer.Option("--form", help="circle and/or group: form these first (repeat, in order)"),
+    ] = None,
+    pairs: Annotated[
+        bool, typer.Option(help="match the rest in one-to-one pairs (--no-pairs: only --form)")
+    ] = True,
 ) -> None:
-    """Match all open mentees of a program optimally; review, then --publish."""
+    """Match all open mentees of a program optimally; review, then --publish. With --form,
+    peer circles and/or groups are formed first, each member with their own reasons."""
 
     with opened_state() as state:
-        run = cohorts.match(state, CLI, program, asynchronous=asynchronous)
+        run = cohorts.match(
+            state,
+            CLI,
+            program,
+            asynchronous=asynchronous,
+            formats=formats or [],
+            model=MentoringModel.one_to_one if pairs else None,
+        )
         result = run.result
+        for c in run.formed.circles:
+            err.print(f"circle ({c.hours_per_month:g} h/month): {', '.join(c.member_ids)}")
+            for m in c.member_ids:
+                err.print(f"  {m}: {'; '.join(c.reasons.get(m, [])[:3])}", markup=False)
+        for g in run.formed.groups:
+            err.print(
+                f"group led by {g.mentor_id} ({g.hours_per_month:g} h/month, score "
+                f"{g.score:.3f}): {', '.join(g.mentee_ids)}"
+            )
+            for m in g.mentee_ids:
+                err.print(f"  {m}: {'; '.join(g.reasons.get(m, [])[:2])}", markup=False)
         table = Table("mentee", "mentor", "score", "reasons")
         for p in result.proposals:
             table.add_row(p.mentee_id, p.mentor_id, f"{p.score:.3f}", "; ".join(p.reasons[:2]))
@@ -446,6 +479,157 @@ def match_cohort_cmd(
         if publish:
             pairings = cohorts.publish(state, CLI, run.run_id)
             err.print(f"published {len(pairings)} proposed pairings")
+
+
+# --- programs and formats -------------------------------------------------------------------
+
+
+def _print_pairing(p: Pairing, what: str) -> None:
+    out.print(p.id)
+    extra = f", {p.session_minutes} min on {p.skill_id}" if p.session_minutes else ""
+    err.print(
+        f"{what} {p.id} ({p.model.value}, {p.status.value}{extra}): {', '.join(p.members)}",
+        markup=False,
+    )
+
+
+@programs_app.command("declare")
+def programs_declare(
+    program: Annotated[str, typer.Argument(help="program id, as in people's `programs`")],
+    model: Annotated[
+        list[MentoringModel],
+        typer.Option("--model", "-m", help="a format it runs (repeat)", min=1),
+    ],
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    hours: Annotated[float, typer.Option(help="hours a month a pairing/group/circle meets")] = 2.0,
+    months: Annotated[int | None, typer.Option(help="duration in months")] = None,
+    max_group_size: Annotated[int, typer.Option(help="most mentees in a group (2-N)")] = 5,
+    max_circle_size: Annotated[int, typer.Option(help="most members of a circle (3-6)")] = 6,
+    micro_minutes: Annotated[int, typer.Option(help="a micro session's length (30-60)")] = 45,
+) -> None:
+    """Declare (or re-declare) a program's formats and intensity."""
+    try:
+        row = Program(
+            id=program,
+            name=name,
+            models=model,
+            hours_per_month=hours,
+            months=months,
+            max_group_size=max_group_size,
+            max_circle_size=max_circle_size,
+            micro_session_minutes=micro_minutes,
+        )
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc).splitlines()[-1] if str(exc) else "bad value") from exc
+    with opened_state() as state:
+        saved = programs.put_program(state, CLI, row)
+    err.print(f"declared {saved.id}: {', '.join(m.value for m in saved.models)}")
+
+
+@programs_app.command("show")
+def programs_show(
+    program: Annotated[str | None, typer.Argument(help="one program; none: every declared")] = None,
+) -> None:
+    """Print program declarations as JSON (an undeclared program: what it allows)."""
+    with opened_state() as state:
+        rows = [programs.get_program(state, program)] if program else state.store.list_programs()
+    print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+
+
+@programs_app.command("group")
+def programs_group(
+    program: Annotated[str, typer.Argument(help="program id")],
+    mentor: Annotated[str, typer.Option(help="the mentor who leads the group")],
+    mentee: Annotated[list[str], typer.Option(help="a mentee (repeat: 2..max_group_size)")],
+    goal: Annotated[list[str] | None, typer.Option(help="a mentee's goal it serves")] = None,
+    hours: Annotated[float | None, typer.Option(help="default: the program's hours")] = None,
+    format: Annotated[Format, typer.Option(help="video, in_person or async")] = Format.video,
+) -> None:
+    """Propose a group (the CLI proposes for the program: every member accepts)."""
+    with opened_state() as state:
+        p = programs.propose_group(
+            state,
+            CLI,
+            program,
+            mentor,
+            mentee,
+            goal_ids=goal or [],
+            hours_per_month=hours,
+            format=format,
+        )
+    _print_pairing(p, "proposed group")
+
+
+@programs_app.command("circle")
+def programs_circle(
+    program: Annotated[str, typer.Argument(help="program id")],
+    members: Annotated[list[str], typer.Argument(help="3..6 members; the first convenes")],
+    hours: Annotated[float | None, typer.Option(help="default: the program's hours")] = None,
+    format: Annotated[Format, typer.Option(help="video, in_person or async")] = Format.video,
+) -> None:
+    """Propose a peer circle of equals."""
+    with opened_state() as state:
+        p = programs.propose_circle(
+            state, CLI, program, members, hours_per_month=hours, format=format
+        )
+    _print_pairing(p, "proposed circle")
+
+
+@programs_app.command("micro")
+def programs_micro(
+    program: Annotated[str, typer.Argument(help="program id")],
+    mentor: Annotated[str, typer.Option(help="a mentor who offers micro sessions")],
+    mentee: Annotated[str, typer.Option(help="the mentee")],
+    skill: Annotated[str, typer.Option(help="the one skill (id)")],
+    minutes: Annotated[int | None, typer.Option(help="30-60; default: the program's")] = None,
+) -> None:
+    """Propose one micro session (no place held; its check-in closes it)."""
+    with opened_state() as state:
+        p = programs.propose_micro(
+            state, CLI, program, mentor, mentee, skill, session_minutes=minutes
+        )
+    _print_pairing(p, "proposed micro session")
+
+
+@programs_app.command("micro-mentors")
+def programs_micro_mentors(
+    program: Annotated[str, typer.Argument(help="program id")],
+    person: Annotated[str, typer.Argument(help="the mentee")],
+    skill: Annotated[str, typer.Argument(help="the skill (id)")],
+    k: Annotated[int, typer.Option(help="how many", min=1, max=50)] = 5,
+) -> None:
+    """Mentors who offer micro sessions on the skill and could give this person one now."""
+    with opened_state() as state:
+        found = programs.find_micro_mentors(state, program, person, skill, k=k)
+    table = Table("mentor", "level", "hours free", "reasons")
+    for c in found:
+        table.add_row(c.mentor_id, str(c.level), f"{c.hours_free:g}", "; ".join(c.reasons))
+    out.print(table)
+    if not found:
+        err.print("no mentor who offers micro sessions fits")
+
+
+@programs_app.command("accept")
+def programs_accept(
+    pairing_id: Annotated[str, typer.Argument(help="a group, circle, micro session or pairing")],
+    activate: Annotated[bool, typer.Option(help="also mark it started")] = False,
+    reason: Annotated[str, typer.Option(help="why")] = "",
+) -> None:
+    """Accept for the program (recorded as side `program`): every member at once."""
+    with opened_state() as state:
+        p = pairing_cases.accept(state, CLI, pairing_id, reason=reason, activate=activate)
+    _print_pairing(p, "accepted")
+
+
+@programs_app.command("close")
+def programs_close(
+    pairing_id: Annotated[str, typer.Argument(help="a group, circle, micro session or pairing")],
+    reason: Annotated[str, typer.Option(help="why")] = "",
+) -> None:
+    """Close it for the program."""
+    with opened_state() as state:
+        p = pairing_cases.close(state, CLI, pairing_id, reason=reason)
+    _print_pairing(p, "closed")
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import TypeVar
 from graph.errors import NotFound
 from graph.recommend import Snapshot
 from graph.recommend.cohort import CohortResult
+from graph.recommend.groups import Formed
 from graph.settings import Settings
 from graph.store import GraphStore, Planned, StoreOp, changes_graph, touched_by
 from graph.stores import open_store
@@ -40,6 +41,7 @@ class CohortRun:
     run_id: str
     result: CohortResult
     published: bool = False
+    formed: Formed = field(default_factory=Formed)  # the run's groups and peer circles
 
 
 class CohortRuns:
@@ -56,9 +58,12 @@ class CohortRuns:
         """A fresh run id, `run_<12 hex>`."""
         return "run_" + secrets.token_hex(6)
 
-    def add(self, result: CohortResult, run_id: str | None = None) -> CohortRun:
-        """Keep a new run, under `run_id` or a fresh id."""
-        run = CohortRun(run_id=run_id or self.new_id(), result=result)
+    def add(
+        self, result: CohortResult, run_id: str | None = None, formed: Formed | None = None
+    ) -> CohortRun:
+        """Keep a new run (its pairs, and the groups and circles it formed), under `run_id`
+        or a fresh id."""
+        run = CohortRun(run_id=run_id or self.new_id(), result=result, formed=formed or Formed())
         with self._lock:
             self._runs[run.run_id] = run
             while len(self._runs) > self.keep:
@@ -80,7 +85,9 @@ class CohortRuns:
             run = self._runs.get(run_id)
             if run is None:  # dropped meanwhile: nothing left to mark
                 raise NotFound(f"cohort run {run_id!r} not found")
-            run = self._runs[run_id] = CohortRun(run.run_id, run.result, published=True)
+            run = self._runs[run_id] = CohortRun(
+                run.run_id, run.result, published=True, formed=run.formed
+            )
         return run
 
     def __len__(self) -> int:

@@ -212,10 +212,18 @@ class Format(StrEnum):
 
 
 class MentoringModel(StrEnum):
+    """How people meet. `one_to_one`: a mentor and a mentee; `group`: one mentor, 2-N mentees
+    with a shared goal cluster (N from the program); `peer`: a pair of equals; `circle`: a peer
+    circle of 3-6 equals (stored with its convener as `mentor_id`, holding no mentor capacity);
+    `reverse`: a junior mentors a senior; `micro`: one 30-60 minute session on one skill with a
+    mentor who opted into micro sessions (no place held, only the session's hours while open)."""
+
     one_to_one = "one_to_one"
     group = "group"
     peer = "peer"
     reverse = "reverse"
+    circle = "circle"
+    micro = "micro"
 
 
 class WeeklyWindow(Model):
@@ -371,6 +379,10 @@ class Person(Model):
     )
     opt_out_recommend: bool = False
     opt_out_analytics: bool = False
+    micro_mentor: bool = Field(
+        default=False,
+        description="opted into micro-mentoring: single 30-60 minute sessions on one skill",
+    )
     # Off-boarding (api.usecases.leavers): the day they left (from then on in no listing,
     # lookup or recommendation) and when their personal data was erased (pseudonymised).
     left_on: date | None = None
@@ -507,6 +519,9 @@ class Pairing(Model):
     history: list[PairingEvent] = Field(default_factory=list)
     close_reason: str = Field(default="", max_length=2000)
     do_not_pair_again: bool = False
+    # micro-mentoring: the one skill of the session and its length (30-60 minutes)
+    skill_id: NodeId | None = None
+    session_minutes: int | None = Field(default=None, ge=30, le=60)
 
     @model_validator(mode="after")
     def _distinct(self) -> Pairing:
@@ -515,6 +530,66 @@ class Pairing(Model):
         if len(set(self.mentee_ids)) != len(self.mentee_ids):
             raise ValueError("mentee_ids has duplicates")
         return self
+
+    @property
+    def places_held(self) -> int:
+        """Mentee places this pairing takes of its mentor's `max_mentees` while open: one per
+        mentee; none for a peer circle (equals, no mentor) or a micro session."""
+        if self.model in (MentoringModel.circle, MentoringModel.micro):
+            return 0
+        return len(self.mentee_ids)
+
+    @property
+    def hours_held(self) -> float:
+        """Hours per month this pairing takes of its mentor's `max_hours_per_month` while
+        open: its hours once (a group meets together), none for a peer circle; a micro
+        session holds its session's length."""
+        if self.model == MentoringModel.circle:
+            return 0.0
+        return self.hours_per_month
+
+    @property
+    def members(self) -> list[str]:
+        """Everyone in it: the mentor (a circle's convener) first, then the mentees."""
+        return [self.mentor_id, *self.mentee_ids]
+
+
+# --- programs -------------------------------------------------------------------------------
+
+GROUP_MIN = 2  # a group has at least two mentees
+CIRCLE_MIN, CIRCLE_MAX = 3, 6  # a peer circle has 3-6 members
+MICRO_MINUTES = (30, 60)
+
+
+class Program(Model):
+    """A mentoring program's declaration: the formats it runs and their intensity.
+
+    `id` is the name people are enrolled under (`Person.programs`). `models`: the formats
+    offered. Intensity: `hours_per_month` a pairing, group or circle meets, over `months`
+    (none = open-ended); a group has 2..`max_group_size` mentees; a circle 3..`max_circle_size`
+    members (at most 6); a micro session lasts `micro_session_minutes` (30-60)."""
+
+    id: RecordId
+    name: str = Field(default="", max_length=200)
+    description: str = Field(default="", max_length=2000)
+    models: list[MentoringModel] = Field(min_length=1, max_length=6)
+    hours_per_month: float = Field(default=2.0, gt=0.0, le=200.0)
+    months: int | None = Field(default=None, ge=1, le=60)
+    max_group_size: int = Field(default=5, ge=GROUP_MIN, le=50)
+    max_circle_size: int = Field(default=CIRCLE_MAX, ge=CIRCLE_MIN, le=CIRCLE_MAX)
+    micro_session_minutes: int = Field(default=45, ge=MICRO_MINUTES[0], le=MICRO_MINUTES[1])
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @model_validator(mode="after")
+    def _distinct_models(self) -> Program:
+        if len(set(self.models)) != len(self.models):
+            raise ValueError("models has duplicates")
+        return self
+
+    @classmethod
+    def undeclared(cls, program_id: str) -> Program:
+        """What a program nobody declared allows: every format, default intensity."""
+        return cls(id=program_id, models=list(MentoringModel))
 
 
 class CheckInAuthor(StrEnum):

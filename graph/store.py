@@ -47,6 +47,7 @@ from graph.model import (
     PairingStatus,
     Person,
     PersonSkill,
+    Program,
     Skill,
     SkillCluster,
     TaxonomyChange,
@@ -200,6 +201,16 @@ class UpsertPairings:
 
 
 @dataclass(frozen=True)
+class UpsertPrograms:
+    """Create or replace program declarations by id (formats and intensity)."""
+
+    rows: Sequence[Program]
+
+    def touches(self) -> Touched:
+        return Touched()  # the ranking reads no declarations: use cases read them from the store
+
+
+@dataclass(frozen=True)
 class AddCheckIns:
     """Upsert check-ins by id (a check-in written again with another pairing_id moves)."""
 
@@ -289,6 +300,7 @@ StoreOp = (
     | DeleteGoals
     | SetGoalTargets
     | UpsertPairings
+    | UpsertPrograms
     | AddCheckIns
     | RepointReferences
     | UpsertTaxonomyChanges
@@ -403,6 +415,11 @@ class GraphStore(Protocol):
         """Ordered by date, then id."""
 
     def all_checkins(self) -> list[CheckIn]: ...
+
+    # programs (declarations written with UpsertPrograms)
+    def get_program(self, program_id: str) -> Program | None: ...
+    def list_programs(self) -> list[Program]:
+        """Ordered by id."""
 
     # taxonomy history
     def get_taxonomy_change(self, change_id: str) -> TaxonomyChange | None: ...

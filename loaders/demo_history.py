@@ -17,9 +17,12 @@ What it builds (cohort names are the season and year they started, e.g. "2026-sp
   (ratings 1-5 and notes), stalled for each reason the stall detector knows (silence, falling
   ratings, low average) and by hand, closed with goals achieved or not; in the open cohort
   some active pairings are silent or sliding *now*, for live stall detection to find;
-- group pairings (one mentor, three or four mentees) and a peer circle (mentors pairing up as
-  peers), and a few people who were mentees in the first cohort, reached their goal and now
-  mentor someone themselves;
+- group pairings (one mentor, three or four mentees), peer pairs among mentors (model "peer"),
+  a peer circle of equals (model "circle", formed by `graph.recommend.groups.match_circles`)
+  and a micro session (one 45-minute session on one skill with a mentor who offers micro
+  sessions, held and so closed), and a few people who were mentees in the first cohort,
+  reached their goal and now mentor someone themselves;
+- the programs' declarations (`Program`: formats and intensity) that all of it keeps;
 - goals dated to their program: `start_date` is the cohort's start, `created_at` a few days
   before; achieved goals marked achieved, some unreached ones dropped.
 
@@ -50,6 +53,7 @@ from graph.lifecycle.pairings import (
     ALLOWED_FROM,
     CHECK_IN_STATUSES,
     OPEN_STATUSES,
+    circle_problems,
     guardrail_reasons,
     transitioned,
 )
@@ -66,13 +70,14 @@ from graph.model import (
     PairingStatus,
     Person,
     PersonSkill,
+    Program,
     Skill,
     SkillCluster,
     TaxonomyChange,
 )
 from graph.recommend import RecommendOptions, Snapshot, recommend, top_k_candidates
 from graph.recommend.cohort import match_cohort
-from graph.recommend.groups import match_peers
+from graph.recommend.groups import match_circles, match_peers, micro_mentors
 from graph.recommend.stalls import stall_reasons
 from graph.store import (
     AddCheckIns,
@@ -82,6 +87,7 @@ from graph.store import (
     UpsertPairings,
     UpsertPeople,
     UpsertPersonSkills,
+    UpsertPrograms,
     UpsertTaxonomyChanges,
 )
 from taxonomy import editing
@@ -95,6 +101,8 @@ ENROL_SHARE = (0.16, 0.2, 0.3)
 CARRY_OVER = 0.45  # share of a cohort's mentees without a reached goal who enrol again
 GROUP_PLACES = 5  # a group's leader gets at least this many places
 GROWN_MENTORS = 4
+MICRO_MINUTES = 45  # the demo's micro session
+CIRCLE_HOURS = 2.0  # a peer circle meets two hours a month
 
 
 # --- cohorts and the calendar -----------------------------------------------------------------
@@ -145,9 +153,12 @@ class DemoHistory:
     grown_mentors: list[str] = field(default_factory=list)
     coordinator_id: str | None = None
     steward_id: str | None = None
+    programs: list[Program] = field(default_factory=list)  # every program's declaration
 
     def ops(self) -> list[StoreOp]:
         ops: list[StoreOp] = [UpsertPeople(self.people)]
+        if self.programs:
+            ops.append(UpsertPrograms(self.programs))
         if self.person_skills:
             ops.append(UpsertPersonSkills(self.person_skills))
         ops += [UpsertGoals(self.goals), UpsertPairings(self.pairings)]
@@ -353,8 +364,8 @@ class _World:
                 continue
             start, end = live_interval(p)
             if start <= moment and (end is None or moment < end):
-                places += len(p.mentee_ids)
-                hours += p.hours_per_month
+                places += p.places_held
+                hours += p.hours_held
         return places, hours
 
     def fits(self, mentor_id: str, start: datetime, places: int, hours: float) -> bool:
@@ -399,11 +410,17 @@ class _Generator:
         score: float | None = None,
         reason: str = "",
         program: str | None = None,
+        hours: float | None = None,
+        skill_id: str | None = None,
+        session_minutes: int | None = None,
     ) -> _Builder | None:
-        """Propose (if the mentor has room at `when` and no guardrail forbids it)."""
+        """Propose (if the mentor has room at `when` and no guardrail forbids it). A circle
+        holds none of its convener's capacity, a micro session only its hours."""
         people = [self.w.person_at(m, when) for m in mentee_ids]
-        hours = max(p.hours_wanted_per_month for p in people) or 2.0
-        if not self.w.fits(mentor_id, when, len(mentee_ids), hours):
+        hours = hours or max(p.hours_wanted_per_month for p in people) or 2.0
+        places = 0 if model in (MentoringModel.circle, MentoringModel.micro) else len(mentee_ids)
+        held = 0.0 if model == MentoringModel.circle else hours
+        if not self.w.fits(mentor_id, when, places, held):
             return None
         program = program or cohort.name
         self.serial[program] += 1
@@ -434,6 +451,8 @@ class _Generator:
             created_at=when,
             updated_at=when,
             history=[PairingEvent(status=S.proposed, at=when, by=self.coordinator, reason=reason)],
+            skill_id=skill_id,
+            session_minutes=session_minutes,
         )
         b = _Builder(pairing)
         self.w.builders.append(b)
@@ -947,6 +966,8 @@ def generate_history(
         if rng.random() < 0.25:
             b.move(S.accepted, at(today - DAY, 9), f"person:{b.pairing.mentee_ids[0]}")
     _peer_circle(world, gen, open_cohort, programs)
+    _circle_of_equals(world, gen, open_cohort, spare[len(late) :], programs, enrol)
+    _micro_session(world, gen, open_cohort, enrolled[2])
 
     for pid, names in programs.items():
         world.people[pid] = world.people[pid].model_copy(update={"programs": list(names)})
@@ -973,7 +994,42 @@ def generate_history(
         grown_mentors=sorted(world.grown),
         coordinator_id=gen.coordinator.removeprefix("person:"),
         steward_id=gen.steward_id,
+        programs=declarations(cohorts),
     )
+
+
+def declarations(cohorts: Sequence[Cohort]) -> list[Program]:
+    """The demo programs' declarations: every cohort runs one-to-one and groups of up to
+    four, the open one also peer circles (of up to five) and micro sessions; its mentors
+    meet as peer pairs in a program of their own."""
+    M = MentoringModel
+    out: list[Program] = []
+    for c in cohorts:
+        models = [M.one_to_one, M.group] + ([M.circle, M.micro] if c.is_open else [])
+        out.append(
+            Program(
+                id=c.name,
+                name=f"{c.name} mentoring cohort",
+                models=models,
+                hours_per_month=2.0,
+                months=4,
+                max_group_size=4,
+                max_circle_size=5,
+                micro_session_minutes=MICRO_MINUTES,
+                created_at=at(c.start - 21 * DAY, 9),
+            )
+        )
+    open_ = cohorts[-1]
+    out.append(
+        Program(
+            id=f"{open_.name}-peers",
+            name=f"{open_.name} mentors learning from each other in pairs",
+            models=[M.peer],
+            hours_per_month=2.0,
+            created_at=at(open_.start - 7 * DAY, 9),
+        )
+    )
+    return out
 
 
 def _by_id(people: Iterable[Person]) -> dict[str, Person]:
@@ -1130,6 +1186,87 @@ def _peer_circle(
         gen.run_open(b, "healthy")
 
 
+def _circle_of_equals(
+    world: _World,
+    gen: _Generator,
+    cohort: Cohort,
+    candidates: Sequence[str],
+    programs: dict[str, list[str]],
+    enrol: Callable[[str, Cohort], None],
+) -> None:
+    """A peer circle of the open cohort: people waiting for a place, formed into circles of
+    equals by `match_circles`; the first circle is proposed (its members join the cohort)
+    and meets (healthy)."""
+    program = cohort.name
+    when = cohort.match + 3 * DAY
+    snap = world.snapshot(when)
+    pool = [m for m in candidates if m in snap.state.people and not world.load_at(m, when)[0]]
+    circles = match_circles(snap, program, member_ids=pool[:60], max_size=5)
+    if not circles:
+        return
+    circle = circles[0]
+    members = circle.member_ids
+    b = gen.new_pairing(
+        cohort,
+        members[0],
+        members[1:],
+        when,
+        model=MentoringModel.circle,
+        hours=CIRCLE_HOURS,
+        reason=f"peer circle of {len(members)} equals: "
+        + "; ".join(circle.reasons[members[0]][:2]),
+    )
+    if b is None:
+        return
+    for pid in members:
+        enrol(pid, cohort)
+        if program not in programs[pid]:
+            programs[pid].append(program)
+    gen.run_open(b, "healthy")
+
+
+def _micro_session(world: _World, gen: _Generator, cohort: Cohort, enrolled: Sequence[str]) -> None:
+    """One micro session of the open cohort, three weeks ago: a mentee and a mentor who
+    offers micro sessions (`micro_mentors`) on a skill of the mentee's goal; accepted, held
+    and so closed (it holds nothing afterwards)."""
+    when = at(gen.today - 21 * DAY, 10)
+    snap = world.snapshot(when)
+    h = world.hierarchy
+    for mentee in sorted(enrolled):
+        skills = [
+            t.node_id
+            for gid in world.goals_of.get(mentee, [])
+            for t in world.targets.get(gid, [])
+            if t.node_id in h and h.kind(t.node_id) == "skill"
+        ]
+        for sid in sorted(set(skills)):
+            found = micro_mentors(snap.state, mentee, sid, minutes=MICRO_MINUTES, k=1)
+            if not found:
+                continue
+            mentor = found[0].mentor_id
+            b = gen.new_pairing(
+                cohort,
+                mentor,
+                [mentee],
+                when,
+                model=MentoringModel.micro,
+                hours=MICRO_MINUTES / 60,
+                skill_id=sid,
+                session_minutes=MICRO_MINUTES,
+                reason=f"micro session on {h.label(sid)}: " + "; ".join(found[0].reasons[:1]),
+            )
+            if b is None:
+                continue
+            b.move(S.accepted, when + DAY, f"person:{mentor}")
+            b.move(S.active, when + 3 * DAY, f"person:{mentee}", "session booked")
+            day = (when + 3 * DAY).date()
+            b.check_in(
+                day, 5, "Half an hour well spent: exactly the trick I needed.", f"person:{mentee}"
+            )
+            b.move(S.closed, at(day, 17), f"person:{mentee}", "micro session held")
+            return
+
+
 # --- checks (tests run them on the result) -----------------------------------------------------
 
 
@@ -1186,8 +1323,8 @@ def check_history(
                 if live_interval(q)[0] <= moment
                 and (live_interval(q)[1] is None or moment < live_interval(q)[1])  # type: ignore[operator]
             ]
-            places = sum(len(q.mentee_ids) for q in live)
-            hours = sum(q.hours_per_month for q in live)
+            places = sum(q.places_held for q in live)
+            hours = sum(q.hours_held for q in live)
             if places > mentor.max_mentees or hours > mentor.max_hours_per_month + 1e-9:
                 problems.append(
                     f"{p.id}: mentor {mentor_id} holds {places} places / {hours:g} h at "
@@ -1197,7 +1334,13 @@ def check_history(
         taxonomy=hierarchy, people=list(final.values()), person_skills=person_skills
     )
     for p in pairings:
-        refused = guardrail_reasons(snap.state, p.mentor_id, p.mentee_ids)
+        if p.model == MentoringModel.circle:  # equals: guardrails between every two members
+            refused_in = circle_problems(snap.state, p)
+            if refused_in:
+                problems.append(f"{p.id}: circle {refused_in}")
+            continue
+        micro = p.model == MentoringModel.micro
+        refused = guardrail_reasons(snap.state, p.mentor_id, p.mentee_ids, micro=micro)
         if refused:
             problems.append(f"{p.id}: guardrail {refused}")
     banned: dict[frozenset[str], datetime] = {}

@@ -334,6 +334,7 @@ def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
                 opt_out_analytics=False,
                 left_on=None,
                 erased_at=None,
+                micro_mentor=bool(mentor) and i % 4 == 0,  # a quarter of mentors offer micro
             )
         )
 

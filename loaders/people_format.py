@@ -47,6 +47,7 @@ CSV_COLUMNS: dict[str, str] = {
     "seniority": "1 (junior) .. 10 (executive)",
     "skills": "'label or id:level[:mentor]' items separated by ';'",
     "is_mentor": "true/false: offers mentoring",
+    "micro_mentor": "true/false: offers micro sessions (one 30-60 minute session on one skill)",
     "max_mentees": "how many mentees at once (0-50)",
     "max_hours_per_month": "mentoring hours a month the person can give",
     "hours_wanted_per_month": "mentoring hours a month the person wants as a mentee",
@@ -55,7 +56,7 @@ CSV_COLUMNS: dict[str, str] = {
     "pref_formats": "video, in_person, async separated by ';'",
     "pref_languages": "preferred mentoring languages separated by ';'",
     "pref_function": "same, cross or any",
-    "pref_models": "one_to_one, group, peer, reverse separated by ';'",
+    "pref_models": "one_to_one, group, peer, circle, reverse, micro separated by ';'",
     "programs": "mentoring programs separated by ';', e.g. 2026-autumn",
     "attributes": "self-reported attributes 'key=value' separated by ';'",
     "goals": "free-text development goals separated by '|' or line breaks in the cell",
@@ -333,6 +334,7 @@ class PersonRow(BaseModel):
     seniority: int = 3
     skills: list[SkillEntry] = Field(default_factory=list)
     is_mentor: bool = False
+    micro_mentor: bool = False
     max_mentees: int = 0
     max_hours_per_month: float = 0.0
     hours_wanted_per_month: float = 2.0
@@ -450,7 +452,7 @@ def csv_values_to_data(values: Mapping[str, str]) -> tuple[dict[str, Any], list[
                 data[column] = cell or 0.0
             elif column in ("hours_wanted_per_month",):
                 data[column] = cell or 2.0
-            elif column in ("is_mentor", "opt_out_recommend", "opt_out_analytics"):
+            elif column in ("is_mentor", "micro_mentor", "opt_out_recommend", "opt_out_analytics"):
                 data[column] = parse_bool(cell)
             elif column == "skills":
                 data[column] = parse_skills(cell)
@@ -526,6 +528,7 @@ def person_to_csv_values(
         "seniority": str(person.seniority),
         "skills": "; ".join(format_skill(s.skill_id, s.level, s.willing_to_mentor) for s in skills),
         "is_mentor": "true" if person.is_mentor else "false",
+        "micro_mentor": "true" if person.micro_mentor else "false",
         "max_mentees": str(person.max_mentees),
         "max_hours_per_month": num(person.max_hours_per_month),
         "hours_wanted_per_month": num(person.hours_wanted_per_month),

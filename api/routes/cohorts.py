@@ -11,8 +11,12 @@ from fastapi import APIRouter, status
 
 from api.deps import Allow, PrincipalDep, StateDep
 from api.schemas.pairings import (
+    CircleMemberPublic,
     CohortMatch,
     CohortRunPublic,
+    FormedCirclePublic,
+    FormedGroupPublic,
+    GroupMemberPublic,
     PairingPublic,
     PairingsPublic,
     ProposedPublic,
@@ -36,6 +40,33 @@ def run_public(run: CohortRun) -> CohortRunPublic:
         proposals=[
             ProposedPublic.model_validate(p, from_attributes=True) for p in result.proposals
         ],
+        groups=[
+            FormedGroupPublic(
+                mentor_id=g.mentor_id,
+                members=[
+                    GroupMemberPublic(mentee_id=m, reasons=g.reasons.get(m, []))
+                    for m in g.mentee_ids
+                ],
+                cluster_id=g.cluster_id,
+                score=g.score,
+                hours_per_month=g.hours_per_month,
+                skills=g.skills,
+                goal_ids=g.goal_ids,
+            )
+            for g in run.formed.groups
+            if g.mentor_id is not None
+        ],
+        circles=[
+            FormedCirclePublic(
+                members=[
+                    CircleMemberPublic(person_id=m, reasons=c.reasons.get(m, []))
+                    for m in c.member_ids
+                ],
+                cluster_id=c.cluster_id,
+                hours_per_month=c.hours_per_month,
+            )
+            for c in run.formed.circles
+        ],
         unmatched=[
             UnmatchedPublic.model_validate(u, from_attributes=True) for u in result.unmatched
         ],
@@ -58,7 +89,8 @@ def run_public(run: CohortRun) -> CohortRunPublic:
 def match(
     program: str, body: CohortMatch, state: StateDep, principal: PrincipalDep
 ) -> CohortRunPublic:
-    """Match every open mentee of the program at once (nothing is stored until publish)."""
+    """Match every open mentee of the program at once (nothing is stored until publish);
+    with `formats`, form peer circles and/or groups first, then pairs for the rest."""
     run = cohorts.match(
         state,
         principal,
@@ -68,6 +100,7 @@ def match(
         asynchronous=body.asynchronous,
         candidates_per_mentee=body.candidates_per_mentee,
         mentees_may_mentor=body.mentees_may_mentor,
+        formats=body.formats,
     )
     return run_public(run)
 

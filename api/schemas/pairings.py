@@ -96,7 +96,16 @@ class AlternatesPublic(ApiModel):
 
 
 class CohortMatch(ApiModel):
-    model: MentoringModel = MentoringModel.one_to_one
+    model: MentoringModel | None = Field(
+        default=MentoringModel.one_to_one,
+        description="the pairs' model; null: no pairs (only the formats below)",
+    )
+    formats: list[MentoringModel] = Field(
+        default_factory=list,
+        max_length=2,
+        description="circle and/or group: formed first (in this order) among the mentees "
+        "who take them; the rest are matched in pairs",
+    )
     format: Format | None = None
     asynchronous: bool = False
     candidates_per_mentee: int = Field(default=50, ge=1, le=500)
@@ -120,11 +129,39 @@ class UnmatchedPublic(ApiModel):
     reason: str
 
 
+class GroupMemberPublic(ApiModel):
+    mentee_id: str
+    reasons: list[str] = Field(description="why this mentor, for this member")
+
+
+class FormedGroupPublic(ApiModel):
+    mentor_id: str
+    members: list[GroupMemberPublic]
+    cluster_id: str | None
+    score: float
+    hours_per_month: float = Field(description="what the group costs its mentor, once")
+    skills: list[str]
+    goal_ids: list[str]
+
+
+class CircleMemberPublic(ApiModel):
+    person_id: str
+    reasons: list[str]
+
+
+class FormedCirclePublic(ApiModel):
+    members: list[CircleMemberPublic] = Field(description="the first convenes the circle")
+    cluster_id: str | None
+    hours_per_month: float
+
+
 class CohortRunPublic(ApiModel):
     run_id: str
     program: str
     model: MentoringModel
     proposals: list[ProposedPublic]
+    groups: list[FormedGroupPublic] = Field(default_factory=list)
+    circles: list[FormedCirclePublic] = Field(default_factory=list)
     unmatched: list[UnmatchedPublic]
     matched: int
     total_score: float

@@ -92,8 +92,8 @@ class OrgData:
         load: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
         for p in self.pairings:
             if p.status in LIVE_STATUSES:
-                load[p.mentor_id][0] += len(p.mentee_ids)
-                load[p.mentor_id][1] += p.hours_per_month
+                load[p.mentor_id][0] += p.places_held  # a circle or micro session: none
+                load[p.mentor_id][1] += p.hours_held
         return {k: (int(v[0]), v[1]) for k, v in load.items()}
 
     def places_left(self, person: Person) -> int:

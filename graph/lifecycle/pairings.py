@@ -24,6 +24,15 @@ the program has no separate kick-off.
 Capacity: a mentor's places are taken by every mentee of their open pairings (proposed,
 accepted, active, stalled); a group pairing takes one place per member. Hours count once per
 pairing (a group meets together). Proposals count, so publishing a cohort reserves places.
+A peer circle (`circle`, its convener stored as `mentor_id`) holds no mentor capacity; a
+micro session holds no place, only its session's hours while open (`Pairing.places_held`,
+`Pairing.hours_held`), and its check-in (the session held) closes it.
+
+Formats: every proposal keeps its program's declaration (graph.lifecycle.formats: the
+format is offered, group and circle sizes, a micro session's one skill and length). The
+rules of a circle are among equals: no mentor eligibility or capacity, and the guardrails
+(manager chain, do-not-pair-again) hold between every two members. A micro session needs a
+mentor who opted into micro sessions (`Person.micro_mentor`).
 
 Concurrency: the store has no compare-and-set, so two writers racing on the same pairing
 both pass their checks and the later write wins; the API serialises writes per process.
@@ -37,6 +46,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from graph.errors import Conflict, Forbidden, InvalidInput, NotFound
+from graph.lifecycle.formats import program_of, refuse_format_breaks
 from graph.model import (
     CheckIn,
     CheckInAuthor,
@@ -91,7 +101,7 @@ def check_in_author(pairing: Pairing, person_id: str | None) -> CheckInAuthor:
 
 
 SINGLE_MENTEE_MODELS = frozenset(
-    {MentoringModel.one_to_one, MentoringModel.peer, MentoringModel.reverse}
+    {MentoringModel.one_to_one, MentoringModel.peer, MentoringModel.reverse, MentoringModel.micro}
 )
 
 
@@ -162,7 +172,7 @@ def _planned(pairing: Pairing) -> Planned[Pairing]:
 def mentor_load(store: GraphStore, mentor_id: str) -> tuple[int, float]:
     """(places taken, hours per month taken) by the mentor's open pairings."""
     open_ = store.list_pairings(PairingFilter(mentor_id=mentor_id, statuses=list(OPEN_STATUSES)))
-    return sum(len(p.mentee_ids) for p in open_), sum(p.hours_per_month for p in open_)
+    return sum(p.places_held for p in open_), sum(p.hours_held for p in open_)
 
 
 def capacity_problem(
@@ -258,12 +268,18 @@ def rule_problems(
     count), `wants_mentoring` (a mentee with hours_wanted_per_month == 0), `mentor` (not a
     mentor any more). Reads people and pairings from `state` (and pairings from `store`
     when given, which sees writes the snapshot has not)."""
+    if pairing.model == MentoringModel.circle:
+        return circle_problems(state, pairing)
     out: list[dict[str, str]] = []
     mentor = state.people.get(pairing.mentor_id)
     if mentor is None:
         return [{"rule": "mentor", "reason": f"mentor {pairing.mentor_id!r} is gone"}]
     if not mentor.is_mentor:
         out.append({"rule": "mentor", "reason": f"{mentor.id!r} is not a mentor"})
+    if pairing.model == MentoringModel.micro and not mentor.micro_mentor:
+        out.append(
+            {"rule": "micro_mentor", "reason": f"{mentor.id!r} has not opted into micro sessions"}
+        )
     own_open = f"pairing {pairing.id!r}"
     for mid in pairing.mentee_ids:
         mentee = state.people.get(mid)
@@ -297,13 +313,32 @@ def rule_problems(
         others = [p for p in others if p.id != pairing.id]
         problem = capacity_problem(
             mentor,
-            sum(len(p.mentee_ids) for p in others),
-            sum(p.hours_per_month for p in others),
-            add=len(pairing.mentee_ids),
-            add_hours=pairing.hours_per_month,
+            sum(p.places_held for p in others),
+            sum(p.hours_held for p in others),
+            add=pairing.places_held,
+            add_hours=pairing.hours_held,
         )
         if problem:
             out.append({"rule": "capacity", "reason": problem})
+    return out
+
+
+def circle_problems(state: State, pairing: Pairing) -> list[dict[str, str]]:
+    """The rules a peer circle breaks now, among equals: a member who is gone (`mentee`), a
+    guardrail between two members (manager chain either way, do-not-pair-again; `guardrail`,
+    naming the member it is about). Membership of other open pairings does not count."""
+    out: list[dict[str, str]] = []
+    members = pairing.members
+    gone = [m for m in members if m not in state.people]
+    for m in gone:
+        out.append({"rule": "mentee", "mentee_id": m, "reason": f"{m!r} is gone"})
+    here = [m for m in members if m not in gone]
+    for i, a in enumerate(here):
+        refused = excluded_mentors(state, a)
+        for b in here[i + 1 :]:
+            why = refused.get(b)
+            if why is not None and not why.startswith("is already in "):
+                out.append({"rule": "guardrail", "mentee_id": a, "reason": f"{b!r} {why}"})
     return out
 
 
@@ -390,6 +425,8 @@ def build_proposal(
     now: datetime | None = None,
     pairing_id: str | None = None,
     acting: Acting = PROGRAM,
+    skill_id: str | None = None,
+    session_minutes: int | None = None,
 ) -> Pairing:
     """Pure: a new proposed pairing with its first history event (not stored); the event
     names the proposer's side (`acting`: a participant, or the program by default).
@@ -410,6 +447,8 @@ def build_proposal(
             created_at=at,
             updated_at=at,
             history=[PairingEvent(status=S.proposed, at=at, by=by, reason=reason)],
+            skill_id=skill_id,
+            session_minutes=session_minutes,
         )
     except ValueError as exc:  # pydantic ValidationError is a ValueError
         raise InvalidInput(f"invalid pairing: {exc}") from exc
@@ -434,16 +473,24 @@ def plan_propose(
     now: datetime | None = None,
     snapshot: Snapshot | None = None,
     acting: Acting = PROGRAM,
+    skill_id: str | None = None,
+    session_minutes: int | None = None,
 ) -> Planned[Pairing]:
-    """A new proposed pairing, after checking people, goals, guardrails and capacity.
-    `acting` is the proposer (recorded in the first history event; see `Acting`).
+    """A new proposed pairing, group, peer circle or micro session, after checking people,
+    goals, the program's formats, guardrails and capacity. `acting` is the proposer
+    (recorded in the first history event; see `Acting`). A circle's `mentor_id` is its
+    convener; a micro session's hours are its `session_minutes` / 60.
 
-    NotFound: unknown mentor/mentee. InvalidInput: a goal that is not a mentee's, or several
-    mentees for a one-to-one/peer/reverse pairing. Conflict: a guardrail forbids the pair
-    (self, manager chain, reports, do-not-pair-again, opt-out), an open pairing already joins
-    them, or the mentor's places or hours would overflow. `snapshot` (a current
+    NotFound: unknown mentor/mentee. InvalidInput: a goal that is not a mentee's, several
+    mentees for a one-to-one/peer/reverse/micro pairing, a format the program does not run
+    or a size it does not allow (graph.lifecycle.formats, naming the field and rule).
+    Conflict: a guardrail forbids the pair (self, manager chain, reports, do-not-pair-again,
+    opt-out), an open pairing already joins them, the mentor's places or hours would
+    overflow, or a micro mentor who did not opt into micro sessions. `snapshot` (a current
     `graph.recommend.Snapshot`) saves loading one for the guardrail check.
     """
+    if model == MentoringModel.micro and session_minutes is not None:
+        hours_per_month = round(session_minutes / 60, 4)
     pairing = build_proposal(
         mentor_id=mentor_id,
         mentee_ids=mentee_ids,
@@ -457,9 +504,19 @@ def plan_propose(
         reason=reason,
         now=now,
         acting=acting,
+        skill_id=skill_id,
+        session_minutes=session_minutes,
     )
+    refuse_format_breaks(program_of(store, program), pairing)
     if model in SINGLE_MENTEE_MODELS and len(pairing.mentee_ids) != 1:
         raise InvalidInput(f"a {model.value} pairing has exactly one mentee")
+    if skill_id is not None and store.get_node(skill_id) is None:
+        raise InvalidInput(
+            f"skill_id: unknown skill {skill_id!r}",
+            details=[{"field": "skill_id", "reason": f"unknown skill {skill_id!r}"}],
+        )
+    if model == MentoringModel.circle:
+        return _plan_circle(store, pairing, snapshot=snapshot)
     mentor = store.get_person(mentor_id)
     if mentor is None:
         raise NotFound(f"person {mentor_id!r} not found")
@@ -475,11 +532,22 @@ def plan_propose(
     _refuse_duplicates(store, pairing)
     places, hours = mentor_load(store, mentor_id)
     problem = capacity_problem(
-        mentor, places, hours, add=len(pairing.mentee_ids), add_hours=hours_per_month
+        mentor, places, hours, add=pairing.places_held, add_hours=pairing.hours_held
     )
     if problem:
         raise Conflict(f"cannot propose: capacity: {problem}")
     _refuse_guardrails(store, pairing, snapshot=snapshot)
+    refuse_rule_breaks(store, pairing, "propose", snapshot=snapshot)
+    return _planned(pairing)
+
+
+def _plan_circle(
+    store: GraphStore, pairing: Pairing, *, snapshot: Snapshot | None
+) -> Planned[Pairing]:
+    """A peer circle's proposal: every member known, no guardrail between two members."""
+    for pid in pairing.members:
+        if store.get_person(pid) is None:
+            raise NotFound(f"person {pid!r} not found")
     refuse_rule_breaks(store, pairing, "propose", snapshot=snapshot)
     return _planned(pairing)
 
@@ -497,7 +565,12 @@ def _refuse_duplicates(store: GraphStore, pairing: Pairing) -> None:
             )
 
 
-def guardrail_reasons(state: State, mentor_id: str, mentee_ids: Sequence[str]) -> dict[str, str]:
+NO_PLACES = "takes no mentees (max_mentees is 0)"
+
+
+def guardrail_reasons(
+    state: State, mentor_id: str, mentee_ids: Sequence[str], *, micro: bool = False
+) -> dict[str, str]:
     """Why the recommender's guardrails forbid `mentor_id` for each mentee ({} when allowed),
     e.g. {"a": "'boss' is the mentee's manager"}.
 
@@ -506,6 +579,8 @@ def guardrail_reasons(state: State, mentor_id: str, mentee_ids: Sequence[str]) -
     for unknown people."""
     mentor = state.person(mentor_id)
     why_not = mentor_unavailable(mentor)
+    if micro and why_not == NO_PLACES:  # a micro session takes no place
+        why_not = None
     out: dict[str, str] = {}
     for mid in mentee_ids:
         if why_not is not None:
@@ -521,7 +596,12 @@ def _refuse_guardrails(store: GraphStore, pairing: Pairing, *, snapshot: Snapsho
     """Conflict naming the guardrail that forbids the mentor for a mentee."""
     if snapshot is None or snapshot.is_stale(store):
         snapshot = Snapshot.load(store)
-    refused = guardrail_reasons(snapshot.state, pairing.mentor_id, pairing.mentee_ids)
+    refused = guardrail_reasons(
+        snapshot.state,
+        pairing.mentor_id,
+        pairing.mentee_ids,
+        micro=pairing.model == MentoringModel.micro,
+    )
     if refused:
         mid, why = next(iter(refused.items()))
         raise Conflict(
@@ -765,7 +845,10 @@ def plan_check_in(
             "invalid check-in: rating must be 1-5 and the note at most 5000 characters",
             details=[{"field": "rating/note"}],
         ) from None
-    if pairing.status == S.stalled:
+    if pairing.model == MentoringModel.micro:  # the one session is held: nothing stays held
+        updated = transitioned(pairing, S.closed, by=by, reason="micro session held", now=at)
+        updated = updated.model_copy(update={"close_reason": "micro session held"})
+    elif pairing.status == S.stalled:
         updated = transitioned(pairing, S.active, by=by, reason="check-in", now=at)
     else:
         updated = pairing.model_copy(update={"updated_at": at})

@@ -47,7 +47,7 @@ from graph.recommend.skill_fit import Credit, target_credits
 from graph.store import GraphStore, TaxonomyDump, Touched
 
 FORMAT_BITS = {"video": 1, "in_person": 2, "async": 4}
-MODEL_BITS = {"one_to_one": 1, "group": 2, "peer": 4, "reverse": 8}
+MODEL_BITS = {"one_to_one": 1, "group": 2, "peer": 4, "reverse": 8, "circle": 16, "micro": 32}
 LANGUAGE_BITS = 64
 PAGE = 5_000
 # Above this many records to re-read, `refresh` loads the whole graph instead.
@@ -747,8 +747,8 @@ def _row_values(
             continue
         has = True
         if pairing.status in OPEN_STATUSES:
-            places += len(pairing.mentee_ids)
-            hours += pairing.hours_per_month
+            places += pairing.places_held
+            hours += pairing.hours_held
         for c in st.checkins.get(pairing.id, {}).values():
             if not c.rates_mentor:  # the mentor's own rating of the relationship
                 continue

@@ -41,6 +41,7 @@ PERSON: Final = "Person"
 GOAL: Final = "Goal"
 PAIRING: Final = "Pairing"
 CHECKIN: Final = "CheckIn"
+PROGRAM: Final = "Program"
 TAXONOMY_CHANGE: Final = "TaxonomyChange"
 API_KEY: Final = "ApiKey"
 AUDIT_ENTRY: Final = "AuditEntry"
@@ -54,6 +55,7 @@ ID_LABELS: Final = (
     GOAL,
     PAIRING,
     CHECKIN,
+    PROGRAM,
     TAXONOMY_CHANGE,
     API_KEY,
     AUDIT_ENTRY,

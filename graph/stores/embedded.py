@@ -26,6 +26,7 @@ from graph.model import (
     Pairing,
     Person,
     PersonSkill,
+    Program,
     Skill,
     SkillCluster,
     TargetSource,
@@ -497,6 +498,18 @@ class EmbeddedStore:
         with self._read() as c:
             rows = c.execute("SELECT data FROM checkins ORDER BY id").fetchall()
         return [CheckIn.model_validate_json(r[0]) for r in rows]
+
+    # --- programs ---------------------------------------------------------------------------
+
+    def get_program(self, program_id: str) -> Program | None:
+        with self._read() as c:
+            row = c.execute("SELECT data FROM programs WHERE id = ?", (program_id,)).fetchone()
+        return Program.model_validate_json(row[0]) if row else None
+
+    def list_programs(self) -> list[Program]:
+        with self._read() as c:
+            rows = c.execute("SELECT data FROM programs ORDER BY id").fetchall()
+        return [Program.model_validate_json(r[0]) for r in rows]
 
     # --- taxonomy history -------------------------------------------------------------------
 

@@ -110,6 +110,11 @@ CREATE TABLE IF NOT EXISTS pairing_mentees (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS pairing_mentees_by_person ON pairing_mentees(person_id);
 
+CREATE TABLE IF NOT EXISTS programs (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS checkins (
     id TEXT PRIMARY KEY,
     pairing_id TEXT NOT NULL,

@@ -31,6 +31,7 @@ from graph.store import (
     UpsertPairings,
     UpsertPeople,
     UpsertPersonSkills,
+    UpsertPrograms,
     UpsertSkills,
     UpsertTaxonomyChanges,
 )
@@ -200,6 +201,14 @@ def _upsert_pairings(conn: sqlite3.Connection, op: UpsertPairings) -> None:
     )
 
 
+def _upsert_programs(conn: sqlite3.Connection, op: UpsertPrograms) -> None:
+    conn.executemany(
+        "INSERT INTO programs(id, data) VALUES (?, ?) "
+        "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+        ((r.id, r.model_dump_json()) for r in op.rows),
+    )
+
+
 def _add_checkins(conn: sqlite3.Connection, op: AddCheckIns) -> None:
     conn.executemany(
         "INSERT INTO checkins(id, pairing_id, on_date, data) VALUES (?, ?, ?, ?) "
@@ -301,6 +310,7 @@ WRITERS: dict[type, Callable[[sqlite3.Connection, Any], None]] = {
     DeleteGoals: _delete_goals,
     SetGoalTargets: _set_goal_targets,
     UpsertPairings: _upsert_pairings,
+    UpsertPrograms: _upsert_programs,
     AddCheckIns: _add_checkins,
     RepointReferences: _repoint,
     UpsertTaxonomyChanges: _upsert_changes,

@@ -68,6 +68,7 @@ from graph.model import (
     Pairing,
     Person,
     PersonSkill,
+    Program,
     Skill,
     SkillCluster,
     TaxonomyChange,
@@ -94,6 +95,7 @@ from graph.store import (
     UpsertPairings,
     UpsertPeople,
     UpsertPersonSkills,
+    UpsertPrograms,
     UpsertSkills,
     UpsertTaxonomyChanges,
     changes_graph,
@@ -1053,6 +1055,14 @@ class Neo4jStore:
     def all_checkins(self) -> list[CheckIn]:
         return self._records(CheckIn, q.ALL_CHECKINS)
 
+    # --- programs ---------------------------------------------------------------------------
+
+    def get_program(self, program_id: str) -> Program | None:
+        return self._one(Program, q.get_node(q.PROGRAM), id=program_id)
+
+    def list_programs(self) -> list[Program]:
+        return self._records(Program, q.all_nodes(q.PROGRAM))
+
     # --- taxonomy history -------------------------------------------------------------------
 
     def get_taxonomy_change(self, change_id: str) -> TaxonomyChange | None:
@@ -1264,6 +1274,10 @@ def _upsert_pairings(tx: neo4j.Transaction, _: _TxLookup, op: UpsertPairings) ->
     _run_rows(tx, q.LINK_PAIRING_GOALS, links)
 
 
+def _upsert_programs(tx: neo4j.Transaction, _: _TxLookup, op: UpsertPrograms) -> None:
+    _write_nodes(tx, q.PROGRAM, op.rows)
+
+
 def _add_checkins(tx: neo4j.Transaction, _: _TxLookup, op: AddCheckIns) -> None:
     _write_nodes(tx, q.CHECKIN, op.rows)
     _run_ids(tx, q.CLEAR_CHECKIN_LINKS, [r.id for r in op.rows])
@@ -1326,6 +1340,7 @@ _WRITERS: dict[type, Callable[[Any, _TxLookup, Any], None]] = {
     DeleteGoals: _delete_goals,
     SetGoalTargets: _set_goal_targets,
     UpsertPairings: _upsert_pairings,
+    UpsertPrograms: _upsert_programs,
     AddCheckIns: _add_checkins,
     RepointReferences: _repoint,
     UpsertTaxonomyChanges: _upsert_changes,

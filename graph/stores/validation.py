@@ -30,6 +30,7 @@ from graph.model import (
     Pairing,
     Person,
     PersonSkill,
+    Program,
     Skill,
     SkillCluster,
     TaxonomyChange,
@@ -55,6 +56,7 @@ from graph.store import (
     UpsertPairings,
     UpsertPeople,
     UpsertPersonSkills,
+    UpsertPrograms,
     UpsertSkills,
     UpsertTaxonomyChanges,
 )
@@ -87,6 +89,7 @@ ROW_MODELS: dict[type, type[BaseModel]] = {
     UpsertPersonSkills: PersonSkill,
     UpsertGoals: Goal,
     UpsertPairings: Pairing,
+    UpsertPrograms: Program,
     AddCheckIns: CheckIn,
     UpsertTaxonomyChanges: TaxonomyChange,
     AppendAudit: AuditEntry,
@@ -265,7 +268,10 @@ def _check_pairings(op: UpsertPairings, lookup: Lookup, p: _Problems) -> None:
         "person", {r.mentor_id for r in rows} | {m for r in rows for m in r.mentee_ids}
     )
     goals = lookup.existing("goal", {g for r in rows for g in r.goal_ids})
+    skills, clusters = _node_kinds(lookup, {r.skill_id for r in rows if r.skill_id})
     for i, r in enumerate(rows):
+        if r.skill_id is not None and r.skill_id not in skills | clusters:
+            p.add(i, "skill_id", f"unknown skill {r.skill_id!r}")
         if r.mentor_id not in people:
             p.add(i, "mentor_id", f"unknown person {r.mentor_id!r}")
         for k, m in enumerate(r.mentee_ids):
@@ -274,6 +280,10 @@ def _check_pairings(op: UpsertPairings, lookup: Lookup, p: _Problems) -> None:
         for k, g in enumerate(r.goal_ids):
             if g not in goals:
                 p.add(i, f"goal_ids.{k}", f"unknown goal {g!r}")
+
+
+def _check_programs(op: UpsertPrograms, lookup: Lookup, p: _Problems) -> None:
+    p.extend_dups([r.id for r in op.rows], "id")
 
 
 def _check_checkins(op: AddCheckIns, lookup: Lookup, p: _Problems) -> None:
@@ -357,6 +367,7 @@ _CHECKS: dict[type, Callable[[Any, Lookup, _Problems], None]] = {
     UpsertGoals: _check_goals,
     SetGoalTargets: _check_goal_targets,
     UpsertPairings: _check_pairings,
+    UpsertPrograms: _check_programs,
     AddCheckIns: _check_checkins,
     RepointReferences: _check_repoint,
     UpsertTaxonomyChanges: _check_changes,

@@ -154,6 +154,50 @@ def scenario(a: Audited) -> None:
         "/v1/pairings/pr-p2/decline",
         json={},
     )
+    # programs and formats (a group, a peer circle, a micro session)
+    pr = "/v1/programs/{program}"
+    a.call(
+        "coordinator",
+        "PUT",
+        pr,
+        "/v1/programs/s",
+        json={"models": ["one_to_one", "group", "circle", "micro"], "max_group_size": 3},
+    )
+    grp = a.call(
+        "mentor",
+        "POST",
+        f"{pr}/groups",
+        "/v1/programs/s/groups",
+        json={"mentor_id": "m1", "mentee_ids": ["p5", "p6"]},
+    )
+    a.call(
+        "mentor",
+        "POST",
+        "/v1/pairings/{pairing_id}/withdraw",
+        f"/v1/pairings/{grp['id']}/withdraw",
+        json={},
+    )
+    a.call(
+        "mentee",
+        "POST",
+        f"{pr}/circles",
+        "/v1/programs/s/circles",
+        json={"member_ids": ["p1", "p5", "p6"]},
+    )
+    a.call(
+        "coordinator",
+        "PATCH",
+        "/v1/people/{person_id}",
+        "/v1/people/m1",
+        json={"micro_mentor": True},
+    )
+    a.call(
+        "mentee",
+        "POST",
+        f"{pr}/micro-sessions",
+        "/v1/programs/s/micro-sessions",
+        json={"mentor_id": "m1", "mentee_id": "p1", "skill_id": "s-present"},
+    )
     # cohorts
     a.call(
         "coordinator", "PATCH", "/v1/people/{person_id}", "/v1/people/p2", json={"programs": ["s"]}

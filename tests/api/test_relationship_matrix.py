@@ -140,6 +140,25 @@ CASES: dict[tuple[str, str], list[Case]] = {
     ("POST", "/v1/people/import"): [
         Case(ORG, {"format": "jsonl", "content": '{"id": "new2", "name": "New Two"}'})
     ],
+    # program formats (issue 14): groups, peer circles and micro sessions are pairings once
+    # proposed (accept/decline/withdraw/close are the pairing routes); these propose them.
+    # The group is led by rm (the counterpart), the circle is un, ro and re, the micro
+    # session is rm's for un.
+    ("PUT", "/v1/programs/{program}"): [
+        Case(ORG, {"models": ["one_to_one", "group", "circle", "micro"]}, "declare")
+    ],
+    ("POST", "/v1/programs/{program}/groups"): [
+        Case(frozenset({"counterpart"}) | ORG, {"mentor_id": "rm", "mentee_ids": ["un", "un2"]})
+    ],
+    ("POST", "/v1/programs/{program}/circles"): [
+        Case(frozenset({"self", "other", "proposer"}) | ORG, {"member_ids": ["un", "ro", "re"]})
+    ],
+    ("POST", "/v1/programs/{program}/micro-sessions"): [
+        Case(
+            frozenset({"self", "counterpart"}) | ORG,
+            {"mentor_id": "rm", "mentee_id": "un", "skill_id": "s-present"},
+        )
+    ],
     # off-boarding: coordinators and admins only (issue 18)
     ("DELETE", "/v1/people/{person_id}"): [Case(ORG, None, "off-board")],
     ("PATCH", "/v1/people/{person_id}"): [

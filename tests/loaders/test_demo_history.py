@@ -14,6 +14,7 @@ import pytest
 from graph.analytics import OrgData
 from graph.analytics.program import recognition, stall_kind
 from graph.hierarchy import Hierarchy
+from graph.lifecycle.formats import format_problems
 from graph.model import (
     GoalStatus,
     GoalTarget,
@@ -278,3 +279,30 @@ def test_history_on_a_small_company_framework(tmp_path: Path) -> None:
         assert check_history(**_org(store)) == []  # type: ignore[arg-type]
     finally:
         store.close()
+
+
+def test_the_demo_runs_every_format_its_programs_declare(demo: EmbeddedStore) -> None:
+    """Issue 14: the demo's programs declare their formats; the history holds a group, a
+    peer circle of 3-6 equals and a micro session held (so closed, nothing held after), and
+    every pairing keeps its program's declaration."""
+    pairings = demo.list_pairings()
+    declared = {p.id: p for p in demo.list_programs()}
+    assert {c.name for c in cohorts_for(DEMO_TODAY)} <= set(declared)
+    for p in pairings:
+        assert p.program in declared, p.id
+        assert format_problems(declared[p.program], p) == [], p.id
+    circles = [p for p in pairings if p.model == MentoringModel.circle]
+    assert len(circles) == 1 and 3 <= len(circles[0].members) <= 5
+    assert circles[0].status == S.active and demo.checkins(circles[0].id)
+    people = {p.id: p for p in demo.list_people()}
+    sens = [people[m].seniority for m in circles[0].members]
+    assert max(sens) - min(sens) <= 2  # equals
+    micro = [p for p in pairings if p.model == MentoringModel.micro]
+    assert len(micro) == 1
+    session = micro[0]
+    assert session.status == S.closed and session.close_reason == "micro session held"
+    assert session.session_minutes == 45 and session.skill_id is not None
+    assert people[session.mentor_id].micro_mentor
+    assert len(demo.checkins(session.id)) == 1
+    assert (session.places_held, session.hours_held) == (0, 0.75)
+    assert any(p.model == MentoringModel.group and p.status == S.active for p in pairings)

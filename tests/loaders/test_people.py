@@ -461,3 +461,17 @@ def test_goal_mapper_result_shape_is_understood(emb: GraphStore, tmp_path: Path)
     assert [(r.skill_id, r.via, r.score) for r in report.resolutions] == [
         ("skill:neg", "embedding", 0.66)
     ]
+
+
+def test_micro_mentor_column(tax_store: GraphStore, tmp_path: Path) -> None:
+    """Issue 14: mentors opt into micro sessions with the `micro_mentor` column; a value
+    that is not a yes/no is refused naming the row and the column, and nothing is written."""
+    text = "id,name,is_mentor,micro_mentor\nm1,Mia,true,yes\nm2,Max,true,no\nm3,Moe,true,\n"
+    import_people(tax_store, write(tmp_path, "p.csv", text))
+    opted = {p.id: p.micro_mentor for p in tax_store.list_people()}
+    assert opted == {"m1": True, "m2": False, "m3": False}
+    bad = "id,name,micro_mentor\nm4,Four,maybe\n"
+    with pytest.raises(BatchRejected) as exc:
+        import_people(tax_store, write(tmp_path, "bad.csv", bad))
+    assert [(src, field) for src, field, _ in problems_of(exc)] == [("bad.csv:2", "micro_mentor")]
+    assert tax_store.get_person("m4") is None

@@ -1,0 +1,218 @@
+"""Formats of mentoring: a program's rules (sizes, offered formats, micro sessions), what
+each format holds of its mentor, peer circles, micro-session mentors, and a cohort run over
+several formats that keeps capacities across them. On the tiny conftest world."""
+
+from __future__ import annotations
+
+import pytest
+
+from graph.errors import Conflict, InvalidInput
+from graph.lifecycle import pairings as lc
+from graph.lifecycle import programs as pg
+from graph.lifecycle.formats import format_problems
+from graph.model import Goal, GoalTarget, MentoringModel, Pairing, Person, Program
+from graph.recommend import RecommendOptions, Snapshot
+from graph.recommend.cohort import Unmatched
+from graph.recommend.groups import match_circles, match_formats, micro_mentors
+from graph.store import GraphStore, SetGoalTargets, UpsertGoals, UpsertPeople, UpsertPrograms
+from tests.pairings.conftest import NOW, PROGRAM, mentee, mentor, seed
+
+M = MentoringModel
+ASYNC = RecommendOptions(asynchronous=True)
+
+
+def pairing(model: MentoringModel, n: int, **kw: object) -> Pairing:
+    return Pairing(
+        id="p",
+        mentor_id="x",
+        mentee_ids=[f"m{i}" for i in range(n)],
+        model=model,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("model", "n", "rule"),
+    [
+        (M.group, 1, "program.max_group_size"),
+        (M.group, 2, None),
+        (M.group, 4, None),
+        (M.group, 5, "program.max_group_size"),
+        (M.circle, 1, "program.circle_size"),  # 2 members
+        (M.circle, 2, None),  # 3
+        (M.circle, 4, None),  # 5, the program's most
+        (M.circle, 5, "program.circle_size"),  # 6 > the program's 5
+        (M.micro, 2, "micro.mentees"),
+        (M.reverse, 1, "program.models"),
+    ],
+)
+def test_program_rules(model: MentoringModel, n: int, rule: str | None) -> None:
+    prog = Program(id="p", models=[M.group, M.circle, M.micro], max_group_size=4, max_circle_size=5)
+    kw = {"skill_id": "s", "session_minutes": 30} if model == M.micro else {}
+    rules = [p["rule"] for p in format_problems(prog, pairing(model, n, **kw))]
+    assert rules == ([rule] if rule else [])
+
+
+def test_micro_needs_one_skill_and_a_length() -> None:
+    prog = Program.undeclared("p")
+    rules = {p["field"]: p["rule"] for p in format_problems(prog, pairing(M.micro, 1))}
+    assert rules == {"skill_id": "micro.skill", "session_minutes": "micro.session_minutes"}
+    one = pairing(M.one_to_one, 1, skill_id="s")
+    assert [p["rule"] for p in format_problems(prog, one)] == ["micro.only"]
+    with pytest.raises(ValueError):
+        Program(id="p", models=[M.group], max_circle_size=7)
+    with pytest.raises(ValueError):
+        Program(id="p", models=[M.group, M.group])
+
+
+def test_what_each_format_holds_of_its_mentor() -> None:
+    assert pairing(M.group, 3, hours_per_month=2).places_held == 3
+    assert pairing(M.group, 3, hours_per_month=2).hours_held == 2  # once, not 3 times
+    assert (pairing(M.circle, 3).places_held, pairing(M.circle, 3).hours_held) == (0, 0.0)
+    micro = pairing(M.micro, 1, skill_id="s", session_minutes=30, hours_per_month=0.5)
+    assert (micro.places_held, micro.hours_held) == (0, 0.5)
+
+
+def test_group_costs_its_hours_once_in_the_snapshot(embedded_store: GraphStore) -> None:
+    seed(embedded_store)
+    embedded_store.apply(
+        [UpsertPrograms([Program(id=PROGRAM, models=[M.group], hours_per_month=3)])]
+    )
+    # m1: 2 places, 4 hours; a group of 2 at 3 hours fits (3 x 2 = 6 would not)
+    g = pg.plan_propose_group(embedded_store, PROGRAM, "m1", ["b", "c"], now=NOW)
+    g.apply_to(embedded_store)
+    assert g.result.hours_per_month == 3
+    st = Snapshot.load(embedded_store).state
+    row = st.rows["m1"]
+    assert (int(st.arrays["places"][row]), float(st.arrays["hours"][row])) == (2, 3.0)
+    with pytest.raises(InvalidInput) as info:
+        pg.plan_propose_group(embedded_store, PROGRAM, "m2", ["a"], now=NOW)
+    assert info.value.details[0]["field"] == "mentee_ids"
+    with pytest.raises(InvalidInput) as info:
+        pg.plan_propose_circle(embedded_store, PROGRAM, ["a", "b", "c"], now=NOW)
+    assert "program.models" in info.value.message
+
+
+def test_circle_guardrails_hold_between_every_two_members(embedded_store: GraphStore) -> None:
+    seed(embedded_store)
+    embedded_store.apply(
+        [UpsertPeople([Person(id="d", name="D", seniority=2, programs=[PROGRAM])])]
+    )
+    with pytest.raises(Conflict) as info:  # boss manages a
+        pg.plan_propose_circle(embedded_store, PROGRAM, ["b", "a", "boss"], now=NOW)
+    assert "guardrail" in info.value.message
+    circle = pg.plan_propose_circle(embedded_store, PROGRAM, ["a", "b", "d"], now=NOW)
+    circle.apply_to(embedded_store)
+    assert circle.result.model == M.circle and circle.result.members == ["a", "b", "d"]
+    # each member accepts for themselves; the circle holds no capacity of its convener
+    p = lc.accept(embedded_store, circle.result.id, acting=lc.Acting(person_id="b"), now=NOW)
+    assert p.status == "proposed" and lc.awaiting(p) == ["a", "d"]
+    p = lc.accept(embedded_store, circle.result.id, acting=lc.Acting(person_id="a"), now=NOW)
+    p = lc.accept(embedded_store, circle.result.id, acting=lc.Acting(person_id="d"), now=NOW)
+    assert p.status == "accepted"
+    assert lc.mentor_load(embedded_store, "a") == (0, 0.0)
+
+
+def _equals(store: GraphStore, n: int, seniority: int = 3, prefix: str = "e") -> list[str]:
+    ids = [f"{prefix}{i}" for i in range(n)]
+    people = [mentee(pid).model_copy(update={"seniority": seniority}) for pid in ids]
+    goals = [Goal(id=f"g-{pid}", person_id=pid, text="python", created_at=NOW) for pid in ids]
+    store.apply(
+        [
+            UpsertPeople(people),
+            UpsertGoals(goals),
+            *[
+                SetGoalTargets(g.id, [GoalTarget(goal_id=g.id, node_id="s-python", confidence=1)])
+                for g in goals
+            ],
+        ]
+    )
+    return ids
+
+
+def test_circles_are_balanced_equals(embedded_store: GraphStore) -> None:
+    seed(embedded_store)
+    ids = _equals(embedded_store, 7)
+    seniors = _equals(embedded_store, 2, seniority=9, prefix="s")
+    left: list[Unmatched] = []
+    circles = match_circles(
+        Snapshot.load(embedded_store), PROGRAM, member_ids=[*ids, *seniors], left_over=left
+    )
+    assert sorted(len(c.member_ids) for c in circles) == [3, 4]
+    assert {m for c in circles for m in c.member_ids} == set(ids)
+    assert {u.mentee_id for u in left} == set(seniors)  # two of them: too few equals
+    for c in circles:
+        for m in c.member_ids:
+            why = c.reasons[m]
+            assert any("seniority 3-3" in r for r in why)
+            assert any("Python" in r for r in why)  # the goal area, in words
+    # a manager and their report never share a circle
+    e1 = embedded_store.get_person("e1")
+    assert e1 is not None
+    embedded_store.apply([UpsertPeople([e1.model_copy(update={"manager_id": "e0"})])])
+    left = []
+    circles = match_circles(Snapshot.load(embedded_store), PROGRAM, member_ids=ids, left_over=left)
+    for c in circles:
+        assert not {"e0", "e1"} <= set(c.member_ids)
+
+
+def test_micro_mentors_only_opted_in_with_hours(embedded_store: GraphStore) -> None:
+    seed(embedded_store)
+    embedded_store.apply(
+        [
+            UpsertPeople(
+                [
+                    mentor("m1", 0, 1, micro_mentor=True),  # no places: fine for micro
+                    mentor("m2", 3, 0.25, micro_mentor=True),  # 15 minutes free: too few
+                    mentor("boss", 3, 10, micro_mentor=True),  # a's manager
+                ]
+            )
+        ]
+    )
+    st = Snapshot.load(embedded_store).state
+    assert [c.mentor_id for c in micro_mentors(st, "a", "s-python", minutes=45)] == ["m1"]
+    assert [c.mentor_id for c in micro_mentors(st, "b", "s-python", minutes=45)] == ["boss", "m1"]
+    assert micro_mentors(st, "b", "s-python", minutes=15)[-1].mentor_id == "m2"
+    # proposing: a mentor who did not opt in is refused, one who did holds no place
+    embedded_store.apply([UpsertPeople([mentor("m2", 3, 10)])])
+    with pytest.raises(Conflict) as info:
+        pg.plan_propose_micro(embedded_store, PROGRAM, "m2", "b", "s-python", now=NOW)
+    assert "micro_mentor" in info.value.message
+    done = pg.plan_propose_micro(embedded_store, PROGRAM, "m1", "b", "s-python", now=NOW)
+    p = done.apply_to(embedded_store)
+    assert (p.session_minutes, p.hours_per_month, p.places_held) == (45, 0.75, 0)
+
+
+def test_a_run_over_formats_keeps_capacity_across_them(embedded_store: GraphStore) -> None:
+    seed(embedded_store)
+    ids = _equals(embedded_store, 3, seniority=2, prefix="c")
+    for pid in [*ids, "a", "b", "c"]:  # c0-c2 take circles only, a-c groups only
+        person = embedded_store.get_person(pid)
+        assert person is not None
+        models = [M.circle] if pid in ids else [M.group]
+        prefs = person.preferences.model_copy(update={"models": models})
+        embedded_store.apply([UpsertPeople([person.model_copy(update={"preferences": prefs})])])
+    prog = Program(id=PROGRAM, models=[M.one_to_one, M.group, M.circle], max_group_size=2)
+    pairs, formed = match_formats(
+        Snapshot.load(embedded_store),
+        prog,
+        now=NOW,
+        formats=[M.circle, M.group],
+        pairs_model=M.one_to_one,
+        options=ASYNC,
+    )
+    assert [sorted(c.member_ids) for c in formed.circles] == [sorted(ids)]
+    # a, b, c share python; groups of at most 2: one group, the third member goes to pairs
+    assert len(formed.groups) == 1 and len(formed.groups[0].mentee_ids) == 2
+    leader = formed.groups[0].mentor_id
+    assert leader is not None and formed.groups[0].reasons  # each member's explanation
+    assert all(formed.groups[0].reasons[m] for m in formed.groups[0].mentee_ids)
+    placed = formed.members
+    assert {p.mentee_id for p in pairs.proposals}.isdisjoint(placed)
+    third = ({"a", "b", "c"} - placed).pop()
+    assert third in {p.mentee_id for p in pairs.proposals} | {u.mentee_id for u in pairs.unmatched}
+    assert all(p.mentor_id != leader for p in pairs.proposals)  # one role per mentor per run
+    with pytest.raises(ValueError):
+        match_formats(
+            Snapshot.load(embedded_store), prog, now=NOW, formats=[M.peer], pairs_model=None
+        )
