@@ -23,9 +23,10 @@ from rich.table import Table
 from api.main import create_app
 from api.state import AppState, close_state, open_state
 from api.usecases import cohorts, imports, keys
+from api.usecases.ranking import current_weights
 from graph.errors import MentorgraphError
 from graph.model import Role, utcnow
-from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
+from graph.recommend import RecommendOptions, recommend, why_no_mentor
 from graph.settings import Settings
 from graph.store import GraphStore
 from loaders.demo_org import load_demo
@@ -382,7 +383,7 @@ def recommend_cmd(
 
     with opened_state() as state:
         snap = state.current_snapshot()
-        weights = Weights.with_overrides(state.settings.ranking_weights)
+        weights = current_weights(state)
     options = RecommendOptions(asynchronous=asynchronous, weights=weights)
     now = utcnow()
     recs = recommend(snap, person_id, k=k, options=options, now=now)

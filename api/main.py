@@ -16,11 +16,13 @@ from api.routes import (
     dashboard,
     dashboard_api,
     goals,
+    guides,
     health,
     keys,
     mapping,
     pairings,
     people,
+    ranking,
     recommendations,
     taxonomy,
     taxonomy_ui,
@@ -75,6 +77,8 @@ def create_app(
         keys.router,
         analytics.router,
         dashboard_api.router,
+        guides.router,
+        ranking.router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app

@@ -498,6 +498,11 @@ class Pairing(Model):
     history: list[PairingEvent] = Field(default_factory=list)
     close_reason: str = Field(default="", max_length=2000)
     do_not_pair_again: bool = False
+    # Each mentee's levels, when proposed, in the skills the pairing's goals target (0: not
+    # held): what "skills transferred" (recognition) compares today's levels with.
+    baseline_levels: dict[NodeId, dict[NodeId, Annotated[int, Field(ge=0, le=5)]]] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> Pairing:

@@ -11,10 +11,11 @@ from api import audit
 from api.audit import actor_of
 from api.state import AppState, CohortRun
 from api.usecases.base import Who, audited
+from api.usecases.ranking import current_weights
 from graph.errors import Conflict
 from graph.lifecycle.cohorts import plan_publish
 from graph.model import Format, MentoringModel, Pairing, utcnow
-from graph.recommend import RecommendOptions, Weights
+from graph.recommend import RecommendOptions
 from graph.recommend.cohort import match_cohort
 from graph.store import AppendAudit, GraphStore, Planned
 
@@ -37,7 +38,7 @@ def match(
         model=model,
         format=format,
         asynchronous=asynchronous,
-        weights=Weights.with_overrides(state.settings.ranking_weights),
+        weights=current_weights(state),
     )
     result = match_cohort(
         state.current_snapshot(),

@@ -420,7 +420,8 @@ def recognition(data: OrgData, *, now: datetime, top: int = 15) -> Recognition:
         p = pairing_of.get(c.pairing_id)
         if p is not None:
             sessions[p.mentor_id] += 1
-            ratings[p.mentor_id].append(c.rating)
+            if c.rates_mentor:  # the mentees' ratings, not the mentor's own
+                ratings[p.mentor_id].append(c.rating)
     supported: dict[str, set[str]] = defaultdict(set)
     active: dict[str, set[str]] = defaultdict(set)
     hours: dict[str, float] = defaultdict(float)

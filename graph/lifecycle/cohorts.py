@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from graph.errors import Conflict
-from graph.lifecycle.pairings import build_proposal
+from graph.lifecycle.pairings import build_proposal, with_baseline
 from graph.model import Pairing
 from graph.recommend.cohort import CohortResult, ProposedPairing
 from graph.recommend.snapshot import Snapshot
@@ -55,6 +55,7 @@ def plan_publish(
         )
         for p in result.proposals
     ]
+    pairings = [with_baseline(store, p) for p in pairings]
     return Planned([UpsertPairings(pairings)] if pairings else [], pairings)
 
 
