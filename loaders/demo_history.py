@@ -1044,7 +1044,7 @@ def _grow_mentors(world: _World, gen: _Generator, cohort: Cohort, end: date) -> 
 
 def _learned(world: _World, rng: random.Random) -> list[PersonSkill]:
     """What the mentees who reached their goal learned (the grown mentors aside): each skill
-    their goal aimed at one or two levels higher than when their pairing was proposed, not
+    their goal aimed at one to three levels higher than when their pairing was proposed, not
     offered for mentoring. Recognition counts these as skills transferred; those now at the
     mentoring level are suggested as new mentors (they opt in themselves)."""
     out: dict[tuple[str, str], PersonSkill] = {}
@@ -1056,7 +1056,7 @@ def _learned(world: _World, rng: random.Random) -> list[PersonSkill]:
             if mentee in world.grown:
                 continue
             for sid, before in sorted(levels.items()):
-                level = min(5, max(before, 1) + rng.choice((1, 2)))
+                level = min(5, max(before, 1) + rng.choice((1, 2, 2, 3)))
                 prev = out.get((mentee, sid))
                 had = world.skills.get(mentee, {}).get(sid)
                 if (prev is None or prev.level < level) and (had is None or had.level < level):

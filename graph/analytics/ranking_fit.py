@@ -229,15 +229,18 @@ def fit_weights(
     x_test = np.array([[r.components[k] for k in COMPONENTS] for r in test])
     y_test = np.array([r.success for r in test])
     w, b = logistic_fit(x_train, y_train, c)
-    coefficients = {k: round(float(v), 4) for k, v in zip(COMPONENTS, w, strict=True)}
+    coefficients: dict[str, float] = {
+        k: round(float(v), 4) for k, v in zip(COMPONENTS, w, strict=True)
+    }
     base.train, base.test = len(train), len(test)
     base.coefficients, base.intercept = coefficients, round(b, 4)
     positive = np.clip(w, 0.0, None)
     if positive.sum() <= 0:
         base.message = "no component made success more likely in these outcomes; the weights stay"
         return base
-    proposed = {
-        k: round(float(v / positive.sum()), 4) for k, v in zip(COMPONENTS, positive, strict=True)
+    total = float(positive.sum())
+    proposed: dict[str, float] = {
+        k: round(float(v) / total, 4) for k, v in zip(COMPONENTS, positive, strict=True)
     }
     base.enough = True
     base.proposed = proposed
@@ -247,9 +250,17 @@ def fit_weights(
     def fmt(v: float | None) -> str:
         return "n/a" if v is None else f"{v:.3f}"
 
+    verdict = ""
+    if base.auc_current is not None and base.auc_proposed is not None:
+        verdict = (
+            "; the proposal ranks the held-out outcomes better"
+            if base.auc_proposed > base.auc_current
+            else "; the proposal does not rank the held-out outcomes better: keep the current "
+            "weights"
+        )
     base.message = (
         f"held-out AUC: current {fmt(base.auc_current)}, proposed {fmt(base.auc_proposed)} "
-        f"({len(train)} outcomes to learn from, {len(test)} held out)"
+        f"({len(train)} outcomes to learn from, {len(test)} held out){verdict}"
     )
     return base
 
