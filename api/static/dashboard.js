@@ -134,10 +134,10 @@ async function recognitionPanel() {
     { head: "mentor", cell: (m) => nodeLink(m.name, m.mentor_id), width: "22%" },
     { head: "program", cell: (m) => m.program },
     { head: "mentees", num: true, cell: (m) => int(m.mentees_supported) },
-    { head: "goals achieved", num: true, cell: (m) => int(m.goals_achieved) },
-    { head: "skills transferred", num: true, cell: (m) => el("span", { title: `${m.levels_gained} levels gained` }, int(m.skills_transferred)) },
+    { head: "goals", num: true, cell: (m) => el("span", { title: "goals their mentees achieved" }, int(m.goals_achieved)) },
+    { head: "skills", num: true, cell: (m) => el("span", { title: `skills transferred: ${m.levels_gained} levels gained` }, int(m.skills_transferred)) },
     { head: "hours", num: true, cell: (m) => num(m.hours_given) },
-    { head: "mentees' rating", num: true, cell: (m) => (m.avg_mentee_rating === null ? "–" : el("span", { title: `${m.mentee_ratings} ratings` }, num(m.avg_mentee_rating))) },
+    { head: "rating", num: true, cell: (m) => (m.avg_mentee_rating === null ? "–" : el("span", { title: `mentees' rating, ${m.mentee_ratings} ratings` }, num(m.avg_mentee_rating))) },
   ], r.by_program.slice(0, 12), "no mentoring yet");
   const s = await api("/mentors/suggested");
   table("suggested", [
