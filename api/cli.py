@@ -7,6 +7,7 @@ down), 2 a usage error (unknown option, missing argument). Errors go to stderr a
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Iterator
@@ -20,17 +21,21 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from api.analytics_data import org_data
 from api.main import create_app
 from api.state import AppState, close_state, open_state
-from api.usecases import cohorts, imports, keys, leavers, programs
+from api.usecases import cohorts, growth, guides, imports, keys, leavers, programs, ranking
 from api.usecases import pairings as pairing_cases
+from api.usecases.ranking import current_weights
+from graph.analytics.recognition import CSV_COLUMNS, recognition_report
 from graph.errors import MentorgraphError
 from graph.model import Format, MentoringModel, Pairing, Program, Role, utcnow
-from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
+from graph.recommend import RecommendOptions, recommend, why_no_mentor
 from graph.settings import Settings
 from graph.store import GraphStore
 from loaders.demo_org import load_demo
 from loaders.esco import bundled_esco_dir
+from loaders.invite import CADENCE_WEEKS
 from loaders.people import PeopleImportOptions
 
 app = typer.Typer(
@@ -54,6 +59,12 @@ programs_app = typer.Typer(
 )
 app.add_typer(programs_app, name="programs")
 app.add_typer(people_app, name="people")
+mentors_app = typer.Typer(
+    help="Mentees grown into mentors: suggestions, opt-in.", no_args_is_help=True
+)
+weights_app = typer.Typer(help="Ranking weights taught by outcomes.")
+app.add_typer(mentors_app, name="mentors")
+app.add_typer(weights_app, name="weights")
 
 out = Console()
 err = Console(stderr=True)
@@ -404,7 +415,7 @@ def recommend_cmd(
 
     with opened_state() as state:
         snap = state.current_snapshot()
-        weights = Weights.with_overrides(state.settings.ranking_weights)
+        weights = current_weights(state)
     options = RecommendOptions(asynchronous=asynchronous, weights=weights)
     now = utcnow()
     recs = recommend(snap, person_id, k=k, options=options, now=now)
@@ -630,6 +641,221 @@ def programs_close(
     with opened_state() as state:
         p = pairing_cases.close(state, CLI, pairing_id, reason=reason)
     _print_pairing(p, "closed")
+
+
+# --- guides, skill gaps, growth, recognition (issue 14) ---------------------------------------
+
+
+def _print_json(model: Any) -> None:
+    print(json.dumps(model.model_dump(mode="json"), indent=2, ensure_ascii=False))
+
+
+@app.command("guide")
+def guide_cmd(
+    pairing_id: Annotated[str, typer.Argument(help="the pairing's id")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """A first-meeting guide: target skills, levels, bridges, topics, milestones, slots."""
+    with opened_state() as state:
+        g = guides.guide(state, CLI, pairing_id)
+    if as_json:
+        _print_json(g)
+        return
+    for goal in g.goals:
+        out.print(f"[bold]goal {goal.goal_id}[/bold]: {goal.text or '(not shown)'}")
+        for m in goal.milestones:
+            out.print(f"  milestone: {m.title} ({m.status})", markup=False)
+    for t in g.targets:
+        levels = ", ".join(f"{x.person_id}: {x.level or '-'}" for x in t.mentee_levels)
+        out.print(f"[bold]{t.label}[/bold] (mentee levels {levels})")
+        for ms in t.mentor_skills:
+            out.print(f"  mentor: {ms.label} level {ms.level} ({ms.relation})", markup=False)
+        for b in t.bridges:
+            out.print(f"  bridge ({b.relation}): {b.label}", markup=False)
+        for topic in t.topics:
+            out.print(f"  - {topic}", markup=False)
+    for slot in g.slots:
+        local = "; ".join(
+            f"{x.person_id} {x.start:%a %d %b %H:%M} {x.timezone}" for x in slot.local
+        )
+        out.print(f"slot {slot.start_utc:%Y-%m-%d %H:%M} UTC: {local}", markup=False)
+    for note in g.notes:
+        err.print(f"note: {note}", markup=False)
+
+
+@app.command("invite")
+def invite_cmd(
+    pairing_id: Annotated[str, typer.Argument(help="the pairing's id")],
+    file: Annotated[Path, typer.Argument(help=".ics file to write")],
+    cadence: Annotated[
+        str | None, typer.Option(help=f"one of {', '.join(CADENCE_WEEKS)}; default from hours")
+    ] = None,
+) -> None:
+    """Write an iCalendar invitation for the pairing's first shared slot."""
+    if cadence is not None and cadence not in CADENCE_WEEKS:
+        raise typer.BadParameter(
+            f"choose one of {', '.join(CADENCE_WEEKS)}", param_hint="--cadence"
+        )
+    with opened_state() as state:
+        body = guides.invite(state, pairing_id, cadence=cadence)  # type: ignore[arg-type]
+    file.write_bytes(body)
+    err.print(f"wrote the invitation to {file}")
+
+
+@app.command("skill-gap")
+def skill_gap_cmd(
+    person_id: Annotated[str, typer.Argument(help="the person's id")],
+    role: Annotated[str | None, typer.Option(help="a job title to compare with")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """What a person has, what their goals need, what a role here typically has."""
+    with opened_state() as state:
+        gap = guides.person_skill_gap(state, person_id, title=role)
+    if as_json:
+        _print_json(gap)
+        return
+    table = Table("goal", "skill", "level", "needed", "gap")
+    for n in gap.goals:
+        table.add_row(n.goal_id, n.label, str(n.level or "-"), str(n.needed_level), str(n.gap))
+    out.print(table)
+    if gap.role is not None:
+        out.print(gap.role.message, markup=False)
+        rt = Table("skill", "share", "median", "yours", "gap")
+        for r in gap.role.skills:
+            rt.add_row(
+                r.label, f"{r.prevalence:.0%}", f"{r.median_level:g}", str(r.your_level or "-"),
+                str(r.gap),
+            )  # fmt: skip
+        out.print(rt)
+    for p in gap.proposals:
+        out.print(f"proposed goal: {p.text} ({p.why})", markup=False)
+
+
+@mentors_app.command("suggested")
+def mentors_suggested_cmd(
+    threshold: Annotated[int, typer.Option(min=1, max=5, help="level to reach")] = 4,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Mentees whose achieved goal brought a skill to the mentoring level."""
+    with opened_state() as state:
+        rows, grown = guides.suggested(state, threshold=threshold)
+    if as_json:
+        print(json.dumps([r.model_dump(mode="json") for r in rows], indent=2))
+        return
+    table = Table("person", "skill", "level", "goal", "mentored by")
+    for r in rows:
+        table.add_row(f"{r.name} ({r.person_id})", r.skill_label, str(r.level), r.goal_id,
+                      r.mentored_by)  # fmt: skip
+    out.print(table)
+    err.print(f"{len(rows)} suggestions; {grown} mentors so far grew from mentees")
+
+
+@mentors_app.command("opt-in")
+def mentors_opt_in_cmd(
+    person_id: Annotated[str, typer.Argument(help="the person who asked to mentor")],
+    skill: Annotated[list[str], typer.Option("--skill", help="skill id to offer (repeat)")],
+    consent: Annotated[
+        bool, typer.Option("--consent", help="confirm the person asked for this themselves")
+    ] = False,
+) -> None:
+    """Record a person's own opt-in to mentor skills they hold (never on their behalf)."""
+    if not consent:
+        raise typer.BadParameter(
+            "a person opts in themselves; pass --consent only when they asked for it",
+            param_hint="--consent",
+        )
+    with opened_state() as state:
+        person, rows = growth.opt_in(state, CLI, person_id, skill)
+    err.print(f"{person.name} now mentors {', '.join(r.skill_id for r in rows)}")
+
+
+@app.command("recognition")
+def recognition_cmd(
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="write the rows as CSV")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Impact per mentor and program: mentees, hours, goals, skills transferred, ratings."""
+    with opened_state() as state:
+        report = recognition_report(org_data(state), now=utcnow())
+    if csv_file is not None:
+        with csv_file.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(CSV_COLUMNS)
+            for r in report.by_program:
+                data = r.model_dump()
+                writer.writerow([data[c] for c in CSV_COLUMNS])
+        err.print(f"wrote {len(report.by_program)} rows to {csv_file}")
+        return
+    if as_json:
+        _print_json(report)
+        return
+    table = Table("mentor", "program", "mentees", "hours", "goals", "skills", "rating")
+    for r in report.by_program:
+        table.add_row(
+            r.name, r.program, str(r.mentees_supported), f"{r.hours_given:g}",
+            str(r.goals_achieved), str(r.skills_transferred),
+            "-" if r.avg_mentee_rating is None else f"{r.avg_mentee_rating:.2f}",
+        )  # fmt: skip
+    out.print(table)
+    err.print(f"{report.grown_count} mentors grew from mentees")
+
+
+@weights_app.command("show")
+def weights_show_cmd() -> None:
+    """The ranking weights in effect and the decisions so far."""
+    with opened_state() as state:
+        now = ranking.weights_in_effect(state)
+    print(json.dumps(now.model_dump(mode="json"), indent=2))
+
+
+@weights_app.command("fit")
+def weights_fit_cmd(
+    min_outcomes: Annotated[int, typer.Option(min=10, help="closed pairings needed")] = 30,
+) -> None:
+    """Fit weights on closed pairings; prints current vs proposed (held-out AUC)."""
+    with opened_state() as state:
+        proposal = ranking.fit(state, CLI, min_outcomes=min_outcomes)
+    fit = proposal.fit
+    table = Table("component", "coefficient", "current", "proposed")
+    for c, w in fit.current.items():
+        proposed = fit.proposed or {}
+        table.add_row(c, f"{fit.coefficients[c]:+.3f}", f"{w:.3f}", f"{proposed.get(c, 0):.3f}")
+    out.print(table)
+    out.print(f"AUC  current {fit.auc_current}  proposed {fit.auc_proposed}", markup=False)
+    err.print(f"{fit.message}; accept with: mentorgraph weights accept {proposal.proposal_id}")
+
+
+@weights_app.command("accept")
+def weights_accept_cmd(proposal_id: Annotated[str, typer.Argument()]) -> None:
+    """Apply a proposal's weights (audited; `weights revert` goes back)."""
+    with opened_state() as state:
+        w = ranking.accept(state, CLI, proposal_id)
+    print(json.dumps(w.as_dict()))
+
+
+@weights_app.command("set")
+def weights_set_cmd(
+    pairs: Annotated[list[str], typer.Argument(help="component=value, every component")],
+) -> None:
+    """Set weights by hand: skill_fit=.5 availability=.2 capacity=.1 preferences=.1 feedback=.1"""
+    raw: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        try:
+            raw[name] = float(value) if sep else None
+        except ValueError:
+            raw[name] = value
+    with opened_state() as state:
+        w = ranking.set_weights(state, CLI, raw)
+    print(json.dumps(w.as_dict()))
+
+
+@weights_app.command("revert")
+def weights_revert_cmd() -> None:
+    """Go back to the weights before the last change."""
+    with opened_state() as state:
+        w = ranking.revert(state, CLI)
+    print(json.dumps(w.as_dict()))
 
 
 # --- export ---------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from api.routes import (
     dashboard,
     dashboard_api,
     goals,
+    guides,
     health,
     keys,
     mapping,
@@ -24,6 +25,7 @@ from api.routes import (
     pairings,
     people,
     programs,
+    ranking,
     recommendations,
     taxonomy,
     taxonomy_ui,
@@ -83,6 +85,8 @@ def create_app(
         keys.router,
         analytics.router,
         dashboard_api.router,
+        guides.router,
+        ranking.router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
     return app

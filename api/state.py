@@ -21,6 +21,7 @@ from graph.errors import NotFound
 from graph.recommend import Snapshot
 from graph.recommend.cohort import CohortResult
 from graph.recommend.groups import Formed
+from graph.recommend.scoring import Weights
 from graph.settings import Settings
 from graph.store import GraphStore, Planned, StoreOp, changes_graph, touched_by
 from graph.stores import open_store
@@ -110,6 +111,9 @@ class AppState:
     cohort_runs: CohortRuns = field(default_factory=CohortRuns)
     owns_store: bool = True
     progress: bool = False  # progress bars while loading (the CLI)
+    # The ranking weights in effect (api.usecases.ranking.current_weights): None until first
+    # read from the audit log of weight decisions; set again by each accept/set/revert.
+    ranking_weights: Weights | None = None
     # Re-entrant: a plan run under it may ask for `current_snapshot()`.
     _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

@@ -522,6 +522,11 @@ class Pairing(Model):
     # micro-mentoring: the one skill of the session and its length (30-60 minutes)
     skill_id: NodeId | None = None
     session_minutes: int | None = Field(default=None, ge=30, le=60)
+    # Each mentee's levels, when proposed, in the skills the pairing's goals target (0: not
+    # held): what "skills transferred" (recognition) compares today's levels with.
+    baseline_levels: dict[NodeId, dict[NodeId, Annotated[int, Field(ge=0, le=5)]]] = Field(
+        default_factory=dict
+    )
 
     @model_validator(mode="after")
     def _distinct(self) -> Pairing:

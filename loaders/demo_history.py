@@ -146,7 +146,8 @@ class DemoHistory:
     today: date
     cohorts: list[Cohort]
     people: list[Person]  # every person whose record changed (programs, grown mentors)
-    person_skills: list[PersonSkill]  # new or raised skills of the grown mentors
+    # new or raised skills: the grown mentors', and what mentees who reached a goal learned
+    person_skills: list[PersonSkill]
     goals: list[Goal]  # every goal (dates and statuses set)
     pairings: list[Pairing]
     checkins: list[CheckIn]
@@ -437,8 +438,23 @@ class _Generator:
                 if self.w.goal_at(gid, when).status == GoalStatus.open
             ][: 2 * len(mentee_ids)]
         )
+        baseline: dict[str, dict[str, int]] = {}
+        for m in mentee_ids:
+            own = self.w.skills_at(m, when)
+            aimed = sorted(
+                {
+                    t.node_id
+                    for g in goals
+                    if self.w.goals[g].person_id == m
+                    for t in self.w.targets.get(g, [])
+                    if t.node_id in self.w.hierarchy and self.w.hierarchy.kind(t.node_id) == "skill"
+                }
+            )
+            if aimed:
+                baseline[m] = {sid: own[sid].level if sid in own else 0 for sid in aimed}
         pairing = Pairing(
             id=f"demo-{program}-{self.serial[program]:04d}",
+            baseline_levels=baseline,
             mentor_id=mentor_id,
             mentee_ids=list(mentee_ids),
             program=program,
@@ -980,6 +996,7 @@ def generate_history(
     grown_skills = [ps for pid in sorted(world.grown) for ps in world.grown[pid][2].values()]
     original = {(ps.person_id, ps.skill_id): ps for ps in person_skills}
     new_skills = [ps for ps in grown_skills if original.get((ps.person_id, ps.skill_id)) != ps]
+    new_skills += _learned(world, random.Random(seed + 14))
     final_goals = [world.goal_at(gid, gen.now) for gid in sorted(world.goals)]
     pairings = sorted((b.pairing for b in world.builders), key=lambda p: p.id)
     checkins = sorted((c for b in world.builders for c in b.checkins), key=lambda c: c.id)
@@ -1079,6 +1096,33 @@ def _grow_mentors(world: _World, gen: _Generator, cohort: Cohort, end: date) -> 
             }
         )
         world.grown[pid] = (when, grown, new_skills)
+
+
+def _learned(world: _World, rng: random.Random) -> list[PersonSkill]:
+    """What the mentees who reached their goal learned (the grown mentors aside): each skill
+    their goal aimed at one to three levels higher than when their pairing was proposed, not
+    offered for mentoring. Recognition counts these as skills transferred; those now at the
+    mentoring level are suggested as new mentors (they opt in themselves)."""
+    out: dict[tuple[str, str], PersonSkill] = {}
+    for b in sorted(world.builders, key=lambda b: b.pairing.id):
+        p = b.pairing
+        if not p.close_reason.startswith("goal achieved"):
+            continue
+        for mentee, levels in sorted(p.baseline_levels.items()):
+            if mentee in world.grown:
+                continue
+            for sid, before in sorted(levels.items()):
+                level = min(5, max(before, 1) + rng.choice((1, 2, 2, 3)))
+                prev = out.get((mentee, sid))
+                had = world.skills.get(mentee, {}).get(sid)
+                if (prev is None or prev.level < level) and (had is None or had.level < level):
+                    out[(mentee, sid)] = PersonSkill(
+                        person_id=mentee,
+                        skill_id=sid,
+                        level=level,
+                        willing_to_mentor=had is not None and had.willing_to_mentor,
+                    )
+    return [out[k] for k in sorted(out)]
 
 
 def _grown_mentor_pairings(

@@ -7,7 +7,7 @@ snapshot, so a pairing that went quiet shows as stalled the moment it crosses th
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -15,10 +15,12 @@ from fastapi.responses import Response
 from api import charts
 from api.analytics_data import org_data, recommendation_exposures
 from api.deps import Allow, StateDep
+from api.routes.analytics import csv_response
 from graph.analytics import fairness_audit, mentor_load
 from graph.analytics.gaps import ClusterGaps, cluster_gaps
-from graph.analytics.program import ProgramHealth, Recognition, program_health, recognition
+from graph.analytics.program import ProgramHealth, program_health
 from graph.analytics.queries import neighbourhood
+from graph.analytics.recognition import CSV_COLUMNS, RecognitionReport, recognition_report
 from graph.model import Role, utcnow
 
 router = APIRouter(prefix="/analytics", tags=["analytics"])
@@ -51,11 +53,25 @@ def get_gaps(state: StateDep, tier: Tier = None, top: Top = 12) -> ClusterGaps:
     return cluster_gaps(org_data(state), tier=tier, top=top)
 
 
-@router.get("/recognition", response_model=Recognition, dependencies=[ORG])
-def get_recognition(state: StateDep) -> Recognition:
-    """What each mentor gave (mentees, sessions, hours, goals reached) and who grew from
-    mentee to mentor."""
-    return recognition(org_data(state), now=utcnow())
+@router.get(
+    "/recognition",
+    response_model=RecognitionReport,
+    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    dependencies=[ORG],
+)
+def get_recognition(
+    state: StateDep,
+    format: Annotated[Literal["json", "csv"], Query(description="csv: the by_program rows")] = (
+        "json"
+    ),
+) -> RecognitionReport | Response:
+    """Impact, not tenure: what each mentor gave (mentees, sessions, hours, goals reached),
+    per mentor and program (mentees supported, hours, goals achieved, skills transferred as
+    level gains, the mentees' ratings), and who grew from mentee to mentor."""
+    report = recognition_report(org_data(state), now=utcnow())
+    if format == "csv":
+        return csv_response(report.by_program, "recognition", CSV_COLUMNS)
+    return report
 
 
 @router.get("/charts/programs.svg", response_class=Response, responses=SVG, dependencies=[ORG])
@@ -95,7 +111,8 @@ def chart_fairness(
 
 @router.get("/charts/recognition.svg", response_class=Response, responses=SVG, dependencies=[ORG])
 def chart_recognition(state: StateDep, width: Width = 600) -> Response:
-    return _svg(charts.recognition_chart(get_recognition(state), width=width))
+    report = recognition_report(org_data(state), now=utcnow())
+    return _svg(charts.recognition_chart(report, width=width))
 
 
 @router.get("/charts/around.svg", response_class=Response, responses=SVG, dependencies=[ORG])

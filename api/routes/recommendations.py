@@ -18,9 +18,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.deps import Allow, PrincipalDep, StateDep, person_in_path, store_read
 from api.schemas.pairings import RecommendationsPublic
+from api.usecases.ranking import current_weights
 from graph.errors import Conflict, InvalidInput, NotFound
 from graph.model import Format, MentoringModel, Role, utcnow
-from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
+from graph.recommend import RecommendOptions, recommend, why_no_mentor
 
 router = APIRouter(tags=["recommendations"])
 
@@ -82,7 +83,7 @@ async def recommendations(
         format=format,
         asynchronous=asynchronous,
         min_overlap_hours=min_overlap_hours,
-        weights=Weights.with_overrides(state.settings.ranking_weights),
+        weights=current_weights(state),
     )
     if state.inline_reads and k <= INLINE_MAX_K:
         body = recommendations_json(snapshot, person_id, k, options)

@@ -130,6 +130,27 @@ async function recognitionPanel() {
     { head: "mentoring since", cell: (g) => day(g.mentoring_since) },
     { head: "mentees now", num: true, cell: (g) => int(g.mentees_now) },
   ], r.grown, "nobody yet");
+  table("impact", [
+    { head: "mentor", cell: (m) => nodeLink(m.name, m.mentor_id), width: "22%" },
+    { head: "program", cell: (m) => m.program },
+    { head: "mentees", num: true, cell: (m) => int(m.mentees_supported) },
+    { head: "goals", num: true, cell: (m) => el("span", { title: "goals their mentees achieved" }, int(m.goals_achieved)) },
+    { head: "skills", num: true, cell: (m) => el("span", { title: `skills transferred: ${m.levels_gained} levels gained` }, int(m.skills_transferred)) },
+    { head: "hours", num: true, cell: (m) => num(m.hours_given) },
+    { head: "rating", num: true, cell: (m) => (m.avg_mentee_rating === null ? "–" : el("span", { title: `mentees' rating, ${m.mentee_ratings} ratings` }, num(m.avg_mentee_rating))) },
+  ], r.by_program.slice(0, 12), "no mentoring yet");
+  const s = await api("/mentors/suggested");
+  table("suggested", [
+    { head: "person", cell: (g) => nodeLink(g.name, g.person_id) },
+    { head: "skill", cell: (g) => nodeLink(g.skill_label, g.skill_id) },
+    { head: "level", num: true, cell: (g) => int(g.level) },
+  ], s.data.slice(0, 12), "nobody yet");
+  document.getElementById("recognition-csv").onclick = async (ev) => {
+    ev.preventDefault();
+    const text = await api("/analytics/recognition?format=csv", { kind: "text" });
+    const a = el("a", { href: URL.createObjectURL(new Blob([text], { type: "text/csv" })), download: "recognition.csv" });
+    a.click();
+  };
   await svgInto("chart-recognition", "recognition.svg");
 }
 

@@ -18,12 +18,13 @@ from api import audit
 from api.audit import actor_of
 from api.state import AppState, CohortRun
 from api.usecases.base import Who, audited
+from api.usecases.ranking import current_weights
 from graph.errors import Conflict, InvalidInput
 from graph.lifecycle.cohorts import plan_publish
 from graph.lifecycle.formats import program_of
 from graph.lifecycle.programs import plan_publish_formed
 from graph.model import Format, MentoringModel, Pairing, utcnow
-from graph.recommend import RecommendOptions, Weights
+from graph.recommend import RecommendOptions
 from graph.recommend.cohort import match_cohort
 from graph.recommend.groups import FORMED_FORMATS, Formed, match_formats
 from graph.store import AppendAudit, GraphStore, Planned
@@ -70,7 +71,7 @@ def match(
         model=model or MentoringModel.one_to_one,
         format=format,
         asynchronous=asynchronous,
-        weights=Weights.with_overrides(state.settings.ranking_weights),
+        weights=current_weights(state),
     )
     formed = Formed()
     if formats:

@@ -7,7 +7,13 @@ from collections import defaultdict
 from datetime import datetime
 
 from graph.errors import Conflict
-from graph.lifecycle.pairings import build_proposal, capacity_problem, mentor_load, rule_problems
+from graph.lifecycle.pairings import (
+    build_proposal,
+    capacity_problem,
+    mentor_load,
+    rule_problems,
+    with_baseline,
+)
 from graph.model import Pairing
 from graph.recommend.cohort import CohortResult, ProposedPairing
 from graph.recommend.snapshot import Snapshot
@@ -117,7 +123,7 @@ def plan_publish(
             f"the graph changed since this cohort was matched (data version "
             f"{result.data_version} -> {store.data_version()}); match it again"
         )
-    pairings = [_pairing(result, p, by=by, now=now) for p in result.proposals]
+    pairings = [with_baseline(store, _pairing(result, p, by=by, now=now)) for p in result.proposals]
     return Planned([UpsertPairings(pairings)] if pairings else [], pairings)
 
 

@@ -538,7 +538,27 @@ def plan_propose(
         raise Conflict(f"cannot propose: capacity: {problem}")
     _refuse_guardrails(store, pairing, snapshot=snapshot)
     refuse_rule_breaks(store, pairing, "propose", snapshot=snapshot)
-    return _planned(pairing)
+    return _planned(with_baseline(store, pairing))
+
+
+def with_baseline(store: GraphStore, pairing: Pairing) -> Pairing:
+    """The pairing with `baseline_levels`: each mentee's level now (0: not held) in every
+    skill its goals target (skill targets; a targeted group's skills are not listed), which
+    recognition later compares with their level then (skills transferred)."""
+    baseline: dict[str, dict[str, int]] = {}
+    for mid in pairing.mentee_ids:
+        held = {ps.skill_id: ps.level for ps in store.person_skills(mid)}
+        own_goals = {g.id for g in store.goals_of(mid)}
+        skills = {
+            t.node_id
+            for g in pairing.goal_ids
+            if g in own_goals
+            for t in store.goal_targets(g)
+            if store.get_skill(t.node_id) is not None
+        }
+        if skills:
+            baseline[mid] = {s: held.get(s, 0) for s in sorted(skills)}
+    return pairing.model_copy(update={"baseline_levels": baseline})
 
 
 def _plan_circle(

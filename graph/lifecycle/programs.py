@@ -21,7 +21,13 @@ from datetime import datetime
 
 from graph.errors import Conflict, InvalidInput
 from graph.lifecycle.formats import program_of, refuse_format_breaks
-from graph.lifecycle.pairings import PROGRAM, Acting, build_proposal, plan_propose
+from graph.lifecycle.pairings import (
+    PROGRAM,
+    Acting,
+    build_proposal,
+    plan_propose,
+    with_baseline,
+)
 from graph.model import Format, MentoringModel, Pairing, Program, utcnow
 from graph.recommend.groups import Circle, Formed, Group
 from graph.recommend.snapshot import Snapshot
@@ -204,17 +210,20 @@ def plan_publish_formed(
         if g.mentor_id is None:
             continue
         out.append(
-            build_proposal(
-                mentor_id=g.mentor_id,
-                mentee_ids=g.mentee_ids,
-                program=program.id,
-                model=M.group,
-                goal_ids=g.goal_ids,
-                hours_per_month=g.hours_per_month,
-                score=g.score,
-                by=by,
-                reason=group_reason(g),
-                now=now,
+            with_baseline(  # a group's mentees, like a pair's, count skills transferred
+                store,
+                build_proposal(
+                    mentor_id=g.mentor_id,
+                    mentee_ids=g.mentee_ids,
+                    program=program.id,
+                    model=M.group,
+                    goal_ids=g.goal_ids,
+                    hours_per_month=g.hours_per_month,
+                    score=g.score,
+                    by=by,
+                    reason=group_reason(g),
+                    now=now,
+                ),
             )
         )
     for c in formed.circles:

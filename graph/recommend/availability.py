@@ -298,3 +298,37 @@ def available_from(exceptions: Sequence[AvailabilityException], day: date) -> da
             return None  # unavailable from some day on, with no end
         current = max(e for e in ends if e is not None) + timedelta(days=1)
     return current if not _excluded(current, exceptions) else None
+
+
+def first_common_slots(
+    grids: Sequence[BoolGrid],
+    horizon: Horizon,
+    *,
+    count: int = 3,
+    minutes: int = 60,
+    min_minutes: int = SLOT_MINUTES,
+    not_before: datetime | None = None,
+) -> list[tuple[datetime, datetime]]:
+    """The first `count` meeting slots everyone in `grids` (one grid per person, same
+    `horizon`) has free, earliest first, as (start, end) in UTC: each run of common slots
+    gives at most one meeting, `minutes` long or the whole run when shorter, and runs shorter
+    than `min_minutes` are skipped; slots before `not_before` too. [] when there is none."""
+    if not grids:
+        return []
+    both = np.logical_and.reduce(list(grids))
+    padded = np.concatenate(([False], both, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    out: list[tuple[datetime, datetime]] = []
+    first_ok = 0
+    if not_before is not None:
+        first_ok = slot_range(horizon, not_before, horizon.slot_start(horizon.n_slots))[0]
+    for first, stop in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+        first = max(first, first_ok)
+        length = (stop - first) * SLOT_MINUTES
+        if length < min_minutes:
+            continue
+        start = horizon.slot_start(first)
+        out.append((start, start + timedelta(minutes=min(minutes, length))))
+        if len(out) == count:
+            break
+    return out

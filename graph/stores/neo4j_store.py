@@ -142,7 +142,7 @@ CONNECT_TIMEOUT_S = 5.0
 JSON_FIELDS: dict[type[BaseModel], tuple[str, ...]] = {
     Person: ("windows", "exceptions", "preferences", "attributes"),
     Goal: ("milestones", "share_with_proposed_mentor"),
-    Pairing: ("history",),
+    Pairing: ("history", "baseline_levels"),
     TaxonomyChange: ("before", "after"),
     AuditEntry: ("detail",),
     Skill: ("aliases_by_language",),

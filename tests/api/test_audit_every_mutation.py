@@ -12,8 +12,10 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from graph.recommend.scoring import Weights
 from graph.store import GraphStore
 from tests.api.conftest import Keys
+from tests.api.test_ranking_weights_api import seed_outcomes
 from tests.api.test_role_matrix import MUTATING, api_routes
 
 # POSTs that compute and return without writing anything.
@@ -251,3 +253,23 @@ def scenario(a: Audited) -> None:
     a.call("mentee", "DELETE", "/v1/goals/{goal_id}", f"/v1/goals/{g['id']}")
     # leavers: off-boarding (its erasure after the grace period is a maintenance apply)
     a.call("coordinator", "DELETE", "/v1/people/{person_id}", "/v1/people/p5")
+    # growth into mentoring: p1 offers a skill they hold (only they can)
+    a.call(
+        "mentee",
+        "POST",
+        "/v1/people/{person_id}/mentoring/opt-in",
+        "/v1/people/p1/mentoring/opt-in",
+        json={"skill_ids": ["s-python"]},
+    )
+    # ranking weights taught by outcomes
+    seed_outcomes(a.store)
+    w = "/v1/ranking/weights"
+    fit = a.call("coordinator", "POST", f"{w}/fit", f"{w}/fit?min_outcomes=20")
+    a.call(
+        "coordinator",
+        "POST",
+        f"{w}/{{proposal_id}}/accept",
+        f"{w}/{fit['proposal_id']}/accept",
+    )
+    a.call("admin", "PUT", w, w, json={"weights": Weights().as_dict()})
+    a.call("coordinator", "POST", f"{w}/revert", f"{w}/revert")

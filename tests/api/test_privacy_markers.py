@@ -45,6 +45,7 @@ PATH_VALUES: dict[str, list[str]] = {
     "key_id": ["key_missing"],
     "program": ["spring"],
     "run_id": ["run_missing"],
+    "proposal_id": ["wfit_missing"],
 }
 TABLES_THAT_HOLD_THE_TEXT = {"goals", "checkins"}
 

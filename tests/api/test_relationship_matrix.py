@@ -114,6 +114,7 @@ PATH_VALUES = {
     "key_id": "key_missing",
     "program": "spring",
     "run_id": "run_missing",
+    "proposal_id": "wfit_missing",
 }
 
 ORG = frozenset({"coordinator", "admin"})
@@ -157,6 +158,27 @@ CASES: dict[tuple[str, str], list[Case]] = {
         Case(
             frozenset({"self", "counterpart"}) | ORG,
             {"mentor_id": "rm", "mentee_id": "un", "skill_id": "s-present"},
+        )
+    ],
+    # issue 14: growth into mentoring (only the person themself) and ranking weights (org)
+    ("POST", "/v1/people/{person_id}/mentoring/opt-in"): [
+        Case(frozenset({"self"}), {"skill_ids": ["s-present"]})
+    ],
+    ("POST", "/v1/ranking/weights/fit"): [Case(ORG)],
+    ("POST", "/v1/ranking/weights/{proposal_id}/accept"): [Case(ORG)],
+    ("POST", "/v1/ranking/weights/revert"): [Case(ORG)],
+    ("PUT", "/v1/ranking/weights"): [
+        Case(
+            ORG,
+            {
+                "weights": {
+                    "skill_fit": 1,
+                    "availability": 0,
+                    "capacity": 0,
+                    "preferences": 0,
+                    "feedback": 0,
+                }
+            },
         )
     ],
     # off-boarding: coordinators and admins only (issue 18)

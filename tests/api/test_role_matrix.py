@@ -38,6 +38,7 @@ PATH_VALUES = {
     "key_id": "key_missing",
     "program": "spring",
     "run_id": "run_missing",
+    "proposal_id": "wfit_missing",
 }
 
 

@@ -87,6 +87,8 @@ def test_every_panel_loads_readable_at_both_widths(
         assert first_mentor.locator("[title^='demo-']").count() == 1  # ... its id on hover
         assert page.locator("#load tbody tr").count() >= 3
         assert page.locator("#grown tbody tr").count() >= 2
+        assert page.locator("#impact tbody tr").count() >= 3  # per mentor and program
+        assert page.locator("#suggested tbody tr").count() >= 1  # could mentor now
         assert page.locator("#fairness tbody tr").count() >= 5
         assert "26.9983" not in page.content()
 

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 
 from graph.analytics import OrgData
+from graph.analytics.growth import MENTOR_LEVEL, suggested_mentors
 from graph.analytics.program import recognition, stall_kind
+from graph.analytics.ranking_fit import MIN_OUTCOMES, fit_weights, outcome_rows
+from graph.analytics.recognition import recognition_report
 from graph.hierarchy import Hierarchy
 from graph.lifecycle.formats import format_problems
 from graph.model import (
@@ -23,6 +26,7 @@ from graph.model import (
     TargetSource,
 )
 from graph.recommend import Snapshot
+from graph.recommend.scoring import Weights
 from graph.recommend.stalls import find_stalled
 from graph.store import GraphStore, TaxonomyDump
 from graph.stores.embedded import EmbeddedStore
@@ -241,6 +245,28 @@ def test_people_who_grew_from_mentee_to_mentor(demo: EmbeddedStore) -> None:
     assert sum(g.mentees_now for g in grown) >= 2
     people = {p.id: p for p in data.people}
     assert all(people[g.person_id].is_mentor for g in grown)
+
+
+def test_demo_shows_growth_recognition_and_outcomes(demo: EmbeddedStore) -> None:
+    """Issue 14 in the demo: pairings keep their mentees' baseline levels, mentees who reached
+    their goal learned its skills (skills transferred; some now at the mentoring level are
+    suggested as mentors, not offered), and enough closed pairings to fit the weights on."""
+    snap = Snapshot.load(demo)
+    pairings = list(snap.state.pairings.values())
+    assert sum(bool(p.baseline_levels) for p in pairings) >= 0.8 * len(pairings)
+    report = recognition_report(OrgData.from_snapshot(snap.state), now=NOW)
+    assert report.grown_count >= 2
+    assert sum(r.skills_transferred for r in report.by_program) >= 50
+    assert all(r.levels_gained >= r.skills_transferred for r in report.by_program)
+    suggested = suggested_mentors(snap.state)
+    assert len(suggested) >= 3
+    for s in suggested:
+        held = snap.state.skills_of[s.person_id][s.skill_id]
+        assert held.level >= MENTOR_LEVEL and not held.willing_to_mentor
+    rows = outcome_rows(snap)
+    assert len(rows) >= MIN_OUTCOMES and 0 < sum(r.success for r in rows) < len(rows)
+    fit = fit_weights(rows, Weights())
+    assert fit.enough and fit.auc_current is not None and fit.auc_proposed is not None
 
 
 def test_steward_edits_with_history(demo: EmbeddedStore) -> None:
