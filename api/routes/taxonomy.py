@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
+from api import limits
 from api.deps import Allow, PrincipalDep, StateDep
 from api.schemas.taxonomy import (
     AliasIn,
@@ -86,12 +87,22 @@ def roots(state: StateDep) -> NodesPublic:
 @router.get("/search", response_model=NodesPublic, dependencies=[READ])
 def search(
     state: StateDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="label or alias text")],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=limits.SEARCH_Q_MAX,
+            description="words of a label or alias (any order, accents and case ignored), "
+            "an ESCO code (S1.1.1, K0413) or a concept URI",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=limits.SEARCH_LIMIT_MAX)] = 20,
+    offset: Annotated[int, Query(ge=0, le=limits.OFFSET_MAX)] = 0,
 ) -> NodesPublic:
-    """Nodes whose label or an alias contains `q` (label hits first)."""
-    hits = state.store.search_taxonomy(q, limit=limit)
-    return NodesPublic(data=[node_public(n) for n in hits], count=len(hits))
+    """Nodes matching `q`, best first (id or code, exact label, exact alias, code prefix,
+    label, alias: taxonomy.search); `count` is how many match in all."""
+    found = edits.search(state, q, limit=limit, offset=offset)
+    return NodesPublic(data=[node_public(h.node) for h in found.hits], count=found.total)
 
 
 Skip = Annotated[int, Query(ge=0, le=10_000, description="changes to skip (newest first)")]
