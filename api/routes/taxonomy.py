@@ -112,9 +112,11 @@ Skip = Annotated[int, Query(ge=0, le=10_000, description="changes to skip (newes
 def changes(
     state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Skip = 0
 ) -> ChangesPublic:
-    """Recent taxonomy versions (steward edits and imports, summed up), newest first."""
+    """Recent taxonomy versions (steward edits and imports, summed up), newest first;
+    `count`: how many there are in all."""
     rows = _paged(state.store, None, offset, limit)
-    return ChangesPublic(data=[change_public(c) for c in rows], count=len(rows))
+    total = state.store.count_taxonomy_changes()
+    return ChangesPublic(data=[change_public(c) for c in rows], count=total)
 
 
 @router.get(
@@ -159,10 +161,12 @@ def history(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Skip = 0,
 ) -> ChangesPublic:
-    """Every change that touched the node, newest first (imports summed up)."""
+    """Every change that touched the node, newest first (imports summed up); `count`: how
+    many in all."""
     get_node(state.store, node_id)
     rows = _paged(state.store, node_id, offset, limit)
-    return ChangesPublic(data=[change_public(c) for c in rows], count=len(rows))
+    total = state.store.count_taxonomy_changes(node_id=node_id)
+    return ChangesPublic(data=[change_public(c) for c in rows], count=total)
 
 
 # --- steward edits --------------------------------------------------------------------------

@@ -134,6 +134,7 @@ class ChangeView(ApiModel):
 
 class ChangesPage(ApiModel):
     data: list[ChangeView]
+    count: int = Field(description="changes in all (of `node`, when given)")
     offset: int
     limit: int
     has_more: bool
@@ -143,9 +144,10 @@ class DiffPage(ApiModel):
     change_id: str
     summary: str
     data: list[DiffRowOut]
+    count: int = Field(description="rows in all (of `node`, when given)")
     offset: int
     limit: int
-    total: int
+    total: int = Field(description="the same as `count` (kept for older clients)")
 
 
 Op = Literal[
@@ -358,6 +360,7 @@ def history(
     rows, more = _page(state.store, node, offset, limit)
     return ChangesPage(
         data=[change_view(state, c, node_id=node) for c in rows],
+        count=state.store.count_taxonomy_changes(node_id=node),
         offset=offset,
         limit=limit,
         has_more=more,
@@ -383,6 +386,7 @@ def change_diff(
         change_id=change.id,
         summary=H.summary(change),
         data=[_row_out(r, label) for r in rows[offset : offset + limit]],
+        count=len(rows),
         offset=offset,
         limit=limit,
         total=len(rows),

@@ -34,7 +34,7 @@ const nodeLink = (label, id) => el("button", { type: "button", class: "linkish",
 async function healthPanel() {
   const h = await api("/analytics/programs");
   const o = h.overall;
-  const stalled = await api("/analytics/stalled");
+  const stalled = (await api("/analytics/stalled")).data;
   const marked = stalled.filter((s) => s.detected === "marked").length;
   const live = stalled.length - marked;
   document.getElementById("kpis").replaceChildren(

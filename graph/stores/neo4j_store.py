@@ -1058,6 +1058,9 @@ class Neo4jStore:
             TaxonomyChange, q.TAXONOMY_CHANGES_OF_NODE, node_id=node_id, limit=limit
         )
 
+    def count_taxonomy_changes(self, *, node_id: str | None = None) -> int:
+        return int(self._rows(q.COUNT_TAXONOMY_CHANGES, node_id=node_id)[0]["c"])
+
     # --- access and audit -------------------------------------------------------------------
 
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None:
