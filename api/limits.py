@@ -14,6 +14,8 @@ SEARCH_Q_MAX = 200  # taxonomy search/find `q`, characters
 SEARCH_LIMIT_MAX = 100  # taxonomy search/find `limit`
 OFFSET_MAX = 10_000  # `offset` of taxonomy search/find and the competency-map pages
 
+K_SETTING_MAX = 1000  # the most MENTORGRAPH_MAX_K may allow (graph/settings.py, max_k le=)
+
 # Query parameters whose maximum is a setting (graph/settings.py): the route declares the
 # setting's own upper bound (what any configuration may allow) and refuses values over the
 # running setting; the OpenAPI document shows the running setting as the maximum.
