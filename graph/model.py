@@ -443,6 +443,20 @@ class Goal(Model):
         return self
 
 
+def milestone_order_problems(goal: Goal) -> list[tuple[str, str]]:
+    """(field, reason) for each milestone due before the goal's `start_date` or after its
+    `target_date` (`milestones.<i>.due`); [] when the dates are in order."""
+    problems: list[tuple[str, str]] = []
+    for i, m in enumerate(goal.milestones):
+        if m.due is None:
+            continue
+        if goal.target_date is not None and m.due > goal.target_date:
+            problems.append((f"milestones.{i}.due", f"{m.due} is after target_date"))
+        elif goal.start_date is not None and m.due < goal.start_date:
+            problems.append((f"milestones.{i}.due", f"{m.due} is before start_date"))
+    return problems
+
+
 def open_duplicate(goals: Iterable[Goal], goal: Goal) -> Goal | None:
     """The first of `goals` (sorted by id) that is another open goal of the same person with
     the same text as `goal` by `graph.text.label_key` (case, spacing, typographic quotes and

@@ -39,6 +39,7 @@ from graph.model import (
     PersonSkill,
     Skill,
     SkillCluster,
+    milestone_order_problems,
     open_duplicate,
     utcnow,
 )
@@ -731,6 +732,11 @@ def _plan_record(
     except ValidationError as exc:
         for err in exc.errors():
             rec.problem("goals", f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
+        return None
+    disordered = [(g.id, f, r) for _e, g in built for f, r in milestone_order_problems(g)]
+    for gid, where, reason in disordered:
+        rec.problem("goals", f"goal {gid!r} {where}: {reason}")
+    if disordered:
         return None
     return _Plan(person=person, skills=skills, goals=built, source=rec.source, now=now)
 

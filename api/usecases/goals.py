@@ -16,7 +16,7 @@ from api.auth import Principal
 from api.state import AppState
 from api.usecases.base import Who, audited, goal, person
 from graph.errors import Conflict, InvalidInput
-from graph.model import Goal, PairingStatus, open_duplicate, utcnow
+from graph.model import Goal, PairingStatus, milestone_order_problems, open_duplicate, utcnow
 from graph.store import DeleteGoals, GraphStore, PairingFilter, Planned, StoreOp, UpsertGoals
 from taxonomy.goal_mapping import (
     GoalCorrection,
@@ -92,16 +92,15 @@ def check_goal_dates(goal: Goal, before: Goal | None = None, *, today: date | No
         problems.append(
             {"field": "body.target_date", "reason": f"{goal.target_date} is past (today {today})"}
         )
+    out_of_order = dict(milestone_order_problems(goal))
     for i, m in enumerate(goal.milestones):
-        if m.due is None:
-            continue
-        field = f"body.milestones.{i}.due"
-        if goal.target_date is not None and m.due > goal.target_date:
-            problems.append({"field": field, "reason": f"{m.due} is after target_date"})
-        elif goal.start_date is not None and m.due < goal.start_date:
-            problems.append({"field": field, "reason": f"{m.due} is before start_date"})
-        elif m.due < today and m.due not in old_dues:
-            problems.append({"field": field, "reason": f"{m.due} is past (today {today})"})
+        field = f"milestones.{i}.due"
+        if field in out_of_order:
+            problems.append({"field": f"body.{field}", "reason": out_of_order[field]})
+        elif m.due is not None and m.due < today and m.due not in old_dues:
+            problems.append(
+                {"field": f"body.{field}", "reason": f"{m.due} is past (today {today})"}
+            )
     if problems:
         fields = ", ".join(p["field"] for p in problems)
         raise InvalidInput(f"goal dates out of order or past: {fields}", details=problems)

@@ -165,3 +165,24 @@ def test_person_time_zone_answers_with_the_nearest_names(client: TestClient, key
         assert f"did you mean '{hint}'" in json.dumps(err), err
     r = client.patch("/v1/people/p1", json={"timezone": "Mars/Olympus"}, headers=auth)
     assert r.status_code == 422 and "did you mean" not in r.text
+
+
+def test_import_refuses_a_milestone_after_the_target(
+    client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    goal = {
+        "id": "g-late",
+        "text": "run a workshop",
+        "target_date": _future(30),
+        "milestones": [
+            {"title": "dry run", "due": _future(10)},
+            {"title": "x", "due": _future(40)},
+        ],
+    }
+    line = {"id": "p1", "name": "Pat One", "goals": [goal]}
+    body = {"format": "jsonl", "content": json.dumps(line) + "\n"}
+    r = client.post("/v1/people/import", json=body, headers=keys.auth("coordinator"))
+    assert r.status_code == 422, r.text
+    (detail,) = r.json()["error"]["details"]
+    assert detail["field"] == "goals" and "milestones.1.due" in detail["reason"], detail
+    assert api_store.get_goal("g-late") is None
