@@ -1059,7 +1059,9 @@ class Neo4jStore:
         )
 
     def count_taxonomy_changes(self, *, node_id: str | None = None) -> int:
-        return int(self._rows(q.COUNT_TAXONOMY_CHANGES, node_id=node_id)[0]["c"])
+        if node_id is None:
+            return int(self._rows(q.COUNT_TAXONOMY_CHANGES)[0]["c"])
+        return int(self._rows(q.COUNT_TAXONOMY_CHANGES_OF_NODE, node_id=node_id)[0]["c"])
 
     # --- access and audit -------------------------------------------------------------------
 
