@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,13 +25,22 @@ from rich.table import Table
 from api.analytics_data import org_data
 from api.main import create_app
 from api.state import AppState, close_state, open_state
-from api.usecases import cohorts, growth, guides, imports, keys, leavers, programs, ranking
+from api.usecases import (
+    cohorts,
+    growth,
+    guides,
+    imports,
+    keys,
+    leavers,
+    programs,
+    ranking,
+    recommendations,
+)
 from api.usecases import pairings as pairing_cases
 from api.usecases.ranking import current_weights
 from graph.analytics.recognition import CSV_COLUMNS, recognition_report
-from graph.errors import MentorgraphError
+from graph.errors import MentorgraphError, NotFound
 from graph.model import Format, MentoringModel, Pairing, Program, Role, utcnow
-from graph.recommend import RecommendOptions, recommend, why_no_mentor
 from graph.settings import Settings
 from graph.store import GraphStore
 from loaders.demo_org import load_demo
@@ -97,6 +107,27 @@ def fail(message: str, details: list[dict[str, Any]] | None = None) -> None:
     raise typer.Exit(1)
 
 
+def print_json(data: Any) -> None:
+    """`--json`: the data as the API would answer it, on stdout (nothing else there)."""
+    print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def table(headers: list[str], rows: list[list[str]], ids: frozenset[str] = frozenset()) -> Table:
+    """A rich table whose `ids` columns are never cut: each is as wide as its longest value
+    and kept on one line (other columns wrap instead), and only a terminal narrower than one
+    id folds it onto the next line, whole, never with an ellipsis."""
+    t = Table()
+    for i, head in enumerate(headers):
+        if head in ids:
+            longest = max((len(r[i]) for r in rows), default=len(head))
+            t.add_column(head, min_width=max(longest, len(head)), no_wrap=True, overflow="fold")
+        else:
+            t.add_column(head, overflow="fold")
+    for r in rows:
+        t.add_row(*r)
+    return t
+
+
 # --- keys -----------------------------------------------------------------------------------
 
 
@@ -135,21 +166,29 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
     """List keys (ids, roles, person, expiry, revoked); secrets are never shown."""
     with opened_state() as state:
         rows = state.store.list_api_keys()
-    table = Table("id", "roles", "person", "label", "expires", "revoked")
-    for k in rows:
-        table.add_row(
+    if as_json:
+        data = [k.model_dump(mode="json", exclude={"key_hash"}) for k in rows]
+        print_json({"data": data, "count": len(data)})
+        return
+    cells = [
+        [
             k.id,
             ",".join(k.roles),
             k.person_id or "",
             k.label,
             k.expires_at.isoformat() if k.expires_at else "",
             k.revoked_at.isoformat() if k.revoked_at else "",
-        )
-    out.print(table)
+        ]
+        for k in rows
+    ]
+    headers = ["id", "roles", "person", "label", "expires", "revoked"]
+    out.print(table(headers, cells, ids=frozenset({"id", "person"})))
 
 
 @keys_app.command("revoke")
@@ -391,15 +430,17 @@ def import_availability_cmd(
 def map_goal_cmd(
     text: Annotated[str, typer.Argument(help="a development goal in plain words")],
     k: Annotated[int, typer.Option(help="how many nodes", min=1, max=100)] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Show the taxonomy nodes a goal text maps to."""
 
     with opened_state() as state:
         result = state.goal_mapper().map(text, k)
-    table = Table("score", "kind", "label", "id")
-    for c in result.candidates:
-        table.add_row(f"{c.score:.3f}", c.kind, c.label, c.id)
-    out.print(table)
+    if as_json:
+        print_json(result.model_dump(mode="json"))
+        return
+    cells = [[f"{c.score:.3f}", c.kind, c.label, c.id] for c in result.candidates]
+    out.print(table(["score", "kind", "label", "id"], cells, ids=frozenset({"id"})))
     if result.fell_back:
         err.print(f"fell back to broader clusters: {result.reason}", markup=False)
 
@@ -407,35 +448,59 @@ def map_goal_cmd(
 @app.command("recommend")
 def recommend_cmd(
     person_id: Annotated[str, typer.Argument(help="the mentee's id")],
-    k: Annotated[int, typer.Option(help="how many mentors", min=1, max=1000)] = 10,
-    asynchronous: Annotated[bool, typer.Option(help="do not require overlapping hours")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+    k: Annotated[int, typer.Option(help="how many mentors (at most MENTORGRAPH_MAX_K)")] = 10,
+    model: Annotated[
+        MentoringModel, typer.Option(help="one_to_one, group, peer or reverse")
+    ] = MentoringModel.one_to_one,
+    format: Annotated[
+        Format | None,
+        typer.Option(help="in_person (same location), video, or async (no shared hours)"),
+    ] = None,
+    asynchronous: Annotated[bool, typer.Option(help="alias of --format async")] = False,
+    min_overlap_hours: Annotated[
+        float, typer.Option(help="shared hours a week needed (0 .. 168)")
+    ] = 1.0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the API's JSON answer instead of a table")
+    ] = False,
 ) -> None:
-    """Rank mentors for a mentee, with the reasons."""
+    """Rank mentors for a mentee, with the reasons: the options and checks of
+    GET /v1/people/{id}/recommendations, and with --json its answer."""
 
     with opened_state() as state:
+        recommendations.check_k(state.settings, k)
+        options = recommendations.options(
+            state.settings,
+            model=model,
+            format=format,
+            asynchronous=asynchronous,
+            min_overlap_hours=min_overlap_hours,
+            weights=current_weights(state),
+        )
         snap = state.current_snapshot()
-        weights = current_weights(state)
-    options = RecommendOptions(asynchronous=asynchronous, weights=weights)
-    now = utcnow()
-    recs = recommend(snap, person_id, k=k, options=options, now=now)
+    if person_id not in snap.state.people:
+        raise NotFound(f"person {person_id!r} not found")
+    answer = recommendations.answer(snap, person_id, k, options, utcnow())
     if as_json:
-        print(json.dumps([r.model_dump(mode="json") for r in recs], indent=2))
+        print_json(answer.model_dump(mode="json"))
         return
-    table = Table("#", "mentor", "score", "skill", "avail", "reasons")
-    for i, r in enumerate(recs, 1):
-        table.add_row(
+    cells = [
+        [
             str(i),
-            f"{r.mentor_name} ({r.mentor_id})",
+            r.mentor_name,
+            r.mentor_id,
             f"{r.score:.3f}",
             f"{r.components.get('skill_fit', 0):.2f}",
             f"{r.components.get('availability', 0):.2f}",
             "; ".join(r.reasons[:3]),
-        )
-    out.print(table)
-    if not recs:
+        ]
+        for i, r in enumerate(answer.data, 1)
+    ]
+    headers = ["#", "mentor", "id", "score", "skill", "avail", "reasons"]
+    out.print(table(headers, cells, ids=frozenset({"id"})))
+    if not answer.data:
         err.print("no mentor passes the guardrails and filters for this mentee:")
-        for line in why_no_mentor(snap, person_id, options=options, now=now):
+        for line in answer.why_none:
             err.print(f"  {line}", markup=False)
 
 
@@ -451,6 +516,9 @@ def match_cohort_cmd(
     pairs: Annotated[
         bool, typer.Option(help="match the rest in one-to-one pairs (--no-pairs: only --form)")
     ] = True,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the run as JSON instead of a table")
+    ] = False,
 ) -> None:
     """Match all open mentees of a program optimally; review, then --publish. With --form,
     peer circles and/or groups are formed first, each member with their own reasons."""
@@ -476,10 +544,15 @@ def match_cohort_cmd(
             )
             for m in g.mentee_ids:
                 err.print(f"  {m}: {'; '.join(g.reasons.get(m, [])[:2])}", markup=False)
-        table = Table("mentee", "mentor", "score", "reasons")
-        for p in result.proposals:
-            table.add_row(p.mentee_id, p.mentor_id, f"{p.score:.3f}", "; ".join(p.reasons[:2]))
-        out.print(table)
+        if as_json:
+            print_json({"run_id": run.run_id, **asdict(result), "matched": result.matched})
+        else:
+            cells = [
+                [p.mentee_id, p.mentor_id, f"{p.score:.3f}", "; ".join(p.reasons[:2])]
+                for p in result.proposals
+            ]
+            headers = ["mentee", "mentor", "score", "reasons"]
+            out.print(table(headers, cells, ids=frozenset({"mentee", "mentor"})))
         err.print(
             f"{result.matched} matched (greedy baseline {result.greedy_matched}), "
             f"{len(result.unmatched)} unmatched; total score {result.total_score:.3f} "
@@ -865,12 +938,20 @@ def weights_revert_cmd() -> None:
 def export(
     what: Annotated[str, typer.Argument(help="people, pairings or taxonomy")],
     file: Annotated[Path, typer.Argument(help="JSON Lines file to write")],
+    goal_text: Annotated[
+        bool,
+        typer.Option(
+            help="people: write each goal's text, outcome and milestones (confidential: for "
+            "coordinators); --no-goal-text keeps ids, dates, status and mapped skills only"
+        ),
+    ] = True,
 ) -> None:
-    """Write people, pairings or the taxonomy as JSON Lines (one record a line)."""
+    """Write people (with skills and goals), pairings or the taxonomy as JSON Lines (one
+    record a line)."""
     if what not in {"people", "pairings", "taxonomy"}:
         raise typer.BadParameter("choose people, pairings or taxonomy", param_hint="WHAT")
     with opened_state() as state:
-        rows = list(_export_rows(state.store, what))
+        rows = list(_export_rows(state.store, what, goal_text=goal_text))
     tmp = file.with_suffix(file.suffix + ".part")
     with tmp.open("w", encoding="utf-8") as fh:
         for row in rows:
@@ -879,7 +960,9 @@ def export(
     err.print(f"wrote {len(rows)} {what} records to {file}")
 
 
-def _export_rows(store: GraphStore, what: str) -> Iterator[dict[str, Any]]:
+def _export_rows(
+    store: GraphStore, what: str, *, goal_text: bool = True
+) -> Iterator[dict[str, Any]]:
     if what == "people":
         skills: dict[str, list[dict[str, Any]]] = {}
         for batch in store.iter_person_skills():
@@ -887,11 +970,13 @@ def _export_rows(store: GraphStore, what: str) -> Iterator[dict[str, Any]]:
                 skills.setdefault(s.person_id, []).append(
                     s.model_dump(mode="json", exclude={"person_id"})
                 )
+        goals = _export_goals(store, goal_text=goal_text)
         for p in store.list_people(include_departed=False):  # leavers are in no listing
             row = p.model_dump(mode="json")
             if p.opt_out_analytics:
                 row["attributes"] = {}  # consent: self-reported attributes stay out of exports
             row["skills"] = skills.get(p.id, [])
+            row["goals"] = goals.get(p.id, [])
             yield row
     elif what == "pairings":
         for pr in store.list_pairings():
@@ -966,6 +1051,23 @@ def maintenance_cmd() -> None:
     with opened_state() as state:
         report = leavers.run_maintenance(state, CLI)
     print(json.dumps(report.as_dict(), indent=2))
+
+
+def _export_goals(store: GraphStore, *, goal_text: bool) -> dict[str, list[dict[str, Any]]]:
+    """Each person's goals, by person id, in id order: the goal's fields and its mapped
+    `targets` (node id, confidence, source); without `goal_text` the confidential fields
+    (text, measurable outcome, milestones) are left out, as the API hides them from callers
+    not entitled to read them."""
+    targets: dict[str, list[dict[str, Any]]] = {}
+    for t in store.all_goal_targets():
+        targets.setdefault(t.goal_id, []).append(t.model_dump(mode="json", exclude={"goal_id"}))
+    secret = set() if goal_text else {"text", "measurable_outcome", "milestones"}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for g in sorted(store.list_goals(), key=lambda g: g.id):
+        row = g.model_dump(mode="json", exclude={"person_id", *secret})
+        row["targets"] = targets.get(g.id, [])
+        out.setdefault(g.person_id, []).append(row)
+    return out
 
 
 # --- entry point ----------------------------------------------------------------------------

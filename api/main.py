@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from api import limits
 from api.errors import ERROR_RESPONSES, BodySizeLimit, install_error_handlers
 from api.maintenance import MaintenanceJob
 from api.routes import (
@@ -89,4 +90,13 @@ def create_app(
         ranking.router,
     ):
         app.include_router(router, prefix=API_PREFIX, responses=ERROR_RESPONSES)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document, with the maxima that settings decide (api.limits)."""
+        if app.openapi_schema is None:
+            app.openapi_schema = limits.apply_settings(build_openapi(), settings)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app

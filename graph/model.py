@@ -7,6 +7,7 @@ zones) lives here; validation that needs the graph (unknown ids) lives in the st
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -57,13 +58,24 @@ def _check_timezone(name: str) -> str:
         except (ZoneInfoNotFoundError, ValueError):
             known = False
     if not known:
-        hint = _ZONES_BY_CASEFOLD.get(name.casefold())
-        did_you_mean = f"; did you mean {hint!r}?" if hint else ""
+        hints = _zone_hints(name)
+        did_you_mean = f"; did you mean {' or '.join(map(repr, hints))}?" if hints else ""
         raise ValueError(
             f"unknown IANA time zone {name!r}: expected a name such as 'Europe/Berlin'"
             f"{did_you_mean}"
         )
     return name
+
+
+def _zone_hints(name: str) -> list[str]:
+    """The valid names nearest to an unknown one: the same name in another case
+    (`europe/berlin` -> Europe/Berlin), else up to 3 close spellings (difflib over the
+    case-folded names of zoneinfo.available_timezones: `Europe/Berln`, `europe/berln`)."""
+    same = _ZONES_BY_CASEFOLD.get(name.casefold())
+    if same:
+        return [same]
+    close = difflib.get_close_matches(name.casefold(), list(_ZONES_BY_CASEFOLD), n=3, cutoff=0.8)
+    return [_ZONES_BY_CASEFOLD[c] for c in close]
 
 
 _KNOWN_ZONES = frozenset(available_timezones())
@@ -450,6 +462,38 @@ class Goal(Model):
         if self.start_date and self.target_date and self.target_date < self.start_date:
             raise ValueError("target_date is before start_date")
         return self
+
+
+def milestone_order_problems(goal: Goal) -> list[tuple[str, str]]:
+    """(field, reason) for each milestone due before the goal's `start_date` or after its
+    `target_date` (`milestones.<i>.due`); [] when the dates are in order."""
+    problems: list[tuple[str, str]] = []
+    for i, m in enumerate(goal.milestones):
+        if m.due is None:
+            continue
+        if goal.target_date is not None and m.due > goal.target_date:
+            problems.append((f"milestones.{i}.due", f"{m.due} is after target_date"))
+        elif goal.start_date is not None and m.due < goal.start_date:
+            problems.append((f"milestones.{i}.due", f"{m.due} is before start_date"))
+    return problems
+
+
+def open_duplicate(goals: Iterable[Goal], goal: Goal) -> Goal | None:
+    """The first of `goals` (sorted by id) that is another open goal of the same person with
+    the same text as `goal` by `graph.text.label_key` (case, spacing, typographic quotes and
+    accents' encodings ignored); None when `goal` is not open or has no such twin."""
+    if goal.status != GoalStatus.open:
+        return None
+    key = label_key(goal.text)
+    for other in sorted(goals, key=lambda g: g.id):
+        if (
+            other.id != goal.id
+            and other.person_id == goal.person_id
+            and other.status == GoalStatus.open
+            and label_key(other.text) == key
+        ):
+            return other
+    return None
 
 
 class TargetSource(StrEnum):

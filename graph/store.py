@@ -428,6 +428,9 @@ class GraphStore(Protocol):
     ) -> list[TaxonomyChange]:
         """Newest first; with node_id, only changes that touched that node."""
 
+    def count_taxonomy_changes(self, *, node_id: str | None = None) -> int:
+        """How many changes `taxonomy_changes` would list without a limit."""
+
     # access and audit (operational records, kept in the same store for one backup; written
     # with the PutApiKeys and AppendAudit ops)
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None: ...

@@ -31,7 +31,18 @@ from pydantic import ValidationError
 from rich.progress import Progress
 
 from graph.errors import BatchRejected, InvalidInput, RowProblem
-from graph.model import Goal, NodeStatus, Person, PersonSkill, Skill, SkillCluster, utcnow
+from graph.model import (
+    Goal,
+    GoalStatus,
+    NodeStatus,
+    Person,
+    PersonSkill,
+    Skill,
+    SkillCluster,
+    milestone_order_problems,
+    open_duplicate,
+    utcnow,
+)
 from graph.store import (
     GraphStore,
     Planned,
@@ -550,6 +561,7 @@ def plan_import_people(
                     plans[rec.index] = plan
             advance(1)
         _check_goal_ids(records, plans)
+        _check_goal_twins(store, records, plans, stored)
         _check_managers(records, plans, stored, allow_partial)
         today = now.date()
         leaving = {r.index for r in records if not r.problems and _leaving(r, today)}
@@ -734,6 +746,7 @@ def _plan_record(
             return None
     goals: list[GoalEntry] = []
     seen: dict[str, str] = {}
+    texts: set[str] = set()  # label_keys of the goals given without an id
     for g in row.goal_entries():
         gid = g.id or goal_id_for(row.id, g.text)
         if gid in seen:
@@ -741,13 +754,22 @@ def _plan_record(
                 rec.problem("goals", f"goal id {gid!r} is used twice with different texts")
                 return None
             continue  # the same goal listed twice: once is enough
+        if g.id is None and label_key(g.text) in texts:
+            continue  # the same text in another spelling (case, spaces, quotes): once
         seen[gid] = g.text
+        if g.id is None:
+            texts.add(label_key(g.text))
         goals.append(g)
     try:  # validate now so a bad goal is a problem of this record, not of the write
         built = [(g, _goal(row.id, g, now, None)) for g in goals]
     except ValidationError as exc:
         for err in exc.errors():
             rec.problem("goals", f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}")
+        return None
+    disordered = [(g.id, f, r) for _e, g in built for f, r in milestone_order_problems(g)]
+    for gid, where, reason in disordered:
+        rec.problem("goals", f"goal {gid!r} {where}: {reason}")
+    if disordered:
         return None
     return _Plan(person=person, skills=skills, goals=built, source=rec.source, now=now)
 
@@ -833,6 +855,54 @@ def _check_goal_ids(records: Sequence[_Record], plans: dict[int, _Plan]) -> None
             lines = ", ".join(r.source for r in recs)
             for rec in recs:
                 rec.problem("goals", f"goal id {gid!r} is given on several records ({lines})")
+
+
+def _check_goal_twins(
+    store: GraphStore,
+    records: Sequence[_Record],
+    plans: dict[int, _Plan],
+    stored: _StoredPeople,
+) -> None:
+    """A goal given without an id (CSV: always) whose text is that of a stored open goal of
+    the person (by `label_key`) is that goal (an update, not a new goal). Any other goal the
+    file adds or changes that would be an open twin (same person, same text, both open) of
+    another goal, stored or in the file, is a problem naming the other goal's id (never the
+    text)."""
+    ids = [p.person.id for p in plans.values() if p.person.id in stored]
+    old_goals = _stored_goals(store, ids)
+    for rec in records:
+        plan = plans.get(rec.index)
+        if plan is None or not plan.goals:
+            continue
+        pid = plan.person.id
+        before = {g.id: g for g in old_goals.get(pid, [])}
+        open_by_text = {
+            label_key(g.text): g
+            for g in sorted(before.values(), key=lambda g: g.id)
+            if g.status == GoalStatus.open
+        }
+        named: list[tuple[GoalEntry, Goal]] = []
+        for entry, fresh in plan.goals:
+            known = open_by_text.get(label_key(entry.text)) if entry.id is None else None
+            if known is not None and known.id != fresh.id:
+                entry = entry.model_copy(update={"id": known.id})
+                fresh = fresh.model_copy(update={"id": known.id})
+            named.append((entry, fresh))
+        plan.goals = list({fresh.id: (e, fresh) for e, fresh in named}.values())
+        in_file = {fresh.id for _e, fresh in plan.goals}
+        compared = [g for g in before.values() if g.id not in in_file]  # stored, not in file
+        for entry, fresh in plan.goals:  # each against the stored ones and those before it
+            prev = before.get(fresh.id)
+            goal = fresh if prev is None else _goal(pid, entry, plan.now, prev)
+            twin = open_duplicate(compared, goal)
+            compared.append(goal)
+            if twin is not None:
+                rec.problem(
+                    "goals",
+                    f"goal {goal.id!r} has the same text as open goal {twin.id!r} of {pid!r}: "
+                    "a person's open goals must differ",
+                )
+                break
 
 
 def _check_managers(

@@ -20,7 +20,14 @@ from api.analytics_data import (
     unmatched_mentees,
 )
 from api.deps import Allow, StateDep
-from api.schemas.analytics import CypherQuery, CypherResult
+from api.schemas.analytics import (
+    BridgingList,
+    CypherQuery,
+    CypherResult,
+    PathsList,
+    StalledList,
+    UnmatchedList,
+)
 from graph.analytics import (
     CoverageReport,
     FairnessReport,
@@ -31,16 +38,13 @@ from graph.analytics import (
     match_health,
     mentor_load,
 )
-from graph.analytics.program import StalledRow, stalled_pairings
+from graph.analytics.program import stalled_pairings
 from graph.analytics.queries import (
-    BridgingSkill,
-    PeoplePath,
     SubGraph,
     bridging_skills,
     neighbourhood,
     paths_between,
 )
-from graph.analytics.viability import UnmatchedMentee
 from graph.errors import Conflict
 from graph.model import Role, utcnow
 
@@ -53,6 +57,7 @@ CSV_RESPONSE: dict[int | str, dict[str, Any]] = {
 SVG_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {"content": {"image/svg+xml": {"schema": {"type": "string"}}}, "description": "SVG"}
 }
+ALL = 1_000_000  # no cut: every row, to count them
 Top = Annotated[int, Query(ge=1, le=500, description="how many rows of the top list")]
 NodeQ = Annotated[
     str, Query(min_length=1, max_length=512, description="skill, cluster or person id")
@@ -138,14 +143,15 @@ def get_health_csv(state: StateDep) -> Response:
     return csv_response(match_health(org_data(state)).timeline, "match-health", cols)
 
 
-@router.get("/stalled", response_model=list[StalledRow], dependencies=[ORG])
+@router.get("/stalled", response_model=StalledList, dependencies=[ORG])
 def get_stalled(
     state: StateDep, stall_after_days: Annotated[int, Query(ge=1, le=365)] = 21
-) -> list[StalledRow]:
+) -> StalledList:
     """Pairings marked stalled (`detected: "marked"`), then active ones the stall detector
     finds stalled right now (`detected: "live"`: silent too long, ratings falling or low),
     with names, when, why and how many days silent."""
-    return stalled_pairings(org_data(state), now=utcnow(), stall_after_days=stall_after_days)
+    rows = stalled_pairings(org_data(state), now=utcnow(), stall_after_days=stall_after_days)
+    return StalledList(data=rows, count=len(rows))
 
 
 # --- fairness -------------------------------------------------------------------------------
@@ -207,26 +213,29 @@ def get_fairness_csv(
 # --- graph queries --------------------------------------------------------------------------
 
 
-@router.get("/queries/paths", response_model=list[PeoplePath], dependencies=[ORG])
+@router.get("/queries/paths", response_model=PathsList, dependencies=[ORG])
 def query_paths(
     state: StateDep,
     a: Annotated[str, Query(min_length=1, max_length=512)],
     b: Annotated[str, Query(min_length=1, max_length=512)],
     max_people: Annotated[int, Query(ge=2, le=6)] = 4,
-) -> list[PeoplePath]:
+) -> PathsList:
     """How two people connect through skills they share."""
-    return paths_between(org_data(state), a, b, max_people=max_people)
+    rows = paths_between(org_data(state), a, b, max_people=max_people)
+    return PathsList(data=rows, count=len(rows))
 
 
-@router.get("/queries/bridging", response_model=list[BridgingSkill], dependencies=[ORG])
+@router.get("/queries/bridging", response_model=BridgingList, dependencies=[ORG])
 def query_bridging(
     state: StateDep,
     cluster_a: Annotated[str, Query(min_length=1, max_length=512)],
     cluster_b: Annotated[str, Query(min_length=1, max_length=512)],
     top: Top = 20,
-) -> list[BridgingSkill]:
-    """Skills that link two clusters (under both, or held by people spanning both)."""
-    return bridging_skills(org_data(state), cluster_a, cluster_b, limit=top)
+) -> BridgingList:
+    """Skills that link two clusters (under both, or held by people spanning both): the
+    `top` best, `count` how many in all."""
+    rows = bridging_skills(org_data(state), cluster_a, cluster_b, limit=ALL)
+    return BridgingList(data=rows[:top], count=len(rows))
 
 
 @router.get("/queries/neighbourhood", response_model=SubGraph, dependencies=[ORG])
@@ -237,12 +246,14 @@ def query_neighbourhood(
     return neighbourhood(org_data(state), node, depth=depth)
 
 
-@router.get("/queries/unmatched", response_model=list[UnmatchedMentee], dependencies=[ORG])
+@router.get("/queries/unmatched", response_model=UnmatchedList, dependencies=[ORG])
 def query_unmatched(
     state: StateDep, limit: Annotated[int, Query(ge=1, le=10_000)] = 1000
-) -> list[UnmatchedMentee]:
-    """Mentees with open goals for whom the recommender finds no viable mentor, and why."""
-    return unmatched_mentees(state, limit=limit)
+) -> UnmatchedList:
+    """Mentees with open goals for whom the recommender finds no viable mentor, and why,
+    among the first `limit` seekers."""
+    rows = unmatched_mentees(state, limit=limit)
+    return UnmatchedList(data=rows, count=len(rows))
 
 
 @router.post("/queries/cypher", response_model=CypherResult, dependencies=[ORG])

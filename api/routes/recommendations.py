@@ -16,12 +16,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from fastapi.concurrency import run_in_threadpool
 
+from api import limits
 from api.deps import Allow, PrincipalDep, StateDep, person_in_path, store_read
 from api.schemas.pairings import RecommendationsPublic
+from api.usecases import recommendations as recs
 from api.usecases.ranking import current_weights
-from graph.errors import Conflict, InvalidInput, NotFound
+from graph.errors import Conflict, NotFound
 from graph.model import Format, MentoringModel, Role, utcnow
-from graph.recommend import RecommendOptions, recommend, why_no_mentor
+from graph.recommend import RecommendOptions
 
 router = APIRouter(tags=["recommendations"])
 
@@ -31,11 +33,8 @@ INLINE_MAX_K = 50  # up to this k the ranking runs on the event loop (embedded s
 
 def recommendations_json(snapshot: Any, person_id: str, k: int, options: RecommendOptions) -> bytes:
     """The response body: the top `k` mentors for `person_id` on `snapshot`, as JSON; when
-    nobody is suggested, `why_none` says why."""
-    now = utcnow()
-    recs = recommend(snapshot, person_id, k=k, options=options, now=now)
-    why = [] if recs else why_no_mentor(snapshot, person_id, options=options, now=now)
-    body = RecommendationsPublic(mentee_id=person_id, data=recs, count=len(recs), why_none=why)
+    nobody is suggested, `why_none` says why (`api.usecases.recommendations.answer`)."""
+    body = recs.answer(snapshot, person_id, k, options, utcnow())
     return body.model_dump_json().encode("utf-8")
 
 
@@ -48,7 +47,7 @@ async def recommendations(
     person_id: str,
     state: StateDep,
     principal: PrincipalDep,
-    k: Annotated[int, Query(ge=1, le=1000)] = 10,
+    k: Annotated[int, Query(ge=1, le=limits.K_SETTING_MAX)] = 10,
     model: MentoringModel = MentoringModel.one_to_one,
     format: Annotated[
         Format | None,
@@ -60,11 +59,7 @@ async def recommendations(
     min_overlap_hours: Annotated[float, Query(ge=0.0, le=168.0)] = 1.0,
 ) -> Response:
     """Best mentors, each with a score in [0, 1], its components and plain-language reasons."""
-    if k > state.settings.max_k:
-        raise InvalidInput(
-            f"k is at most {state.settings.max_k}",
-            details=[{"field": "query.k", "reason": f"at most {state.settings.max_k}"}],
-        )
+    recs.check_k(state.settings, k)
     snapshot: Any = await store_read(state, state.fresh_snapshot)
     if snapshot is None:  # a write is being replayed, or another process wrote: may block
         snapshot = await run_in_threadpool(state.current_snapshot)
@@ -73,12 +68,8 @@ async def recommendations(
         raise NotFound(f"person {person_id!r} not found")
     if person.opt_out_recommend and not principal.is_person(person_id):
         raise Conflict(f"{person_id!r} has opted out of recommendations")
-    if asynchronous and format not in (None, Format.async_):
-        raise InvalidInput(
-            f"asynchronous=true means format=async; it cannot be combined with format={format}",
-            details=[{"field": "query.asynchronous", "reason": "conflicts with query.format"}],
-        )
-    options = RecommendOptions(
+    options = recs.options(
+        state.settings,
         model=model,
         format=format,
         asynchronous=asynchronous,

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
+from api import limits
 from api.deps import Allow, PrincipalDep, StateDep
 from api.schemas.taxonomy import (
     AliasIn,
@@ -86,12 +87,22 @@ def roots(state: StateDep) -> NodesPublic:
 @router.get("/search", response_model=NodesPublic, dependencies=[READ])
 def search(
     state: StateDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="label or alias text")],
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=limits.SEARCH_Q_MAX,
+            description="words of a label or alias (any order, accents and case ignored), "
+            "an ESCO code (S1.1.1, K0413) or a concept URI",
+        ),
+    ],
+    limit: Annotated[int, Query(ge=1, le=limits.SEARCH_LIMIT_MAX)] = 20,
+    offset: Annotated[int, Query(ge=0, le=limits.OFFSET_MAX)] = 0,
 ) -> NodesPublic:
-    """Nodes whose label or an alias contains `q` (label hits first)."""
-    hits = state.store.search_taxonomy(q, limit=limit)
-    return NodesPublic(data=[node_public(n) for n in hits], count=len(hits))
+    """Nodes matching `q`, best first (id or code, exact label, exact alias, code prefix,
+    label, alias: taxonomy.search); `count` is how many match in all."""
+    found = edits.search(state, q, limit=limit, offset=offset)
+    return NodesPublic(data=[node_public(h.node) for h in found.hits], count=found.total)
 
 
 Skip = Annotated[int, Query(ge=0, le=10_000, description="changes to skip (newest first)")]
@@ -101,9 +112,11 @@ Skip = Annotated[int, Query(ge=0, le=10_000, description="changes to skip (newes
 def changes(
     state: StateDep, limit: Annotated[int, Query(ge=1, le=1000)] = 100, offset: Skip = 0
 ) -> ChangesPublic:
-    """Recent taxonomy versions (steward edits and imports, summed up), newest first."""
+    """Recent taxonomy versions (steward edits and imports, summed up), newest first;
+    `count`: how many there are in all."""
     rows = _paged(state.store, None, offset, limit)
-    return ChangesPublic(data=[change_public(c) for c in rows], count=len(rows))
+    total = state.store.count_taxonomy_changes()
+    return ChangesPublic(data=[change_public(c) for c in rows], count=total)
 
 
 @router.get(
@@ -148,10 +161,12 @@ def history(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Skip = 0,
 ) -> ChangesPublic:
-    """Every change that touched the node, newest first (imports summed up)."""
+    """Every change that touched the node, newest first (imports summed up); `count`: how
+    many in all."""
     get_node(state.store, node_id)
     rows = _paged(state.store, node_id, offset, limit)
-    return ChangesPublic(data=[change_public(c) for c in rows], count=len(rows))
+    total = state.store.count_taxonomy_changes(node_id=node_id)
+    return ChangesPublic(data=[change_public(c) for c in rows], count=total)
 
 
 # --- steward edits --------------------------------------------------------------------------

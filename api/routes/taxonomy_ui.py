@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field, ValidationError
 
+from api import limits
 from api.auth import Principal
 from api.deps import Allow, PrincipalDep, StateDep
 from api.routes.taxonomy import node_public
@@ -32,6 +33,7 @@ from api.schemas.taxonomy import (
     Revert,
     Split,
 )
+from api.usecases import taxonomy as taxonomy_edits
 from graph.errors import InvalidInput, NotFound
 from graph.hierarchy import Hierarchy
 from graph.model import Role, Skill, SkillCluster, TaxonomyChange
@@ -45,7 +47,7 @@ STEWARD = Allow(Role.steward)
 NAMES = frozenset({Role.coordinator, Role.admin})
 MAX_CHILDREN = 500
 MAX_LISTED = 50
-MAX_OFFSET = 10_000
+MAX_OFFSET = limits.OFFSET_MAX
 Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="rows to skip")]
 Limit = Annotated[int, Query(ge=1, le=200, description="rows per page")]
 NodeQ = Annotated[str, Query(min_length=1, max_length=512, description="taxonomy node id")]
@@ -132,6 +134,7 @@ class ChangeView(ApiModel):
 
 class ChangesPage(ApiModel):
     data: list[ChangeView]
+    count: int = Field(description="changes in all (of `node`, when given)")
     offset: int
     limit: int
     has_more: bool
@@ -141,9 +144,10 @@ class DiffPage(ApiModel):
     change_id: str
     summary: str
     data: list[DiffRowOut]
+    count: int = Field(description="rows in all (of `node`, when given)")
     offset: int
     limit: int
-    total: int
+    total: int = Field(description="the same as `count` (kept for older clients)")
 
 
 Op = Literal[
@@ -308,45 +312,28 @@ def view(state: StateDep, principal: PrincipalDep, node: NodeQ) -> NodeView:
 @router.get("/find", response_model=FindResult, dependencies=[READ])
 def find(
     state: StateDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="label, alias, code or id")],
-    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    q: Annotated[
+        str,
+        Query(min_length=1, max_length=limits.SEARCH_Q_MAX, description="label, alias, code or id"),
+    ],
+    limit: Annotated[int, Query(ge=1, le=limits.SEARCH_LIMIT_MAX)] = 25,
+    offset: Offset = 0,
 ) -> FindResult:
-    """Nodes by id, by code (an ESCO group code such as S1.4, exact or as a prefix), then by
-    label and alias text in any language the taxonomy holds (label hits first)."""
+    """Nodes by id (concept URI), by code (an ESCO group code such as S1.4 or K0413, exact or
+    as a prefix), by label and alias words in any order and any language the taxonomy holds,
+    accents and case ignored; exact hits first (taxonomy.search). `count`: all matches."""
     h = _hierarchy(state)
-    text = q.strip()
-    folded = text.casefold()
-    hits: dict[str, FindHit] = {}
-
-    def add(node_id: str, matched: str, alias: str | None = None) -> None:
-        if node_id in h and node_id not in hits and len(hits) < limit:
-            hits[node_id] = FindHit(
-                node=_brief(h, node_id),
-                matched=matched,  # type: ignore[arg-type]
-                alias=alias,
-                path=list(reversed(h.path_labels(node_id))),
-            )
-
-    if text in h:
-        add(text, "id")
-    coded = sorted(
-        (n for n in h.nodes("cluster") if getattr(n, "code", "")),
-        key=lambda n: (len(n.code), n.code),  # type: ignore[union-attr]
-    )
-    for n in coded:
-        if n.code.casefold() == folded:  # type: ignore[union-attr]
-            add(n.id, "code")
-    for n in coded:
-        if n.code.casefold().startswith(folded):  # type: ignore[union-attr]
-            add(n.id, "code")
-    for n in state.store.search_taxonomy(text, limit=limit):
-        if folded in n.label.casefold():
-            add(n.id, "label")
-        else:
-            alias = next((a for a in n.aliases if folded in a.casefold()), None)
-            add(n.id, "alias", alias)
-    data = list(hits.values())
-    return FindResult(data=data, count=len(data))
+    found = taxonomy_edits.search(state, q, limit=limit, offset=offset)
+    data = [
+        FindHit(
+            node=_brief(h, hit.node.id),
+            matched=hit.matched,
+            alias=hit.alias,
+            path=list(reversed(h.path_labels(hit.node.id))),
+        )
+        for hit in found.hits
+    ]
+    return FindResult(data=data, count=found.total)
 
 
 def _page(
@@ -373,6 +360,7 @@ def history(
     rows, more = _page(state.store, node, offset, limit)
     return ChangesPage(
         data=[change_view(state, c, node_id=node) for c in rows],
+        count=state.store.count_taxonomy_changes(node_id=node),
         offset=offset,
         limit=limit,
         has_more=more,
@@ -398,6 +386,7 @@ def change_diff(
         change_id=change.id,
         summary=H.summary(change),
         data=[_row_out(r, label) for r in rows[offset : offset + limit]],
+        count=len(rows),
         offset=offset,
         limit=limit,
         total=len(rows),

@@ -6,6 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from graph.analytics.program import StalledRow
+from graph.analytics.queries import BridgingSkill, PeoplePath
+from graph.analytics.viability import UnmatchedMentee
+
 
 class CypherQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -20,3 +24,32 @@ class CypherResult(BaseModel):
     rows: list[dict[str, Any]]
     count: int
     truncated: bool = Field(description="true when more rows existed than `limit`")
+
+
+class StalledList(BaseModel):
+    """`GET /analytics/stalled`: every stalled pairing; `count` = all of them."""
+
+    data: list[StalledRow]
+    count: int
+
+
+class PathsList(BaseModel):
+    """`GET /analytics/queries/paths`: every shortest path found; `count` = all of them."""
+
+    data: list[PeoplePath]
+    count: int
+
+
+class BridgingList(BaseModel):
+    """`GET /analytics/queries/bridging`: the `top` best; `count` = how many bridge in all."""
+
+    data: list[BridgingSkill]
+    count: int
+
+
+class UnmatchedList(BaseModel):
+    """`GET /analytics/queries/unmatched`: every mentee without a viable mentor among the
+    first `limit` seekers examined; `count` = all of those (the list is never cut)."""
+
+    data: list[UnmatchedMentee]
+    count: int

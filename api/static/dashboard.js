@@ -34,7 +34,7 @@ const nodeLink = (label, id) => el("button", { type: "button", class: "linkish",
 async function healthPanel() {
   const h = await api("/analytics/programs");
   const o = h.overall;
-  const stalled = await api("/analytics/stalled");
+  const stalled = (await api("/analytics/stalled")).data;
   const marked = stalled.filter((s) => s.detected === "marked").length;
   const live = stalled.length - marked;
   document.getElementById("kpis").replaceChildren(
@@ -160,9 +160,10 @@ async function showNetwork(query) {
   let node = query.trim();
   if (!node) { error.textContent = "Type a skill or group label, or a person id."; return; }
   if (!/^demo-\d+$/.test(node) && !node.includes("/")) {
-    // a label: the best taxonomy match, else a person id as typed
-    const hits = await api(`/taxonomy/search?q=${encodeURIComponent(node)}&limit=1`).catch(() => ({ data: [] }));
-    if (hits.data.length) node = hits.data[0].id;
+    // a label: the best taxonomy match (a skill first: people hold skills), else a person id as typed
+    const hits = await api(`/taxonomy/search?q=${encodeURIComponent(node)}&limit=10`).catch(() => ({ data: [] }));
+    const best = hits.data.find((n) => n.kind === "skill") || hits.data[0];
+    if (best) node = best.id;
   }
   try {
     await svgInto("chart-network", `around.svg?node=${encodeURIComponent(node)}`);

@@ -9,14 +9,15 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from api.audit import actor_of
 from api.auth import Principal
 from api.state import AppState
 from api.usecases.base import Who, audited, goal, person
-from graph.errors import Conflict
-from graph.model import Goal, PairingStatus
+from graph.errors import Conflict, InvalidInput
+from graph.model import Goal, PairingStatus, milestone_order_problems, open_duplicate, utcnow
 from graph.store import DeleteGoals, GraphStore, PairingFilter, Planned, StoreOp, UpsertGoals
 from taxonomy.goal_mapping import (
     GoalCorrection,
@@ -63,6 +64,51 @@ def is_proposed_mentor(state: AppState, who: Principal, owner_id: str) -> bool:
     return who.person_id is not None and who.person_id in proposed_mentors_of(state, owner_id)
 
 
+# --- checks ---------------------------------------------------------------------------------
+
+
+def check_not_duplicate(store: GraphStore, goal: Goal) -> None:
+    """Conflict (409) when the person has another open goal with the same text (by
+    `graph.text.label_key`); the message and `details` name the existing goal's id, never the
+    text."""
+    twin = open_duplicate(store.goals_of(goal.person_id), goal)
+    if twin is not None:
+        raise Conflict(
+            f"person {goal.person_id!r} already has this goal open: {twin.id!r}",
+            details=[{"field": "body.text", "reason": f"same text as open goal {twin.id!r}"}],
+        )
+
+
+def check_goal_dates(goal: Goal, before: Goal | None = None, *, today: date | None = None) -> None:
+    """InvalidInput (422) naming the field (`body.target_date`, `body.milestones.<i>.due`):
+
+    - a milestone due before `start_date` or after `target_date` (order);
+    - a target date or milestone due date before `today` (server clock, UTC) when it is new:
+      at creation (`before` None), or changed from the stored goal `before` on update (dates
+      already stored are kept as they are, so a goal past its date can still be edited).
+    """
+    today = today or utcnow().date()
+    problems: list[dict[str, str]] = []
+    old_dues = {m.due for m in before.milestones} if before is not None else set()
+    new_target = before is None or goal.target_date != before.target_date
+    if goal.target_date is not None and new_target and goal.target_date < today:
+        problems.append(
+            {"field": "body.target_date", "reason": f"{goal.target_date} is past (today {today})"}
+        )
+    out_of_order = dict(milestone_order_problems(goal))
+    for i, m in enumerate(goal.milestones):
+        field = f"milestones.{i}.due"
+        if field in out_of_order:
+            problems.append({"field": f"body.{field}", "reason": out_of_order[field]})
+        elif m.due is not None and m.due < today and m.due not in old_dues:
+            problems.append(
+                {"field": f"body.{field}", "reason": f"{m.due} is past (today {today})"}
+            )
+    if problems:
+        fields = ", ".join(p["field"] for p in problems)
+        raise InvalidInput(f"goal dates out of order or past: {fields}", details=problems)
+
+
 # --- changes --------------------------------------------------------------------------------
 
 
@@ -89,20 +135,24 @@ def mapper_for(state: AppState, who: Who) -> TextMapper:
 
 def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, Any]) -> Goal:
     """Add a goal (id given or `goal_<16 hex>`) mapped onto the taxonomy, in one apply.
-    NotFound: unknown person. Conflict: the id exists. InvalidInput: a text the mapper
-    refuses (nothing is written)."""
+    NotFound: unknown person. Conflict: the id exists, or the person has an open goal with
+    the same text (`check_not_duplicate`, naming its id). InvalidInput: a text the mapper
+    refuses, dates out of order or past (`check_goal_dates`). Nothing is written then."""
     fields = dict(data)
     person(state.store, person_id)
     goal_id = fields.pop("id", None) or f"goal_{secrets.token_hex(8)}"
     if state.store.get_goal(goal_id) is not None:
         raise Conflict(f"goal {goal_id!r} already exists")
     new = Goal.model_validate({**fields, "id": goal_id, "person_id": person_id})
+    check_goal_dates(new)
+    check_not_duplicate(state.store, new)
     targets = mapped_targets(mapper_for(state, who), new, k=GOAL_TARGETS_K)
 
     def plan(store: GraphStore) -> Planned[Goal]:
         person(store, person_id)
         if store.get_goal(goal_id) is not None:
             raise Conflict(f"goal {goal_id!r} already exists")
+        check_not_duplicate(store, new)
         planned = Planned([UpsertGoals([new]), targets], new)
         return audited(planned, who, "goal.create", goal_id, {"person_id": person_id})
 
@@ -110,17 +160,21 @@ def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, An
 
 
 def update_goal(state: AppState, who: Who, goal_id: str, changes: Mapping[str, Any]) -> Goal:
-    """Change some fields; a new text is mapped again (same apply). NotFound. The audit names
-    the fields, never the text."""
+    """Change some fields; a new text is mapped again (same apply). NotFound. Conflict: the
+    change makes it an open twin of another open goal. InvalidInput: new dates out of order
+    or past (`check_goal_dates`). The audit names the fields, never the text."""
     before = goal(state.store, goal_id)
     remap = "text" in changes and changes["text"] != before.text
     proposed = Goal.model_validate({**before.model_dump(), **changes, "id": goal_id})
+    check_goal_dates(proposed, before)
+    check_not_duplicate(state.store, proposed)
     mapper = mapper_for(state, who)
     targets = mapped_targets(mapper, proposed, k=GOAL_TARGETS_K) if remap else None
 
     def plan(store: GraphStore) -> Planned[Goal]:
         current = goal(store, goal_id)
         merged = Goal.model_validate({**current.model_dump(), **changes, "id": goal_id})
+        check_not_duplicate(store, merged)
         ops: list[StoreOp] = [UpsertGoals([merged])]
         if targets is not None:
             ops.append(targets)

@@ -13,6 +13,7 @@ from graph.errors import NotFound
 from graph.model import Skill, SkillCluster, TaxonomyChange
 from graph.store import GraphStore, Planned
 from taxonomy import editing
+from taxonomy.search import SearchPage, for_hierarchy
 
 Node = Skill | SkillCluster
 Edit = Callable[[GraphStore, str], Planned[TaxonomyChange]]  # (store, actor) -> the change
@@ -188,3 +189,14 @@ def revert(state: AppState, who: Who, change_id: str, *, reason: str = "") -> Ta
         "revert",
         lambda s, actor: editing.plan_revert(s, change_id, actor=actor, reason=reason),
     )
+
+
+# --- reads ----------------------------------------------------------------------------------
+
+
+def search(state: AppState, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
+    """Taxonomy nodes matching `query` (words in any order, aliases in every language, codes,
+    concept URIs, accent/case variants; exact hits first: `taxonomy.search`), over the
+    current snapshot's taxonomy: the same answer on every store. `total` beside the page."""
+    hierarchy = state.current_snapshot().state.hierarchy
+    return for_hierarchy(hierarchy).search(query, limit=limit, offset=offset)

@@ -454,6 +454,13 @@ TAXONOMY_CHANGES_OF_NODE: Final = (
     "MATCH (t:TaxonomyChange) WHERE t.at_key IS NOT NULL AND $node_id IN t.node_ids "
     "RETURN properties(t) AS p ORDER BY t.at_key DESC, t.id DESC LIMIT $limit"
 )
+COUNT_TAXONOMY_CHANGES: Final = (
+    "MATCH (t:TaxonomyChange) WHERE t.at_key IS NOT NULL RETURN count(t) AS c"
+)
+COUNT_TAXONOMY_CHANGES_OF_NODE: Final = (
+    "MATCH (t:TaxonomyChange) WHERE t.at_key IS NOT NULL AND $node_id IN t.node_ids "
+    "RETURN count(t) AS c"
+)
 API_KEY_BY_HASH: Final = "MATCH (k:ApiKey {key_hash: $key_hash}) RETURN properties(k) AS p"
 API_KEY_HASH_OWNERS: Final = (
     "UNWIND $hashes AS h MATCH (k:ApiKey {key_hash: h}) RETURN h AS key_hash, k.id AS id"

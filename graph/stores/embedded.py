@@ -532,6 +532,15 @@ class EmbeddedStore:
             ).fetchall()
         return [TaxonomyChange.model_validate_json(r[0]) for r in rows]
 
+    def count_taxonomy_changes(self, *, node_id: str | None = None) -> int:
+        with self._read() as c:
+            row = c.execute(
+                "SELECT count(*) FROM taxonomy_changes WHERE ?1 IS NULL OR id IN "
+                "(SELECT change_id FROM taxonomy_change_nodes WHERE node_id = ?1)",
+                (node_id,),
+            ).fetchone()
+        return int(row[0])
+
     # --- access and audit -------------------------------------------------------------------
 
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None:

@@ -1079,6 +1079,11 @@ class Neo4jStore:
             TaxonomyChange, q.TAXONOMY_CHANGES_OF_NODE, node_id=node_id, limit=limit
         )
 
+    def count_taxonomy_changes(self, *, node_id: str | None = None) -> int:
+        if node_id is None:
+            return int(self._rows(q.COUNT_TAXONOMY_CHANGES)[0]["c"])
+        return int(self._rows(q.COUNT_TAXONOMY_CHANGES_OF_NODE, node_id=node_id)[0]["c"])
+
     # --- access and audit -------------------------------------------------------------------
 
     def get_api_key_by_hash(self, key_hash: str) -> ApiKey | None:

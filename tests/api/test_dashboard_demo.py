@@ -79,7 +79,9 @@ def test_legacy_match_health_counts_the_demo_too(demo: tuple[TestClient, dict[st
 
 
 def test_stalled_pairings_marked_and_live(demo: tuple[TestClient, dict[str, str]]) -> None:
-    rows = get(demo, "/v1/analytics/stalled")
+    body = get(demo, "/v1/analytics/stalled")
+    rows = body["data"]
+    assert body["count"] == len(rows) > 0
     kinds = {(r["detected"], r["kind"]) for r in rows}
     assert ("marked", "no check-in for three weeks") in kinds
     assert {k for d, k in kinds if d == "live"} >= {
@@ -125,8 +127,9 @@ def test_graph_queries(demo: tuple[TestClient, dict[str, str]]) -> None:
     busiest = get(demo, "/v1/analytics/load")["mentors"][0]["mentor_id"]
     around = get(demo, f"/v1/analytics/queries/neighbourhood?node={busiest}")
     assert {n["kind"] for n in around["nodes"]} >= {"person", "skill"}
-    unmatched = get(demo, "/v1/analytics/queries/unmatched?limit=300")
-    assert isinstance(unmatched, list) and all(u["reason"] for u in unmatched)
+    body = get(demo, "/v1/analytics/queries/unmatched?limit=300")
+    unmatched = body["data"]
+    assert body["count"] == len(unmatched) and all(u["reason"] for u in unmatched)
 
 
 def test_every_chart_draws_marks_and_every_csv_has_rows(

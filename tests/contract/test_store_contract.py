@@ -366,6 +366,10 @@ def test_taxonomy_changes_newest_first(seeded: GraphStore) -> None:
     assert ids(seeded.taxonomy_changes(limit=2)) == ["tc3", "tc2"]
     assert ids(seeded.taxonomy_changes(node_id="s-py")) == ["tc2", "tc1"]
     assert ids(seeded.taxonomy_changes(node_id="s-java")) == []
+    # the totals beside the pages (issue 18: `count` is the total, not the page size)
+    assert seeded.count_taxonomy_changes() == 3
+    assert seeded.count_taxonomy_changes(node_id="s-py") == 2
+    assert seeded.count_taxonomy_changes(node_id="s-java") == 0
     reverted = changes[0].model_copy(update={"reverted_by": "tc3"})
     seeded.apply([UpsertTaxonomyChanges([reverted])])
     assert seeded.get_taxonomy_change("tc1") == reverted
