@@ -29,10 +29,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 from scipy.optimize import linear_sum_assignment
 
 from graph.model import MentoringModel, Person
@@ -42,6 +43,8 @@ from graph.recommend.snapshot import Snapshot, State
 
 # Scores are quantised to integers for the flow solver: QUANT steps over the score range.
 QUANT = 1_000_000
+MENTOR_SIDE = 10  # two-sided candidates: each mentor's best mentees kept
+FILL_ROUNDS = 64  # fill_to_max_flow: rounds of new edges before giving up (never reached)
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,8 @@ class CandidateGraph:
 
     n_mentees: int
     capacity: NDArray[np.int64]  # slots per mentor; len = number of mentors
-    mentee: NDArray[np.int64]
-    mentor: NDArray[np.int64]
+    mentee: NDArray[np.integer[Any]]  # int64, or int32 for big eligible-edge graphs
+    mentor: NDArray[np.integer[Any]]
     score: NDArray[np.float64]
 
     @property
@@ -160,6 +163,145 @@ def solve_assignment(g: CandidateGraph) -> NDArray[np.bool_]:
     return chosen
 
 
+def _max_flow_chosen(
+    n: int,
+    capacity: NDArray[np.integer[Any]],
+    mentee: NDArray[np.integer[Any]],
+    mentor: NDArray[np.integer[Any]],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Maximum-cardinality capacitated matching (OR-Tools max flow, no costs) over the edges
+    (mentee[e], mentor[e]): (edge mask of one maximum matching, mentees on the source side
+    of a minimum cut, mentors on the source side), i.e. the residual graph's reach."""
+    m = len(capacity)
+    chosen = np.zeros(len(mentee), dtype=np.bool_)
+    src_m = np.ones(n, dtype=np.bool_)
+    src_j = np.zeros(m, dtype=np.bool_)
+    if len(mentee) == 0 or n == 0 or m == 0:
+        return chosen, src_m, src_j
+    source, sink = n + m, n + m + 1
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(
+        np.full(n, source, dtype=np.int32), np.arange(n, dtype=np.int32), np.ones(n, np.int64)
+    )
+    arcs = flow.add_arcs_with_capacity(
+        np.asarray(mentee, dtype=np.int32),
+        (n + np.asarray(mentor, dtype=np.int64)).astype(np.int32),
+        np.ones(len(mentee), np.int64),
+    )
+    flow.add_arcs_with_capacity(
+        (n + np.arange(m)).astype(np.int32),
+        np.full(m, sink, dtype=np.int32),
+        np.asarray(capacity, dtype=np.int64),
+    )
+    status = flow.solve(source, sink)
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"max flow solver failed: {status}")
+    chosen[:] = np.asarray(flow.flows(np.asarray(arcs, dtype=np.int32))) > 0
+    side = np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)
+    reach = np.zeros(n + m + 2, dtype=np.bool_)
+    reach[side] = True
+    return chosen, reach[:n], reach[n : n + m]
+
+
+def achievable_matches(g: CandidateGraph) -> int:
+    """The most mentees any matching over all of `g`'s edges can match (max flow, exact)."""
+    chosen, _, _ = _max_flow_chosen(g.n_mentees, g.capacity, g.mentee, g.mentor)
+    return int(chosen.sum())
+
+
+def solve_max_flow(g: CandidateGraph, among: NDArray[np.bool_]) -> int:
+    """The most mentees a matching over the edges in mask `among` can match."""
+    idx = np.flatnonzero(among)
+    chosen, _, _ = _max_flow_chosen(g.n_mentees, g.capacity, g.mentee[idx], g.mentor[idx])
+    return int(chosen.sum())
+
+
+def _segments(keys: NDArray[np.integer[Any]], n: int) -> NDArray[np.int64]:
+    """Boundaries (n + 1) of the runs of each key 0..n-1 in sorted `keys`."""
+    return np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))]).astype(np.int64)
+
+
+def _gather(ptr: NDArray[np.int64], items: NDArray[Any], nodes: NDArray[np.int64]) -> NDArray[Any]:
+    """items[ptr[v]:ptr[v+1]] for every v in `nodes`, concatenated."""
+    if len(nodes) == 0:
+        return items[:0]
+    starts, stops = ptr[nodes], ptr[nodes + 1]
+    lens = stops - starts
+    total = int(lens.sum())
+    if total == 0:
+        return items[:0]
+    pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
+    return items[pos]
+
+
+def _best_first_rank(
+    group: NDArray[np.integer[Any]], score: NDArray[np.floating[Any]], n_groups: int
+) -> NDArray[np.int64]:
+    """Per edge: its rank (0 = best) by score within its group (ties: lower edge index)."""
+    # one int64 key: group in the high bits, descending score quantised to 31 bits below
+    q = np.rint((1.0 - np.clip(score.astype(np.float64), 0.0, 1.0)) * (2**31 - 1))
+    key = (group.astype(np.int64) << 32) | q.astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    ptr = _segments(group, n_groups)
+    rank = np.empty(len(order), dtype=np.int64)
+    sorted_group = group[order]
+    rank[order] = np.arange(len(order)) - ptr[sorted_group]
+    return rank
+
+
+def two_sided_candidates(g: CandidateGraph, per_mentee: int, per_mentor: int) -> NDArray[np.bool_]:
+    """Edge mask: each mentee's best `per_mentee` edges and each mentor's best `per_mentor`
+    edges (scores in 0..1; equal scores by edge order). The mentor side keeps a mentor's
+    supply in play when every mentee's own top list crowds onto the same few mentors."""
+    mask = np.zeros(g.n_edges, dtype=np.bool_)
+    if g.n_edges == 0:
+        return mask
+    if per_mentee > 0:
+        mask |= _best_first_rank(g.mentee, g.score, g.n_mentees) < per_mentee
+    if per_mentor > 0:
+        mask |= _best_first_rank(g.mentor, g.score, g.n_mentors) < per_mentor
+    return mask
+
+
+def fill_to_max_flow(
+    g: CandidateGraph, among: NDArray[np.bool_], *, rounds: int = FILL_ROUNDS
+) -> tuple[NDArray[np.bool_], int]:
+    """Grow the edge mask `among` until it allows as many matches as all of `g` does.
+
+    Each round solves max flow over `among` and takes the source side of the minimum cut
+    in its residual graph: mentees A (the unmatched and those reachable from them by
+    alternating paths) and the mentors they reach, all full. The cut over all edges,
+    |mentees outside A| + slots of every mentor adjacent to A in `g`, bounds any matching
+    from above; when A's neighbours in `g` are all reached mentors (or have no slot) the bound
+    equals the flow, which is therefore the maximum over all of `g` (exact). Otherwise A's
+    edges to the other mentors are added and the round repeats (each round adds edges, so it
+    ends). Returns (the grown mask, the maximum); the mask's max flow equals it. If `rounds`
+    runs out, the returned number is the last upper bound instead (never seen in practice)."""
+    n, m = g.n_mentees, g.n_mentors
+    cand = among.copy()
+    if g.n_edges == 0:
+        return cand, 0
+    by_mentee = np.argsort(g.mentee, kind="stable")
+    ptr = _segments(g.mentee, n)
+    ub = n
+    for _ in range(rounds):
+        idx = np.flatnonzero(cand)
+        chosen, side_m, side_j = _max_flow_chosen(n, g.capacity, g.mentee[idx], g.mentor[idx])
+        flow = int(chosen.sum())
+        edges_a = _gather(ptr, by_mentee, np.flatnonzero(side_m))
+        near = np.zeros(m, dtype=np.bool_)
+        near[g.mentor[edges_a]] = True
+        near &= g.capacity > 0
+        ub = int(n - side_m.sum() + g.capacity[near].sum())
+        leak = near & ~side_j
+        if not leak.any():
+            if ub != flow:  # pragma: no cover - König: the cut equals the flow
+                raise RuntimeError(f"max-flow certificate failed: cut {ub} != flow {flow}")
+            return cand, flow
+        cand[edges_a[leak[g.mentor[edges_a]]]] = True
+    return cand, ub
+
+
 def greedy_assignment(g: CandidateGraph) -> NDArray[np.bool_]:
     """Baseline: take edges best score first while mentee and mentor are both free."""
     chosen = np.zeros(g.n_edges, dtype=np.bool_)
@@ -249,6 +391,10 @@ class CohortResult:
     candidate_edges: int
     data_version: int  # the snapshot's; `publish` refuses if the store moved on
     matched_by_round: tuple[int, ...] = ()  # after the first solve and each augmentation
+    # two-sided: the most mentees any matching over all eligible edges could match (mentor
+    # slots as capacity; max flow, exact), and how many eligible edges there were
+    achievable: int | None = None
+    eligible_edges: int | None = None
 
     @property
     def matched(self) -> int:
@@ -291,7 +437,9 @@ def match_cohort(
     *,
     now: datetime,
     options: RecommendOptions | None = None,
-    candidates_per_mentee: int = 50,
+    candidates_per_mentee: int = 10,
+    candidates_per_mentor: int = MENTOR_SIDE,
+    two_sided: bool = True,
     augment_rounds: int = AUGMENT_ROUNDS,
     mentee_ids: Sequence[str] | None = None,
     keep: Callable[[Person, Person], bool] | None = None,
@@ -299,6 +447,112 @@ def match_cohort(
     mentees_may_mentor: bool = False,
 ) -> CohortResult:
     """Match every open mentee of `program` at once (see module doc).
+
+    One role per person per run: nobody matched here as a mentee (every mentee of the run)
+    is a mentor in the same run, unless the program allows it (`mentees_may_mentor`).
+    Mentees who want no mentoring (hours_wanted_per_month == 0) are not matched; they are
+    listed as unmatched with that reason. `mentee_ids` overrides who is matched;
+    `keep(mentee, mentor)` can drop candidate edges (a Python call per eligible edge: meant
+    for small runs such as reverse mentoring).
+
+    Two-sided (the default): every eligible edge is scored (`CandidateScorer.eligible`:
+    exactly the mentors and scores `recommend` would give, guardrails and filters included,
+    without a top-k cut); the candidate graph is each mentee's best `candidates_per_mentee`
+    mentors plus each mentor's best `candidates_per_mentor` mentees, completed by
+    `fill_to_max_flow` with the eligible edges that let more mentees be matched, until the
+    graph allows as many matches as all eligible edges do (`achievable`, exact). The flow
+    then matches that many (most matched first, then best total score over the candidate
+    graph); the hours repair below may drop a few. `two_sided=False`: the older one-sided
+    top-k with augmentation rounds (`augment_rounds`), kept as the baseline.
+    """
+    if not two_sided:
+        return _match_one_sided(
+            snapshot,
+            program,
+            now=now,
+            options=options,
+            candidates_per_mentee=candidates_per_mentee,
+            augment_rounds=augment_rounds,
+            mentee_ids=mentee_ids,
+            keep=keep,
+            progress=progress,
+            mentees_may_mentor=mentees_may_mentor,
+        )
+    opts = options or RecommendOptions()
+    scorer = CandidateScorer(snapshot, options=opts, now=now)
+    state = scorer.state
+    asked = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
+    mentees = [m for m in asked if state.people[m].hours_wanted_per_month > 0]
+    not_wanting = [m for m in asked if state.people[m].hours_wanted_per_month <= 0]
+    exclude = np.zeros(len(state.ids), dtype=np.bool_)
+    if not mentees_may_mentor:
+        exclude[[state.rows[m] for m in asked]] = True
+    wants = np.array([state.people[m].hours_wanted_per_month for m in mentees] or [0.0])
+    hours_each = float(np.median(wants))
+
+    problems: dict[str, str] = {}
+    blocks = list(scorer.eligible(mentees, exclude_rows=exclude, problems=problems,
+                                  progress=progress))  # fmt: skip
+    a = np.concatenate([b.mentee_index for b in blocks]) if blocks else np.zeros(0, np.int64)
+    r = np.concatenate([b.mentor_row for b in blocks]) if blocks else np.zeros(0, np.int64)
+    s = np.concatenate([b.score for b in blocks]) if blocks else np.zeros(0)
+    del blocks
+    a, r, s = _kept(state, mentees, keep, a, r, s)
+    n_eligible = np.bincount(a, minlength=len(mentees))
+    mentor_ids = sorted(state.ids[int(x)] for x in np.unique(r))
+    local = np.full(len(state.ids), -1, dtype=np.int64)
+    local[[state.rows[m] for m in mentor_ids]] = np.arange(len(mentor_ids))
+    capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
+    eligible = CandidateGraph(
+        len(mentees), capacity, a.astype(np.int32), local[r].astype(np.int32), s
+    )  # fmt: skip
+    del a, r, s
+    cand = two_sided_candidates(eligible, candidates_per_mentee, candidates_per_mentor)
+    first = solve_max_flow(eligible, cand)
+    cand, achievable = fill_to_max_flow(eligible, cand)
+    idx = np.flatnonzero(cand)
+    g = CandidateGraph(
+        len(mentees), capacity, eligible.mentee[idx].astype(np.int64),
+        eligible.mentor[idx].astype(np.int64), eligible.score[idx],
+    )  # fmt: skip
+    n_eligible_edges = eligible.n_edges
+    del eligible, idx, cand
+    chosen, dropped_rows = _solve_within_hours(g, state, mentor_ids, wants)
+    dropped = {mentees[i] for i in dropped_rows}
+    greedy = greedy_assignment(g)
+    return _finish(
+        scorer,
+        program,
+        opts,
+        mentees,
+        not_wanting,
+        problems,
+        g,
+        mentor_ids,
+        chosen,
+        dropped,
+        greedy,
+        n_eligible,
+        by_round=(first, int(chosen.sum())),
+        achievable=achievable,
+        eligible_edges=n_eligible_edges,
+    )
+
+
+def _match_one_sided(
+    snapshot: Snapshot,
+    program: str,
+    *,
+    now: datetime,
+    options: RecommendOptions | None = None,
+    candidates_per_mentee: int = 50,
+    augment_rounds: int = AUGMENT_ROUNDS,
+    mentee_ids: Sequence[str] | None = None,
+    keep: Callable[[Person, Person], bool] | None = None,
+    progress: bool = False,
+    mentees_may_mentor: bool = False,
+) -> CohortResult:
+    """The one-sided baseline: each mentee's top k, then augmentation rounds.
 
     One role per person per run: nobody matched here as a mentee (every mentee of the run)
     is a mentor in the same run, unless the program allows it (`mentees_may_mentor`).
@@ -392,18 +646,57 @@ def match_cohort(
 
     dropped = {mentees[i] for i in dropped_rows}
     greedy = greedy_assignment(g)
+    return _finish(
+        scorer,
+        program,
+        opts,
+        mentees,
+        not_wanting,
+        problems,
+        g,
+        mentor_ids,
+        chosen,
+        dropped,
+        greedy,
+        np.bincount(a, minlength=len(mentees)),
+        by_round=tuple(by_round),
+        achievable=None,
+        eligible_edges=None,
+    )
+
+
+def _finish(
+    scorer: CandidateScorer,
+    program: str,
+    opts: RecommendOptions,
+    mentees: list[str],
+    not_wanting: list[str],
+    problems: dict[str, str],
+    g: CandidateGraph,
+    mentor_ids: list[str],
+    chosen: NDArray[np.bool_],
+    dropped: set[str],
+    greedy: NDArray[np.bool_],
+    n_cand: NDArray[np.int64],
+    *,
+    by_round: tuple[int, ...],
+    achievable: int | None,
+    eligible_edges: int | None,
+) -> CohortResult:
+    """Explain the chosen pairs (reasons built for those only) and assemble the result."""
+    state = scorer.state
     picked = np.flatnonzero(chosen).tolist()
     pairs = [(mentees[int(g.mentee[e])], mentor_ids[int(g.mentor[e])]) for e in picked]
     recs = scorer.explain(pairs)
     proposals: list[ProposedPairing] = []
-    for e, (mentee_id, mentor_id), rec in zip(picked, pairs, recs, strict=True):
+    for (mentee_id, mentor_id), rec in zip(pairs, recs, strict=True):
         if rec is None:  # pragma: no cover - the batch scorer and the ranking agree
             raise RuntimeError(f"no explanation for the chosen pair {mentee_id}/{mentor_id}")
         proposals.append(
             ProposedPairing(
                 mentor_id=mentor_id,
                 mentee_id=mentee_id,
-                score=float(g.score[e]),
+                score=float(rec.score),
                 reasons=list(rec.reasons),
                 goal_ids=sorted({p.goal_id for p in rec.skill_paths})
                 or [goal.id for goal in state.open_goals(mentee_id)],
@@ -412,7 +705,6 @@ def match_cohort(
             )
         )
     matched = {p.mentee_id for p in proposals}
-    n_cand = np.bincount(a, minlength=len(mentees))
     unmatched = [
         Unmatched(m, problems.get(m) or _why_unmatched(int(n_cand[i]), m in dropped))
         for i, m in enumerate(mentees)
@@ -430,7 +722,9 @@ def match_cohort(
         greedy_total=float(g.score[greedy].sum()),
         candidate_edges=g.n_edges,
         data_version=state.data_version,
-        matched_by_round=tuple(by_round),
+        matched_by_round=by_round,
+        achievable=achievable,
+        eligible_edges=eligible_edges,
     )
 
 

@@ -366,7 +366,11 @@ def goal_best(
     targets: tuple[GoalTarget, ...],
     mentee_levels: dict[str, int],
     model: MentoringModel,
+    among: Rows | None = None,
 ) -> GoalBest:
+    """Best entry per candidate row for one goal (module doc, step 2). `among` (ascending
+    rows): only those rows are kept (a row's best depends on its own entries only, so the
+    values are the same; explaining a few chosen pairs then skips the other holders)."""
     parts: list[tuple[GoalTarget, TargetTable, int]] = []
     offset = 0
     for t in targets:
@@ -383,6 +387,12 @@ def goal_best(
     # (confidence * credit) * level factor, in that order: the same floats as the reference
     weight = np.concatenate([t.confidence * tb.credit for t, tb, _ in parts])
     vals = weight * LEVEL_FACTORS[levels]
+    sel: NDArray[np.bool_] | None = None
+    if among is not None:
+        sel = np.isin(rows, among)
+        rows, levels, group, vals = rows[sel], levels[sel], group[sel], vals[sel]
+        if len(rows) == 0:
+            return empty
     if model in LEVEL_MODELS and mentee_levels:
         floors = []
         for _, tb, _ in parts:
@@ -392,7 +402,8 @@ def goal_best(
                 if i is not None:
                     floor[i] = lv
             floors.append(floor[tb.local])
-        ok = levels > np.concatenate(floors)
+        floor_all = np.concatenate(floors)
+        ok = levels > (floor_all[sel] if sel is not None else floor_all)
         rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
         if len(rows) == 0:
             return empty
@@ -442,7 +453,9 @@ def score_mentee(
     st = shared.state
     mentee = ctx.mentee
     mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee.id, {}).items()}
-    bests = [goal_best(shared, ctx.targets[g.id], mentee_levels, options.model) for g in ctx.goals]
+    bests = [
+        goal_best(shared, ctx.targets[g.id], mentee_levels, options.model, among) for g in ctx.goals
+    ]
     nonempty = [b.rows for b in bests if len(b.rows)]
     if not nonempty:
         return None
