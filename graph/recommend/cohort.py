@@ -26,8 +26,9 @@ then the weakest pairings of a mentor still over are dropped: hours are never ex
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -395,6 +396,7 @@ class CohortResult:
     # slots as capacity; max flow, exact), and how many eligible edges there were
     achievable: int | None = None
     eligible_edges: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
 
     @property
     def matched(self) -> int:
@@ -491,36 +493,30 @@ def match_cohort(
     hours_each = float(np.median(wants))
 
     problems: dict[str, str] = {}
-    blocks = list(scorer.eligible(mentees, exclude_rows=exclude, problems=problems,
-                                  progress=progress))  # fmt: skip
-    a = np.concatenate([b.mentee_index for b in blocks]) if blocks else np.zeros(0, np.int64)
-    r = np.concatenate([b.mentor_row for b in blocks]) if blocks else np.zeros(0, np.int64)
-    s = np.concatenate([b.score for b in blocks]) if blocks else np.zeros(0)
-    del blocks
-    a, r, s = _kept(state, mentees, keep, a, r, s)
-    n_eligible = np.bincount(a, minlength=len(mentees))
-    mentor_ids = sorted(state.ids[int(x)] for x in np.unique(r))
-    local = np.full(len(state.ids), -1, dtype=np.int64)
-    local[[state.rows[m] for m in mentor_ids]] = np.arange(len(mentor_ids))
-    capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
-    eligible = CandidateGraph(
-        len(mentees), capacity, a.astype(np.int32), local[r].astype(np.int32), s
+    clock = _Clock()
+    eligible, mentor_ids = eligible_graph(
+        scorer, mentees, exclude=exclude, keep=keep, hours_each=hours_each,
+        problems=problems, progress=progress,
     )  # fmt: skip
-    del a, r, s
+    clock.lap("eligible")
+    n_eligible = np.bincount(eligible.mentee, minlength=len(mentees))
     cand = two_sided_candidates(eligible, candidates_per_mentee, candidates_per_mentor)
     first = solve_max_flow(eligible, cand)
+    clock.lap("two_sided")
     cand, achievable = fill_to_max_flow(eligible, cand)
+    clock.lap("fill")
     idx = np.flatnonzero(cand)
     g = CandidateGraph(
-        len(mentees), capacity, eligible.mentee[idx].astype(np.int64),
+        len(mentees), eligible.capacity, eligible.mentee[idx].astype(np.int64),
         eligible.mentor[idx].astype(np.int64), eligible.score[idx],
     )  # fmt: skip
     n_eligible_edges = eligible.n_edges
     del eligible, idx, cand
-    chosen, dropped_rows = _solve_within_hours(g, state, mentor_ids, wants)
+    chosen, dropped_rows = _solve_then_fit_hours(g, state, mentor_ids, wants)
     dropped = {mentees[i] for i in dropped_rows}
     greedy = greedy_assignment(g)
-    return _finish(
+    clock.lap("solve")
+    result = _finish(
         scorer,
         program,
         opts,
@@ -537,6 +533,54 @@ def match_cohort(
         achievable=achievable,
         eligible_edges=n_eligible_edges,
     )
+    clock.lap("explain")
+    return replace(result, timings=clock.laps)
+
+
+class _Clock:
+    """Wall seconds per stage."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now
+
+
+def eligible_graph(
+    scorer: CandidateScorer,
+    mentees: Sequence[str],
+    *,
+    exclude: NDArray[np.bool_] | None = None,
+    keep: Callable[[Person, Person], bool] | None = None,
+    hours_each: float = 0.0,
+    problems: dict[str, str] | None = None,
+    progress: bool = False,
+) -> tuple[CandidateGraph, list[str]]:
+    """Every eligible edge of a cohort as one graph (`CandidateScorer.eligible`, then `keep`):
+    mentee index = position in `mentees`, mentor index = position in the returned mentor ids
+    (sorted), capacity = `mentor_slots(..., hours_each)`. Compact: int32 indices, float64
+    scores, 16 bytes an edge."""
+    state = scorer.state
+    blocks = list(scorer.eligible(mentees, exclude_rows=exclude, problems=problems,
+                                  progress=progress))  # fmt: skip
+    a = np.concatenate([b.mentee_index for b in blocks]) if blocks else np.zeros(0, np.int64)
+    r = np.concatenate([b.mentor_row for b in blocks]) if blocks else np.zeros(0, np.int64)
+    s = np.concatenate([b.score for b in blocks]) if blocks else np.zeros(0)
+    del blocks
+    a, r, s = _kept(state, list(mentees), keep, a, r, s)
+    mentor_rows = np.unique(r)
+    mentor_ids = sorted(state.ids[int(x)] for x in mentor_rows)
+    local = np.full(len(state.ids), -1, dtype=np.int64)
+    local[[state.rows[m] for m in mentor_ids]] = np.arange(len(mentor_ids))
+    capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
+    graph = CandidateGraph(
+        len(mentees), capacity, a.astype(np.int32), local[r].astype(np.int32), s
+    )  # fmt: skip
+    return graph, mentor_ids
 
 
 def _match_one_sided(
@@ -871,3 +915,63 @@ def _solve_within_hours(
             total -= float(wants[g.mentee[e]])
             dropped.add(int(g.mentee[e]))
     return chosen, dropped
+
+
+def _solve_then_fit_hours(
+    g: CandidateGraph,
+    state: State,
+    mentor_ids: list[str],
+    wants: NDArray[np.float64],
+    *,
+    rounds: int = 3,
+) -> tuple[NDArray[np.bool_], set[int]]:
+    """One flow solve over slots, then hours made to fit without solving the whole graph again:
+    a mentor whose chosen mentees want more hours than they have left keeps the most of them
+    that fit (the hungriest go first), and the mentees left over, with everyone unmatched, are
+    matched again over the room still free (`rounds` small flows, each on the edges whose
+    mentee wants no more than the mentor's free hours, with slots counted for the hungriest
+    such mentee, so no residual round can exceed hours). Returns (chosen mask, mentees dropped
+    for hours and not matched again)."""
+    chosen = solve_assignment(g)
+    if not mentor_ids or g.n_edges == 0:
+        return chosen, set()
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    hours_left = state.arrays["max_hours"][rows] - state.arrays["hours"][rows]
+    mentee = g.mentee.astype(np.int64)
+    mentor = g.mentor.astype(np.int64)
+    used = np.bincount(mentor[chosen], weights=wants[mentee[chosen]], minlength=len(rows))
+    dropped: set[int] = set()
+    for j in np.flatnonzero(used > hours_left + 1e-9).tolist():
+        mine = np.flatnonzero(chosen & (mentor == j))
+        hungriest_first = mine[np.lexsort((g.score[mine], -wants[mentee[mine]]))]
+        total = float(used[j])
+        for e in hungriest_first.tolist():
+            if total <= hours_left[j] + 1e-9:
+                break
+            chosen[e] = False
+            total -= float(wants[mentee[e]])
+            dropped.add(int(mentee[e]))
+    for _ in range(rounds):
+        matched = np.zeros(g.n_mentees, dtype=np.bool_)
+        matched[mentee[chosen]] = True
+        slots_left = g.capacity - np.bincount(mentor[chosen], minlength=len(rows))
+        h_left = hours_left - np.bincount(
+            mentor[chosen], weights=wants[mentee[chosen]], minlength=len(rows)
+        )
+        ok = ~matched[mentee] & (slots_left[mentor] > 0) & (wants[mentee] <= h_left[mentor] + 1e-9)
+        idx = np.flatnonzero(ok)
+        if len(idx) == 0:
+            break
+        hungriest = np.zeros(len(rows))
+        np.maximum.at(hungriest, mentor[idx], wants[mentee[idx]])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_hours = np.where(hungriest > 0, np.floor(h_left / hungriest + 1e-9), 0)
+        cap = np.minimum(slots_left, np.maximum(by_hours, 0)).astype(np.int64)
+        sub = CandidateGraph(g.n_mentees, cap, mentee[idx], mentor[idx], g.score[idx])
+        more = idx[solve_assignment(sub)]
+        if len(more) == 0:
+            break
+        chosen[more] = True
+    matched = np.zeros(g.n_mentees, dtype=np.bool_)
+    matched[mentee[chosen]] = True
+    return chosen, {i for i in dropped if not matched[i]}

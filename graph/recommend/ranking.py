@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -184,7 +185,7 @@ def mentee_context(
 # --- shared work ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TargetTable:
     """Willing holders of every skill reachable from one target node, flattened.
 
@@ -198,6 +199,24 @@ class TargetTable:
     local: Rows
     sel: Rows
     credits: TargetCredits
+
+    @cached_property
+    def by_row(self) -> tuple[Rows, Rows]:
+        """(entry positions sorted by row, those rows): a few rows' entries by bisection."""
+        order = np.argsort(self.rows, kind="stable")
+        return order, self.rows[order]
+
+    def entries_of(self, rows: Rows) -> Rows:
+        """Positions of every entry whose row is in `rows` (ascending rows)."""
+        order, sorted_rows = self.by_row
+        lo = np.searchsorted(sorted_rows, rows, side="left")
+        hi = np.searchsorted(sorted_rows, rows, side="right")
+        lens = hi - lo
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(0, np.int64)
+        pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(lo, lens)
+        return np.asarray(order[pos], dtype=np.int64)
 
     @property
     def n_skills(self) -> int:
@@ -381,18 +400,24 @@ def goal_best(
     empty = GoalBest(_EMPTY_ROWS, np.zeros(0), _EMPTY_ROWS, np.zeros(0, np.int8), [])
     if not parts:
         return empty
-    rows = np.concatenate([tb.rows for _, tb, _ in parts])
-    levels = np.concatenate([tb.levels for _, tb, _ in parts])
-    group = np.concatenate([tb.local + off for _, tb, off in parts])
+    # with `among`: only the entries of those rows, found by bisection per table
+    picks = [tb.entries_of(among) for _, tb, _ in parts] if among is not None else None
+    if picks is not None and not any(len(p) for p in picks):
+        return empty
+
+    def cat(get: Callable[[GoalTarget, TargetTable, int], NDArray[Any]]) -> NDArray[Any]:
+        if picks is None:
+            return np.concatenate([get(t, tb, off) for t, tb, off in parts])
+        return np.concatenate(
+            [get(t, tb, off)[p] for (t, tb, off), p in zip(parts, picks, strict=True)]
+        )
+
+    rows = cat(lambda t, tb, off: tb.rows)
+    levels = cat(lambda t, tb, off: tb.levels)
+    group = cat(lambda t, tb, off: tb.local + off)
     # (confidence * credit) * level factor, in that order: the same floats as the reference
-    weight = np.concatenate([t.confidence * tb.credit for t, tb, _ in parts])
+    weight = cat(lambda t, tb, off: t.confidence * tb.credit)
     vals = weight * LEVEL_FACTORS[levels]
-    sel: NDArray[np.bool_] | None = None
-    if among is not None:
-        sel = np.isin(rows, among)
-        rows, levels, group, vals = rows[sel], levels[sel], group[sel], vals[sel]
-        if len(rows) == 0:
-            return empty
     if model in LEVEL_MODELS and mentee_levels:
         floors = []
         for _, tb, _ in parts:
@@ -401,9 +426,8 @@ def goal_best(
                 i = tb.local_of(sk)
                 if i is not None:
                     floor[i] = lv
-            floors.append(floor[tb.local])
-        floor_all = np.concatenate(floors)
-        ok = levels > (floor_all[sel] if sel is not None else floor_all)
+            floors.append(floor[tb.local] if picks is None else floor[tb.local[picks[len(floors)]]])
+        ok = levels > np.concatenate(floors)
         rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
         if len(rows) == 0:
             return empty
