@@ -449,7 +449,7 @@ class CandidateScorer:
                 continue
             pk_l, pv_l = [], []
             for li, m in enumerate(mentees):
-                levels = {s: ps.level for s, ps in st.skills_of.get(m.id, {}).items()}
+                levels = st.skill_levels(m.id)
                 if not levels:
                     continue
                 changed = _floored(ge, levels)

@@ -476,7 +476,7 @@ def score_mentee(
     mentor's score does not depend on the other candidates, so it is the same either way."""
     st = shared.state
     mentee = ctx.mentee
-    mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee.id, {}).items()}
+    mentee_levels = st.skill_levels(mentee.id)
     bests = [
         goal_best(shared, ctx.targets[g.id], mentee_levels, options.model, among) for g in ctx.goals
     ]
@@ -594,7 +594,7 @@ def unsuggested(
     now = now or datetime.now(UTC)
     st = snapshot.state
     ctx = mentee_context(st, mentee_id, options, now)
-    mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee_id, {}).items()}
+    mentee_levels = st.skill_levels(mentee_id)
     # person -> (value, credit, skill) for every reachable skill they hold
     held: dict[str, list[tuple[float, float, PersonSkill]]] = {}
     for goal in ctx.goals:
