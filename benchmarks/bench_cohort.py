@@ -322,10 +322,8 @@ def end_to_end(
     }
     if exact_sub:
         scorer = CandidateScorer(snap, options=opts, now=now)
-        wants = [st.people[m].hours_wanted_per_month for m in mentees]
         g, _ = eligible_graph(
-            scorer, mentees, hours_each=float(np.median(wants)),
-            exclude=_rows_mask(st, mentees),
+            scorer, mentees, exclude=_rows_mask(st, mentees),
         )  # fmt: skip
         g64 = CandidateGraph(
             g.n_mentees, g.capacity, g.mentee.astype(np.int64), g.mentor.astype(np.int64),

@@ -490,14 +490,12 @@ def match_cohort(
     if not mentees_may_mentor:
         exclude[[state.rows[m] for m in asked]] = True
     wants = np.array([state.people[m].hours_wanted_per_month for m in mentees] or [0.0])
-    hours_each = float(np.median(wants))
 
     problems: dict[str, str] = {}
     clock = _Clock()
     eligible, mentor_ids = eligible_graph(
-        scorer, mentees, exclude=exclude, keep=keep, hours_each=hours_each,
-        problems=problems, progress=progress,
-    )  # fmt: skip
+        scorer, mentees, exclude=exclude, keep=keep, problems=problems, progress=progress
+    )
     clock.lap("eligible")
     n_eligible = np.bincount(eligible.mentee, minlength=len(mentees))
     cand = two_sided_candidates(eligible, candidates_per_mentee, candidates_per_mentor)
@@ -511,8 +509,9 @@ def match_cohort(
         eligible.mentor[idx].astype(np.int64), eligible.score[idx],
     )  # fmt: skip
     n_eligible_edges = eligible.n_edges
-    del eligible, idx, cand
-    chosen, dropped_rows = _solve_then_fit_hours(g, state, mentor_ids, wants)
+    del idx, cand
+    chosen, dropped_rows, g = _solve_then_fit_hours(g, eligible, state, mentor_ids, wants)
+    del eligible
     dropped = {mentees[i] for i in dropped_rows}
     greedy = greedy_assignment(g)
     clock.lap("solve")
@@ -556,14 +555,15 @@ def eligible_graph(
     *,
     exclude: NDArray[np.bool_] | None = None,
     keep: Callable[[Person, Person], bool] | None = None,
-    hours_each: float = 0.0,
     problems: dict[str, str] | None = None,
     progress: bool = False,
 ) -> tuple[CandidateGraph, list[str]]:
     """Every eligible edge of a cohort as one graph (`CandidateScorer.eligible`, then `keep`):
     mentee index = position in `mentees`, mentor index = position in the returned mentor ids
-    (sorted), capacity = `mentor_slots(..., hours_each)`. Compact: int32 indices, float64
-    scores, 16 bytes an edge."""
+    (sorted). Capacity = the most mentees a mentor could take at all: free places, and free
+    hours over the smallest wish among the mentees eligible for that mentor; so the max flow
+    over this graph bounds every matching that keeps places and hours from above. Compact:
+    int32 indices, float64 scores, 16 bytes an edge."""
     state = scorer.state
     blocks = list(scorer.eligible(mentees, exclude_rows=exclude, problems=problems,
                                   progress=progress))  # fmt: skip
@@ -572,14 +572,25 @@ def eligible_graph(
     s = np.concatenate([b.score for b in blocks]) if blocks else np.zeros(0)
     del blocks
     a, r, s = _kept(state, list(mentees), keep, a, r, s)
-    mentor_rows = np.unique(r)
-    mentor_ids = sorted(state.ids[int(x)] for x in mentor_rows)
+    mentor_ids = sorted(state.ids[int(x)] for x in np.unique(r))
     local = np.full(len(state.ids), -1, dtype=np.int64)
-    local[[state.rows[m] for m in mentor_ids]] = np.arange(len(mentor_ids))
-    capacity = mentor_slots(state, mentor_ids, hours_each) if mentor_ids else np.zeros(0, np.int64)
-    graph = CandidateGraph(
-        len(mentees), capacity, a.astype(np.int32), local[r].astype(np.int32), s
-    )  # fmt: skip
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    local[rows] = np.arange(len(mentor_ids))
+    j = local[r]
+    wants = np.array([state.people[m].hours_wanted_per_month for m in mentees], dtype=np.float64)
+    lightest = np.full(len(mentor_ids), np.inf)
+    np.minimum.at(lightest, j, wants[a])
+    arr = state.arrays
+    places = np.maximum(arr["max_mentees"][rows] - arr["places"][rows], 0).astype(np.int64)
+    hours_left = np.maximum(arr["max_hours"][rows] - arr["hours"][rows], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_hours = np.where(
+            lightest > 0,
+            np.floor(hours_left / np.where(lightest > 0, lightest, 1.0) + 1e-9),
+            places,
+        )
+    capacity = np.minimum(places, by_hours).astype(np.int64)
+    graph = CandidateGraph(len(mentees), capacity, a.astype(np.int32), j.astype(np.int32), s)
     return graph, mentor_ids
 
 
@@ -919,31 +930,102 @@ def _solve_within_hours(
 
 def _solve_then_fit_hours(
     g: CandidateGraph,
+    eligible: CandidateGraph,
     state: State,
     mentor_ids: list[str],
     wants: NDArray[np.float64],
     *,
-    rounds: int = 3,
-) -> tuple[NDArray[np.bool_], set[int]]:
-    """One flow solve over slots, then hours made to fit without solving the whole graph again:
-    a mentor whose chosen mentees want more hours than they have left keeps the most of them
-    that fit (the hungriest go first), and the mentees left over, with everyone unmatched, are
-    matched again over the room still free (`rounds` small flows, each on the edges whose
-    mentee wants no more than the mentor's free hours, with slots counted for the hungriest
-    such mentee, so no residual round can exceed hours). Returns (chosen mask, mentees dropped
-    for hours and not matched again)."""
+    rounds: int = 6,
+) -> tuple[NDArray[np.bool_], set[int], CandidateGraph]:
+    """One flow solve over slots on the candidate graph `g`, then hours made to fit without
+    solving it again: a mentor whose chosen mentees want more hours than they have left keeps
+    the most of them that fit (the hungriest go first). Then the mentees still unmatched are
+    matched over the room left (free places and hours), on ALL eligible edges (`eligible`,
+    same mentee and mentor indices): small flows with each mentor's slots counted for the
+    least hungry mentee that fits, after which the newly chosen of an overfull mentor are cut
+    back the same way; matches from earlier rounds stay, so each round only adds. Returns
+    (chosen mask over the returned graph = `g` plus the eligible edges the rounds used,
+    mentees dropped for hours and not matched again, that graph)."""
     chosen = solve_assignment(g)
     if not mentor_ids or g.n_edges == 0:
-        return chosen, set()
+        return chosen, set(), g
     rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
     hours_left = state.arrays["max_hours"][rows] - state.arrays["hours"][rows]
+    places = np.maximum(state.arrays["max_mentees"][rows] - state.arrays["places"][rows], 0).astype(
+        np.int64
+    )
     mentee = g.mentee.astype(np.int64)
     mentor = g.mentor.astype(np.int64)
-    used = np.bincount(mentor[chosen], weights=wants[mentee[chosen]], minlength=len(rows))
+    dropped = _fit_hours(chosen, mentee, mentor, g.score, wants, hours_left)
+    pm, pj = mentee[chosen], mentor[chosen]  # matched so far
+    extra_m: list[NDArray[np.int64]] = []
+    extra_j: list[NDArray[np.int64]] = []
+    extra_s: list[NDArray[np.float64]] = []
+    e_mentee = eligible.mentee.astype(np.int64)
+    e_mentor = eligible.mentor.astype(np.int64)
+    for _ in range(rounds):
+        matched = np.zeros(g.n_mentees, dtype=np.bool_)
+        matched[pm] = True
+        taken = np.bincount(pj, minlength=len(rows))
+        h_left = hours_left - np.bincount(pj, weights=wants[pm], minlength=len(rows))
+        slots_left = places - taken
+        ok = (
+            ~matched[e_mentee]
+            & (slots_left[e_mentor] > 0)
+            & (wants[e_mentee] <= h_left[e_mentor] + 1e-9)
+        )
+        idx = np.flatnonzero(ok)
+        if len(idx) == 0:
+            break
+        lightest = np.full(len(rows), np.inf)
+        np.minimum.at(lightest, e_mentor[idx], wants[e_mentee[idx]])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_hours = np.where(np.isfinite(lightest), np.floor(h_left / lightest + 1e-9), 0)
+        cap = np.minimum(slots_left, np.maximum(by_hours, 0)).astype(np.int64)
+        sub = CandidateGraph(g.n_mentees, cap, e_mentee[idx], e_mentor[idx], eligible.score[idx])
+        new = solve_assignment(sub)
+        if not new.any():
+            break
+        # cut back the new mentees of a mentor the round overfilled (old ones stay)
+        _fit_hours(new, sub.mentee, sub.mentor, sub.score, wants, h_left)
+        if not new.any():
+            break
+        pm = np.concatenate([pm, sub.mentee[new]])
+        pj = np.concatenate([pj, sub.mentor[new]])
+        extra_m.append(sub.mentee[new])
+        extra_j.append(sub.mentor[new])
+        extra_s.append(sub.score[new])
+    if not extra_m:
+        return chosen, dropped - set(pm.tolist()), g
+    # the graph reported: the candidate graph plus the eligible edges the rounds matched on
+    em, ej, es = np.concatenate(extra_m), np.concatenate(extra_j), np.concatenate(extra_s)
+    merged = CandidateGraph(
+        g.n_mentees, g.capacity, np.concatenate([mentee, em]), np.concatenate([mentor, ej]),
+        np.concatenate([g.score, es]),
+    )  # fmt: skip
+    chosen_all = np.concatenate([chosen, np.ones(len(em), dtype=np.bool_)])
+    return chosen_all, dropped - set(pm.tolist()), merged
+
+
+def _fit_hours(
+    chosen: NDArray[np.bool_],
+    mentee: NDArray[np.integer[Any]],
+    mentor: NDArray[np.integer[Any]],
+    score: NDArray[np.float64],
+    wants: NDArray[np.float64],
+    hours_left: NDArray[np.float64],
+) -> set[int]:
+    """In place: unchoose, per mentor over `hours_left`, its hungriest chosen mentees (then
+    the weakest) until the rest fit. Returns the mentees unchosen."""
+    used = np.bincount(mentor[chosen], weights=wants[mentee[chosen]], minlength=len(hours_left))
     dropped: set[int] = set()
-    for j in np.flatnonzero(used > hours_left + 1e-9).tolist():
-        mine = np.flatnonzero(chosen & (mentor == j))
-        hungriest_first = mine[np.lexsort((g.score[mine], -wants[mentee[mine]]))]
+    over = np.flatnonzero(used > hours_left + 1e-9)
+    if len(over) == 0:
+        return dropped
+    mine_all = np.flatnonzero(chosen & np.isin(mentor, over))
+    for j in over.tolist():
+        mine = mine_all[mentor[mine_all] == j]
+        hungriest_first = mine[np.lexsort((score[mine], -wants[mentee[mine]]))]
         total = float(used[j])
         for e in hungriest_first.tolist():
             if total <= hours_left[j] + 1e-9:
@@ -951,27 +1033,4 @@ def _solve_then_fit_hours(
             chosen[e] = False
             total -= float(wants[mentee[e]])
             dropped.add(int(mentee[e]))
-    for _ in range(rounds):
-        matched = np.zeros(g.n_mentees, dtype=np.bool_)
-        matched[mentee[chosen]] = True
-        slots_left = g.capacity - np.bincount(mentor[chosen], minlength=len(rows))
-        h_left = hours_left - np.bincount(
-            mentor[chosen], weights=wants[mentee[chosen]], minlength=len(rows)
-        )
-        ok = ~matched[mentee] & (slots_left[mentor] > 0) & (wants[mentee] <= h_left[mentor] + 1e-9)
-        idx = np.flatnonzero(ok)
-        if len(idx) == 0:
-            break
-        hungriest = np.zeros(len(rows))
-        np.maximum.at(hungriest, mentor[idx], wants[mentee[idx]])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            by_hours = np.where(hungriest > 0, np.floor(h_left / hungriest + 1e-9), 0)
-        cap = np.minimum(slots_left, np.maximum(by_hours, 0)).astype(np.int64)
-        sub = CandidateGraph(g.n_mentees, cap, mentee[idx], mentor[idx], g.score[idx])
-        more = idx[solve_assignment(sub)]
-        if len(more) == 0:
-            break
-        chosen[more] = True
-    matched = np.zeros(g.n_mentees, dtype=np.bool_)
-    matched[mentee[chosen]] = True
-    return chosen, {i for i in dropped if not matched[i]}
+    return dropped
