@@ -8,20 +8,31 @@ Two layers:
   the candidate graph allows and, among those, maximises the total score. `greedy_assignment`
   is the baseline; `exact_assignment_dense` (scipy `linear_sum_assignment` on a dense matrix
   with one column per mentor slot) is the slow reference the tests check the fast one with.
-- `match_cohort(snapshot, program, ...)` builds that graph from the ranking (the top
-  `candidates_per_mentee` mentors of each open mentee, guardrails already applied there, from
-  the batch scorer `candidates.top_k_candidates`, which shares work across mentees), solves
-  it, explains the chosen pairs only and returns proposals that are not yet stored;
-  `publish` stores them as proposed pairings in one `apply`. When the top K of many mentees
-  land on the same few mentors, the unmatched are scored again among the mentors that still
-  have room (`top_k_candidates(..., among=...)`), those edges join the graph and the union is
-  solved again (a few rounds): the answer stays optimal over every edge seen.
+- `match_cohort(snapshot, program, ...)` (two-sided, the default) scores EVERY eligible
+  (mentee, mentor) edge with the vectorised `CandidateScorer.eligible` (exactly the mentors
+  and scores `recommend` gives: guardrails, filters, overlap minimum; grouped by shared goal
+  targets, numpy/scipy.sparse, no per-pair Python), keeps them as one compact graph
+  (`eligible_graph`: int32 indices, 16 bytes an edge), takes each mentee's best
+  `candidates_per_mentee` mentors AND each mentor's best `candidates_per_mentor` mentees
+  (`two_sided_candidates`, so a mentor nobody ranks first still gets candidates), then
+  `fill_to_max_flow` adds the eligible edges the candidate graph lacks until its max flow
+  equals the max flow over all eligible edges (`achievable`, proved exact by a minimum cut).
+  One min-cost flow then matches the most mentees, best total score among those; hours are
+  fitted (`_solve_then_fit_hours`: the hungriest of an overfull mentor's mentees go, then the
+  unmatched are matched again over the room left on all eligible edges). Reasons are built
+  for the chosen pairs only; `publish` stores them as proposed pairings in one `apply`.
+- `match_cohort(..., two_sided=False)` is the older one-sided matcher, kept as the baseline:
+  the top `candidates_per_mentee` mentors of each mentee (`top_k_candidates`), then
+  augmentation rounds (the unmatched scored again among mentors with room, `top_k(...,
+  among=...)`, the union solved again), with the ban-and-resolve hours repair below.
 
-Hours: a pairing costs the mentee's `hours_wanted_per_month`. A mentor's slots are the
-smaller of their free mentee places and free hours divided by the cohort's median wish; if
-the chosen mentees of a mentor then want more hours than that mentor has left, that mentor's
-edge to its hungriest chosen mentee is banned and the flow is solved again (a few rounds),
-then the weakest pairings of a mentor still over are dropped: hours are never exceeded.
+Capacity. Two-sided: a mentor's capacity is the most mentees they could take at all (free
+places, and free hours over the smallest wish among their eligible mentees), so `achievable`
+bounds every matching that keeps places and hours. One-sided: the smaller of free places and
+free hours divided by the cohort's median wish; if the chosen mentees of a mentor then want
+more hours than that mentor has left, that mentor's edge to its hungriest chosen mentee is
+banned and the flow is solved again (a few rounds), then the weakest pairings of a mentor
+still over are dropped. Either way hours are never exceeded.
 """
 
 from __future__ import annotations

@@ -15,9 +15,12 @@ it is built. `refresh` builds the next State next to the current one (copying on
 and arrays it replaces records in) and swaps one reference under a lock, so a concurrent reader
 sees either the whole write or none of it.
 
-Besides plain dicts of models, a State holds what ranking needs to be fast at 100k people:
-- `willing[skill_id]`: the rows of people willing to mentor that skill and their levels (numpy),
-  i.e. the columns of a sparse people x skills matrix;
+Besides plain dicts of models, a State holds what ranking needs to be fast at 100k-1M people:
+- `skills` (`SkillArrays`): people x skills (HAS_SKILL) as compact arrays, never one Python
+  object per row: CSR by person row and CSC by skill (int32 skill codes and person rows, int8
+  levels, bool willing; ~20 bytes an entry, 10M entries ~200 MB). `skills_of`, `holders_of`
+  (PersonSkill dicts built on access) and `willing[skill_id]` (the rows and levels of people
+  willing to mentor that skill: array views) read it;
 - `arrays`: one numpy array per mentor attribute (eligibility, capacity, load, language and
   format bitmasks, department code, feedback sums), indexed by person row.
 Id lists (`goals_of`, `pairings_of`) are kept sorted by id, as the store lists them, so a
