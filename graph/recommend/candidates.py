@@ -216,7 +216,8 @@ class CandidateScorer:
         self.state = snapshot.state
         self.shared = Shared(snapshot, self.state, self.now)
         self._id_rank: NDArray[np.int64] | None = None
-        self._slot_matrices: dict[av.Horizon, sp.csr_matrix] = {}
+        self._slot_matrices: dict[av.Horizon, tuple[sp.csr_matrix, NDArray[np.bool_]]] = {}
+        self._needed: NDArray[np.bool_] | None = None  # rows whose calendars `_slots` packs
         self._loc: NDArray[np.int64] | None = None
         self._loc_codes: dict[str, int] = {}
 
@@ -316,6 +317,10 @@ class CandidateScorer:
             colok &= (fm == 0) | ((fm & FORMAT_BITS[options.format.value]) != 0)
         if exclude_rows is not None:
             colok &= ~exclude_rows
+        # people whose calendars matter: the mentees and everyone who may mentor
+        needed = colok.copy()
+        needed[[st.rows[ctx.mentee.id] for ms in groups.values() for _, ctx in ms]] = True
+        self._needed = needed
         entries: dict[GoalKey, _GoalEntries | None] = {}
         items = sorted(groups.items(), key=lambda kv: (kv[0][0].start, kv[0][0].weeks, kv[0][1]))
         for (horizon, key), members in _progress_items(items, progress, "scoring cohort"):
@@ -339,15 +344,17 @@ class CandidateScorer:
                     yield block
 
     def _slots(self, horizon: av.Horizon) -> sp.csr_matrix:
-        """People x UTC slots of `horizon` (1 where free), every State row (built once)."""
-        hit = self._slot_matrices.get(horizon)
-        if hit is not None:
-            return hit
+        """People x UTC slots of `horizon` (1 where free), one row per State row (built once
+        per horizon; only the rows `eligible` needs are filled, the others stay empty)."""
         st = self.state
         n, n_slots = len(st.ids), horizon.n_slots
-        rows = np.arange(n, dtype=np.int64)
+        want = self._needed if self._needed is not None else np.ones(n, dtype=np.bool_)
+        hit = self._slot_matrices.get(horizon)
+        if hit is not None and not (want & ~hit[1]).any():
+            return hit[0]
+        rows = np.flatnonzero(want).astype(np.int64)
         r_l, c_l = [], []
-        for lo in range(0, n, 20_000):
+        for lo in range(0, len(rows), 20_000):
             part = rows[lo : lo + 20_000]
             packed = self.shared.snapshot.packed_grids(st, horizon, part)
             bits = np.unpackbits(packed, axis=1)[:, :n_slots]
@@ -359,7 +366,7 @@ class CandidateScorer:
         mat = sp.csr_matrix(
             (np.ones(len(r_all), dtype=np.int32), (r_all, c_all)), shape=(n, n_slots)
         )
-        self._slot_matrices[horizon] = mat
+        self._slot_matrices[horizon] = (mat, want.copy())
         return mat
 
     def _location_codes(self) -> NDArray[np.int64]:

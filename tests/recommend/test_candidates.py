@@ -173,6 +173,7 @@ def test_eligible_edges_are_every_mentor_recommend_ranks(seed: int, n: int) -> N
     snap = Snapshot.from_parts(**parts)
     options = random_options(rnd)
     scorer = CandidateScorer(snap, options=options, now=NOW)
+    list(scorer.eligible(mentees[-1:]))  # caches built for fewer people must not leak
     problems: dict[str, str] = {}
     got: dict[str, dict[str, float]] = {}
     for block in scorer.eligible(mentees, problems=problems):
