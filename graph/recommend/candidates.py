@@ -544,7 +544,7 @@ class CandidateScorer:
                 ok[j] = not theirs or bool(mine & {x.casefold() for x in theirs})
             else:
                 ok[j] = bool(mine & {x.casefold() for x in theirs})
-        return ok
+        return np.asarray(ok, dtype=np.bool_)
 
     def _preferences(self, mentees: list[Person], m_rows: Rows, ii: Rows, r: Rows) -> Floats:
         """`preferences_component` per cell: format, language and function wishes."""
@@ -563,8 +563,8 @@ class CandidateScorer:
         dept = a["dept"][r]
         mine = a["dept"][m_rows][ii]
         same = (dept == mine) & (mine >= 0)
-        f = fn[ii]
-        func_ok = np.where(f == 0, 1.0, np.where(f == 1, same, ~same).astype(np.float64))
+        fsel = fn[ii]
+        func_ok = np.where(fsel == 0, 1.0, np.where(fsel == 1, same, ~same).astype(np.float64))
         return preferences_array(fmt_ok, lang_ok, func_ok)
 
     def explain(self, pairs: Sequence[tuple[str, str]]) -> list[Recommendation | None]:

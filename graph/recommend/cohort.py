@@ -243,7 +243,7 @@ def _gather(ptr: NDArray[np.int64], items: NDArray[Any], nodes: NDArray[np.int64
     if total == 0:
         return items[:0]
     pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
-    return items[pos]
+    return np.asarray(items[pos])
 
 
 def _best_first_rank(
@@ -969,8 +969,8 @@ def _solve_then_fit_hours(
     mentor = g.mentor.astype(np.int64)
     dropped = _fit_hours(chosen, mentee, mentor, g.score, wants, hours_left)
     pm, pj = mentee[chosen], mentor[chosen]  # matched so far
-    extra_m: list[NDArray[np.int64]] = []
-    extra_j: list[NDArray[np.int64]] = []
+    extra_m: list[NDArray[Any]] = []
+    extra_j: list[NDArray[Any]] = []
     extra_s: list[NDArray[np.float64]] = []
     e_mentee = eligible.mentee.astype(np.int64)
     e_mentor = eligible.mentor.astype(np.int64)

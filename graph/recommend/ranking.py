@@ -419,7 +419,7 @@ def goal_best(
     weight = cat(lambda t, tb, off: t.confidence * tb.credit)
     vals = weight * LEVEL_FACTORS[levels]
     if model in LEVEL_MODELS and mentee_levels:
-        floors = []
+        floors: list[NDArray[np.int8]] = []
         for _, tb, _ in parts:
             floor = np.zeros(tb.n_skills, dtype=np.int8)
             for sk, lv in mentee_levels.items():

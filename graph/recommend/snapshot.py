@@ -123,19 +123,21 @@ class SkillArrays:
         # last occurrence of each key: unique over the reversed arrays
         _, last = np.unique(key[::-1], return_index=True)
         pick = len(key) - 1 - last  # ascending key = (row, skill) order
-        row, skill = row[pick].astype(np.int32), skill[pick].astype(np.int32)
-        level, willing = level[pick].astype(np.int8), willing[pick].astype(np.bool_)
+        r32: NDArray[np.int32] = row[pick].astype(np.int32)
+        s32: NDArray[np.int32] = skill[pick].astype(np.int32)
+        lv8: NDArray[np.int8] = level[pick].astype(np.int8)
+        wb: NDArray[np.bool_] = willing[pick].astype(np.bool_)
         ptr = np.zeros(n_rows + 1, dtype=np.int64)
-        np.cumsum(np.bincount(row, minlength=n_rows), out=ptr[1:])
-        by_skill = np.lexsort((row, skill))
+        np.cumsum(np.bincount(r32, minlength=n_rows), out=ptr[1:])
+        by_skill = np.lexsort((r32, s32))
         h_ptr = np.zeros(n_skills + 1, dtype=np.int64)
-        np.cumsum(np.bincount(skill, minlength=n_skills), out=h_ptr[1:])
-        h_row, h_level, h_willing = row[by_skill], level[by_skill], willing[by_skill]
+        np.cumsum(np.bincount(s32, minlength=n_skills), out=h_ptr[1:])
+        h_row, h_level, h_willing = r32[by_skill], lv8[by_skill], wb[by_skill]
         w = h_willing
         w_ptr = np.zeros(n_skills + 1, dtype=np.int64)
-        np.cumsum(np.bincount(skill[by_skill][w], minlength=n_skills), out=w_ptr[1:])
+        np.cumsum(np.bincount(s32[by_skill][w], minlength=n_skills), out=w_ptr[1:])
         out = cls(
-            tuple(skill_ids), dict(codes), ptr, skill, level, willing,
+            tuple(skill_ids), dict(codes), ptr, s32, lv8, wb,
             h_ptr, h_row, h_level, h_willing, w_ptr, h_row[w], h_level[w],
         )  # fmt: skip
         for arr in (out.ptr, out.skill, out.level, out.willing, out.h_ptr, out.h_row,
