@@ -103,10 +103,12 @@ class CandidateEdges:
 @dataclass(frozen=True)
 class EdgeBlock:
     """Eligible edges of one group of mentees: `mentee_index` (position in the mentee list
-    given to `eligible`), `mentor_row` (State row) and `score` (the ranking's, float64)."""
+    given to `eligible`), `mentor_row` (State row), both int32, and `score` (the ranking's,
+    float64). Each mentee's edges come in one block, one after another (mentor rows
+    ascending)."""
 
-    mentee_index: NDArray[np.int64]
-    mentor_row: NDArray[np.int64]
+    mentee_index: NDArray[np.int32]
+    mentor_row: NDArray[np.int32]
     score: Floats
 
 
@@ -495,7 +497,7 @@ class CandidateScorer:
             factor[np.isin(cellkey, declined)] = DECLINED_FACTOR
         score = weighted_score_array(comps, options.weights, factor)
         index = np.array([i for i, _ in members], dtype=np.int64)
-        return EdgeBlock(index[ii], r, score)
+        return EdgeBlock(index[ii].astype(np.int32), r.astype(np.int32), score)
 
     def _pair_keys(
         self, ctxs: list[MenteeContext], ids: list[set[str]], cols: Rows

@@ -233,31 +233,53 @@ def _segments(keys: NDArray[np.integer[Any]], n: int) -> NDArray[np.int64]:
     return np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))]).astype(np.int64)
 
 
-def _gather(ptr: NDArray[np.int64], items: NDArray[Any], nodes: NDArray[np.int64]) -> NDArray[Any]:
-    """items[ptr[v]:ptr[v+1]] for every v in `nodes`, concatenated."""
+def _gather(
+    starts: NDArray[np.int64],
+    lens: NDArray[np.int64],
+    items: NDArray[Any] | None,
+    nodes: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Positions starts[v] .. starts[v] + lens[v] for every v in `nodes`, concatenated, read
+    through `items` when given (a permutation), else the positions themselves."""
     if len(nodes) == 0:
-        return items[:0]
-    starts, stops = ptr[nodes], ptr[nodes + 1]
-    lens = stops - starts
-    total = int(lens.sum())
+        return np.zeros(0, np.int64)
+    st, ln = starts[nodes], lens[nodes]
+    total = int(ln.sum())
     if total == 0:
-        return items[:0]
-    pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(starts, lens)
-    return np.asarray(items[pos])
+        return np.zeros(0, np.int64)
+    pos = np.arange(total) - np.repeat(np.cumsum(ln) - ln, ln) + np.repeat(st, ln)
+    return pos if items is None else np.asarray(items[pos], dtype=np.int64)
+
+
+def _mentee_segments(
+    g: CandidateGraph,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64] | None]:
+    """(start, count) of each mentee's edges, and the order they are read in: None when
+    each mentee's edges already sit together (as `eligible_graph` builds them: no sort, no
+    8-byte index per edge), else a stable argsort by mentee."""
+    n = g.n_mentees
+    lens = np.bincount(g.mentee, minlength=n).astype(np.int64)
+    if g.n_edges:
+        cut = np.flatnonzero(g.mentee[1:] != g.mentee[:-1]) + 1
+        seg_start = np.concatenate([[0], cut]).astype(np.int64)
+        if len(seg_start) == int(np.count_nonzero(lens)):  # one run per mentee
+            starts = np.zeros(n, dtype=np.int64)
+            starts[g.mentee[seg_start]] = seg_start
+            return starts, lens, None
+    order = np.argsort(g.mentee, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    return starts, lens, order
 
 
 def _best_first_rank(
     group: NDArray[np.integer[Any]], score: NDArray[np.floating[Any]], n_groups: int
-) -> NDArray[np.int64]:
-    """Per edge: its rank (0 = best) by score within its group (ties: lower edge index)."""
-    # one int64 key: group in the high bits, descending score quantised to 31 bits below
-    q = np.rint((1.0 - np.clip(score.astype(np.float64), 0.0, 1.0)) * (2**31 - 1))
-    key = (group.astype(np.int64) << 32) | q.astype(np.int64)
-    order = np.argsort(key, kind="stable")
+) -> NDArray[np.int32]:
+    """Per edge: its rank (0 = best) by score within its group (ties: lower edge index).
+    Memory: one int64 sort order plus three 4-byte arrays per edge."""
+    order = np.lexsort((-score.astype(np.float32), group))
     ptr = _segments(group, n_groups)
-    rank = np.empty(len(order), dtype=np.int64)
-    sorted_group = group[order]
-    rank[order] = np.arange(len(order)) - ptr[sorted_group]
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32) - ptr[group[order]].astype(np.int32)
     return rank
 
 
@@ -293,14 +315,13 @@ def fill_to_max_flow(
     cand = among.copy()
     if g.n_edges == 0:
         return cand, 0
-    by_mentee = np.argsort(g.mentee, kind="stable")
-    ptr = _segments(g.mentee, n)
+    starts, lens, by_mentee = _mentee_segments(g)
     ub = n
     for _ in range(rounds):
         idx = np.flatnonzero(cand)
         chosen, side_m, side_j = _max_flow_chosen(n, g.capacity, g.mentee[idx], g.mentor[idx])
         flow = int(chosen.sum())
-        edges_a = _gather(ptr, by_mentee, np.flatnonzero(side_m))
+        edges_a = _gather(starts, lens, by_mentee, np.flatnonzero(side_m))
         near = np.zeros(m, dtype=np.bool_)
         near[g.mentor[edges_a]] = True
         near &= g.capacity > 0
@@ -576,21 +597,28 @@ def eligible_graph(
     over this graph bounds every matching that keeps places and hours from above. Compact:
     int32 indices, float64 scores, 16 bytes an edge."""
     state = scorer.state
-    blocks = list(scorer.eligible(mentees, exclude_rows=exclude, problems=problems,
-                                  progress=progress))  # fmt: skip
-    a = np.concatenate([b.mentee_index for b in blocks]) if blocks else np.zeros(0, np.int64)
-    r = np.concatenate([b.mentor_row for b in blocks]) if blocks else np.zeros(0, np.int64)
-    s = np.concatenate([b.score for b in blocks]) if blocks else np.zeros(0)
-    del blocks
-    a, r, s = _kept(state, list(mentees), keep, a, r, s)
+    a_l: list[NDArray[np.int32]] = []
+    r_l: list[NDArray[np.int32]] = []
+    s_l: list[NDArray[np.float64]] = []
+    for b in scorer.eligible(mentees, exclude_rows=exclude, problems=problems, progress=progress):
+        a_l.append(b.mentee_index)
+        r_l.append(b.mentor_row)
+        s_l.append(b.score)
+    # one array at a time, freeing its blocks: peak ~24 bytes an edge, not twice the edges
+    a = _concat(a_l, np.int32)
+    r = _concat(r_l, np.int32)
+    s = _concat(s_l, np.float64)
+    if keep is not None:
+        a, r, s = _kept(state, list(mentees), keep, a, r, s)
     mentor_ids = sorted(state.ids[int(x)] for x in np.unique(r))
-    local = np.full(len(state.ids), -1, dtype=np.int64)
+    local = np.full(len(state.ids), -1, dtype=np.int32)
     rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
-    local[rows] = np.arange(len(mentor_ids))
+    local[rows] = np.arange(len(mentor_ids), dtype=np.int32)
     j = local[r]
+    del r
     wants = np.array([state.people[m].hours_wanted_per_month for m in mentees], dtype=np.float64)
     lightest = np.full(len(mentor_ids), np.inf)
-    np.minimum.at(lightest, j, wants[a])
+    np.minimum.at(lightest, j, wants.astype(np.float32)[a])
     arr = state.arrays
     places = np.maximum(arr["max_mentees"][rows] - arr["places"][rows], 0).astype(np.int64)
     hours_left = np.maximum(arr["max_hours"][rows] - arr["hours"][rows], 0.0)
@@ -601,8 +629,15 @@ def eligible_graph(
             places,
         )
     capacity = np.minimum(places, by_hours).astype(np.int64)
-    graph = CandidateGraph(len(mentees), capacity, a.astype(np.int32), j.astype(np.int32), s)
+    graph = CandidateGraph(len(mentees), capacity, a, j, s)
     return graph, mentor_ids
+
+
+def _concat(parts: list[NDArray[Any]], dtype: type[np.generic]) -> NDArray[Any]:
+    """Concatenate and empty `parts` (the caller's list), so the pieces can be freed."""
+    out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+    parts.clear()
+    return out
 
 
 def _match_one_sided(
@@ -801,8 +836,8 @@ def _kept(
     state: State,
     mentees: list[str],
     keep: Callable[[Person, Person], bool] | None,
-    a: NDArray[np.int64],
-    rows: NDArray[np.int64],
+    a: NDArray[Any],
+    rows: NDArray[Any],
     s: NDArray[np.float64],
 ) -> Edges3:
     """The edges (mentee index, mentor row, score) that `keep` accepts."""
@@ -972,28 +1007,27 @@ def _solve_then_fit_hours(
     extra_m: list[NDArray[Any]] = []
     extra_j: list[NDArray[Any]] = []
     extra_s: list[NDArray[np.float64]] = []
-    e_mentee = eligible.mentee.astype(np.int64)
-    e_mentor = eligible.mentor.astype(np.int64)
+    e_mentee, e_mentor = eligible.mentee, eligible.mentor  # int32: index, never copy whole
     for _ in range(rounds):
         matched = np.zeros(g.n_mentees, dtype=np.bool_)
         matched[pm] = True
         taken = np.bincount(pj, minlength=len(rows))
         h_left = hours_left - np.bincount(pj, weights=wants[pm], minlength=len(rows))
         slots_left = places - taken
-        ok = (
-            ~matched[e_mentee]
-            & (slots_left[e_mentor] > 0)
-            & (wants[e_mentee] <= h_left[e_mentor] + 1e-9)
-        )
-        idx = np.flatnonzero(ok)
+        # narrow step by step (cheap masks first), so temporaries stay small
+        idx = np.flatnonzero(~matched[e_mentee])
+        idx = idx[slots_left[e_mentor[idx]] > 0]
+        idx = idx[wants[e_mentee[idx]] <= h_left[e_mentor[idx]] + 1e-9]
         if len(idx) == 0:
             break
         lightest = np.full(len(rows), np.inf)
-        np.minimum.at(lightest, e_mentor[idx], wants[e_mentee[idx]])
+        sm = e_mentee[idx].astype(np.int64)
+        sj = e_mentor[idx].astype(np.int64)
+        np.minimum.at(lightest, sj, wants[sm])
         with np.errstate(divide="ignore", invalid="ignore"):
             by_hours = np.where(np.isfinite(lightest), np.floor(h_left / lightest + 1e-9), 0)
         cap = np.minimum(slots_left, np.maximum(by_hours, 0)).astype(np.int64)
-        sub = CandidateGraph(g.n_mentees, cap, e_mentee[idx], e_mentor[idx], eligible.score[idx])
+        sub = CandidateGraph(g.n_mentees, cap, sm, sj, eligible.score[idx])
         new = solve_assignment(sub)
         if not new.any():
             break

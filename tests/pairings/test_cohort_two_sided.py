@@ -67,9 +67,16 @@ def random_graph(rng: np.random.Generator) -> CandidateGraph:
     return CandidateGraph.build(n, rng.integers(0, 4, m), edges)
 
 
+@pytest.mark.parametrize("shuffled", [False, True])
 @pytest.mark.parametrize("seed", range(60))
-def test_fill_reaches_the_exact_maximum_over_all_edges(seed: int) -> None:
-    g = random_graph(np.random.default_rng(seed))
+def test_fill_reaches_the_exact_maximum_over_all_edges(seed: int, shuffled: bool) -> None:
+    rng = np.random.default_rng(seed)
+    g = random_graph(rng)
+    if shuffled:  # a mentee's edges scattered: the argsort path, not the contiguous one
+        p = rng.permutation(g.n_edges)
+        g = CandidateGraph.build(
+            g.n_mentees, g.capacity, mentee=g.mentee[p], mentor=g.mentor[p], score=g.score[p]
+        )
     exact_count, _ = assignment_value(g, exact_assignment_dense(g))  # slot-expanded Hungarian
     assert achievable_matches(g) == exact_count
     for per_mentee, per_mentor in ((1, 0), (0, 1), (2, 1), (0, 0)):
