@@ -424,10 +424,15 @@ class CohortResult:
     candidate_edges: int
     data_version: int  # the snapshot's; `publish` refuses if the store moved on
     matched_by_round: tuple[int, ...] = ()  # after the first solve and each augmentation
-    # two-sided: the most mentees any matching over all eligible edges could match (mentor
-    # slots as capacity; max flow, exact), and how many eligible edges there were
+    # two-sided: the most mentees any matching over all eligible edges could match, with
+    # each mentor's capacity = free places and free hours / the smallest eligible wish (max
+    # flow, exact for that capacity: a sound upper bound for every matching within places
+    # and hours), and how many eligible edges there were
     achievable: int | None = None
     eligible_edges: int | None = None
+    # the same max flow with the one-sided matcher's slots (free hours / the cohort's median
+    # wish, the "mentor slots" of earlier runs): exact, not a bound once wishes differ
+    achievable_slots: int | None = None
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
 
     @property
@@ -533,6 +538,12 @@ def match_cohort(
     cand = two_sided_candidates(eligible, candidates_per_mentee, candidates_per_mentor)
     first = solve_max_flow(eligible, cand)
     clock.lap("two_sided")
+    # the same count with the one-sided matcher's slots (free hours / the cohort's median
+    # wish, as "mentor slots" were counted so far): exact max flow over all eligible edges
+    median = float(np.median(wants))
+    by_slots = replace(eligible, capacity=mentor_slots(state, mentor_ids, median))
+    _, achievable_slots = fill_to_max_flow(by_slots, cand)
+    del by_slots
     cand, achievable = fill_to_max_flow(eligible, cand)
     clock.lap("fill")
     idx = np.flatnonzero(cand)
@@ -565,7 +576,7 @@ def match_cohort(
         eligible_edges=n_eligible_edges,
     )
     clock.lap("explain")
-    return replace(result, timings=clock.laps)
+    return replace(result, timings=clock.laps, achievable_slots=achievable_slots)
 
 
 class _Clock:
