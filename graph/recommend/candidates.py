@@ -114,6 +114,7 @@ class EdgeBlock:
 
 GoalKey = tuple[tuple[str, float], ...]
 CELLS_PER_STEP = 1 << 21  # (mentee, mentor) cells handled at once inside one group
+ENTRIES_KEPT = 256  # goal entry tables kept while scoring groups (~40 bytes per entry each)
 
 
 @dataclass(frozen=True)
@@ -329,6 +330,8 @@ class CandidateScorer:
             goals = []
             for targets in key:
                 if targets not in entries:
+                    if len(entries) >= ENTRIES_KEPT:  # groups come sorted by key: reuse is near
+                        entries.clear()
                     entries[targets] = _goal_entries(shared, targets)
                 goals.append(entries[targets])
             nonempty = [ge.rows for ge in goals if ge is not None]
