@@ -9,27 +9,36 @@ with a per-mentor quality term, so mentors are contested). Quality: the flow sol
 compared with greedy on the same graph, and with the exact dense solver
 (scipy linear_sum_assignment) on a random sub-cohort.
 
-End-to-end rows (`--e2e MENTEESxMENTORS`) build a Snapshot and run `match_cohort` (batch
-candidate scoring with `top_k_candidates`, flow with the hours repair, reasons for the chosen
-pairs, then candidate augmentation: the unmatched scored again among the mentors with room,
-the union solved again; the matched count after each round is shown: the first is the
-one-round baseline). `--org demo`: the bundled ESCO v1.1.1 with the demo org generator (real
-weekly windows in several time zones, so availability counts; goals target a skill the mentee
-has plus its group, as the goal mapper would); `--org synthetic`: a 300-skill toy taxonomy,
-asynchronous.
+End-to-end rows (`--e2e MENTEESxMENTORS`, each size once) build a Snapshot and run
+`match_cohort`: every eligible edge scored by the vectorised `CandidateScorer.eligible`
+(exactly the mentors and scores `recommend` gives), two-sided candidates (each mentee's best
+K mentors and each mentor's best L mentees), filled with `fill_to_max_flow` to the exact
+maximum number of matches over ALL eligible edges ("achievable": max flow with mentor slots
+as capacity, proved by a minimum cut), min-cost flow with the hours fit, reasons for the
+chosen pairs. `wall_s` = snapshot build + match (the figure the issue's targets name; the
+demo generator is timed apart). `--org demo`: the bundled ESCO v1.1.1 with the demo org
+generator (real weekly windows in several time zones, so availability counts; goals target
+a skill the mentee has plus its group, as the goal mapper would); `--org synthetic`: a
+300-skill toy taxonomy, asynchronous.
+Rows up to `--baseline-upto` mentees also run the previous matcher (one-sided top-50 with
+augmentation rounds) in the same process: its fill against the same achievable number.
+Rows up to 20k mentees check solver quality on a sub-cohort (`--exact-sub` mentees, all
+their eligible edges) against the dense exact solver (scipy linear_sum_assignment).
 Times are wall seconds with process CPU seconds in brackets (the CPU figure is the fair one on
-a shared machine). Each row also reports the per-mentee `recommend(k=K)` path it replaced
-(CPU, measured on a 200-mentee sample with warm caches, scaled to the cohort), the candidate
-graph's flow vs greedy and, on a sub-cohort, vs exact, and the process's peak RSS.
-Target: 10k x 5k end-to-end <= 30 s, >= 99% of the optimum.
+a shared machine; the load average at start and end is printed and saved). `--json PATH`
+writes every figure. Targets: 100k x 30k <= 120 s, peak RSS <= 3 GB, filled >= 99% of
+achievable; 10k x 5k <= 30 s, sub-cohort score >= 99% of exact.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 from rich.console import Console
@@ -40,8 +49,10 @@ from graph.recommend.cohort import (
     assignment_value,
     check_assignment,
     exact_assignment_dense,
+    fill_to_max_flow,
     greedy_assignment,
     solve_assignment,
+    two_sided_candidates,
 )
 
 
@@ -211,143 +222,255 @@ def demo_org(n_mentees: int, n_mentors: int, now: datetime):  # type: ignore[no-
     return parts, mentees, False
 
 
+def exact_sub_cohort(
+    g: CandidateGraph, k: int, l_side: int, n_sub: int, seed: int = 3
+) -> dict[str, float]:
+    """Solver quality on a sub-cohort the dense solver can check: `n_sub` random mentees
+    and a proportional random share of the mentors, ALL their eligible edges. Exact =
+    `exact_assignment_dense` over every eligible edge (most matched, then best total);
+    ours = the matcher's way (two-sided top k / top l, filled to the max flow, min-cost
+    flow). Slot capacities; the hours repair is not part of this check."""
+    n_sub = min(n_sub, g.n_mentees)
+    m_sub = max(1, min(g.n_mentors, round(n_sub * g.n_mentors / max(g.n_mentees, 1))))
+    s = subgraph(g, n_sub, m_sub, seed=seed)
+    t = time.perf_counter()
+    exact = exact_assignment_dense(s)
+    t_exact = time.perf_counter() - t
+    cand, achievable = fill_to_max_flow(s, two_sided_candidates(s, k, l_side))
+    idx = np.flatnonzero(cand)
+    sub = CandidateGraph(s.n_mentees, s.capacity, s.mentee[idx], s.mentor[idx], s.score[idx])
+    ours = solve_assignment(sub)
+    (ne, se), (no, so) = assignment_value(s, exact), assignment_value(sub, ours)
+    return {
+        "mentees": n_sub,
+        "mentors": m_sub,
+        "edges": s.n_edges,
+        "exact_matched": ne,
+        "exact_total": se,
+        "ours_matched": no,
+        "ours_total": so,
+        "achievable": achievable,
+        "score_ratio": so / se if se else 1.0,
+        "dense_s": t_exact,
+    }
+
+
 def end_to_end(
-    n_mentees: int, n_mentors: int, org: str, k: int, table: Table, quality: bool = True
-) -> None:
-    from graph.recommend import RecommendOptions, Snapshot, recommend
-    from graph.recommend.candidates import top_k_candidates
-    from graph.recommend.cohort import match_cohort, mentor_slots
+    n_mentees: int,
+    n_mentors: int,
+    org: str,
+    k: int,
+    l_side: int,
+    *,
+    baseline: bool,
+    exact_sub: int,
+) -> dict[str, object]:
+    from graph.recommend import RecommendOptions, Snapshot
+    from graph.recommend.candidates import CandidateScorer
+    from graph.recommend.cohort import eligible_graph, match_cohort
 
     now = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     t = time.perf_counter()
     make = synthetic_org if org == "synthetic" else demo_org
     parts, mentees, asynchronous = make(n_mentees, n_mentors, now)
     t_gen = time.perf_counter() - t
-    t = time.perf_counter()
+    rss_gen = rss_mb()
+    t, c = time.perf_counter(), time.process_time()
     snap = Snapshot.from_parts(**parts)
     del parts
-    t_snap = time.perf_counter() - t
+    t_snap, c_snap = time.perf_counter() - t, time.process_time() - c
     st = snap.state
     mentors = int(st.arrays["mentor_ok"].sum())
     opts = RecommendOptions(asynchronous=asynchronous)
-    wish = float(np.median([st.people[m].hours_wanted_per_month for m in mentees]))
-    ok_ids = [st.ids[int(r)] for r in np.flatnonzero(st.arrays["mentor_ok"])]
-    supply = int(mentor_slots(st, ok_ids, wish).sum())  # mentor slots: the most one could match
 
     t, c = time.perf_counter(), time.process_time()
     res = match_cohort(
-        snap, "p", now=now, options=opts, mentee_ids=mentees, candidates_per_mentee=k
-    )
-    t_match, c_match = time.perf_counter() - t, time.process_time() - c
-
-    # the path match_cohort used before: recommend() with reasons per mentee, on a sample
-    sample = mentees[:: max(1, len(mentees) // 200)][:200]
-    c = time.process_time()
-    for m in sample:
-        recommend(snap, m, k=k, options=opts, now=now)
-    per_mentee_old = (time.process_time() - c) / len(sample)
-    old_path = (
-        f"{per_mentee_old * 1e3:.2f} ms x {len(mentees):,} = {per_mentee_old * len(mentees):.0f}"
-    )
-
-    if not quality:  # big rows: the run's own flow vs greedy only
-        table.add_row(
-            f"{org} {n_mentees:,} x {mentors:,} mentors (K={k}, {res.candidate_edges:,} edges)",
-            f"{t_gen:.1f} / {t_snap:.1f}",
-            f"{t_match:.1f} ({c_match:.1f})",
-            "-",
-            old_path,
-            f"{res.matched:,} / {res.total_score:,.1f}",
-            " -> ".join(f"{x:,}" for x in res.matched_by_round) + f" of {supply:,} slots",
-            f"{res.greedy_matched:,} / {res.greedy_total:,.1f}",
-            f"{res.total_score / res.greedy_total:.4f}" if res.greedy_total else "-",
-            "-",
-            f"{rss_mb():,.0f}",
-        )
-        return
-
-    # quality on the same candidate graph: flow vs greedy, and vs exact on a sub-cohort
-    t, c = time.perf_counter(), time.process_time()
-    edges = top_k_candidates(snap, mentees, k=k, options=opts, now=now)
-    t_cand_warm, c_cand_warm = time.perf_counter() - t, time.process_time() - c
-    rows = np.unique(edges.mentor_row)
-    local = np.full(len(st.ids), -1, np.int64)
-    local[rows] = np.arange(len(rows))
-    wants = np.array([st.people[m].hours_wanted_per_month for m in mentees])
-    cap = mentor_slots(st, [st.ids[int(r)] for r in rows], float(np.median(wants)))
-    g = CandidateGraph.build(
-        len(mentees), cap, mentee=edges.mentee_index, mentor=local[edges.mentor_row],
-        score=edges.score,
+        snap, "p", now=now, options=opts, mentee_ids=mentees,
+        candidates_per_mentee=k, candidates_per_mentor=l_side,
     )  # fmt: skip
-    flow, greedy = solve_assignment(g), greedy_assignment(g)
-    (_, sf), (_, sg) = assignment_value(g, flow), assignment_value(g, greedy)
-    n_sub = min(2_000, g.n_mentees)
-    m_sub = max(1, min(g.n_mentors, int(n_sub * g.n_mentors / max(g.n_mentees, 1))))
-    s = subgraph(g, n_sub, m_sub)
-    (ne, se), (nfl, sfl) = (
-        assignment_value(s, c(s)) for c in (exact_assignment_dense, solve_assignment)
-    )
-    assert nfl == ne
-    table.add_row(
-        f"{org} {n_mentees:,} x {mentors:,} mentors (K={k}, {res.candidate_edges:,} edges)",
-        f"{t_gen:.1f} / {t_snap:.1f}",
-        f"{t_match:.1f} ({c_match:.1f})",
-        f"{t_cand_warm:.1f} ({c_cand_warm:.1f})",
-        old_path,
-        f"{res.matched:,} / {res.total_score:,.1f}",
-        " -> ".join(f"{x:,}" for x in res.matched_by_round) + f" of {supply:,} slots",
-        f"{res.greedy_matched:,} / {res.greedy_total:,.1f}",
-        f"{sf / sg:.4f}" if sg else "-",
-        f"{sfl / se:.6f} ({n_sub:,}x{m_sub:,})" if se else "-",
-        f"{rss_mb():,.0f}",
-    )
+    t_match, c_match = time.perf_counter() - t, time.process_time() - c
+    assert res.achievable is not None
+    hours_ok = _hours_hold(snap, res)
+    row: dict[str, object] = {
+        "cohort": f"{n_mentees}x{n_mentors}",
+        "org": org,
+        "mentees": n_mentees,
+        "mentors": mentors,
+        "people": len(st.ids),
+        "k_per_mentee": k,
+        "l_per_mentor": l_side,
+        "generate_s": t_gen,
+        "snapshot_s": t_snap,
+        "snapshot_cpu_s": c_snap,
+        "match_s": t_match,
+        "match_cpu_s": c_match,
+        "wall_s": t_snap + t_match,  # end to end: snapshot -> candidates -> solve -> reasons
+        "cpu_s": c_snap + c_match,
+        "stages_s": res.timings,
+        "eligible_edges": res.eligible_edges,
+        "candidate_edges": res.candidate_edges,
+        "filled": res.matched,
+        "achievable": res.achievable,
+        "filled_pct": 100.0 * res.matched / res.achievable if res.achievable else 100.0,
+        "achievable_slots": res.achievable_slots,
+        "filled_pct_of_slots": 100.0 * res.matched / res.achievable_slots
+        if res.achievable_slots
+        else 100.0,
+        "matched_before_fill": res.matched_by_round[0],
+        "total_score": res.total_score,
+        "greedy_matched": res.greedy_matched,
+        "greedy_total": res.greedy_total,
+        "hours_within_limits": hours_ok,
+        "rss_after_generate_mb": rss_gen,
+        "peak_rss_mb": rss_mb(),
+    }
+    if exact_sub:
+        scorer = CandidateScorer(snap, options=opts, now=now)
+        g, _ = eligible_graph(
+            scorer, mentees, exclude=_rows_mask(st, mentees),
+        )  # fmt: skip
+        g64 = CandidateGraph(
+            g.n_mentees, g.capacity, g.mentee.astype(np.int64), g.mentor.astype(np.int64),
+            g.score,
+        )  # fmt: skip
+        del g
+        row["exact_sub"] = exact_sub_cohort(g64, k, l_side, exact_sub)
+        del g64, scorer
+    if baseline:
+        t, c = time.perf_counter(), time.process_time()
+        old = match_cohort(
+            snap, "p", now=now, options=opts, mentee_ids=mentees, candidates_per_mentee=50,
+            two_sided=False,
+        )  # fmt: skip
+        row["baseline"] = {
+            "method": "one-sided top-50 + 3 augmentation rounds (the previous match_cohort)",
+            "match_s": time.perf_counter() - t,
+            "match_cpu_s": time.process_time() - c,
+            "filled": old.matched,
+            "filled_by_round": list(old.matched_by_round),
+            "total_score": old.total_score,
+            "candidate_edges": old.candidate_edges,
+            "filled_pct_of_achievable": 100.0 * old.matched / res.achievable
+            if res.achievable
+            else 100.0,
+            "peak_rss_mb_after": rss_mb(),
+        }
+    return row
+
+
+def _rows_mask(st, ids):  # type: ignore[no-untyped-def]
+    mask = np.zeros(len(st.ids), dtype=bool)
+    mask[[st.rows[m] for m in ids]] = True
+    return mask
+
+
+def _hours_hold(snap, res) -> bool:  # type: ignore[no-untyped-def]
+    """No mentor gets more hours than they have free, nobody is matched twice."""
+    st = snap.state
+    used: dict[str, float] = {}
+    for p in res.proposals:
+        used[p.mentor_id] = used.get(p.mentor_id, 0.0) + p.hours_per_month
+    a = st.arrays
+    for mid, h in used.items():
+        r = st.rows[mid]
+        if h > a["max_hours"][r] - a["hours"][r] + 1e-9:
+            return False
+    return len({p.mentee_id for p in res.proposals}) == len(res.proposals)
+
+
+def e2e_table(rows: list[dict[str, object]]) -> Table:
+    table = Table(title="cohort end-to-end: snapshot -> eligible edges -> two-sided candidates "
+                  "-> max flow fill -> min-cost flow + hours -> reasons (seconds)")  # fmt: skip
+    cols = (
+        "cohort", "snapshot s", "match s (cpu)", "stages s", "eligible / candidate edges",
+        "filled / achievable (hours bound); / slot max flow", "total score",
+        "baseline (one-sided top-50)",
+        "exact sub-cohort: ours / exact score", "peak RSS MB",
+    )  # fmt: skip
+    for col in cols:
+        table.add_column(col)
+    for r in rows:
+        base = r.get("baseline")
+        sub = r.get("exact_sub")
+        stages = r["stages_s"]
+        assert isinstance(stages, dict)
+        table.add_row(
+            f"{r['org']} {r['mentees']:,} x {r['mentors']:,} (K={r['k_per_mentee']}, "
+            f"L={r['l_per_mentor']})",
+            f"{r['snapshot_s']:.1f}",
+            f"{r['match_s']:.1f} ({r['match_cpu_s']:.1f})",
+            " ".join(f"{k}={v:.1f}" for k, v in stages.items()),
+            f"{r['eligible_edges']:,} / {r['candidate_edges']:,}",
+            f"{r['filled']:,} / {r['achievable']:,} ({r['filled_pct']:.2f}%); "
+            f"slots {r['achievable_slots']:,} ({r['filled_pct_of_slots']:.1f}%)",
+            f"{r['total_score']:,.1f}",
+            (
+                f"{base['filled']:,} ({base['filled_pct_of_achievable']:.1f}%), "
+                f"{base['total_score']:,.1f}, {base['match_s']:.1f} s ({base['match_cpu_s']:.1f})"
+                if isinstance(base, dict)
+                else "-"
+            ),
+            (
+                f"{sub['ours_total']:,.2f} / {sub['exact_total']:,.2f} = {sub['score_ratio']:.5f}"
+                f" ({sub['ours_matched']}/{sub['exact_matched']} matched, "
+                f"{sub['mentees']}x{sub['mentors']})"
+                if isinstance(sub, dict)
+                else "-"
+            ),
+            f"{r['peak_rss_mb']:,.0f}",
+        )
+    return table
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--big", action="store_true", help="also the 100k x 30k solver row")
     ap.add_argument("--no-solver", action="store_true", help="end-to-end rows only")
-    ap.add_argument("--k", type=int, default=50)
+    ap.add_argument("--k", type=int, default=10, help="candidates per mentee")
+    ap.add_argument("--l", type=int, default=10, help="candidates per mentor (two-sided)")
     ap.add_argument(
         "--e2e", nargs="*", default=["10000x5000"], help="MENTEESxMENTORS end-to-end rows"
     )
     ap.add_argument("--org", choices=["demo", "synthetic"], default="demo")
     ap.add_argument(
-        "--quality-upto",
+        "--baseline-upto",
         type=int,
         default=20_000,
-        help="rows with more mentees skip the warm re-run and the exact sub-cohort",
+        help="rows with at most this many mentees also run the old one-sided top-50 matcher",
     )
+    ap.add_argument(
+        "--exact-sub", type=int, default=1500,
+        help="mentees in the sub-cohort checked against the dense exact solver (0: skip)",
+    )  # fmt: skip
+    ap.add_argument("--json", type=Path, help="write the figures as JSON here")
     args = ap.parse_args()
-    console = Console(width=200)
+    console = Console(width=220)
+    summary: dict[str, object] = {"load_avg_start": list(os.getloadavg()), "cpus": os.cpu_count()}
     if not args.no_solver:
         table = Table(title="cohort solver (seconds; matched / total score)")
         for col in ("graph", "flow s", "greedy s", "flow", "greedy", "flow/greedy", "flow/exact"):
             table.add_column(col)
-        solver_rows(table, 10_000, 5_000, args.k, exact_sub=(2_000, 1_000))
+        solver_rows(table, 10_000, 5_000, 50, exact_sub=(2_000, 1_000))
         if args.big:
-            solver_rows(table, 100_000, 30_000, args.k, exact_sub=None)
+            solver_rows(table, 100_000, 30_000, 50, exact_sub=None)
         console.print(table)
-    if args.e2e:
-        table = Table(title="cohort end-to-end: match_cohort on a snapshot (seconds)")
-        for col in (
-            "cohort",
-            "generate / snapshot s",
-            "match_cohort s (cpu s)",
-            "top_k_candidates warm s (cpu s)",
-            "old path: recommend() cpu",
-            "matched / total",
-            "matched per round (augmentation)",
-            "greedy",
-            "flow/greedy",
-            "flow/exact (sub)",
-            "peak RSS MB",
-        ):
-            table.add_column(col)
-        for spec in args.e2e:
-            n, m = (int(x) for x in spec.lower().split("x"))
-            end_to_end(n, m, args.org, args.k, table, quality=n <= args.quality_upto)
-            console.print(table)  # after each row: long runs show progress
+    rows: list[dict[str, object]] = []
+    for spec in args.e2e or []:
+        n, m = (int(x) for x in spec.lower().split("x"))
+        rows.append(
+            end_to_end(
+                n, m, args.org, args.k, args.l,
+                baseline=n <= args.baseline_upto,
+                exact_sub=args.exact_sub if n <= 20_000 else 0,
+            )
+        )  # fmt: skip
+        console.print(e2e_table(rows))  # after each row: long runs show progress
+    summary["rows"] = rows
+    summary["load_avg_end"] = list(os.getloadavg())
+    console.print(f"load average (1, 5, 15 min) at start {summary['load_avg_start']}, "
+                  f"at end {summary['load_avg_end']}; {os.cpu_count()} CPUs")  # fmt: skip
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2, default=float))
 
 
 if __name__ == "__main__":

@@ -8,31 +8,44 @@ Two layers:
   the candidate graph allows and, among those, maximises the total score. `greedy_assignment`
   is the baseline; `exact_assignment_dense` (scipy `linear_sum_assignment` on a dense matrix
   with one column per mentor slot) is the slow reference the tests check the fast one with.
-- `match_cohort(snapshot, program, ...)` builds that graph from the ranking (the top
-  `candidates_per_mentee` mentors of each open mentee, guardrails already applied there, from
-  the batch scorer `candidates.top_k_candidates`, which shares work across mentees), solves
-  it, explains the chosen pairs only and returns proposals that are not yet stored;
-  `publish` stores them as proposed pairings in one `apply`. When the top K of many mentees
-  land on the same few mentors, the unmatched are scored again among the mentors that still
-  have room (`top_k_candidates(..., among=...)`), those edges join the graph and the union is
-  solved again (a few rounds): the answer stays optimal over every edge seen.
+- `match_cohort(snapshot, program, ...)` (two-sided, the default) scores EVERY eligible
+  (mentee, mentor) edge with the vectorised `CandidateScorer.eligible` (exactly the mentors
+  and scores `recommend` gives: guardrails, filters, overlap minimum; grouped by shared goal
+  targets, numpy/scipy.sparse, no per-pair Python), keeps them as one compact graph
+  (`eligible_graph`: int32 indices, 16 bytes an edge), takes each mentee's best
+  `candidates_per_mentee` mentors AND each mentor's best `candidates_per_mentor` mentees
+  (`two_sided_candidates`, so a mentor nobody ranks first still gets candidates), then
+  `fill_to_max_flow` adds the eligible edges the candidate graph lacks until its max flow
+  equals the max flow over all eligible edges (`achievable`, proved exact by a minimum cut).
+  One min-cost flow then matches the most mentees, best total score among those; hours are
+  fitted (`_solve_then_fit_hours`: the hungriest of an overfull mentor's mentees go, then the
+  unmatched are matched again over the room left on all eligible edges). Reasons are built
+  for the chosen pairs only; `publish` stores them as proposed pairings in one `apply`.
+- `match_cohort(..., two_sided=False)` is the older one-sided matcher, kept as the baseline:
+  the top `candidates_per_mentee` mentors of each mentee (`top_k_candidates`), then
+  augmentation rounds (the unmatched scored again among mentors with room, `top_k(...,
+  among=...)`, the union solved again), with the ban-and-resolve hours repair below.
 
-Hours: a pairing costs the mentee's `hours_wanted_per_month`. A mentor's slots are the
-smaller of their free mentee places and free hours divided by the cohort's median wish; if
-the chosen mentees of a mentor then want more hours than that mentor has left, that mentor's
-edge to its hungriest chosen mentee is banned and the flow is solved again (a few rounds),
-then the weakest pairings of a mentor still over are dropped: hours are never exceeded.
+Capacity. Two-sided: a mentor's capacity is the most mentees they could take at all (free
+places, and free hours over the smallest wish among their eligible mentees), so `achievable`
+bounds every matching that keeps places and hours. One-sided: the smaller of free places and
+free hours divided by the cohort's median wish; if the chosen mentees of a mentor then want
+more hours than that mentor has left, that mentor's edge to its hungriest chosen mentee is
+banned and the flow is solved again (a few rounds), then the weakest pairings of a mentor
+still over are dropped. Either way hours are never exceeded.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from ortools.graph.python import min_cost_flow
+from ortools.graph.python import max_flow, min_cost_flow
 from scipy.optimize import linear_sum_assignment
 
 from graph.model import MentoringModel, Person
@@ -42,6 +55,8 @@ from graph.recommend.snapshot import Snapshot, State
 
 # Scores are quantised to integers for the flow solver: QUANT steps over the score range.
 QUANT = 1_000_000
+MENTOR_SIDE = 10  # two-sided candidates: each mentor's best mentees kept
+FILL_ROUNDS = 64  # fill_to_max_flow: rounds of new edges before giving up (never reached)
 
 
 @dataclass(frozen=True)
@@ -50,8 +65,8 @@ class CandidateGraph:
 
     n_mentees: int
     capacity: NDArray[np.int64]  # slots per mentor; len = number of mentors
-    mentee: NDArray[np.int64]
-    mentor: NDArray[np.int64]
+    mentee: NDArray[np.integer[Any]]  # int64, or int32 for big eligible-edge graphs
+    mentor: NDArray[np.integer[Any]]
     score: NDArray[np.float64]
 
     @property
@@ -160,6 +175,166 @@ def solve_assignment(g: CandidateGraph) -> NDArray[np.bool_]:
     return chosen
 
 
+def _max_flow_chosen(
+    n: int,
+    capacity: NDArray[np.integer[Any]],
+    mentee: NDArray[np.integer[Any]],
+    mentor: NDArray[np.integer[Any]],
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_], NDArray[np.bool_]]:
+    """Maximum-cardinality capacitated matching (OR-Tools max flow, no costs) over the edges
+    (mentee[e], mentor[e]): (edge mask of one maximum matching, mentees on the source side
+    of a minimum cut, mentors on the source side), i.e. the residual graph's reach."""
+    m = len(capacity)
+    chosen = np.zeros(len(mentee), dtype=np.bool_)
+    src_m = np.ones(n, dtype=np.bool_)
+    src_j = np.zeros(m, dtype=np.bool_)
+    if len(mentee) == 0 or n == 0 or m == 0:
+        return chosen, src_m, src_j
+    source, sink = n + m, n + m + 1
+    flow = max_flow.SimpleMaxFlow()
+    flow.add_arcs_with_capacity(
+        np.full(n, source, dtype=np.int32), np.arange(n, dtype=np.int32), np.ones(n, np.int64)
+    )
+    arcs = flow.add_arcs_with_capacity(
+        np.asarray(mentee, dtype=np.int32),
+        (n + np.asarray(mentor, dtype=np.int64)).astype(np.int32),
+        np.ones(len(mentee), np.int64),
+    )
+    flow.add_arcs_with_capacity(
+        (n + np.arange(m)).astype(np.int32),
+        np.full(m, sink, dtype=np.int32),
+        np.asarray(capacity, dtype=np.int64),
+    )
+    status = flow.solve(source, sink)
+    if status != flow.OPTIMAL:
+        raise RuntimeError(f"max flow solver failed: {status}")
+    chosen[:] = np.asarray(flow.flows(np.asarray(arcs, dtype=np.int32))) > 0
+    side = np.asarray(flow.get_source_side_min_cut(), dtype=np.int64)
+    reach = np.zeros(n + m + 2, dtype=np.bool_)
+    reach[side] = True
+    return chosen, reach[:n], reach[n : n + m]
+
+
+def achievable_matches(g: CandidateGraph) -> int:
+    """The most mentees any matching over all of `g`'s edges can match (max flow, exact)."""
+    chosen, _, _ = _max_flow_chosen(g.n_mentees, g.capacity, g.mentee, g.mentor)
+    return int(chosen.sum())
+
+
+def solve_max_flow(g: CandidateGraph, among: NDArray[np.bool_]) -> int:
+    """The most mentees a matching over the edges in mask `among` can match."""
+    idx = np.flatnonzero(among)
+    chosen, _, _ = _max_flow_chosen(g.n_mentees, g.capacity, g.mentee[idx], g.mentor[idx])
+    return int(chosen.sum())
+
+
+def _segments(keys: NDArray[np.integer[Any]], n: int) -> NDArray[np.int64]:
+    """Boundaries (n + 1) of the runs of each key 0..n-1 in sorted `keys`."""
+    return np.concatenate([[0], np.cumsum(np.bincount(keys, minlength=n))]).astype(np.int64)
+
+
+def _gather(
+    starts: NDArray[np.int64],
+    lens: NDArray[np.int64],
+    items: NDArray[Any] | None,
+    nodes: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Positions starts[v] .. starts[v] + lens[v] for every v in `nodes`, concatenated, read
+    through `items` when given (a permutation), else the positions themselves."""
+    if len(nodes) == 0:
+        return np.zeros(0, np.int64)
+    st, ln = starts[nodes], lens[nodes]
+    total = int(ln.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    pos = np.arange(total) - np.repeat(np.cumsum(ln) - ln, ln) + np.repeat(st, ln)
+    return pos if items is None else np.asarray(items[pos], dtype=np.int64)
+
+
+def _mentee_segments(
+    g: CandidateGraph,
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64] | None]:
+    """(start, count) of each mentee's edges, and the order they are read in: None when
+    each mentee's edges already sit together (as `eligible_graph` builds them: no sort, no
+    8-byte index per edge), else a stable argsort by mentee."""
+    n = g.n_mentees
+    lens = np.bincount(g.mentee, minlength=n).astype(np.int64)
+    if g.n_edges:
+        cut = np.flatnonzero(g.mentee[1:] != g.mentee[:-1]) + 1
+        seg_start = np.concatenate([[0], cut]).astype(np.int64)
+        if len(seg_start) == int(np.count_nonzero(lens)):  # one run per mentee
+            starts = np.zeros(n, dtype=np.int64)
+            starts[g.mentee[seg_start]] = seg_start
+            return starts, lens, None
+    order = np.argsort(g.mentee, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]]).astype(np.int64)
+    return starts, lens, order
+
+
+def _best_first_rank(
+    group: NDArray[np.integer[Any]], score: NDArray[np.floating[Any]], n_groups: int
+) -> NDArray[np.int32]:
+    """Per edge: its rank (0 = best) by score within its group (ties: lower edge index).
+    Memory: one int64 sort order plus three 4-byte arrays per edge."""
+    order = np.lexsort((-score.astype(np.float32), group))
+    ptr = _segments(group, n_groups)
+    rank = np.empty(len(order), dtype=np.int32)
+    rank[order] = np.arange(len(order), dtype=np.int32) - ptr[group[order]].astype(np.int32)
+    return rank
+
+
+def two_sided_candidates(g: CandidateGraph, per_mentee: int, per_mentor: int) -> NDArray[np.bool_]:
+    """Edge mask: each mentee's best `per_mentee` edges and each mentor's best `per_mentor`
+    edges (scores in 0..1; equal scores by edge order). The mentor side keeps a mentor's
+    supply in play when every mentee's own top list crowds onto the same few mentors."""
+    mask = np.zeros(g.n_edges, dtype=np.bool_)
+    if g.n_edges == 0:
+        return mask
+    if per_mentee > 0:
+        mask |= _best_first_rank(g.mentee, g.score, g.n_mentees) < per_mentee
+    if per_mentor > 0:
+        mask |= _best_first_rank(g.mentor, g.score, g.n_mentors) < per_mentor
+    return mask
+
+
+def fill_to_max_flow(
+    g: CandidateGraph, among: NDArray[np.bool_], *, rounds: int = FILL_ROUNDS
+) -> tuple[NDArray[np.bool_], int]:
+    """Grow the edge mask `among` until it allows as many matches as all of `g` does.
+
+    Each round solves max flow over `among` and takes the source side of the minimum cut
+    in its residual graph: mentees A (the unmatched and those reachable from them by
+    alternating paths) and the mentors they reach, all full. The cut over all edges,
+    |mentees outside A| + slots of every mentor adjacent to A in `g`, bounds any matching
+    from above; when A's neighbours in `g` are all reached mentors (or have no slot) the bound
+    equals the flow, which is therefore the maximum over all of `g` (exact). Otherwise A's
+    edges to the other mentors are added and the round repeats (each round adds edges, so it
+    ends). Returns (the grown mask, the maximum); the mask's max flow equals it. If `rounds`
+    runs out, the returned number is the last upper bound instead (never seen in practice)."""
+    n, m = g.n_mentees, g.n_mentors
+    cand = among.copy()
+    if g.n_edges == 0:
+        return cand, 0
+    starts, lens, by_mentee = _mentee_segments(g)
+    ub = n
+    for _ in range(rounds):
+        idx = np.flatnonzero(cand)
+        chosen, side_m, side_j = _max_flow_chosen(n, g.capacity, g.mentee[idx], g.mentor[idx])
+        flow = int(chosen.sum())
+        edges_a = _gather(starts, lens, by_mentee, np.flatnonzero(side_m))
+        near = np.zeros(m, dtype=np.bool_)
+        near[g.mentor[edges_a]] = True
+        near &= g.capacity > 0
+        ub = int(n - side_m.sum() + g.capacity[near].sum())
+        leak = near & ~side_j
+        if not leak.any():
+            if ub != flow:  # pragma: no cover - König: the cut equals the flow
+                raise RuntimeError(f"max-flow certificate failed: cut {ub} != flow {flow}")
+            return cand, flow
+        cand[edges_a[leak[g.mentor[edges_a]]]] = True
+    return cand, ub
+
+
 def greedy_assignment(g: CandidateGraph) -> NDArray[np.bool_]:
     """Baseline: take edges best score first while mentee and mentor are both free."""
     chosen = np.zeros(g.n_edges, dtype=np.bool_)
@@ -250,6 +425,16 @@ class CohortResult:
     data_version: int  # the snapshot's; `publish` refuses if the store moved on
     matched_by_round: tuple[int, ...] = ()  # after the first solve and each augmentation
     mentees_may_mentor: bool = False  # the program lets a run's mentee mentor in it too
+    # two-sided: the most mentees any matching over all eligible edges could match, with
+    # each mentor's capacity = free places and free hours / the smallest eligible wish (max
+    # flow, exact for that capacity: a sound upper bound for every matching within places
+    # and hours), and how many eligible edges there were
+    achievable: int | None = None
+    eligible_edges: int | None = None
+    # the same max flow with the one-sided matcher's slots (free hours / the cohort's median
+    # wish, the "mentor slots" of earlier runs): exact, not a bound once wishes differ
+    achievable_slots: int | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
 
     @property
     def matched(self) -> int:
@@ -292,7 +477,9 @@ def match_cohort(
     *,
     now: datetime,
     options: RecommendOptions | None = None,
-    candidates_per_mentee: int = 50,
+    candidates_per_mentee: int = 10,
+    candidates_per_mentor: int = MENTOR_SIDE,
+    two_sided: bool = True,
     augment_rounds: int = AUGMENT_ROUNDS,
     mentee_ids: Sequence[str] | None = None,
     keep: Callable[[Person, Person], bool] | None = None,
@@ -300,6 +487,186 @@ def match_cohort(
     mentees_may_mentor: bool = False,
 ) -> CohortResult:
     """Match every open mentee of `program` at once (see module doc).
+
+    One role per person per run: nobody matched here as a mentee (every mentee of the run)
+    is a mentor in the same run, unless the program allows it (`mentees_may_mentor`).
+    Mentees who want no mentoring (hours_wanted_per_month == 0) are not matched; they are
+    listed as unmatched with that reason. `mentee_ids` overrides who is matched;
+    `keep(mentee, mentor)` can drop candidate edges (a Python call per eligible edge: meant
+    for small runs such as reverse mentoring).
+
+    Two-sided (the default): every eligible edge is scored (`CandidateScorer.eligible`:
+    exactly the mentors and scores `recommend` would give, guardrails and filters included,
+    without a top-k cut); the candidate graph is each mentee's best `candidates_per_mentee`
+    mentors plus each mentor's best `candidates_per_mentor` mentees, completed by
+    `fill_to_max_flow` with the eligible edges that let more mentees be matched, until the
+    graph allows as many matches as all eligible edges do (`achievable`, exact). The flow
+    then matches that many (most matched first, then best total score over the candidate
+    graph); the hours repair below may drop a few. `two_sided=False`: the older one-sided
+    top-k with augmentation rounds (`augment_rounds`), kept as the baseline.
+    """
+    if not two_sided:
+        return _match_one_sided(
+            snapshot,
+            program,
+            now=now,
+            options=options,
+            candidates_per_mentee=candidates_per_mentee,
+            augment_rounds=augment_rounds,
+            mentee_ids=mentee_ids,
+            keep=keep,
+            progress=progress,
+            mentees_may_mentor=mentees_may_mentor,
+        )
+    opts = options or RecommendOptions()
+    scorer = CandidateScorer(snapshot, options=opts, now=now)
+    state = scorer.state
+    asked = list(mentee_ids) if mentee_ids is not None else cohort_mentees(state, program)
+    mentees = [m for m in asked if state.people[m].hours_wanted_per_month > 0]
+    not_wanting = [m for m in asked if state.people[m].hours_wanted_per_month <= 0]
+    exclude = np.zeros(len(state.ids), dtype=np.bool_)
+    if not mentees_may_mentor:
+        exclude[[state.rows[m] for m in asked]] = True
+    wants = np.array([state.people[m].hours_wanted_per_month for m in mentees] or [0.0])
+
+    problems: dict[str, str] = {}
+    clock = _Clock()
+    eligible, mentor_ids = eligible_graph(
+        scorer, mentees, exclude=exclude, keep=keep, problems=problems, progress=progress
+    )
+    clock.lap("eligible")
+    n_eligible = np.bincount(eligible.mentee, minlength=len(mentees))
+    cand = two_sided_candidates(eligible, candidates_per_mentee, candidates_per_mentor)
+    first = solve_max_flow(eligible, cand)
+    clock.lap("two_sided")
+    # the same count with the one-sided matcher's slots (free hours / the cohort's median
+    # wish, as "mentor slots" were counted so far): exact max flow over all eligible edges
+    median = float(np.median(wants))
+    by_slots = replace(eligible, capacity=mentor_slots(state, mentor_ids, median))
+    _, achievable_slots = fill_to_max_flow(by_slots, cand)
+    del by_slots
+    cand, achievable = fill_to_max_flow(eligible, cand)
+    clock.lap("fill")
+    idx = np.flatnonzero(cand)
+    g = CandidateGraph(
+        len(mentees), eligible.capacity, eligible.mentee[idx].astype(np.int64),
+        eligible.mentor[idx].astype(np.int64), eligible.score[idx],
+    )  # fmt: skip
+    n_eligible_edges = eligible.n_edges
+    del idx, cand
+    chosen, dropped_rows, g = _solve_then_fit_hours(g, eligible, state, mentor_ids, wants)
+    del eligible
+    dropped = {mentees[i] for i in dropped_rows}
+    greedy = greedy_assignment(g)
+    clock.lap("solve")
+    result = _finish(
+        scorer,
+        program,
+        opts,
+        mentees,
+        not_wanting,
+        problems,
+        g,
+        mentor_ids,
+        chosen,
+        dropped,
+        greedy,
+        n_eligible,
+        by_round=(first, int(chosen.sum())),
+        mentees_may_mentor=mentees_may_mentor,
+        achievable=achievable,
+        eligible_edges=n_eligible_edges,
+    )
+    clock.lap("explain")
+    return replace(result, timings=clock.laps, achievable_slots=achievable_slots)
+
+
+class _Clock:
+    """Wall seconds per stage."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._t
+        self._t = now
+
+
+def eligible_graph(
+    scorer: CandidateScorer,
+    mentees: Sequence[str],
+    *,
+    exclude: NDArray[np.bool_] | None = None,
+    keep: Callable[[Person, Person], bool] | None = None,
+    problems: dict[str, str] | None = None,
+    progress: bool = False,
+) -> tuple[CandidateGraph, list[str]]:
+    """Every eligible edge of a cohort as one graph (`CandidateScorer.eligible`, then `keep`):
+    mentee index = position in `mentees`, mentor index = position in the returned mentor ids
+    (sorted). Capacity = the most mentees a mentor could take at all: free places, and free
+    hours over the smallest wish among the mentees eligible for that mentor; so the max flow
+    over this graph bounds every matching that keeps places and hours from above. Compact:
+    int32 indices, float64 scores, 16 bytes an edge."""
+    state = scorer.state
+    a_l: list[NDArray[np.int32]] = []
+    r_l: list[NDArray[np.int32]] = []
+    s_l: list[NDArray[np.float64]] = []
+    for b in scorer.eligible(mentees, exclude_rows=exclude, problems=problems, progress=progress):
+        a_l.append(b.mentee_index)
+        r_l.append(b.mentor_row)
+        s_l.append(b.score)
+    # one array at a time, freeing its blocks: peak ~24 bytes an edge, not twice the edges
+    a = _concat(a_l, np.int32)
+    r = _concat(r_l, np.int32)
+    s = _concat(s_l, np.float64)
+    if keep is not None:
+        a, r, s = _kept(state, list(mentees), keep, a, r, s)
+    mentor_ids = sorted(state.ids[int(x)] for x in np.unique(r))
+    local = np.full(len(state.ids), -1, dtype=np.int32)
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    local[rows] = np.arange(len(mentor_ids), dtype=np.int32)
+    j = local[r]
+    del r
+    wants = np.array([state.people[m].hours_wanted_per_month for m in mentees], dtype=np.float64)
+    lightest = np.full(len(mentor_ids), np.inf)
+    np.minimum.at(lightest, j, wants.astype(np.float32)[a])
+    arr = state.arrays
+    places = np.maximum(arr["max_mentees"][rows] - arr["places"][rows], 0).astype(np.int64)
+    hours_left = np.maximum(arr["max_hours"][rows] - arr["hours"][rows], 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_hours = np.where(
+            lightest > 0,
+            np.floor(hours_left / np.where(lightest > 0, lightest, 1.0) + 1e-9),
+            places,
+        )
+    capacity = np.minimum(places, by_hours).astype(np.int64)
+    graph = CandidateGraph(len(mentees), capacity, a, j, s)
+    return graph, mentor_ids
+
+
+def _concat(parts: list[NDArray[Any]], dtype: type[np.generic]) -> NDArray[Any]:
+    """Concatenate and empty `parts` (the caller's list), so the pieces can be freed."""
+    out = np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+    parts.clear()
+    return out
+
+
+def _match_one_sided(
+    snapshot: Snapshot,
+    program: str,
+    *,
+    now: datetime,
+    options: RecommendOptions | None = None,
+    candidates_per_mentee: int = 50,
+    augment_rounds: int = AUGMENT_ROUNDS,
+    mentee_ids: Sequence[str] | None = None,
+    keep: Callable[[Person, Person], bool] | None = None,
+    progress: bool = False,
+    mentees_may_mentor: bool = False,
+) -> CohortResult:
+    """The one-sided baseline: each mentee's top k, then augmentation rounds.
 
     One role per person per run: nobody matched here as a mentee (every mentee of the run)
     is a mentor in the same run, unless the program allows it (`mentees_may_mentor`).
@@ -393,18 +760,59 @@ def match_cohort(
 
     dropped = {mentees[i] for i in dropped_rows}
     greedy = greedy_assignment(g)
+    return _finish(
+        scorer,
+        program,
+        opts,
+        mentees,
+        not_wanting,
+        problems,
+        g,
+        mentor_ids,
+        chosen,
+        dropped,
+        greedy,
+        np.bincount(a, minlength=len(mentees)),
+        by_round=tuple(by_round),
+        achievable=None,
+        eligible_edges=None,
+        mentees_may_mentor=mentees_may_mentor,
+    )
+
+
+def _finish(
+    scorer: CandidateScorer,
+    program: str,
+    opts: RecommendOptions,
+    mentees: list[str],
+    not_wanting: list[str],
+    problems: dict[str, str],
+    g: CandidateGraph,
+    mentor_ids: list[str],
+    chosen: NDArray[np.bool_],
+    dropped: set[str],
+    greedy: NDArray[np.bool_],
+    n_cand: NDArray[np.int64],
+    *,
+    by_round: tuple[int, ...],
+    achievable: int | None,
+    eligible_edges: int | None,
+    mentees_may_mentor: bool,
+) -> CohortResult:
+    """Explain the chosen pairs (reasons built for those only) and assemble the result."""
+    state = scorer.state
     picked = np.flatnonzero(chosen).tolist()
     pairs = [(mentees[int(g.mentee[e])], mentor_ids[int(g.mentor[e])]) for e in picked]
     recs = scorer.explain(pairs)
     proposals: list[ProposedPairing] = []
-    for e, (mentee_id, mentor_id), rec in zip(picked, pairs, recs, strict=True):
+    for (mentee_id, mentor_id), rec in zip(pairs, recs, strict=True):
         if rec is None:  # pragma: no cover - the batch scorer and the ranking agree
             raise RuntimeError(f"no explanation for the chosen pair {mentee_id}/{mentor_id}")
         proposals.append(
             ProposedPairing(
                 mentor_id=mentor_id,
                 mentee_id=mentee_id,
-                score=float(g.score[e]),
+                score=float(rec.score),
                 reasons=list(rec.reasons),
                 goal_ids=sorted({p.goal_id for p in rec.skill_paths})
                 or [goal.id for goal in state.open_goals(mentee_id)],
@@ -413,7 +821,6 @@ def match_cohort(
             )
         )
     matched = {p.mentee_id for p in proposals}
-    n_cand = np.bincount(a, minlength=len(mentees))
     unmatched = [
         Unmatched(m, problems.get(m) or _why_unmatched(int(n_cand[i]), m in dropped))
         for i, m in enumerate(mentees)
@@ -433,6 +840,8 @@ def match_cohort(
         data_version=state.data_version,
         matched_by_round=tuple(by_round),
         mentees_may_mentor=mentees_may_mentor,
+        achievable=achievable,
+        eligible_edges=eligible_edges,
     )
 
 
@@ -443,8 +852,8 @@ def _kept(
     state: State,
     mentees: list[str],
     keep: Callable[[Person, Person], bool] | None,
-    a: NDArray[np.int64],
-    rows: NDArray[np.int64],
+    a: NDArray[Any],
+    rows: NDArray[Any],
     s: NDArray[np.float64],
 ) -> Edges3:
     """The edges (mentee index, mentor row, score) that `keep` accepts."""
@@ -579,3 +988,110 @@ def _solve_within_hours(
             total -= float(wants[g.mentee[e]])
             dropped.add(int(g.mentee[e]))
     return chosen, dropped
+
+
+def _solve_then_fit_hours(
+    g: CandidateGraph,
+    eligible: CandidateGraph,
+    state: State,
+    mentor_ids: list[str],
+    wants: NDArray[np.float64],
+    *,
+    rounds: int = 6,
+) -> tuple[NDArray[np.bool_], set[int], CandidateGraph]:
+    """One flow solve over slots on the candidate graph `g`, then hours made to fit without
+    solving it again: a mentor whose chosen mentees want more hours than they have left keeps
+    the most of them that fit (the hungriest go first). Then the mentees still unmatched are
+    matched over the room left (free places and hours), on ALL eligible edges (`eligible`,
+    same mentee and mentor indices): small flows with each mentor's slots counted for the
+    least hungry mentee that fits, after which the newly chosen of an overfull mentor are cut
+    back the same way; matches from earlier rounds stay, so each round only adds. Returns
+    (chosen mask over the returned graph = `g` plus the eligible edges the rounds used,
+    mentees dropped for hours and not matched again, that graph)."""
+    chosen = solve_assignment(g)
+    if not mentor_ids or g.n_edges == 0:
+        return chosen, set(), g
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    hours_left = state.arrays["max_hours"][rows] - state.arrays["hours"][rows]
+    places = np.maximum(state.arrays["max_mentees"][rows] - state.arrays["places"][rows], 0).astype(
+        np.int64
+    )
+    mentee = g.mentee.astype(np.int64)
+    mentor = g.mentor.astype(np.int64)
+    dropped = _fit_hours(chosen, mentee, mentor, g.score, wants, hours_left)
+    pm, pj = mentee[chosen], mentor[chosen]  # matched so far
+    extra_m: list[NDArray[Any]] = []
+    extra_j: list[NDArray[Any]] = []
+    extra_s: list[NDArray[np.float64]] = []
+    e_mentee, e_mentor = eligible.mentee, eligible.mentor  # int32: index, never copy whole
+    for _ in range(rounds):
+        matched = np.zeros(g.n_mentees, dtype=np.bool_)
+        matched[pm] = True
+        taken = np.bincount(pj, minlength=len(rows))
+        h_left = hours_left - np.bincount(pj, weights=wants[pm], minlength=len(rows))
+        slots_left = places - taken
+        # narrow step by step (cheap masks first), so temporaries stay small
+        idx = np.flatnonzero(~matched[e_mentee])
+        idx = idx[slots_left[e_mentor[idx]] > 0]
+        idx = idx[wants[e_mentee[idx]] <= h_left[e_mentor[idx]] + 1e-9]
+        if len(idx) == 0:
+            break
+        lightest = np.full(len(rows), np.inf)
+        sm = e_mentee[idx].astype(np.int64)
+        sj = e_mentor[idx].astype(np.int64)
+        np.minimum.at(lightest, sj, wants[sm])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_hours = np.where(np.isfinite(lightest), np.floor(h_left / lightest + 1e-9), 0)
+        cap = np.minimum(slots_left, np.maximum(by_hours, 0)).astype(np.int64)
+        sub = CandidateGraph(g.n_mentees, cap, sm, sj, eligible.score[idx])
+        new = solve_assignment(sub)
+        if not new.any():
+            break
+        # cut back the new mentees of a mentor the round overfilled (old ones stay)
+        _fit_hours(new, sub.mentee, sub.mentor, sub.score, wants, h_left)
+        if not new.any():
+            break
+        pm = np.concatenate([pm, sub.mentee[new]])
+        pj = np.concatenate([pj, sub.mentor[new]])
+        extra_m.append(sub.mentee[new])
+        extra_j.append(sub.mentor[new])
+        extra_s.append(sub.score[new])
+    if not extra_m:
+        return chosen, dropped - set(pm.tolist()), g
+    # the graph reported: the candidate graph plus the eligible edges the rounds matched on
+    em, ej, es = np.concatenate(extra_m), np.concatenate(extra_j), np.concatenate(extra_s)
+    merged = CandidateGraph(
+        g.n_mentees, g.capacity, np.concatenate([mentee, em]), np.concatenate([mentor, ej]),
+        np.concatenate([g.score, es]),
+    )  # fmt: skip
+    chosen_all = np.concatenate([chosen, np.ones(len(em), dtype=np.bool_)])
+    return chosen_all, dropped - set(pm.tolist()), merged
+
+
+def _fit_hours(
+    chosen: NDArray[np.bool_],
+    mentee: NDArray[np.integer[Any]],
+    mentor: NDArray[np.integer[Any]],
+    score: NDArray[np.float64],
+    wants: NDArray[np.float64],
+    hours_left: NDArray[np.float64],
+) -> set[int]:
+    """In place: unchoose, per mentor over `hours_left`, its hungriest chosen mentees (then
+    the weakest) until the rest fit. Returns the mentees unchosen."""
+    used = np.bincount(mentor[chosen], weights=wants[mentee[chosen]], minlength=len(hours_left))
+    dropped: set[int] = set()
+    over = np.flatnonzero(used > hours_left + 1e-9)
+    if len(over) == 0:
+        return dropped
+    mine_all = np.flatnonzero(chosen & np.isin(mentor, over))
+    for j in over.tolist():
+        mine = mine_all[mentor[mine_all] == j]
+        hungriest_first = mine[np.lexsort((score[mine], -wants[mentee[mine]]))]
+        total = float(used[j])
+        for e in hungriest_first.tolist():
+            if total <= hours_left[j] + 1e-9:
+                break
+            chosen[e] = False
+            total -= float(wants[mentee[e]])
+            dropped.add(int(mentee[e]))
+    return dropped

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -188,7 +189,7 @@ def mentee_context(
 # --- shared work ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class TargetTable:
     """Willing holders of every skill reachable from one target node, flattened.
 
@@ -202,6 +203,24 @@ class TargetTable:
     local: Rows
     sel: Rows
     credits: TargetCredits
+
+    @cached_property
+    def by_row(self) -> tuple[Rows, Rows]:
+        """(entry positions sorted by row, those rows): a few rows' entries by bisection."""
+        order = np.argsort(self.rows, kind="stable")
+        return order, self.rows[order]
+
+    def entries_of(self, rows: Rows) -> Rows:
+        """Positions of every entry whose row is in `rows` (ascending rows)."""
+        order, sorted_rows = self.by_row
+        lo = np.searchsorted(sorted_rows, rows, side="left")
+        hi = np.searchsorted(sorted_rows, rows, side="right")
+        lens = hi - lo
+        total = int(lens.sum())
+        if total == 0:
+            return np.zeros(0, np.int64)
+        pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(lo, lens)
+        return np.asarray(order[pos], dtype=np.int64)
 
     @property
     def n_skills(self) -> int:
@@ -370,7 +389,11 @@ def goal_best(
     targets: tuple[GoalTarget, ...],
     mentee_levels: dict[str, int],
     model: MentoringModel,
+    among: Rows | None = None,
 ) -> GoalBest:
+    """Best entry per candidate row for one goal (module doc, step 2). `among` (ascending
+    rows): only those rows are kept (a row's best depends on its own entries only, so the
+    values are the same; explaining a few chosen pairs then skips the other holders)."""
     parts: list[tuple[GoalTarget, TargetTable, int]] = []
     offset = 0
     for t in targets:
@@ -381,21 +404,33 @@ def goal_best(
     empty = GoalBest(_EMPTY_ROWS, np.zeros(0), _EMPTY_ROWS, np.zeros(0, np.int8), [])
     if not parts:
         return empty
-    rows = np.concatenate([tb.rows for _, tb, _ in parts])
-    levels = np.concatenate([tb.levels for _, tb, _ in parts])
-    group = np.concatenate([tb.local + off for _, tb, off in parts])
+    # with `among`: only the entries of those rows, found by bisection per table
+    picks = [tb.entries_of(among) for _, tb, _ in parts] if among is not None else None
+    if picks is not None and not any(len(p) for p in picks):
+        return empty
+
+    def cat(get: Callable[[GoalTarget, TargetTable, int], NDArray[Any]]) -> NDArray[Any]:
+        if picks is None:
+            return np.concatenate([get(t, tb, off) for t, tb, off in parts])
+        return np.concatenate(
+            [get(t, tb, off)[p] for (t, tb, off), p in zip(parts, picks, strict=True)]
+        )
+
+    rows = cat(lambda t, tb, off: tb.rows)
+    levels = cat(lambda t, tb, off: tb.levels)
+    group = cat(lambda t, tb, off: tb.local + off)
     # (confidence * credit) * level factor, in that order: the same floats as the reference
-    weight = np.concatenate([t.confidence * tb.credit for t, tb, _ in parts])
+    weight = cat(lambda t, tb, off: t.confidence * tb.credit)
     vals = weight * LEVEL_FACTORS[levels]
     if model in LEVEL_MODELS and mentee_levels:
-        floors = []
+        floors: list[NDArray[np.int8]] = []
         for _, tb, _ in parts:
             floor = np.zeros(tb.n_skills, dtype=np.int8)
             for sk, lv in mentee_levels.items():
                 i = tb.local_of(sk)
                 if i is not None:
                     floor[i] = lv
-            floors.append(floor[tb.local])
+            floors.append(floor[tb.local] if picks is None else floor[tb.local[picks[len(floors)]]])
         ok = levels > np.concatenate(floors)
         rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
         if len(rows) == 0:
@@ -445,8 +480,10 @@ def score_mentee(
     mentor's score does not depend on the other candidates, so it is the same either way."""
     st = shared.state
     mentee = ctx.mentee
-    mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee.id, {}).items()}
-    bests = [goal_best(shared, ctx.targets[g.id], mentee_levels, options.model) for g in ctx.goals]
+    mentee_levels = st.skill_levels(mentee.id)
+    bests = [
+        goal_best(shared, ctx.targets[g.id], mentee_levels, options.model, among) for g in ctx.goals
+    ]
     nonempty = [b.rows for b in bests if len(b.rows)]
     if not nonempty:
         return None
@@ -561,7 +598,7 @@ def unsuggested(
     now = now or datetime.now(UTC)
     st = snapshot.state
     ctx = mentee_context(st, mentee_id, options, now)
-    mentee_levels = {s: ps.level for s, ps in st.skills_of.get(mentee_id, {}).items()}
+    mentee_levels = st.skill_levels(mentee_id)
     # person -> (value, credit, skill) for every reachable skill they hold
     held: dict[str, list[tuple[float, float, PersonSkill]]] = {}
     for goal in ctx.goals:

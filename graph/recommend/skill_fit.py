@@ -61,6 +61,8 @@ reaches that skill and no group above it.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -159,19 +161,44 @@ def target_credits(hierarchy: Hierarchy, target_id: str) -> dict[str, Credit]:
         return {}
     ups = {target_id: 0, **hierarchy.ancestors_by_distance(target_id, MAX_UP)}
     best: dict[str, Credit] = {}
-    skills = hierarchy.skill_ids
-    skill_target = target_id in skills
+    skill_target = target_id in hierarchy.skill_ids
+    memo = _skill_downs_memo(hierarchy)
     for via, up in sorted(ups.items(), key=lambda kv: (kv[1], kv[0])):
         top = is_broad_group(hierarchy, via)
-        downs = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
-        for node_id, down in downs.items():
-            if node_id not in skills:
-                continue
+        key = (via, MAX_HOPS - up)
+        downs = memo.get(key)
+        if downs is None:  # shared by every target that turns at `via` (siblings etc.)
+            everything = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
+            skills = hierarchy.skill_ids
+            downs = memo[key] = [(n, d) for n, d in everything.items() if n in skills]
+        routes: dict[int, tuple[Relation, float]] = {}  # hops -> (relation, credit)
+        for node_id, down in downs:
             hops = up + down
-            relation, credit = route_credit(hops, up, skill_target=skill_target, via_top_level=top)
+            rc = routes.get(hops)
+            if rc is None:
+                rc = routes[hops] = route_credit(
+                    hops, up, skill_target=skill_target, via_top_level=top
+                )
+            relation, credit = rc
             old = best.get(node_id)
             # Routes come in (up, via) order, so only a strictly better (credit, fewer hops)
             # replaces a route.
             if old is None or (-credit, hops) < (-old.credit, old.hops):
                 best[node_id] = Credit(node_id, credit, hops, up, via, relation)
     return best
+
+
+# hierarchy -> (via, depth) -> the skills below `via` within `depth` steps, with distances
+_DOWNS: weakref.WeakKeyDictionary[Hierarchy, dict[tuple[str, int], list[tuple[str, int]]]] = (
+    weakref.WeakKeyDictionary()
+)
+_DOWNS_LOCK = threading.Lock()
+
+
+def _skill_downs_memo(hierarchy: Hierarchy) -> dict[tuple[str, int], list[tuple[str, int]]]:
+    """The descendant lists of one (read-only) hierarchy, kept while it lives."""
+    with _DOWNS_LOCK:
+        memo = _DOWNS.get(hierarchy)
+        if memo is None:
+            memo = _DOWNS[hierarchy] = {}
+        return memo

@@ -15,9 +15,12 @@ it is built. `refresh` builds the next State next to the current one (copying on
 and arrays it replaces records in) and swaps one reference under a lock, so a concurrent reader
 sees either the whole write or none of it.
 
-Besides plain dicts of models, a State holds what ranking needs to be fast at 100k people:
-- `willing[skill_id]`: the rows of people willing to mentor that skill and their levels (numpy),
-  i.e. the columns of a sparse people x skills matrix;
+Besides plain dicts of models, a State holds what ranking needs to be fast at 100k-1M people:
+- `skills` (`SkillArrays`): people x skills (HAS_SKILL) as compact arrays, never one Python
+  object per row: CSR by person row and CSC by skill (int32 skill codes and person rows, int8
+  levels, bool willing; ~20 bytes an entry, 10M entries ~200 MB). `skills_of`, `holders_of`
+  (PersonSkill dicts built on access) and `willing[skill_id]` (the rows and levels of people
+  willing to mentor that skill: array views) read it;
 - `arrays`: one numpy array per mentor attribute (eligibility, capacity, load, language and
   format bitmasks, department code, feedback sums), indexed by person row.
 Id lists (`goals_of`, `pairings_of`) are kept sorted by id, as the store lists them, so a
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 import bisect
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
@@ -66,6 +69,229 @@ class Holders:
 
 EMPTY_HOLDERS = Holders(np.zeros(0, np.int32), np.zeros(0, np.int8))
 
+
+@dataclass(frozen=True)
+class SkillArrays:
+    """People x skills (HAS_SKILL) as compact arrays, never Python objects per row.
+
+    Skills get int32 codes (`skill_ids[code]`, append-only across versions). Three sparse
+    layouts of the same entries, each a scipy-style compressed index (`*_ptr[i]:*_ptr[i+1]`):
+    - by person row (CSR): `skill`, `level`, `willing`, skill codes ascending in a row;
+    - by skill code (CSC): `h_row` (person rows ascending), `h_level`, `h_willing`;
+    - willing holders only, by skill code: `w_row`, `w_level` (`State.willing` hands out
+      views of these as `Holders`).
+    About 20 bytes per entry in all: 10M entries (1M people x 10 skills) take ~200 MB.
+    `updated` replaces the entries of a few people in O(entries) array passes (no sort of
+    the whole), as `Snapshot.refresh` needs."""
+
+    skill_ids: tuple[str, ...]
+    codes: Mapping[str, int]
+    ptr: NDArray[np.int64]  # n_rows + 1
+    skill: NDArray[np.int32]
+    level: NDArray[np.int8]
+    willing: NDArray[np.bool_]
+    h_ptr: NDArray[np.int64]  # n_skills + 1
+    h_row: NDArray[np.int32]
+    h_level: NDArray[np.int8]
+    h_willing: NDArray[np.bool_]
+    w_ptr: NDArray[np.int64]
+    w_row: NDArray[np.int32]
+    w_level: NDArray[np.int8]
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.ptr) - 1
+
+    @classmethod
+    def empty(cls) -> SkillArrays:
+        return cls.build(0, (), {}, *_no_entries())
+
+    @classmethod
+    def build(
+        cls,
+        n_rows: int,
+        skill_ids: Sequence[str],
+        codes: Mapping[str, int],
+        row: NDArray[np.int64],
+        skill: NDArray[np.int64],
+        level: NDArray[np.int64],
+        willing: NDArray[np.bool_],
+    ) -> SkillArrays:
+        """From parallel entry arrays; of repeated (row, skill) entries the last wins."""
+        n_skills = len(skill_ids)
+        key = row.astype(np.int64) * max(n_skills, 1) + skill
+        # last occurrence of each key: unique over the reversed arrays
+        _, last = np.unique(key[::-1], return_index=True)
+        pick = len(key) - 1 - last  # ascending key = (row, skill) order
+        r32: NDArray[np.int32] = row[pick].astype(np.int32)
+        s32: NDArray[np.int32] = skill[pick].astype(np.int32)
+        lv8: NDArray[np.int8] = level[pick].astype(np.int8)
+        wb: NDArray[np.bool_] = willing[pick].astype(np.bool_)
+        ptr = np.zeros(n_rows + 1, dtype=np.int64)
+        np.cumsum(np.bincount(r32, minlength=n_rows), out=ptr[1:])
+        by_skill = np.lexsort((r32, s32))
+        h_ptr = np.zeros(n_skills + 1, dtype=np.int64)
+        np.cumsum(np.bincount(s32, minlength=n_skills), out=h_ptr[1:])
+        h_row, h_level, h_willing = r32[by_skill], lv8[by_skill], wb[by_skill]
+        w = h_willing
+        w_ptr = np.zeros(n_skills + 1, dtype=np.int64)
+        np.cumsum(np.bincount(s32[by_skill][w], minlength=n_skills), out=w_ptr[1:])
+        out = cls(
+            tuple(skill_ids), dict(codes), ptr, s32, lv8, wb,
+            h_ptr, h_row, h_level, h_willing, w_ptr, h_row[w], h_level[w],
+        )  # fmt: skip
+        for arr in (out.ptr, out.skill, out.level, out.willing, out.h_ptr, out.h_row,
+                    out.h_level, out.h_willing, out.w_ptr, out.w_row, out.w_level):  # fmt: skip
+            arr.flags.writeable = False
+        return out
+
+    def entries(
+        self,
+    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int8], NDArray[np.bool_]]:
+        """(row, skill code, level, willing) of every entry, in (row, skill) order."""
+        row = np.repeat(np.arange(self.n_rows, dtype=np.int64), np.diff(self.ptr))
+        return row, self.skill.astype(np.int64), self.level, self.willing
+
+    def updated(self, n_rows: int, people: Mapping[int, Sequence[PersonSkill]]) -> SkillArrays:
+        """These rows' entries replaced by the given HAS_SKILL rows (none: no skills)."""
+        skill_ids = list(self.skill_ids)
+        codes = dict(self.codes)
+        row, skill, level, willing = self.entries()
+        gone = np.zeros(max(n_rows, self.n_rows), dtype=np.bool_)
+        gone[list(people)] = True
+        keep = ~gone[row]
+        new_r: list[int] = []
+        new_s: list[int] = []
+        new_l: list[int] = []
+        new_w: list[bool] = []
+        for r, rows in people.items():
+            for ps in rows:
+                code = codes.setdefault(ps.skill_id, len(skill_ids))
+                if code == len(skill_ids):
+                    skill_ids.append(ps.skill_id)
+                new_r.append(r)
+                new_s.append(code)
+                new_l.append(ps.level)
+                new_w.append(ps.willing_to_mentor)
+        return SkillArrays.build(
+            n_rows,
+            skill_ids,
+            codes,
+            np.concatenate([row[keep], np.array(new_r, dtype=np.int64)]),
+            np.concatenate([skill[keep], np.array(new_s, dtype=np.int64)]),
+            np.concatenate([level[keep].astype(np.int64), np.array(new_l, dtype=np.int64)]),
+            np.concatenate([willing[keep], np.array(new_w, dtype=np.bool_)]),
+        )
+
+    def levels_of(self, row: int) -> dict[str, int]:
+        """skill id -> level of one person row (no objects built)."""
+        if row >= self.n_rows:
+            return {}
+        a, b = int(self.ptr[row]), int(self.ptr[row + 1])
+        ids = self.skill_ids
+        return {
+            ids[c]: lv
+            for c, lv in zip(self.skill[a:b].tolist(), self.level[a:b].tolist(), strict=True)
+        }
+
+
+def _no_entries() -> tuple[
+    NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]
+]:
+    z = np.zeros(0, np.int64)
+    return z, z, z, np.zeros(0, np.bool_)
+
+
+class _SkillsOf(Mapping[str, Mapping[str, PersonSkill]]):
+    """person id -> {skill id -> PersonSkill}, built on access from `SkillArrays` (only
+    people with at least one skill are keys, as with the dicts this replaces)."""
+
+    def __init__(self, arrays: SkillArrays, ids: Sequence[str], rows: Mapping[str, int]) -> None:
+        self._a, self._ids, self._rows = arrays, ids, rows
+
+    def __getitem__(self, person_id: str) -> Mapping[str, PersonSkill]:
+        row = self._rows.get(person_id)
+        a = self._a
+        if row is None or row >= a.n_rows or a.ptr[row] == a.ptr[row + 1]:
+            raise KeyError(person_id)
+        lo, hi = int(a.ptr[row]), int(a.ptr[row + 1])
+        sids = a.skill_ids
+        return {
+            sids[c]: PersonSkill(
+                person_id=person_id, skill_id=sids[c], level=lv, willing_to_mentor=w
+            )
+            for c, lv, w in zip(
+                a.skill[lo:hi].tolist(),
+                a.level[lo:hi].tolist(),
+                a.willing[lo:hi].tolist(),
+                strict=True,
+            )
+        }
+
+    def __iter__(self) -> Iterator[str]:
+        a = self._a
+        for row in np.flatnonzero(np.diff(a.ptr)).tolist():
+            yield self._ids[row]
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(np.diff(self._a.ptr)))
+
+
+class _HoldersOf(Mapping[str, Mapping[str, PersonSkill]]):
+    """skill id -> {person id -> PersonSkill} of everyone holding it (willing or not)."""
+
+    def __init__(self, arrays: SkillArrays, ids: Sequence[str]) -> None:
+        self._a, self._ids = arrays, ids
+
+    def __getitem__(self, skill_id: str) -> Mapping[str, PersonSkill]:
+        a = self._a
+        code = a.codes.get(skill_id)
+        if code is None or a.h_ptr[code] == a.h_ptr[code + 1]:
+            raise KeyError(skill_id)
+        lo, hi = int(a.h_ptr[code]), int(a.h_ptr[code + 1])
+        ids = self._ids
+        return {
+            ids[r]: PersonSkill(person_id=ids[r], skill_id=skill_id, level=lv, willing_to_mentor=w)
+            for r, lv, w in zip(
+                a.h_row[lo:hi].tolist(),
+                a.h_level[lo:hi].tolist(),
+                a.h_willing[lo:hi].tolist(),
+                strict=True,
+            )
+        }
+
+    def __iter__(self) -> Iterator[str]:
+        a = self._a
+        for code in np.flatnonzero(np.diff(a.h_ptr)).tolist():
+            yield a.skill_ids[code]
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(np.diff(self._a.h_ptr)))
+
+
+class _Willing(Mapping[str, Holders]):
+    """skill id -> `Holders` (willing holders' rows ascending and levels): array views."""
+
+    def __init__(self, arrays: SkillArrays) -> None:
+        self._a = arrays
+
+    def __getitem__(self, skill_id: str) -> Holders:
+        a = self._a
+        code = a.codes.get(skill_id)
+        if code is None or a.w_ptr[code] == a.w_ptr[code + 1]:
+            raise KeyError(skill_id)
+        lo, hi = int(a.w_ptr[code]), int(a.w_ptr[code + 1])
+        return Holders(a.w_row[lo:hi], a.w_level[lo:hi])
+
+    def __iter__(self) -> Iterator[str]:
+        a = self._a
+        for code in np.flatnonzero(np.diff(a.w_ptr)).tolist():
+            yield a.skill_ids[code]
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(np.diff(self._a.w_ptr)))
+
+
 # name -> dtype of the per-person arrays in `State.arrays`
 ARRAY_FIELDS: dict[str, type[np.generic]] = {
     "mentor_ok": np.bool_,  # is_mentor, not opted out, max_mentees > 0
@@ -99,9 +325,7 @@ class State:
     ids: Sequence[str]  # row -> person id (append-only across versions)
     rows: Mapping[str, int]
     reports: Mapping[str, frozenset[str]]  # manager id -> direct reports
-    skills_of: Mapping[str, Mapping[str, PersonSkill]]  # person -> skill -> row
-    holders_of: Mapping[str, Mapping[str, PersonSkill]]  # skill -> person -> row
-    willing: Mapping[str, Holders]
+    skills: SkillArrays  # people x skills, compact (skills_of / holders_of / willing: views)
     goals: Mapping[str, Goal]
     goals_of: Mapping[str, tuple[str, ...]]  # person -> goal ids, sorted
     targets: Mapping[str, tuple[GoalTarget, ...]]  # confidence desc, then node id
@@ -111,6 +335,26 @@ class State:
     arrays: Mapping[str, NDArray[Any]]
     lang_bits: Mapping[str, int]
     dept_codes: Mapping[str, int]
+
+    @property
+    def skills_of(self) -> Mapping[str, Mapping[str, PersonSkill]]:
+        """person id -> skill id -> HAS_SKILL row (built on access from `skills`)."""
+        return _SkillsOf(self.skills, self.ids, self.rows)
+
+    @property
+    def holders_of(self) -> Mapping[str, Mapping[str, PersonSkill]]:
+        """skill id -> person id -> HAS_SKILL row (built on access from `skills`)."""
+        return _HoldersOf(self.skills, self.ids)
+
+    @property
+    def willing(self) -> Mapping[str, Holders]:
+        """skill id -> the rows and levels of people willing to mentor it (array views)."""
+        return _Willing(self.skills)
+
+    def skill_levels(self, person_id: str) -> dict[str, int]:
+        """skill id -> level of everything `person_id` holds ({} for nobody/none)."""
+        row = self.rows.get(person_id)
+        return {} if row is None else self.skills.levels_of(row)
 
     def person(self, person_id: str) -> Person:
         person = self.people.get(person_id)
@@ -432,9 +676,7 @@ def _empty_state(hierarchy: Hierarchy, *, version: int = 0) -> State:
         ids=[],
         rows={},
         reports={},
-        skills_of={},
-        holders_of={},
-        willing={},
+        skills=SkillArrays.empty(),
         goals={},
         goals_of={},
         targets={},
@@ -462,8 +704,7 @@ def _build_state(
     b = _Builder(base)
     for person in people:
         b.set_person(person)
-    for person_id, skills in _grouped(person_skills, lambda ps: ps.person_id).items():
-        b.set_person_skills(person_id, skills)
+    b.load_skills(person_skills)
     for goal in goals:
         b.set_goal(goal)
     for goal_id, ts in _grouped(targets, lambda t: t.goal_id).items():
@@ -540,9 +781,8 @@ class _Builder:
         self._own_ids: list[str] | None = None
         self.rows = _Cow(base.rows)
         self.reports = _Cow(base.reports)
-        self.skills_of = _Cow(base.skills_of)
-        self.holders_of = _Cow(base.holders_of)
-        self._own_holders: dict[str, dict[str, PersonSkill]] = {}
+        self._skill_updates: dict[str, list[PersonSkill]] = {}  # person -> all new rows
+        self._bulk_skills: list[PersonSkill] | None = None
         self.goals = _Cow(base.goals)
         self.goals_of = _Cow(base.goals_of)
         self.targets = _Cow(base.targets)
@@ -553,7 +793,6 @@ class _Builder:
         self.dept_codes = _Cow(base.dept_codes)
         self.touched_people: set[str] = set()  # recompute their array rows
         self.avail_changed: set[str] = set()
-        self.touched_skills: set[str] = set()  # rebuild their willing arrays
 
     # --- record setters -----------------------------------------------------------------------
 
@@ -591,29 +830,41 @@ class _Builder:
         else:
             self.reports.w().pop(manager_id, None)
 
-    def _holders(self, skill_id: str) -> dict[str, PersonSkill]:
-        """The writable holders map of one skill (copied on first write)."""
-        own = self._own_holders.get(skill_id)
-        if own is None:
-            own = dict(self.holders_of.now.get(skill_id, {}))
-            self._own_holders[skill_id] = own
-            self.holders_of.w()[skill_id] = own
-        self.touched_skills.add(skill_id)
-        return own
-
     def set_person_skills(self, person_id: str, rows: Iterable[PersonSkill]) -> None:
-        """Replace all HAS_SKILL rows of one person."""
-        new = {ps.skill_id: ps for ps in rows}
-        old = self.skills_of.now.get(person_id, {})
-        for skill_id in old.keys() - new.keys():
-            self._holders(skill_id).pop(person_id, None)
-        for skill_id, ps in new.items():
-            if old.get(skill_id) != ps:
-                self._holders(skill_id)[person_id] = ps
-        if new:
-            self.skills_of.w()[person_id] = new
-        elif person_id in self.skills_of.now:
-            self.skills_of.w().pop(person_id)
+        """Replace all HAS_SKILL rows of one person (a person without a row in the view,
+        i.e. not loaded, is left out: the ranking indexes people by row)."""
+        self._skill_updates[person_id] = list(rows)
+
+    def load_skills(self, rows: Iterable[PersonSkill]) -> None:
+        """Every HAS_SKILL row at once (bulk builds; later rows of a key win)."""
+        self._bulk_skills = rows if isinstance(rows, list) else list(rows)
+
+    def _skills(self) -> SkillArrays:
+        n_rows = len(self.ids)
+        rows = self.rows.now
+        arrays = self.base.skills
+        if self._bulk_skills is not None:
+            skill_ids = list(arrays.skill_ids)
+            codes = dict(arrays.codes)
+            known = [ps for ps in self._bulk_skills if ps.person_id in rows]
+            for ps in known:
+                if ps.skill_id not in codes:
+                    codes[ps.skill_id] = len(skill_ids)
+                    skill_ids.append(ps.skill_id)
+            k = len(known)
+            arrays = SkillArrays.build(
+                n_rows,
+                skill_ids,
+                codes,
+                np.fromiter((rows[ps.person_id] for ps in known), np.int64, k),
+                np.fromiter((codes[ps.skill_id] for ps in known), np.int64, k),
+                np.fromiter((ps.level for ps in known), np.int64, k),
+                np.fromiter((ps.willing_to_mentor for ps in known), np.bool_, k),
+            )
+        updates = {rows[p]: v for p, v in self._skill_updates.items() if p in rows}
+        if updates or arrays.n_rows != n_rows:
+            arrays = arrays.updated(n_rows, updates)
+        return arrays
 
     def set_goal(self, g: Goal) -> None:
         old = self.goals.now.get(g.id)
@@ -663,27 +914,6 @@ class _Builder:
     # --- freezing -----------------------------------------------------------------------------
 
     def finish(self, *, data_version: int) -> State:
-        willing = self.base.willing
-        if self.touched_skills:
-            w = dict(willing)
-            rows = self.rows.now
-            for s in self.touched_skills:
-                holders = self.holders_of.now.get(s, {})
-                if not holders:
-                    self.holders_of.w().pop(s, None)
-                pairs = sorted(
-                    (rows[ps.person_id], ps.level)
-                    for ps in holders.values()
-                    if ps.willing_to_mentor
-                )
-                if not pairs:
-                    w.pop(s, None)
-                    continue
-                w[s] = Holders(
-                    np.array([r for r, _ in pairs], np.int32),
-                    np.array([lv for _, lv in pairs], np.int8),
-                )
-            willing = w
         draft = State(
             version=self.version,
             data_version=data_version,
@@ -692,9 +922,7 @@ class _Builder:
             ids=self.ids,
             rows=self.rows.now,
             reports=self.reports.now,
-            skills_of=self.skills_of.now,
-            holders_of=self.holders_of.now,
-            willing=willing,
+            skills=self._skills(),
             goals=self.goals.now,
             goals_of=self.goals_of.now,
             targets=self.targets.now,

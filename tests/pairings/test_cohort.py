@@ -242,17 +242,19 @@ def test_top_k_among_free_mentors(embedded_store: GraphStore) -> None:
 
 
 def test_augmentation_matches_who_a_single_round_leaves_out(embedded_store: GraphStore) -> None:
+    """The one-sided baseline (two_sided=False): top k per mentee, then augmentation."""
     snap = _one_small_mentor(embedded_store)
     mentees = ["a", "b", "c"]
     once = match_cohort(
         snap, PROGRAM, now=NOW, options=ASYNC, mentee_ids=mentees,
-        candidates_per_mentee=1, augment_rounds=0,
+        candidates_per_mentee=1, augment_rounds=0, two_sided=False,
     )  # fmt: skip
     # K=1: everybody's only candidate is m1 (one place), so two stay out though m2 has room
     assert once.matched == 1 and once.candidate_edges == 3
     res = match_cohort(
-        snap, PROGRAM, now=NOW, options=ASYNC, mentee_ids=mentees, candidates_per_mentee=1
-    )
+        snap, PROGRAM, now=NOW, options=ASYNC, mentee_ids=mentees, candidates_per_mentee=1,
+        two_sided=False,
+    )  # fmt: skip
     assert res.matched == 3 and res.unmatched == []
     assert once.matched_by_round == (1,) and res.matched_by_round == (1, 3)
     by_mentor = sorted(p.mentor_id for p in res.proposals)

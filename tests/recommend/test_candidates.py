@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from graph.errors import InvalidInput, NotFound
 from graph.model import Goal, GoalTarget, Pairing
 from graph.recommend import RecommendOptions, Snapshot, recommend
-from graph.recommend.candidates import explain_edges, top_k_candidates
+from graph.recommend.candidates import CandidateScorer, explain_edges, top_k_candidates
 from graph.recommend.ranking import excluded_mentors, mentor_unavailable
 from tests.recommend.orgs import NODES, NOW, random_options, random_org, tiny_parts, tiny_snapshot
 from tests.recommend.reference import recommend_reference
@@ -155,3 +156,49 @@ def test_mentor_unavailable() -> None:
     assert mentor_unavailable(people["ana"]) is None
     assert mentor_unavailable(people["dan"]) == "has opted out of recommendations"
     assert mentor_unavailable(people["zed"]) == "is not a mentor"
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(4, 14))
+def test_eligible_edges_are_every_mentor_recommend_ranks(seed: int, n: int) -> None:
+    """The vectorised all-edges scorer (cohort candidates): for every mentee, exactly the
+    mentors recommend(k=everyone) gives, with the same scores bit for bit."""
+    rnd = random.Random(seed)
+    parts, mentees = many_mentees(rnd, n)
+    # same targets for two mentees now and then: they share one group in the scorer
+    if len(mentees) > 1 and rnd.random() < 0.5:
+        first = [t for t in parts["targets"] if t.goal_id == f"g-{mentees[0]}"]
+        parts["targets"] = [t for t in parts["targets"] if t.goal_id != f"g-{mentees[1]}"]
+        parts["targets"] += [t.model_copy(update={"goal_id": f"g-{mentees[1]}"}) for t in first]
+    snap = Snapshot.from_parts(**parts)
+    options = random_options(rnd)
+    scorer = CandidateScorer(snap, options=options, now=NOW)
+    list(scorer.eligible(mentees[-1:]))  # caches built for fewer people must not leak
+    problems: dict[str, str] = {}
+    got: dict[str, dict[str, float]] = {}
+    for block in scorer.eligible(mentees, problems=problems):
+        for i, r, s in zip(block.mentee_index, block.mentor_row, block.score, strict=True):
+            got.setdefault(mentees[int(i)], {})[snap.state.ids[int(r)]] = float(s)
+    for mid in mentees:
+        try:
+            recs = recommend(snap, mid, k=10_000, options=options, now=NOW)
+        except InvalidInput as exc:
+            assert problems[mid] == exc.message and mid not in got
+            continue
+        assert got.get(mid, {}) == {r.mentor_id: r.score for r in recs}
+
+
+def test_eligible_leaves_out_excluded_rows() -> None:
+    snap = tiny_snapshot()
+    scorer = CandidateScorer(snap, now=NOW)
+    everyone = {snap.state.ids[int(r)] for b in scorer.eligible(["mia"]) for r in b.mentor_row}
+    assert everyone
+    gone = sorted(everyone)[0]
+    exclude = np.zeros(len(snap.state.ids), dtype=bool)
+    exclude[snap.state.rows[gone]] = True
+    rest = {
+        snap.state.ids[int(r)]
+        for b in scorer.eligible(["mia"], exclude_rows=exclude)
+        for r in b.mentor_row
+    }
+    assert rest == everyone - {gone}
