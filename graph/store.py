@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from graph.model import (
@@ -41,6 +42,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -251,6 +253,35 @@ class PutApiKeys:
         return Touched()  # keys: nothing the recommender reads
 
 
+@dataclass(frozen=True)
+class PutCohortRuns:
+    """Keep new cohort runs for review (an id already stored is refused: runs are never
+    rewritten, only marked published by `PublishCohortRun`)."""
+
+    rows: Sequence[CohortRunRecord]
+
+    def touches(self) -> Touched:
+        return Touched()  # runs: nothing the recommender reads
+
+
+@dataclass(frozen=True)
+class PublishCohortRun:
+    """Mark stored run `run_id` published, at `at` by `by` — a conditional update: only if
+    the run exists, is not published yet, and the store's data_version before this apply is
+    `data_version` (the run's). Otherwise the store raises `graph.errors.Conflict` (NotFound
+    for an unknown run) and the whole apply is rolled back, so of concurrent publishes of one
+    run exactly one writes its pairings. Put it in the same apply as those pairings. It
+    moves data_version (so it takes the store's write lock like any graph change)."""
+
+    run_id: str
+    data_version: int
+    at: datetime
+    by: str | None = None
+
+    def touches(self) -> Touched:
+        return Touched()  # the pairings it goes with say what they touch
+
+
 StoreOp = (
     UpsertSkills
     | UpsertClusters
@@ -268,15 +299,17 @@ StoreOp = (
     | UpsertTaxonomyChanges
     | AppendAudit
     | PutApiKeys
+    | PutCohortRuns
+    | PublishCohortRun
 )
 
 # Operational records: no cache reads them, so an apply of nothing else keeps data_version.
-OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys)
+OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys, PutCohortRuns)
 
 
 def changes_graph(ops: Sequence[object]) -> bool:
     """Whether an apply of `ops` changes graph data and so moves `data_version`: any op but
-    audit entries and API keys does (an apply of only those leaves caches valid)."""
+    audit entries, API keys and cohort runs does (an apply of only those leaves caches valid)."""
     return any(not isinstance(op, OPERATIONAL_OPS) for op in ops)
 
 
@@ -385,6 +418,10 @@ class GraphStore(Protocol):
     def list_api_keys(self) -> list[ApiKey]: ...
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         """Newest first."""
+
+    # cohort runs (operational: kept for review, written with PutCohortRuns and
+    # PublishCohortRun)
+    def get_cohort_run(self, run_id: str) -> CohortRunRecord | None: ...
 
 
 # --- planned changes ------------------------------------------------------------------------

@@ -43,6 +43,7 @@ TAXONOMY_CHANGE: Final = "TaxonomyChange"
 API_KEY: Final = "ApiKey"
 AUDIT_ENTRY: Final = "AuditEntry"
 META: Final = "Meta"
+COHORT_RUN: Final = "CohortRun"
 
 ID_LABELS: Final = (
     SKILL,
@@ -56,6 +57,7 @@ ID_LABELS: Final = (
     API_KEY,
     AUDIT_ENTRY,
     META,
+    COHORT_RUN,
 )
 _NODE_LABELS: Final = frozenset(
     {*ID_LABELS, f"{SKILL}:{TAXONOMY_NODE}", f"{CLUSTER}:{TAXONOMY_NODE}"}
@@ -444,4 +446,15 @@ LIST_AUDIT: Final = (
 LIST_AUDIT_BY_ACTOR: Final = (
     "MATCH (a:AuditEntry {actor: $actor}) "
     "RETURN properties(a) AS p ORDER BY a.at_key DESC, a.id DESC LIMIT $limit"
+)
+
+# --- cohort runs ------------------------------------------------------------------------------
+
+PUT_COHORT_RUNS: Final = "UNWIND $rows AS row CREATE (r:CohortRun) SET r = row"
+GET_COHORT_RUN: Final = "MATCH (r:CohortRun {id: $id}) RETURN properties(r) AS p"
+# Run inside an apply that bumped the data version first: the write lock on the Meta node
+# serialises publishes, so the state read here is the last committed one.
+MARK_COHORT_RUN_PUBLISHED: Final = (
+    "MATCH (r:CohortRun {id: $id}) WHERE r.published_at IS NULL "
+    "SET r.published_at = $at, r.published_by = $by RETURN r.id AS id"
 )

@@ -21,6 +21,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -515,3 +516,10 @@ class EmbeddedStore:
                 (actor, limit),
             ).fetchall()
         return [AuditEntry.model_validate_json(r[0]) for r in rows]
+
+    # --- cohort runs ------------------------------------------------------------------------
+
+    def get_cohort_run(self, run_id: str) -> CohortRunRecord | None:
+        with self._read() as c:
+            row = c.execute("SELECT data FROM cohort_runs WHERE id = ?", (run_id,)).fetchone()
+        return CohortRunRecord.model_validate_json(row[0]) if row else None

@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.model import Skill, SkillCluster, name_key
+from graph.errors import Conflict, NotFound
+from graph.model import CohortRunRecord, Skill, SkillCluster, name_key
 from graph.store import (
     AddBroader,
     AddCheckIns,
     AppendAudit,
     DeleteGoals,
+    PublishCohortRun,
     PutApiKeys,
+    PutCohortRuns,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -40,6 +43,7 @@ TABLE_OF_KIND: dict[Kind, str] = {
     "goal": "goals",
     "pairing": "pairings",
     "audit": "audit",
+    "cohort_run": "cohort_runs",
 }
 
 # One constant query per kind: table names never come from input.
@@ -236,6 +240,40 @@ def _put_api_keys(conn: sqlite3.Connection, op: PutApiKeys) -> None:
     )
 
 
+def _put_cohort_runs(conn: sqlite3.Connection, op: PutCohortRuns) -> None:
+    conn.executemany(
+        "INSERT INTO cohort_runs(id, published_at_us, data) VALUES (?, ?, ?)",
+        (
+            (r.id, to_us(r.published_at) if r.published_at else None, r.model_dump_json())
+            for r in op.rows
+        ),
+    )
+
+
+def _publish_cohort_run(conn: sqlite3.Connection, op: PublishCohortRun) -> None:
+    """The conditional update: the caller holds the write transaction (`BEGIN IMMEDIATE`,
+    one writer across processes), so the checks and the update cannot interleave with
+    another publish. Conflict / NotFound roll the whole apply back."""
+    row = conn.execute("SELECT data FROM cohort_runs WHERE id = ?", (op.run_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"cohort run {op.run_id!r} not found")
+    run = CohortRunRecord.model_validate_json(row[0])
+    if run.published_at is not None:
+        raise Conflict(f"cohort run {op.run_id!r} is already published")
+    version = int(conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+    if version != op.data_version:
+        raise Conflict(
+            f"the graph changed since this cohort was matched (data version "
+            f"{op.data_version} -> {version}); match it again"
+        )
+    done = run.model_copy(update={"published_at": op.at, "published_by": op.by})
+    conn.execute(
+        "UPDATE cohort_runs SET published_at_us = ?, data = ? "
+        "WHERE id = ? AND published_at_us IS NULL",
+        (to_us(op.at), done.model_dump_json(), op.run_id),
+    )
+
+
 def _repoint(conn: sqlite3.Connection, op: RepointReferences) -> None:
     src = op.source_id
     targets = list(dict.fromkeys(op.target_ids))
@@ -290,6 +328,8 @@ WRITERS: dict[type, Callable[[sqlite3.Connection, Any], None]] = {
     UpsertTaxonomyChanges: _upsert_changes,
     AppendAudit: _append_audit,
     PutApiKeys: _put_api_keys,
+    PutCohortRuns: _put_cohort_runs,
+    PublishCohortRun: _publish_cohort_run,
 }
 
 

@@ -52,6 +52,7 @@ from graph.errors import (
     Conflict,
     InvalidInput,
     MentorgraphError,
+    NotFound,
     QueryTimeout,
     RowProblem,
     StoreOverloaded,
@@ -63,6 +64,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -79,7 +81,9 @@ from graph.store import (
     AppendAudit,
     DeleteGoals,
     PairingFilter,
+    PublishCohortRun,
     PutApiKeys,
+    PutCohortRuns,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -153,6 +157,7 @@ _KIND_LABEL: dict[Kind, str] = {
     "goal": q.GOAL,
     "pairing": q.PAIRING,
     "audit": q.AUDIT_ENTRY,
+    "cohort_run": q.COHORT_RUN,
 }
 
 
@@ -751,7 +756,9 @@ class Neo4jStore:
             return
         names = ", ".join(sorted({type(o).__name__ for o in ops}))
         what = f"apply of {len(ops)} op(s) ({names})"
-        if sum(_op_rows(op) for op in ops) > self._batch_rows:
+        # A publish is a conditional update: it and its pairings stay one transaction.
+        conditional = any(isinstance(op, PublishCohortRun) for op in ops)
+        if not conditional and sum(_op_rows(op) for op in ops) > self._batch_rows:
             self._apply_batched(ops, what)
             return
 
@@ -1066,6 +1073,9 @@ class Neo4jStore:
     def list_api_keys(self) -> list[ApiKey]:
         return self._records(ApiKey, q.all_nodes(q.API_KEY))
 
+    def get_cohort_run(self, run_id: str) -> CohortRunRecord | None:
+        return self._one(CohortRunRecord, q.GET_COHORT_RUN, id=run_id)
+
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         if limit <= 0:
             return []
@@ -1263,6 +1273,33 @@ def _put_api_keys(tx: neo4j.Transaction, _: _TxLookup, op: PutApiKeys) -> None:
     _write_nodes(tx, q.API_KEY, op.rows)
 
 
+def _put_cohort_runs(tx: neo4j.Transaction, _: _TxLookup, op: PutCohortRuns) -> None:
+    _run_rows(tx, q.PUT_COHORT_RUNS, [to_props(r) for r in op.rows])
+
+
+def _publish_cohort_run(tx: neo4j.Transaction, _: _TxLookup, op: PublishCohortRun) -> None:
+    """The conditional update. The apply bumped the data version first (holding the Meta
+    node's write lock until commit; on ArcadeDB a concurrent commit fails and is retried), so
+    what is read here is the last committed state: version - 1 is the version before this
+    apply. Conflict / NotFound roll the whole apply back."""
+    rows = tx.run(q.GET_COHORT_RUN, id=op.run_id).data()
+    if not rows:
+        raise NotFound(f"cohort run {op.run_id!r} not found")
+    run = from_props(CohortRunRecord, rows[0]["p"])
+    if run.published_at is not None:
+        raise Conflict(f"cohort run {op.run_id!r} is already published")
+    before = int(tx.run(q.DATA_VERSION).single(strict=True)["v"]) - 1
+    if before != op.data_version:
+        raise Conflict(
+            f"the graph changed since this cohort was matched (data version "
+            f"{op.data_version} -> {before}); match it again"
+        )
+    at = op.at.isoformat().replace("+00:00", "Z") if op.at.tzinfo else op.at.isoformat()
+    marked = tx.run(q.MARK_COHORT_RUN_PUBLISHED, id=op.run_id, at=at, by=op.by).data()
+    if not marked:
+        raise Conflict(f"cohort run {op.run_id!r} is already published")
+
+
 def _repoint(tx: neo4j.Transaction, lookup: _TxLookup, op: RepointReferences) -> None:
     src = op.source_id
     targets = list(dict.fromkeys(op.target_ids))
@@ -1304,6 +1341,8 @@ _WRITERS: dict[type, Callable[[Any, _TxLookup, Any], None]] = {
     UpsertTaxonomyChanges: _upsert_changes,
     AppendAudit: _append_audit,
     PutApiKeys: _put_api_keys,
+    PutCohortRuns: _put_cohort_runs,
+    PublishCohortRun: _publish_cohort_run,
 }
 
 

@@ -25,6 +25,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -41,7 +42,9 @@ from graph.store import (
     AddCheckIns,
     AppendAudit,
     DeleteGoals,
+    PublishCohortRun,
     PutApiKeys,
+    PutCohortRuns,
     RemoveBroader,
     RemovePersonSkills,
     RepointReferences,
@@ -56,7 +59,7 @@ from graph.store import (
     UpsertTaxonomyChanges,
 )
 
-Kind = Literal["person", "skill", "cluster", "goal", "pairing", "audit"]
+Kind = Literal["person", "skill", "cluster", "goal", "pairing", "audit", "cohort_run"]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -71,7 +74,7 @@ class Lookup(Protocol):
 # Ops whose rows are not written when they have a problem (the batch is rolled back anyway):
 # their writes would fail on the store's own unique keys, or repoint from a node that is not
 # there. Other ops' rows are written, so later ops referring to them are not reported too.
-SKIP_WHEN_BAD: tuple[type, ...] = (RepointReferences, AppendAudit, PutApiKeys)
+SKIP_WHEN_BAD: tuple[type, ...] = (RepointReferences, AppendAudit, PutApiKeys, PutCohortRuns)
 
 
 # Row models per op, so rows given as plain dicts are validated (and typed) too.
@@ -88,6 +91,7 @@ ROW_MODELS: dict[type, type[BaseModel]] = {
     UpsertTaxonomyChanges: TaxonomyChange,
     AppendAudit: AuditEntry,
     PutApiKeys: ApiKey,
+    PutCohortRuns: CohortRunRecord,
 }
 
 
@@ -137,6 +141,8 @@ def normalise_op(index: int, op: Any) -> tuple[StoreOp | None, list[RowProblem]]
         return DeleteGoals(ids=list(op.ids)), []
     if isinstance(op, RepointReferences):
         return RepointReferences(source_id=op.source_id, target_ids=list(op.target_ids)), []
+    if isinstance(op, PublishCohortRun):
+        return op, []  # its conditions are checked by the store's writer (Conflict, NotFound)
     return None, [RowProblem(row=0, field=f"ops[{index}]", reason=f"not a store op: {op!r}")]
 
 
@@ -317,6 +323,15 @@ def _check_audit(op: AppendAudit, lookup: Lookup, p: _Problems) -> None:
             p.add(i, "id", f"audit entry {r.id!r} already exists (the log is append-only)")
 
 
+def _check_cohort_runs(op: PutCohortRuns, lookup: Lookup, p: _Problems) -> None:
+    rows = op.rows
+    p.extend_dups([r.id for r in rows], "id")
+    stored = lookup.existing("cohort_run", {r.id for r in rows})
+    for i, r in enumerate(rows):
+        if r.id in stored:
+            p.add(i, "id", f"cohort run {r.id!r} already exists (runs are never rewritten)")
+
+
 def _check_api_keys(op: PutApiKeys, lookup: Lookup, p: _Problems) -> None:
     rows = op.rows
     p.extend_dups([r.id for r in rows], "id")
@@ -347,6 +362,7 @@ _CHECKS: dict[type, Callable[[Any, Lookup, _Problems], None]] = {
     UpsertTaxonomyChanges: _check_changes,
     AppendAudit: _check_audit,
     PutApiKeys: _check_api_keys,
+    PutCohortRuns: _check_cohort_runs,
 }
 
 
