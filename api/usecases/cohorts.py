@@ -1,8 +1,10 @@
 """Cohort matching: run the optimal matcher for a program, review, then publish.
 
-A run is kept in memory (`state.cohort_runs`, the last few per process) until published;
-publishing refuses if the graph changed since the run, so capacities and guardrails are never
-stale. Running writes nothing but its audit entry (which leaves the data version as it is).
+A run is kept in the store (`state.cohort_runs`: `PutCohortRuns`, with its audit entry, in one
+apply that leaves the data version as it is), so any API worker shows and publishes it.
+Publishing is a conditional update in the store (`PublishCohortRun`, in the same apply as the
+pairings): of concurrent publishes exactly one goes through, the others, and any publish after
+the graph changed since the run (capacities and guardrails would be stale), get Conflict.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from graph.lifecycle.cohorts import plan_publish
 from graph.model import Format, MentoringModel, Pairing, utcnow
 from graph.recommend import RecommendOptions, Weights
 from graph.recommend.cohort import match_cohort
-from graph.store import AppendAudit, GraphStore, Planned
+from graph.store import AppendAudit, GraphStore, Planned, PublishCohortRun
 
 
 def match(
@@ -39,8 +41,9 @@ def match(
         asynchronous=asynchronous,
         weights=Weights.with_overrides(state.settings.ranking_weights),
     )
+    snapshot = state.current_snapshot()
     result = match_cohort(
-        state.current_snapshot(),
+        snapshot,
         program,
         now=utcnow(),
         options=options,
@@ -49,10 +52,14 @@ def match(
         mentees_may_mentor=mentees_may_mentor,
     )
     run_id = state.cohort_runs.new_id()
+    st = snapshot.state
+    mentees = {p.mentee_id for p in result.proposals}
+    goal_texts = {gid: st.goals[gid].text for m in mentees for gid in st.goals_of.get(m, ())}
+    keep = state.cohort_runs.record(result, run_id, by=actor_of(who), goal_texts=goal_texts)
     detail = {"run_id": run_id, "matched": result.matched}
-    state.write([AppendAudit([audit.entry(who, "cohort.match", program, detail)])])
-    run = state.cohort_runs.add(result, run_id)  # kept once its audit entry is written
-    return run
+    # The run and its audit entry land together (the data version stays as it is).
+    state.write([keep, AppendAudit([audit.entry(who, "cohort.match", program, detail)])])
+    return CohortRun(run_id=run_id, result=result)
 
 
 def publish(state: AppState, who: Who, run_id: str) -> list[Pairing]:
@@ -63,10 +70,13 @@ def publish(state: AppState, who: Who, run_id: str) -> list[Pairing]:
         raise Conflict(f"cohort run {run_id!r} is already published")
 
     def plan(store: GraphStore) -> Planned[list[Pairing]]:
-        planned = plan_publish(store, run.result, by=actor_of(who))
+        by = actor_of(who)
+        planned = plan_publish(store, run.result, by=by)
+        # The store's guard: the run unpublished and the graph at the run's version, checked
+        # in the apply's own transaction (another worker may publish or write meanwhile).
+        guard = PublishCohortRun(run_id, run.result.data_version, at=utcnow(), by=by)
+        guarded = Planned([guard, *planned.ops], planned.result)
         detail = {"run_id": run_id, "pairings": len(planned.result)}
-        return audited(planned, who, "cohort.publish", run.result.program, detail)
+        return audited(guarded, who, "cohort.publish", run.result.program, detail)
 
-    pairings = state.write_plan(plan)
-    state.cohort_runs.mark_published(run_id)
-    return pairings
+    return state.write_plan(plan)

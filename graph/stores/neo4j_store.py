@@ -176,7 +176,9 @@ def make_driver(settings: Settings, *, reader: bool = False) -> neo4j.Driver:
         settings.neo4j_uri,
         auth=auth,
         connection_timeout=settings.neo4j_connect_timeout_s,
-        connection_acquisition_timeout=max(settings.neo4j_connect_timeout_s, 1.0) * 2,
+        connection_acquisition_timeout=settings.neo4j_pool_acquire_timeout_s,
+        max_connection_pool_size=settings.neo4j_max_pool_size,
+        max_transaction_retry_time=settings.neo4j_retry_time_s,
     )
 
 
