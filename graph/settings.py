@@ -57,7 +57,7 @@ class Settings(BaseSettings):
         default=10.0, gt=0, le=600, description="how long a request waits for a pooled connection"
     )
     neo4j_retry_time_s: float = Field(
-        default=15.0,
+        default=5.0,
         ge=0,
         le=600,
         description="how long managed read transactions are retried on transient errors "
@@ -74,7 +74,7 @@ class Settings(BaseSettings):
     )
 
     follow_store_interval_s: float = Field(
-        default=0.25,
+        default=0.1,
         ge=0,
         le=60,
         description="how often each API worker checks the store's data_version and reloads "
