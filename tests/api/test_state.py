@@ -3,13 +3,12 @@ in the store, a state follows writes made through another state (another worker)
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from api import audit
-import dataclasses
-
 from api.state import AppState, open_state
 from graph.errors import Conflict, NotFound
 from graph.model import GoalTarget, MentoringModel, Person, TargetSource
