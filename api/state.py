@@ -26,7 +26,15 @@ from graph.recommend import Snapshot
 from graph.recommend.cohort import CohortResult, ProposedPairing, Unmatched
 from graph.recommend.snapshot import State
 from graph.settings import Settings
-from graph.store import GraphStore, Planned, PutCohortRuns, StoreOp, changes_graph, touched_by
+from graph.store import (
+    GraphStore,
+    Planned,
+    PutCohortRuns,
+    StoreOp,
+    Touched,
+    changes_graph,
+    touched_by,
+)
 from graph.stores import open_store
 from taxonomy.embedding import Embedder, FakeEmbedder, SentenceTransformerEmbedder
 from taxonomy.embedding_cache import EmbeddingCache
@@ -144,10 +152,10 @@ class AppState:
     # Re-entrant: a plan run under it may ask for `current_snapshot()`.
     _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    # Following the store (`start_following`): what the mapper was built from, the snapshot
-    # version it was last checked against, and the follower thread.
+    # Following the store (`start_following`): what the mapper was built from, whether a
+    # replay may have changed that, and the follower thread.
     _mapper_inputs: Any = field(default=None, repr=False)
-    _mapper_checked: int = field(default=-1, repr=False)
+    _mapper_dirty: bool = field(default=False, repr=False)
     _follower: threading.Thread | None = field(default=None, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     _catch_up_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -186,12 +194,27 @@ class AppState:
             return  # audit entries and keys: the store's version stays, nothing to replay
         version = self.store.data_version()
         if version != snap.data_version + 1:
-            # Another process (a CLI import, another worker) wrote too: replaying only our
-            # ops would miss theirs, so read the whole graph again.
-            self.snapshot = load_snapshot(self.store)
+            # Another process (a CLI import, another worker) wrote too: re-read what every
+            # apply since the snapshot touched (the store's change log), ours included.
+            if self._replay_since(snap, version):
+                self._mapper_dirty = True  # the follower checks the mapper's inputs
             return
         # Re-read from the store what the ops touched (their merged `touches()`).
         snap.refresh(self.store, touched_by(ops), data_version=version)
+
+    def _replay_since(self, snap: Snapshot, version: int) -> bool:
+        """Bring `snap` from its version to `version` by re-reading what the change log says
+        the applies in between touched; the whole graph when the log lacks one. Call under
+        the write lock. True if the mapper's inputs may have changed (taxonomy, goals)."""
+        changes = self.store.changes_since(snap.data_version)
+        if changes is None:
+            self.snapshot = load_snapshot(self.store)
+            return True
+        merged = Touched()
+        for touched in changes:
+            merged = merged | touched
+        snap.refresh(self.store, merged, data_version=max(version, snap.data_version))
+        return bool(merged.taxonomy or merged.goal_targets or merged.referenced_nodes)
 
     # --- reads ------------------------------------------------------------------------------
 
@@ -246,24 +269,39 @@ class AppState:
 
     def catch_up(self) -> bool:
         """Bring the snapshot and the goal mapper up to the store's data_version if another
-        worker or process wrote; True if anything was reloaded. The new snapshot is loaded
-        without any lock held (requests keep reading the old one meanwhile) and swapped in
-        under the write lock unless a write of this process got further. The mapper is
-        rebuilt only when what it is built from changed: the taxonomy or the steward
-        corrections. StoreUnavailable etc. propagate (the follower logs and retries)."""
+        worker or process wrote; True if anything was reloaded. The snapshot re-reads only
+        what the store's change log says the applies since its version touched (a new State
+        is built beside the old one, which readers keep using until the swap); the whole
+        graph only when the log lacks a version. The goal mapper is rebuilt only when what it
+        is built from changed: the taxonomy or the steward corrections. Store failures
+        (StoreUnavailable...) propagate: the follower logs them and tries again.
+        """
         with self._catch_up_lock:
             changed = False
+            check_mapper = False
             version = self.store.data_version()
             snap = self.snapshot
-            if snap is None or snap.data_version != version:
+            if snap is None:
                 new = load_snapshot(self.store)
                 with self._write_lock:
+                    if self.snapshot is None:
+                        self.snapshot = new
+                        changed = check_mapper = True
+                snap = self.snapshot
+            elif snap.data_version < version:
+                # Replayed from the change log (a few records); the old State stays readable
+                # until the new one is swapped in (Snapshot.refresh).
+                with self._write_lock:
                     current = self.snapshot
-                    if current is None or current.data_version < new.data_version:
-                        self.snapshot = current = new
+                    assert current is not None
+                    if current.data_version < version:
+                        check_mapper = self._replay_since(current, version)
                         changed = True
-                snap = current
-            if self.mapper is not None and snap.data_version != self._mapper_checked:
+                    snap = self.snapshot
+            assert snap is not None
+            check_mapper = check_mapper or self._mapper_dirty
+            self._mapper_dirty = False
+            if self.mapper is not None and (check_mapper or self._mapper_inputs is None):
                 inputs = mapper_inputs(snap.state)
                 if self._mapper_inputs is not None and inputs != self._mapper_inputs:
                     assert self.embedder is not None  # set when the mapper was built
@@ -272,7 +310,6 @@ class AppState:
                         self.mapper = mapper
                     changed = True
                 self._mapper_inputs = inputs
-                self._mapper_checked = snap.data_version
             return changed
 
     def start_following(self, interval_s: float | None = None) -> None:
@@ -377,7 +414,6 @@ def rebuild_indexes(state: AppState) -> None:
         state.refresh_mapper()
     state.snapshot = load_snapshot(state.store, progress=state.progress)
     state._mapper_inputs = mapper_inputs(state.snapshot.state)
-    state._mapper_checked = state.snapshot.data_version
 
 
 def close_state(state: AppState) -> None:

@@ -32,6 +32,7 @@ contract test (tests/contract/). Nothing else: the snapshot follows by re-readin
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -93,6 +94,40 @@ class Touched:
             taxonomy=self.taxonomy or other.taxonomy,
             referenced_nodes=self.referenced_nodes | other.referenced_nodes,
         )
+
+
+_SET_FIELDS = (
+    "people",
+    "person_skills",
+    "goals",
+    "goal_targets",
+    "pairings",
+    "checkins",
+    "checkin_ids",
+    "referenced_nodes",
+)
+
+
+def touched_to_json(touched: Touched) -> str:
+    """The change log's form of a Touched: JSON `{"people": [ids...], ..., "taxonomy": bool}`
+    (empty sets left out, ids sorted)."""
+    data: dict[str, object] = {
+        name: sorted(getattr(touched, name)) for name in _SET_FIELDS if getattr(touched, name)
+    }
+    if touched.taxonomy:
+        data["taxonomy"] = True
+    return json.dumps(data, separators=(",", ":"))
+
+
+def touched_from_json(text: str) -> Touched:
+    """The Touched `touched_to_json` wrote (unknown keys ignored)."""
+    data = json.loads(text)
+    sets = {name: frozenset(data.get(name, ())) for name in _SET_FIELDS}
+    return Touched(taxonomy=bool(data.get("taxonomy", False)), **sets)
+
+
+# How many versions the change log keeps (`GraphStore.changes_since`); older ones are pruned.
+CHANGE_LOG_KEEP = 1000
 
 
 def touched_by(ops: Iterable[StoreOp]) -> Touched:
@@ -352,6 +387,13 @@ class GraphStore(Protocol):
     def data_version(self) -> int:
         """A number that grows with every committed `apply` that changes graph data
         (`changes_graph`); caches compare it."""
+
+    def changes_since(self, version: int) -> list[Touched] | None:
+        """What each apply after `version` touched (`touched_by(ops)`), oldest first, one per
+        version up to the current `data_version` (the change log another process follows to
+        refresh its snapshot without reading the whole graph); [] when `version` is current;
+        None when the log lacks one of them (pruned: the last `CHANGE_LOG_KEEP` versions are
+        kept; or written before the log existed): the caller then reads the whole graph."""
 
     # writes
     def apply(self, ops: Sequence[StoreOp]) -> None:

@@ -32,7 +32,16 @@ from graph.model import (
     TargetSource,
     TaxonomyChange,
 )
-from graph.store import PairingFilter, StoreOp, TaxonomyDump, changes_graph
+from graph.store import (
+    PairingFilter,
+    StoreOp,
+    TaxonomyDump,
+    Touched,
+    changes_graph,
+    touched_by,
+    touched_from_json,
+    touched_to_json,
+)
 from graph.stores import embedded_writes as writes
 from graph.stores.embedded_schema import DDL, PRAGMAS, SCHEMA_VERSION
 from graph.stores.validation import (
@@ -197,6 +206,19 @@ class EmbeddedStore:
         with self._read() as c:
             return int(c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
 
+    def changes_since(self, version: int) -> list[Touched] | None:
+        with self._read() as c:
+            current = int(
+                c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
+            )
+            rows = c.execute(
+                "SELECT version, touched FROM changes WHERE version > ? ORDER BY version",
+                (version,),
+            ).fetchall()
+        if [r[0] for r in rows] != list(range(version + 1, current + 1)):
+            return None
+        return [touched_from_json(r[1]) for r in rows]
+
     # --- writes -----------------------------------------------------------------------------
 
     def apply(self, ops: Sequence[StoreOp]) -> None:
@@ -223,6 +245,7 @@ class EmbeddedStore:
                 raise BatchRejected(problems=problems, what=what)
             if changes_graph(ops):
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                writes.log_change(conn, touched_to_json(touched_by(ops)))
 
     # --- taxonomy reads ---------------------------------------------------------------------
 

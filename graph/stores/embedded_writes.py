@@ -15,6 +15,7 @@ from typing import Any
 from graph.errors import Conflict, NotFound
 from graph.model import CohortRunRecord, Skill, SkillCluster, name_key
 from graph.store import (
+    CHANGE_LOG_KEEP,
     AddBroader,
     AddCheckIns,
     AppendAudit,
@@ -238,6 +239,16 @@ def _put_api_keys(conn: sqlite3.Connection, op: PutApiKeys) -> None:
         "DO UPDATE SET key_hash = excluded.key_hash, data = excluded.data",
         ((r.id, r.key_hash, r.model_dump_json()) for r in op.rows),
     )
+
+
+def log_change(conn: sqlite3.Connection, touched: str) -> None:
+    """Record what the apply that just moved data_version touched (the change log), and
+    prune the log to the last `CHANGE_LOG_KEEP` versions."""
+    version = int(conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+    conn.execute(
+        "INSERT OR REPLACE INTO changes(version, touched) VALUES (?, ?)", (version, touched)
+    )
+    conn.execute("DELETE FROM changes WHERE version <= ?", (version - CHANGE_LOG_KEEP,))
 
 
 def _put_cohort_runs(conn: sqlite3.Connection, op: PutCohortRuns) -> None:

@@ -76,6 +76,7 @@ from graph.model import (
     name_key,
 )
 from graph.store import (
+    CHANGE_LOG_KEEP,
     AddBroader,
     AddCheckIns,
     AppendAudit,
@@ -90,6 +91,7 @@ from graph.store import (
     SetGoalTargets,
     StoreOp,
     TaxonomyDump,
+    Touched,
     UpsertClusters,
     UpsertGoals,
     UpsertPairings,
@@ -98,6 +100,9 @@ from graph.store import (
     UpsertSkills,
     UpsertTaxonomyChanges,
     changes_graph,
+    touched_by,
+    touched_from_json,
+    touched_to_json,
 )
 from graph.stores import cypher as q
 from graph.stores.cypher_guard import check_read_only, jsonable
@@ -737,6 +742,17 @@ class Neo4jStore:
         rows = self._rows(q.DATA_VERSION)
         return int(rows[0]["v"]) if rows else 0
 
+    def changes_since(self, version: int) -> list[Touched] | None:
+        def work(tx: neo4j.ManagedTransaction) -> tuple[int, list[Props]]:
+            current = tx.run(q.DATA_VERSION).single()
+            rows = tx.run(q.CHANGES_SINCE, version=version).data()
+            return (int(current["v"]) if current else 0), rows
+
+        current, rows = self._read_tx(work)
+        if [int(r["version"]) for r in rows] != list(range(version + 1, current + 1)):
+            return None
+        return [touched_from_json(r["touched"]) for r in rows]
+
     def wipe_for_tests(self) -> None:
         """Delete every node and relationship in the configured database (tests only)."""
 
@@ -771,8 +787,7 @@ class Neo4jStore:
             # validation and writes of one batch never interleave with another's. An apply of
             # only audit entries and API keys keeps the version (and takes no lock: their ids
             # and key hashes are guarded by the server's uniqueness constraints).
-            if bump:
-                tx.run(q.BUMP_DATA_VERSION).consume()
+            version = int(tx.run(q.BUMP_DATA_VERSION).single(strict=True)["v"]) if bump else 0
             lookup = _TxLookup(tx)
             problems: list[RowProblem] = []
             for i, raw in enumerate(ops):
@@ -788,6 +803,8 @@ class Neo4jStore:
                 problems += cycle_problems(i, op, lookup, lambda ids: _cycles(tx, ids))
             if problems:
                 raise BatchRejected(problems=problems, what=what)
+            if bump:
+                _log_change(tx, version, ops)
 
         self._write_tx(work)
 
@@ -841,9 +858,13 @@ class Neo4jStore:
                 self._write_tx(lambda tx, group=group: _write_pieces(tx, group))  # type: ignore[misc]
             # the version moves once, at the end; not for audit entries and keys alone
             bump = int(changes_graph(ops))
-            self._write_tx(
-                lambda tx: tx.run(q.FINISH_PENDING_APPLY, what=what, bump=bump).consume()
-            )
+
+            def finish(tx: neo4j.Transaction) -> None:
+                row = tx.run(q.FINISH_PENDING_APPLY, what=what, bump=bump).single(strict=True)
+                if bump:
+                    _log_change(tx, int(row["v"]), ops)
+
+            self._write_tx(finish)
 
     # --- paged reads ------------------------------------------------------------------------
 
@@ -1084,6 +1105,12 @@ class Neo4jStore:
         if actor is None:
             return self._records(AuditEntry, q.LIST_AUDIT, limit=limit)
         return self._records(AuditEntry, q.LIST_AUDIT_BY_ACTOR, actor=actor, limit=limit)
+
+
+def _log_change(tx: neo4j.Transaction, version: int, ops: Sequence[StoreOp]) -> None:
+    """The change log entry of the apply that left `version` (see GraphStore.changes_since)."""
+    touched = touched_to_json(touched_by(ops))
+    tx.run(q.LOG_CHANGE, version=version, touched=touched, keep=CHANGE_LOG_KEEP).consume()
 
 
 def _retry(exc: Exception) -> bool:

@@ -120,16 +120,19 @@ def test_a_state_follows_writes_of_another_worker(
     settings = make_settings(tmp_path)
     a = open_state(settings, store=embedded_store, embedder=fake_embedder())
     b = open_state(settings, store=embedded_store, embedder=fake_embedder())
-    old_b = b.snapshot
+    assert b.snapshot is not None
+    old_b = b.snapshot.state
     assert b.catch_up() is False  # nothing new
     skill = embedded_store.get_skill("s-python")
     assert skill is not None
     a.write([UpsertSkills([skill.model_copy(update={"aliases": ["snake wrangling"]})])])
     a.refresh_mapper()
     assert a.goal_mapper().map("snake wrangling", 1).candidates[0].id == "s-python"
-    assert b.snapshot is old_b  # b is stale until it catches up
+    assert b.snapshot.state is old_b  # b is stale until it catches up
     assert b.catch_up() is True
-    assert b.snapshot is not old_b and b.snapshot.data_version == embedded_store.data_version()
+    # re-read from the change log: the new State beside the old one
+    assert b.snapshot.state is not old_b
+    assert b.snapshot.data_version == embedded_store.data_version()
     assert b.goal_mapper().map("snake wrangling", 1).candidates[0].id == "s-python"
     # a steward correction through a: b learns the phrase too
     a.write(
