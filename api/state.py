@@ -196,16 +196,17 @@ class AppState:
         if version != snap.data_version + 1:
             # Another process (a CLI import, another worker) wrote too: re-read what every
             # apply since the snapshot touched (the store's change log), ours included.
-            if self._replay_since(snap, version):
+            if self._replay_since(snap):
                 self._mapper_dirty = True  # the follower checks the mapper's inputs
             return
         # Re-read from the store what the ops touched (their merged `touches()`).
         snap.refresh(self.store, touched_by(ops), data_version=version)
 
-    def _replay_since(self, snap: Snapshot, version: int) -> bool:
-        """Bring `snap` from its version to `version` by re-reading what the change log says
-        the applies in between touched; the whole graph when the log lacks one. Call under
-        the write lock. True if the mapper's inputs may have changed (taxonomy, goals)."""
+    def _replay_since(self, snap: Snapshot) -> bool:
+        """Bring `snap` from its version to the store's current one by re-reading
+        what the change log says the applies since touched; the whole graph when the log
+        lacks one. Call under the write lock. True if the goal mapper's inputs may have
+        changed (taxonomy, goal targets, repointed nodes)."""
         changes = self.store.changes_since(snap.data_version)
         if changes is None:
             self.snapshot = load_snapshot(self.store)
@@ -213,7 +214,8 @@ class AppState:
         merged = Touched()
         for touched in changes:
             merged = merged | touched
-        snap.refresh(self.store, merged, data_version=max(version, snap.data_version))
+        # the version of the last change replayed (the log may reach past `version` by now)
+        snap.refresh(self.store, merged, data_version=snap.data_version + len(changes))
         return bool(merged.taxonomy or merged.goal_targets or merged.referenced_nodes)
 
     # --- reads ------------------------------------------------------------------------------
@@ -244,8 +246,12 @@ class AppState:
         if snap is not None:
             return snap
         with self._write_lock:
-            if self.snapshot is None or self.snapshot.is_stale(self.store):
+            if self.snapshot is None:
                 self.snapshot = load_snapshot(self.store, progress=self.progress)
+            elif self.snapshot.is_stale(self.store) and self._replay_since(self.snapshot):
+                # another process wrote: what it touched was re-read (the change log), and
+                # the taxonomy or the corrections may have changed
+                self._mapper_dirty = True
             return self.snapshot
 
     def goal_mapper(self) -> GoalMapper:
@@ -295,7 +301,7 @@ class AppState:
                     current = self.snapshot
                     assert current is not None
                     if current.data_version < version:
-                        check_mapper = self._replay_since(current, version)
+                        check_mapper = self._replay_since(current)
                         changed = True
                     snap = self.snapshot
             assert snap is not None
