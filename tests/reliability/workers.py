@@ -114,8 +114,10 @@ class ServedWorkers:
         within: float,
         **kw: Any,
     ) -> float:
-        """Seconds until every worker answered `ok` at least once since the call; fails after
-        `within` seconds (the time a write made through one worker may take to reach all)."""
+        """Seconds until every worker answered `ok` at least once since the call. Requests go
+        in rounds of 2n concurrent ones; fails when no round started within `within` seconds
+        (the time a write made through one worker may take to reach all) found every worker
+        answering `ok` (a round's own latency comes on top: on a loaded box, most of it)."""
         start = time.monotonic()
         good: set[str] = set()
         last: dict[str, str] = {}
@@ -133,9 +135,7 @@ class ServedWorkers:
                         good.discard(pid)
                         last[pid] = f"{r.status_code} {r.text[:300]}"
                 if len(good) == self.n:
-                    took = time.monotonic() - start
-                    print(f"until_all {path}: {took:.2f}s")
-                    return took
+                    return time.monotonic() - start
         raise AssertionError(
             f"after {within}s only workers {sorted(good)} of {self.n} answered {path} as "
             f"expected; others: {last}"
