@@ -1168,8 +1168,8 @@ def _pieces(ops: Sequence[StoreOp], size: int) -> Iterator[Piece]:
                 yield _piece(DeleteGoals(ids=list(ids)))
         elif isinstance(op, RepointReferences):
             yield size, _piece(op)[1]
-        elif isinstance(op, SetGoalTargets):
-            yield _piece(op)
+        elif isinstance(op, SetGoalTargets | PublishCohortRun):
+            yield _piece(op)  # (an apply with a publish is never batched: see `apply`)
         else:
             rows_of: Sequence[Any] = op.rows
             for part in _chunks(rows_of, size):
