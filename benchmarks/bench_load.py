@@ -464,6 +464,7 @@ class Capacity:
                     "errors": p.errors,
                     "statuses": dict(p.statuses),
                     "server_cpu_ms_per_req": round(p.per_request_ms(p.server_cpu_s), 3),
+                    "loadavg_1_5_15": [round(x, 2) for x in p.loadavg],
                 }
                 for p in self.steps
             ],
