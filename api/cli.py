@@ -210,6 +210,15 @@ def serve(
     ] = False,
     host: Annotated[str, typer.Option(help="interface to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            help="worker processes (uvicorn workers); each holds its own snapshot and goal "
+            "mapper and follows the store, all state lives in the store",
+            min=1,
+            max=64,
+        ),
+    ] = 1,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
 
@@ -222,9 +231,25 @@ def serve(
             f"(paste the key from {cfg.data_dir / DEMO_KEY_FILE})"
         )
     # h11 bounds request header size (httptools does not), see docs/limits.md
-    uvicorn.run(create_app(cfg), host=host, port=port, log_level="info", http="h11")
+    if workers == 1:
+        uvicorn.run(create_app(cfg), host=host, port=port, log_level="info", http="h11")
+        return
+    # Several processes: each builds its app from the environment (api.main:create_app).
+    # A worker's start loads the snapshot and the goal mapper (minutes with the real model on
+    # a first start): the supervisor waits that long before it calls a worker dead.
+    uvicorn.run(
+        "api.main:create_app",
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_START_TIMEOUT_S,
+        host=host,
+        port=port,
+        log_level="info",
+        http="h11",
+    )
 
 
+WORKER_START_TIMEOUT_S = 600
 DEMO_KEY_FILE = "demo-admin-key"
 DEMO_SIZE = 1000
 DEMO_SEED = 7

@@ -11,8 +11,10 @@ shape; anything unexpected is a 500 whose message never echoes internals.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import neo4j.exceptions
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -20,7 +22,7 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from graph.errors import MentorgraphError
+from graph.errors import MentorgraphError, StoreUnavailable
 
 log = logging.getLogger("mentorgraph.api")
 
@@ -128,9 +130,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        down = store_down(exc)
+        if down is not None:  # a store failure no store call mapped: the same 503
+            log.warning("store unavailable on %s %s: %s", request.method, request.url.path, exc)
+            return error_response(down.status_code, down.code, down.message)
         # Log the failure server-side (path only: bodies may hold confidential goal text).
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(500, "internal_error", "internal error")
+
+
+def store_down(exc: BaseException) -> StoreUnavailable | None:
+    """The 503 a raw driver or SQLite failure stands for (server gone, connection lost,
+    database file locked past the busy timeout or unreadable), or None."""
+    if isinstance(exc, neo4j.exceptions.ServiceUnavailable | neo4j.exceptions.SessionExpired):
+        return StoreUnavailable(f"Neo4j store unavailable: {exc}")
+    if isinstance(exc, sqlite3.OperationalError):
+        return StoreUnavailable(f"embedded store unavailable: {exc}")
+    return None
 
 
 class BodySizeLimit:

@@ -3,11 +3,14 @@ the lifespan (or injected) and handed to handlers through api.deps."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api import limits
 from api.errors import ERROR_RESPONSES, BodySizeLimit, install_error_handlers
@@ -36,6 +39,29 @@ from graph.settings import Settings, get_settings
 from graph.store import GraphStore
 
 API_PREFIX = "/v1"
+WORKER_HEADER = "X-Worker-Pid"
+
+
+class WorkerPid:
+    """Pure ASGI middleware: every response says which worker process answered
+    (`X-Worker-Pid`), so a client of `serve --workers N` (and the multi-worker tests) can
+    tell the workers apart."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.header = (WORKER_HEADER.lower().encode(), str(os.getpid()).encode())
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_pid(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), self.header]
+            await send(message)
+
+        await self.app(scope, receive, send_with_pid)
 
 
 def create_app(
@@ -43,24 +69,31 @@ def create_app(
     *,
     store: GraphStore | None = None,
     embedder: Any = None,
+    follow: bool | None = None,
 ) -> FastAPI:
     """Build the service. An injected `store` is used as is and left open at shutdown;
-    `embedder` replaces the sentence-transformers model (tests pass a fake one)."""
+    `embedder` replaces the sentence-transformers model (tests pass a fake one). With
+    `follow` (default: when the app opens its own store, as `serve` does) a background
+    thread keeps the snapshot and goal mapper at the store's data_version, so writes made
+    through other workers are used within `follow_store_interval_s` plus the reload."""
     settings = settings or get_settings()
+    following = store is None if follow is None else follow
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-
-        state = open_state(settings, store=store, embedder=embedder)
+        # Off the event loop: the first load reads the whole graph.
+        state = await run_in_threadpool(open_state, settings, store=store, embedder=embedder)
         app.state.mg = state
         job = MaintenanceJob(state, settings.maintenance_interval_hours)
         job.start()
+        if following:
+            state.start_following()
         try:
             yield
         finally:
             job.stop()
             app.state.mg = None
-            close_state(state)
+            await run_in_threadpool(close_state, state)
 
     app = FastAPI(
         title="mentorgraph",
@@ -70,6 +103,7 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(WorkerPid)
     app.include_router(health.router)
     app.include_router(dashboard.router)
     for router in (

@@ -3,6 +3,13 @@
     python benchmarks/bench_load.py                      # 300 req/s for 60 s, demo org of 1000
     python benchmarks/bench_load.py --rate 500 --duration 30 --people 5000
     python benchmarks/bench_load.py --path "/v1/people/{id}/goals"
+    python benchmarks/bench_load.py --workers 1 2 --json load.json   # capacity per worker count
+
+Capacity mode (`--workers 1 2`, or `--capacity`): for each worker count in one run, on the
+same data, the rate is stepped up `--ramp` (`--step` s a step) for two scenarios, GET
+recommendations only and a mix with 5% writes (PATCH a person: every write moves the
+store's data_version, so the other workers reload), until a step misses p99 <= 100 ms or has
+an error; the table gives the highest rate that met both, per worker count and scenario.
 
 What it does, all on 127.0.0.1 and bounded in time (it stops by itself):
 1. builds a fresh embedded store in a temp dir: the bundled ESCO taxonomy plus the seeded demo
@@ -30,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import signal
@@ -51,6 +59,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 DEFAULT_PATH = "/v1/people/{id}/recommendations?k=10"
+WRITE_PATH = "/v1/people/{id}"  # the write of the mixed scenario (PATCH a person's title)
 GOAL_RATE = 300.0
 GOAL_P99_MS = 100.0
 console = Console(stderr=True)
@@ -68,6 +77,7 @@ class Phase:
     server_cpu_s: float = float("nan")
     generator_cpu_s: float = float("nan")
     loadavg: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    write_share: float = 0.0  # this share of requests are writes (PATCH a person's title)
     pcts: dict[float, float] | None = None  # from wrk (which reports percentiles, not samples)
     requests: int | None = None  # wrk: completed requests (statuses hold only the non-2xx)
 
@@ -116,7 +126,8 @@ def cpu_seconds(pid: int) -> float:
 
 
 def prepare(data_dir: Path, people: int, seed: int) -> tuple[str, list[str]]:
-    """ESCO + demo org + admin key in data_dir; returns the key and the mentee ids."""
+    """ESCO + demo org + admin key in data_dir; returns the key and the ids of mentees with an
+    open goal."""
     from api.auth import create_key
     from api.state import build_mapper, make_embedder
     from graph.model import Role
@@ -135,7 +146,8 @@ def prepare(data_dir: Path, people: int, seed: int) -> tuple[str, list[str]]:
         mapper = build_mapper(settings, store, make_embedder(settings))
         report = load_demo(store, size=people, seed=seed, mapper=mapper)
         _, token = create_key(store, [Role.admin], label="bench_load")
-        mentees = sorted({g.person_id for g in store.list_goals()})
+        # people with an open goal (the others are answered 422 "no open goals")
+        mentees = sorted({g.person_id for g in store.list_goals() if g.status == "open"})
         console.print(
             f"data: {store.count_skills()} skills, {report.people} people, {report.goals} goals "
             f"({report.goals_mapped} mapped), {len(mentees)} mentees "
@@ -176,6 +188,8 @@ def start_server(
         str(port),
         "--workers",
         str(workers),
+        "--timeout-worker-healthcheck",
+        "600",
         "--http",
         http,
         "--no-access-log",
@@ -227,10 +241,13 @@ async def run_phase(
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
 
-    async def one(at: float, path: str) -> None:
+    async def one(at: float, path: str, write: dict[str, str] | None) -> None:
         async with limit:
             try:
-                r = await client.get(path)
+                if write is None:
+                    r = await client.get(path)
+                else:
+                    r = await client.patch(path, json=write)
                 status = str(r.status_code)
             except httpx.HTTPError as exc:
                 status = type(exc).__name__
@@ -243,8 +260,13 @@ async def run_phase(
         delay = at - loop.time()
         if delay > 0:
             await asyncio.sleep(delay)
-        path = phase.path.replace("{id}", rng.choice(ids)) if "{id}" in phase.path else phase.path
-        tasks.append(asyncio.create_task(one(at, path)))
+        who = rng.choice(ids)
+        if phase.write_share and rng.random() < phase.write_share:
+            write: dict[str, str] | None = {"title": f"bench {i}"}
+            path = WRITE_PATH.replace("{id}", who)
+        else:
+            write, path = None, phase.path.replace("{id}", who)
+        tasks.append(asyncio.create_task(one(at, path, write)))
     # Bounded: whatever has not finished `grace_s` after the schedule ended is cancelled and
     # counted as "dropped" (a server that cannot keep up must not stretch the run).
     _, pending = await asyncio.wait(tasks, timeout=grace_s) if tasks else (set(), set())
@@ -398,6 +420,120 @@ def report(phases: list[Phase], cores: int | None) -> None:
     )
 
 
+# --- capacity per worker count (issue 16) ------------------------------------------------------
+
+SCENARIOS = {"recommendations": 0.0, "mix": 0.05}  # scenario -> share of writes
+RAMP = [25.0, 50.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0]
+
+
+@dataclass
+class Capacity:
+    """The highest scheduled rate of a ramp that a server answered with p99 <= 100 ms and
+    no error, for one worker count and scenario, with every step measured."""
+
+    workers: int
+    scenario: str
+    steps: list[Phase] = field(default_factory=list)
+
+    @property
+    def passing(self) -> list[Phase]:
+        return [p for p in self.steps if p.errors == 0 and p.pct(99) <= GOAL_P99_MS]
+
+    @property
+    def best(self) -> Phase | None:
+        return max(self.passing, key=lambda p: p.rate, default=None)
+
+    def as_json(self) -> dict[str, object]:
+        best = self.best
+        return {
+            "workers": self.workers,
+            "scenario": self.scenario,
+            "write_share": SCENARIOS[self.scenario],
+            "rate_at_p99_le_100ms": best.rate if best else 0.0,
+            "ok_per_s_at_best": round(best.ok / best.wall_s, 1) if best and best.wall_s else 0.0,
+            "p50_ms_at_best": round(best.pct(50), 2) if best else None,
+            "p99_ms_at_best": round(best.pct(99), 2) if best else None,
+            "errors_at_best": best.errors if best else None,
+            "steps": [
+                {
+                    "rate": p.rate,
+                    "sent": p.sent,
+                    "ok_per_s": round(p.ok / p.wall_s, 1) if p.wall_s else 0.0,
+                    "p50_ms": round(p.pct(50), 2),
+                    "p99_ms": round(p.pct(99), 2),
+                    "errors": p.errors,
+                    "statuses": dict(p.statuses),
+                    "server_cpu_ms_per_req": round(p.per_request_ms(p.server_cpu_s), 3),
+                    "loadavg_1_5_15": [round(x, 2) for x in p.loadavg],
+                }
+                for p in self.steps
+            ],
+        }
+
+
+def capacity_run(
+    args: argparse.Namespace, data_dir: Path, token: str, mentees: list[str]
+) -> list[Capacity]:
+    """For each worker count: start the server, warm it up, then per scenario step the rate
+    up the ramp (each step `--step` seconds) until a step misses p99 <= 100 ms or errs."""
+    out: list[Capacity] = []
+    for workers in args.workers:
+        port = free_port()
+        base_url = f"http://127.0.0.1:{port}"
+        proc = start_server(data_dir, port, workers, args.http)
+        try:
+            wait_ready(base_url, proc, timeout_s=600.0)
+            warm = Phase("warm-up", args.path, args.ramp[0], args.warmup)
+            asyncio.run(drive(base_url, token, mentees, [warm], args.max_in_flight, proc.pid))
+            for scenario in args.scenarios:
+                cap = Capacity(workers, scenario)
+                for rate in args.ramp:
+                    step = Phase(
+                        f"{workers}w {scenario}",
+                        args.path,
+                        rate,
+                        args.step,
+                        write_share=SCENARIOS[scenario],
+                    )
+                    asyncio.run(
+                        drive(base_url, token, mentees, [step], args.max_in_flight, proc.pid)
+                    )
+                    cap.steps.append(step)
+                    console.print(
+                        f"  {rate:g}/s: p50 {step.pct(50):.1f} ms, p99 {step.pct(99):.1f} ms, "
+                        f"{step.errors} errors"
+                    )
+                    if step.errors or step.pct(99) > GOAL_P99_MS:
+                        break
+                out.append(cap)
+        finally:
+            stop_server(proc)
+    return out
+
+
+def capacity_report(caps: list[Capacity], cores: int | None) -> None:
+    table = Table(title=f"requests/s at p99 <= {GOAL_P99_MS:g} ms, no errors ({cores} cores)")
+    for col in ("workers", "scenario", "rate/s", "ok/s", "p50 ms", "p99 ms", "errors", "next"):
+        table.add_column(col, justify="left" if col == "scenario" else "right")
+    for cap in caps:
+        best = cap.best
+        over = next((p for p in cap.steps if p.errors or p.pct(99) > GOAL_P99_MS), None)
+        nxt = (
+            f"{over.rate:g}/s: p99 {over.pct(99):.0f} ms, {over.errors} err" if over else "ramp end"
+        )
+        table.add_row(
+            str(cap.workers),
+            f"{cap.scenario} ({SCENARIOS[cap.scenario]:.0%} writes)",
+            f"{best.rate:g}" if best else "0",
+            f"{best.ok / best.wall_s:.0f}" if best and best.wall_s else "-",
+            f"{best.pct(50):.1f}" if best else "-",
+            f"{best.pct(99):.1f}" if best else "-",
+            str(best.errors) if best else "-",
+            nxt,
+        )
+    Console(width=160).print(table)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--path", default=DEFAULT_PATH, help="target path; {id} = a mentee id")
@@ -408,7 +544,29 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--people", type=int, default=1000, help="size of the demo org")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--max-in-flight", type=int, default=64, help="concurrent requests at most")
-    ap.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="uvicorn worker processes; several (e.g. 1 2) measure capacity per count",
+    )
+    ap.add_argument(
+        "--capacity",
+        action="store_true",
+        help="ramp the rate and report the highest with p99 <= 100 ms and no errors "
+        "(implied by several --workers)",
+    )
+    ap.add_argument(
+        "--scenarios",
+        nargs="+",
+        default=list(SCENARIOS),
+        choices=list(SCENARIOS),
+        help="capacity: recommendations only, and a mix with 5%% writes",
+    )
+    ap.add_argument("--ramp", type=float, nargs="+", default=RAMP, help="capacity: rates")
+    ap.add_argument("--step", type=float, default=8.0, help="capacity: seconds per rate")
+    ap.add_argument("--json", type=Path, default=None, help="capacity: write a JSON summary")
     ap.add_argument("--http", default="h11", choices=["h11", "httptools"], help="HTTP parser")
     ap.add_argument("--generator", default="httpx", choices=["httpx", "wrk"])
     ap.add_argument("--connections", type=int, default=8, help="wrk: keep-alive connections")
@@ -416,12 +574,31 @@ def main(argv: list[str] | None = None) -> int:
     if not 0 < args.duration <= 600 or not 0 < args.rate <= 5000:
         ap.error("--duration must be in (0, 600] s and --rate in (0, 5000] req/s")
 
+    if args.capacity or len(args.workers) > 1:
+        with tempfile.TemporaryDirectory(prefix="mg-bench-load-") as tmp:
+            data_dir = Path(tmp)
+            token, mentees = prepare(data_dir, args.people, args.seed)
+            caps = capacity_run(args, data_dir, token, mentees)
+        capacity_report(caps, os.cpu_count())
+        if args.json is not None:
+            summary = {
+                "cpu_cores": os.cpu_count(),
+                "people": args.people,
+                "step_s": args.step,
+                "ramp": args.ramp,
+                "p99_goal_ms": GOAL_P99_MS,
+                "write": f"PATCH {WRITE_PATH} (title)",
+                "results": [c.as_json() for c in caps],
+            }
+            args.json.write_text(json.dumps(summary, indent=2))
+        return 0
+
     with tempfile.TemporaryDirectory(prefix="mg-bench-load-") as tmp:
         data_dir = Path(tmp)
         token, mentees = prepare(data_dir, args.people, args.seed)
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
-        proc = start_server(data_dir, port, args.workers, args.http)
+        proc = start_server(data_dir, port, args.workers[0], args.http)
         try:
             wait_ready(base_url, proc)
             phases = [

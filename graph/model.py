@@ -709,6 +709,22 @@ class ApiKey(Model):
     revoked_at: datetime | None = None
 
 
+class CohortRunRecord(Model):
+    """A cohort match kept in the store for review until published, so any API worker can
+    show or publish it. `result` is the match as JSON text (api.state encodes and decodes
+    it; the store keeps it opaque); `data_version` is the store's version the match was
+    computed on: publishing refuses once the graph moved on."""
+
+    id: NodeId
+    program: str = Field(min_length=1, max_length=200)
+    data_version: int = Field(ge=0)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: str = Field(default="", max_length=512)
+    result: str
+    published_at: datetime | None = None
+    published_by: str | None = Field(default=None, max_length=512)
+
+
 class AuditEntry(Model):
     id: NodeId
     at: datetime = Field(default_factory=utcnow)

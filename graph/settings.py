@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     neo4j_connect_timeout_s: float = Field(
         default=5.0, gt=0, le=120, description="connection timeout; bounds the health check"
     )
+    neo4j_max_pool_size: int = Field(
+        default=100, ge=1, le=10_000, description="Bolt connections per process (per worker)"
+    )
+    neo4j_pool_acquire_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="how long a request waits for a pooled connection"
+    )
+    neo4j_retry_time_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=600,
+        description="how long managed read transactions are retried on transient errors "
+        "(leader switch, deadlock, server unavailable)",
+    )
     # Optional database user that may only read (Enterprise/Aura: see docs/neo4j.md for the
     # GRANT lines); ad-hoc analyst queries then run as that user.
     neo4j_reader_user: str | None = None
@@ -58,6 +71,15 @@ class Settings(BaseSettings):
     ranking_weights: dict[RankingComponent, float] = Field(
         default_factory=dict,
         description='override ranking weights, e.g. {"skill_fit": 0.6, "availability": 0.3}',
+    )
+
+    follow_store_interval_s: float = Field(
+        default=0.1,
+        ge=0,
+        le=60,
+        description="how often each API worker checks the store's data_version and reloads "
+        "its snapshot and goal mapper in the background when another worker or process "
+        "wrote (0: never; the snapshot is then reloaded on the next request that needs it)",
     )
 
     embedding_model: str = "all-MiniLM-L6-v2"

@@ -32,8 +32,10 @@ contract test (tests/contract/). Nothing else: the snapshot follows by re-readin
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Concatenate, Generic, ParamSpec, Protocol, TypeVar, runtime_checkable
 
 from graph.model import (
@@ -41,6 +43,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -92,6 +95,40 @@ class Touched:
             taxonomy=self.taxonomy or other.taxonomy,
             referenced_nodes=self.referenced_nodes | other.referenced_nodes,
         )
+
+
+_SET_FIELDS = (
+    "people",
+    "person_skills",
+    "goals",
+    "goal_targets",
+    "pairings",
+    "checkins",
+    "checkin_ids",
+    "referenced_nodes",
+)
+
+
+def touched_to_json(touched: Touched) -> str:
+    """The change log's form of a Touched: JSON `{"people": [ids...], ..., "taxonomy": bool}`
+    (empty sets left out, ids sorted)."""
+    data: dict[str, object] = {
+        name: sorted(getattr(touched, name)) for name in _SET_FIELDS if getattr(touched, name)
+    }
+    if touched.taxonomy:
+        data["taxonomy"] = True
+    return json.dumps(data, separators=(",", ":"))
+
+
+def touched_from_json(text: str) -> Touched:
+    """The Touched `touched_to_json` wrote (unknown keys ignored)."""
+    data = json.loads(text)
+    sets = {name: frozenset(data.get(name, ())) for name in _SET_FIELDS}
+    return Touched(taxonomy=bool(data.get("taxonomy", False)), **sets)
+
+
+# How many versions the change log keeps (`GraphStore.changes_since`); older ones are pruned.
+CHANGE_LOG_KEEP = 1000
 
 
 def touched_by(ops: Iterable[StoreOp]) -> Touched:
@@ -288,6 +325,35 @@ class ReplaceAudit:
         return Touched()  # audit: nothing the recommender reads
 
 
+@dataclass(frozen=True)
+class PutCohortRuns:
+    """Keep new cohort runs for review (an id already stored is refused: runs are never
+    rewritten, only marked published by `PublishCohortRun`)."""
+
+    rows: Sequence[CohortRunRecord]
+
+    def touches(self) -> Touched:
+        return Touched()  # runs: nothing the recommender reads
+
+
+@dataclass(frozen=True)
+class PublishCohortRun:
+    """Mark stored run `run_id` published, at `at` by `by` — a conditional update: only if
+    the run exists, is not published yet, and the store's data_version before this apply is
+    `data_version` (the run's). Otherwise the store raises `graph.errors.Conflict` (NotFound
+    for an unknown run) and the whole apply is rolled back, so of concurrent publishes of one
+    run exactly one writes its pairings. Put it in the same apply as those pairings. It
+    moves data_version (so it takes the store's write lock like any graph change)."""
+
+    run_id: str
+    data_version: int
+    at: datetime
+    by: str | None = None
+
+    def touches(self) -> Touched:
+        return Touched()  # the pairings it goes with say what they touch
+
+
 StoreOp = (
     UpsertSkills
     | UpsertClusters
@@ -308,15 +374,17 @@ StoreOp = (
     | PutApiKeys
     | DeletePeople
     | ReplaceAudit
+    | PutCohortRuns
+    | PublishCohortRun
 )
 
 # Operational records: no cache reads them, so an apply of nothing else keeps data_version.
-OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys, ReplaceAudit)
+OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys, ReplaceAudit, PutCohortRuns)
 
 
 def changes_graph(ops: Sequence[object]) -> bool:
     """Whether an apply of `ops` changes graph data and so moves `data_version`: any op but
-    audit entries and API keys does (an apply of only those leaves caches valid)."""
+    audit entries, API keys and cohort runs does (an apply of only those leaves caches valid)."""
     return any(not isinstance(op, OPERATIONAL_OPS) for op in ops)
 
 
@@ -359,6 +427,13 @@ class GraphStore(Protocol):
     def data_version(self) -> int:
         """A number that grows with every committed `apply` that changes graph data
         (`changes_graph`); caches compare it."""
+
+    def changes_since(self, version: int) -> list[Touched] | None:
+        """What each apply after `version` touched (`touched_by(ops)`), oldest first, one per
+        version up to the current `data_version` (the change log another process follows to
+        refresh its snapshot without reading the whole graph); [] when `version` is current;
+        None when the log lacks one of them (pruned: the last `CHANGE_LOG_KEEP` versions are
+        kept; or written before the log existed): the caller then reads the whole graph."""
 
     # writes
     def apply(self, ops: Sequence[StoreOp]) -> None:
@@ -441,6 +516,10 @@ class GraphStore(Protocol):
     def audit_page(self, *, after: str = "", limit: int = 1000) -> list[AuditEntry]:
         """Every audit entry in id order, a page at a time: at most `limit` with id > `after`
         (erasure and retention walk the whole log with it)."""
+
+    # cohort runs (operational: kept for review, written with PutCohortRuns and
+    # PublishCohortRun)
+    def get_cohort_run(self, run_id: str) -> CohortRunRecord | None: ...
 
 
 # --- planned changes ------------------------------------------------------------------------

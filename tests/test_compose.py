@@ -199,3 +199,25 @@ def test_password_check_refuses_passwords_neo4j_would_refuse(password: str, ok: 
     assert (done.returncode == 0) is ok
     if not ok:
         assert "at least 8 characters" in done.stderr
+
+
+def test_the_api_service_scales_to_replicas_and_workers() -> None:
+    """Replicas and worker processes come from the environment, each replica gets a port of
+    a range, and nothing ties the service to one container (no container_name)."""
+    scaled = load(
+        {**GOOD_ENV, "API_REPLICAS": "3", "API_WORKERS": "4", "MENTORGRAPH_PORT": "8000-8002"}
+    )
+    api = scaled["services"]["api"]
+    assert "container_name" not in api
+    assert int(api["deploy"]["replicas"]) == 3
+    argv = api["command"]
+    assert argv[:2] == ["mentorgraph", "serve"] and argv[argv.index("--workers") + 1] == "4"
+    assert api["ports"] == ["8000-8002:8000"]
+    from typer.testing import CliRunner
+
+    from api.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--help"])
+    assert result.exit_code == 0 and "--workers" in result.output
+    default = load(GOOD_ENV)["services"]["api"]
+    assert int(default["deploy"]["replicas"]) == 1 and default["ports"] == ["8000:8000"]

@@ -1,8 +1,9 @@
 """Cohort matching: run the optimal matcher for a program, review, then publish.
 
-A run is kept in memory (the last few per process, `AppState.cohort_runs`) until published;
-publishing refuses if the graph changed since the run, so capacities and guardrails are never
-stale (api.usecases.cohorts).
+A run is kept in the store (`AppState.cohort_runs`), so any API worker shows or publishes it;
+publishing is a conditional update there: exactly one of concurrent publishes goes through,
+and it refuses (409) if the graph changed since the run, so capacities and guardrails are
+never stale (api.usecases.cohorts).
 """
 
 from __future__ import annotations

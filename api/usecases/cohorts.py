@@ -5,9 +5,11 @@ before matching the rest in pairs; publishing stores pairs, groups and circles a
 in one apply. The run's formats and pair model must be ones the program declares
 (InvalidInput naming `formats`/`model`, rule program.models).
 
-A run is kept in memory (`state.cohort_runs`, the last few per process) until published;
-publishing refuses if the graph changed since the run, so capacities and guardrails are never
-stale. Running writes nothing but its audit entry (which leaves the data version as it is).
+A run is kept in the store (`state.cohort_runs`: `PutCohortRuns`, with its audit entry, in one
+apply that leaves the data version as it is), so any API worker shows and publishes it.
+Publishing is a conditional update in the store (`PublishCohortRun`, in the same apply as the
+pairings): of concurrent publishes exactly one goes through, the others, and any publish after
+the graph changed since the run (capacities and guardrails would be stale), get Conflict.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from graph.model import Format, MentoringModel, Pairing, utcnow
 from graph.recommend import RecommendOptions
 from graph.recommend.cohort import match_cohort
 from graph.recommend.groups import FORMED_FORMATS, Formed, match_formats
-from graph.store import AppendAudit, GraphStore, Planned
+from graph.store import AppendAudit, GraphStore, Planned, PublishCohortRun
 
 
 def match(
@@ -73,10 +75,11 @@ def match(
         asynchronous=asynchronous,
         weights=current_weights(state),
     )
+    snapshot = state.current_snapshot()
     formed = Formed()
     if formats:
         result, formed = match_formats(
-            state.current_snapshot(),
+            snapshot,
             declared,
             now=utcnow(),
             formats=formats,
@@ -88,7 +91,7 @@ def match(
         )
     else:
         result = match_cohort(
-            state.current_snapshot(),
+            snapshot,
             program,
             now=utcnow(),
             options=options,
@@ -97,15 +100,21 @@ def match(
             mentees_may_mentor=mentees_may_mentor,
         )
     run_id = state.cohort_runs.new_id()
+    st = snapshot.state
+    members = {p.mentee_id for p in result.proposals} | formed.members
+    goal_texts = {gid: st.goals[gid].text for m in members for gid in st.goals_of.get(m, ())}
+    keep = state.cohort_runs.record(
+        result, run_id, by=actor_of(who), goal_texts=goal_texts, formed=formed
+    )
     detail = {
         "run_id": run_id,
         "matched": result.matched,
         "groups": len(formed.groups),
         "circles": len(formed.circles),
     }
-    state.write([AppendAudit([audit.entry(who, "cohort.match", program, detail)])])
-    run = state.cohort_runs.add(result, run_id, formed)  # kept once its audit entry is written
-    return run
+    # The run and its audit entry land together (the data version stays as it is).
+    state.write([keep, AppendAudit([audit.entry(who, "cohort.match", program, detail)])])
+    return CohortRun(run_id=run_id, result=result, formed=formed)
 
 
 def publish(state: AppState, who: Who, run_id: str) -> list[Pairing]:
@@ -116,23 +125,25 @@ def publish(state: AppState, who: Who, run_id: str) -> list[Pairing]:
         raise Conflict(f"cohort run {run_id!r} is already published")
 
     def plan(store: GraphStore) -> Planned[list[Pairing]]:
-        planned = plan_publish(store, run.result, by=actor_of(who))
+        by = actor_of(who)
+        planned = plan_publish(store, run.result, by=by)
         formed = plan_publish_formed(
             store,
             program_of(store, run.result.program),
             run.formed,
             data_version=run.result.data_version,
-            by=actor_of(who),
+            by=by,
         )
-        both = Planned([*planned.ops, *formed.ops], [*planned.result, *formed.result])
+        # The store's guard: the run unpublished and the graph at the run's version, checked
+        # in the apply's own transaction (another worker may publish or write meanwhile).
+        guard = PublishCohortRun(run_id, run.result.data_version, at=utcnow(), by=by)
+        guarded = Planned([guard, *planned.ops, *formed.ops], [*planned.result, *formed.result])
         detail = {
             "run_id": run_id,
             "pairings": len(planned.result),
             "groups": len(run.formed.groups),
             "circles": len(run.formed.circles),
         }
-        return audited(both, who, "cohort.publish", run.result.program, detail)
+        return audited(guarded, who, "cohort.publish", run.result.program, detail)
 
-    pairings = state.write_plan(plan)
-    state.cohort_runs.mark_published(run_id)
-    return pairings
+    return state.write_plan(plan)

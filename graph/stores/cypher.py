@@ -46,6 +46,8 @@ TAXONOMY_CHANGE: Final = "TaxonomyChange"
 API_KEY: Final = "ApiKey"
 AUDIT_ENTRY: Final = "AuditEntry"
 META: Final = "Meta"
+COHORT_RUN: Final = "CohortRun"
+CHANGE: Final = "Change"
 
 ID_LABELS: Final = (
     SKILL,
@@ -60,6 +62,7 @@ ID_LABELS: Final = (
     API_KEY,
     AUDIT_ENTRY,
     META,
+    COHORT_RUN,
 )
 _NODE_LABELS: Final = frozenset(
     {*ID_LABELS, f"{SKILL}:{TAXONOMY_NODE}", f"{CLUSTER}:{TAXONOMY_NODE}"}
@@ -95,6 +98,7 @@ INDEXES: Final = (
     _index(TAXONOMY_CHANGE, "at_key"),
     _index(AUDIT_ENTRY, "at_key"),
     _index(AUDIT_ENTRY, "actor"),
+    _index(CHANGE, "version"),  # the change log, keyed by data version
 )
 SHOW_CONSTRAINTS: Final = "SHOW CONSTRAINTS YIELD name, labelsOrTypes, properties RETURN *"
 SHOW_INDEXES: Final = "SHOW INDEXES YIELD name, labelsOrTypes, properties, state RETURN *"
@@ -477,4 +481,28 @@ LIST_AUDIT: Final = (
 LIST_AUDIT_BY_ACTOR: Final = (
     "MATCH (a:AuditEntry {actor: $actor}) "
     "RETURN properties(a) AS p ORDER BY a.at_key DESC, a.id DESC LIMIT $limit"
+)
+
+# --- cohort runs ------------------------------------------------------------------------------
+
+PUT_COHORT_RUNS: Final = "UNWIND $rows AS row CREATE (r:CohortRun) SET r = row"
+GET_COHORT_RUN: Final = "MATCH (r:CohortRun {id: $id}) RETURN properties(r) AS p"
+# Run inside an apply that bumped the data version first: the write lock on the Meta node
+# serialises publishes, so the state read here is the last committed one.
+MARK_COHORT_RUN_PUBLISHED: Final = (
+    "MATCH (r:CohortRun {id: $id}) WHERE r.published_at IS NULL "
+    "SET r.published_at = $at, r.published_by = $by RETURN r.id AS id"
+)
+
+# --- change log -------------------------------------------------------------------------------
+
+# What the apply that left data version $version touched (graph.store.touched_to_json), and
+# the log pruned to the last $keep versions. Runs in the transaction that moved the version.
+LOG_CHANGE: Final = (
+    "CREATE (c:Change {version: $version, touched: $touched}) "
+    "WITH c MATCH (old:Change) WHERE old.version <= $version - $keep DELETE old"
+)
+CHANGES_SINCE: Final = (
+    "MATCH (c:Change) WHERE c.version > $version "
+    "RETURN c.version AS version, c.touched AS touched ORDER BY c.version"
 )

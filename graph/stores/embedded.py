@@ -21,6 +21,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -38,7 +39,11 @@ from graph.store import (
     ReplaceAudit,
     StoreOp,
     TaxonomyDump,
+    Touched,
     changes_graph,
+    touched_by,
+    touched_from_json,
+    touched_to_json,
 )
 from graph.stores import embedded_writes as writes
 from graph.stores.embedded_schema import DDL, PRAGMAS, SCHEMA_VERSION
@@ -215,6 +220,19 @@ class EmbeddedStore:
         with self._read() as c:
             return int(c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
 
+    def changes_since(self, version: int) -> list[Touched] | None:
+        with self._read() as c:
+            current = int(
+                c.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
+            )
+            rows = c.execute(
+                "SELECT version, touched FROM changes WHERE version > ? ORDER BY version",
+                (version,),
+            ).fetchall()
+        if [r[0] for r in rows] != list(range(version + 1, current + 1)):
+            return None
+        return [touched_from_json(r[1]) for r in rows]
+
     # --- writes -----------------------------------------------------------------------------
 
     def apply(self, ops: Sequence[StoreOp]) -> None:
@@ -241,6 +259,7 @@ class EmbeddedStore:
                 raise BatchRejected(problems=problems, what=what)
             if changes_graph(ops):
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
+                writes.log_change(conn, touched_to_json(touched_by(ops)))
         if any(isinstance(op, DeletePeople | ReplaceAudit) for op in ops):
             self.checkpoint()  # erasure, retention: no copy of the old pages stays in the WAL
 
@@ -568,3 +587,10 @@ class EmbeddedStore:
                 "SELECT data FROM audit WHERE id > ? ORDER BY id LIMIT ?", (after, max(limit, 0))
             ).fetchall()
         return [AuditEntry.model_validate_json(r[0]) for r in rows]
+
+    # --- cohort runs ------------------------------------------------------------------------
+
+    def get_cohort_run(self, run_id: str) -> CohortRunRecord | None:
+        with self._read() as c:
+            row = c.execute("SELECT data FROM cohort_runs WHERE id = ?", (run_id,)).fetchone()
+        return CohortRunRecord.model_validate_json(row[0]) if row else None

@@ -150,4 +150,15 @@ CREATE TABLE IF NOT EXISTS audit (
 );
 CREATE INDEX IF NOT EXISTS audit_by_time ON audit(at_us, id);
 CREATE INDEX IF NOT EXISTS audit_by_actor ON audit(actor, at_us, id);
+
+CREATE TABLE IF NOT EXISTS changes (
+    version INTEGER PRIMARY KEY, -- the data_version the apply left
+    touched TEXT NOT NULL        -- graph.store.touched_to_json of its ops
+);
+
+CREATE TABLE IF NOT EXISTS cohort_runs (
+    id TEXT PRIMARY KEY,
+    published_at_us INTEGER,     -- NULL until published (the conditional update's guard)
+    data TEXT NOT NULL
+);
 """

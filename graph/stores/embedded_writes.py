@@ -12,15 +12,19 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from graph.model import Skill, SkillCluster, name_key
+from graph.errors import Conflict, NotFound
+from graph.model import CohortRunRecord, Skill, SkillCluster, name_key
 from graph.store import (
+    CHANGE_LOG_KEEP,
     MAX_BROADER_DEPTH,
     AddBroader,
     AddCheckIns,
     AppendAudit,
     DeleteGoals,
     DeletePeople,
+    PublishCohortRun,
     PutApiKeys,
+    PutCohortRuns,
     RemoveBroader,
     RemovePersonSkills,
     ReplaceAudit,
@@ -44,6 +48,7 @@ TABLE_OF_KIND: dict[Kind, str] = {
     "goal": "goals",
     "pairing": "pairings",
     "audit": "audit",
+    "cohort_run": "cohort_runs",
 }
 
 # One constant query per kind: table names never come from input.
@@ -261,6 +266,50 @@ def _put_api_keys(conn: sqlite3.Connection, op: PutApiKeys) -> None:
     )
 
 
+def log_change(conn: sqlite3.Connection, touched: str) -> None:
+    """Record what the apply that just moved data_version touched (the change log), and
+    prune the log to the last `CHANGE_LOG_KEEP` versions."""
+    version = int(conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+    conn.execute(
+        "INSERT OR REPLACE INTO changes(version, touched) VALUES (?, ?)", (version, touched)
+    )
+    conn.execute("DELETE FROM changes WHERE version <= ?", (version - CHANGE_LOG_KEEP,))
+
+
+def _put_cohort_runs(conn: sqlite3.Connection, op: PutCohortRuns) -> None:
+    conn.executemany(
+        "INSERT INTO cohort_runs(id, published_at_us, data) VALUES (?, ?, ?)",
+        (
+            (r.id, to_us(r.published_at) if r.published_at else None, r.model_dump_json())
+            for r in op.rows
+        ),
+    )
+
+
+def _publish_cohort_run(conn: sqlite3.Connection, op: PublishCohortRun) -> None:
+    """The conditional update: the caller holds the write transaction (`BEGIN IMMEDIATE`,
+    one writer across processes), so the checks and the update cannot interleave with
+    another publish. Conflict / NotFound roll the whole apply back."""
+    row = conn.execute("SELECT data FROM cohort_runs WHERE id = ?", (op.run_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"cohort run {op.run_id!r} not found")
+    run = CohortRunRecord.model_validate_json(row[0])
+    if run.published_at is not None:
+        raise Conflict(f"cohort run {op.run_id!r} is already published")
+    version = int(conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+    if version != op.data_version:
+        raise Conflict(
+            f"the graph changed since this cohort was matched (data version "
+            f"{op.data_version} -> {version}); match it again"
+        )
+    done = run.model_copy(update={"published_at": op.at, "published_by": op.by})
+    conn.execute(
+        "UPDATE cohort_runs SET published_at_us = ?, data = ? "
+        "WHERE id = ? AND published_at_us IS NULL",
+        (to_us(op.at), done.model_dump_json(), op.run_id),
+    )
+
+
 def _repoint(conn: sqlite3.Connection, op: RepointReferences) -> None:
     src = op.source_id
     targets = list(dict.fromkeys(op.target_ids))
@@ -318,6 +367,8 @@ WRITERS: dict[type, Callable[[sqlite3.Connection, Any], None]] = {
     PutApiKeys: _put_api_keys,
     DeletePeople: _delete_people,
     ReplaceAudit: _replace_audit,
+    PutCohortRuns: _put_cohort_runs,
+    PublishCohortRun: _publish_cohort_run,
 }
 
 

@@ -52,6 +52,7 @@ from graph.errors import (
     Conflict,
     InvalidInput,
     MentorgraphError,
+    NotFound,
     QueryTimeout,
     RowProblem,
     StoreOverloaded,
@@ -63,6 +64,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -75,6 +77,7 @@ from graph.model import (
     name_key,
 )
 from graph.store import (
+    CHANGE_LOG_KEEP,
     MAX_BROADER_DEPTH,
     AddBroader,
     AddCheckIns,
@@ -82,7 +85,9 @@ from graph.store import (
     DeleteGoals,
     DeletePeople,
     PairingFilter,
+    PublishCohortRun,
     PutApiKeys,
+    PutCohortRuns,
     RemoveBroader,
     RemovePersonSkills,
     ReplaceAudit,
@@ -90,6 +95,7 @@ from graph.store import (
     SetGoalTargets,
     StoreOp,
     TaxonomyDump,
+    Touched,
     UpsertClusters,
     UpsertGoals,
     UpsertPairings,
@@ -99,6 +105,9 @@ from graph.store import (
     UpsertSkills,
     UpsertTaxonomyChanges,
     changes_graph,
+    touched_by,
+    touched_from_json,
+    touched_to_json,
 )
 from graph.stores import cypher as q
 from graph.stores.cypher_guard import check_read_only, jsonable
@@ -158,6 +167,7 @@ _KIND_LABEL: dict[Kind, str] = {
     "goal": q.GOAL,
     "pairing": q.PAIRING,
     "audit": q.AUDIT_ENTRY,
+    "cohort_run": q.COHORT_RUN,
 }
 
 
@@ -176,7 +186,9 @@ def make_driver(settings: Settings, *, reader: bool = False) -> neo4j.Driver:
         settings.neo4j_uri,
         auth=auth,
         connection_timeout=settings.neo4j_connect_timeout_s,
-        connection_acquisition_timeout=max(settings.neo4j_connect_timeout_s, 1.0) * 2,
+        connection_acquisition_timeout=settings.neo4j_pool_acquire_timeout_s,
+        max_connection_pool_size=settings.neo4j_max_pool_size,
+        max_transaction_retry_time=settings.neo4j_retry_time_s,
     )
 
 
@@ -736,6 +748,17 @@ class Neo4jStore:
         rows = self._rows(q.DATA_VERSION)
         return int(rows[0]["v"]) if rows else 0
 
+    def changes_since(self, version: int) -> list[Touched] | None:
+        def work(tx: neo4j.ManagedTransaction) -> tuple[int, list[Props]]:
+            current = tx.run(q.DATA_VERSION).single()
+            rows = tx.run(q.CHANGES_SINCE, version=version).data()
+            return (int(current["v"]) if current else 0), rows
+
+        current, rows = self._read_tx(work)
+        if [int(r["version"]) for r in rows] != list(range(version + 1, current + 1)):
+            return None
+        return [touched_from_json(r["touched"]) for r in rows]
+
     def wipe_for_tests(self) -> None:
         """Delete every node and relationship in the configured database (tests only)."""
 
@@ -757,7 +780,9 @@ class Neo4jStore:
             return
         names = ", ".join(sorted({type(o).__name__ for o in ops}))
         what = f"apply of {len(ops)} op(s) ({names})"
-        if sum(_op_rows(op) for op in ops) > self._batch_rows:
+        # A publish is a conditional update: it and its pairings stay one transaction.
+        conditional = any(isinstance(op, PublishCohortRun) for op in ops)
+        if not conditional and sum(_op_rows(op) for op in ops) > self._batch_rows:
             self._apply_batched(ops, what)
             return
 
@@ -768,8 +793,7 @@ class Neo4jStore:
             # validation and writes of one batch never interleave with another's. An apply of
             # only audit entries and API keys keeps the version (and takes no lock: their ids
             # and key hashes are guarded by the server's uniqueness constraints).
-            if bump:
-                tx.run(q.BUMP_DATA_VERSION).consume()
+            version = int(tx.run(q.BUMP_DATA_VERSION).single(strict=True)["v"]) if bump else 0
             lookup = _TxLookup(tx)
             problems: list[RowProblem] = []
             for i, raw in enumerate(ops):
@@ -785,6 +809,8 @@ class Neo4jStore:
                 problems += cycle_problems(i, op, lookup, lambda ids: _cycles(tx, ids))
             if problems:
                 raise BatchRejected(problems=problems, what=what)
+            if bump:
+                _log_change(tx, version, ops)
 
         self._write_tx(work)
 
@@ -838,9 +864,13 @@ class Neo4jStore:
                 self._write_tx(lambda tx, group=group: _write_pieces(tx, group))  # type: ignore[misc]
             # the version moves once, at the end; not for audit entries and keys alone
             bump = int(changes_graph(ops))
-            self._write_tx(
-                lambda tx: tx.run(q.FINISH_PENDING_APPLY, what=what, bump=bump).consume()
-            )
+
+            def finish(tx: neo4j.Transaction) -> None:
+                row = tx.run(q.FINISH_PENDING_APPLY, what=what, bump=bump).single(strict=True)
+                if bump:
+                    _log_change(tx, int(row["v"]), ops)
+
+            self._write_tx(finish)
 
     # --- paged reads ------------------------------------------------------------------------
 
@@ -1092,6 +1122,9 @@ class Neo4jStore:
     def list_api_keys(self) -> list[ApiKey]:
         return self._records(ApiKey, q.all_nodes(q.API_KEY))
 
+    def get_cohort_run(self, run_id: str) -> CohortRunRecord | None:
+        return self._one(CohortRunRecord, q.GET_COHORT_RUN, id=run_id)
+
     def list_audit(self, *, limit: int = 100, actor: str | None = None) -> list[AuditEntry]:
         if limit <= 0:
             return []
@@ -1103,6 +1136,12 @@ class Neo4jStore:
         if limit <= 0:
             return []
         return self._records(AuditEntry, q.AUDIT_PAGE, after=after, limit=limit)
+
+
+def _log_change(tx: neo4j.Transaction, version: int, ops: Sequence[StoreOp]) -> None:
+    """The change log entry of the apply that left `version` (see GraphStore.changes_since)."""
+    touched = touched_to_json(touched_by(ops))
+    tx.run(q.LOG_CHANGE, version=version, touched=touched, keep=CHANGE_LOG_KEEP).consume()
 
 
 def _retry(exc: Exception) -> bool:
@@ -1163,8 +1202,8 @@ def _pieces(ops: Sequence[StoreOp], size: int) -> Iterator[Piece]:
                 yield _piece(DeletePeople(ids=list(ids)))
         elif isinstance(op, RepointReferences):
             yield size, _piece(op)[1]
-        elif isinstance(op, SetGoalTargets):
-            yield _piece(op)
+        elif isinstance(op, SetGoalTargets | PublishCohortRun):
+            yield _piece(op)  # (an apply with a publish is never batched: see `apply`)
         else:
             rows_of: Sequence[Any] = op.rows
             for part in _chunks(rows_of, size):
@@ -1309,6 +1348,33 @@ def _replace_audit(tx: neo4j.Transaction, _: _TxLookup, op: ReplaceAudit) -> Non
     _run_rows(tx, q.REPLACE_AUDIT, [to_props(r) for r in op.rows])
 
 
+def _put_cohort_runs(tx: neo4j.Transaction, _: _TxLookup, op: PutCohortRuns) -> None:
+    _run_rows(tx, q.PUT_COHORT_RUNS, [to_props(r) for r in op.rows])
+
+
+def _publish_cohort_run(tx: neo4j.Transaction, _: _TxLookup, op: PublishCohortRun) -> None:
+    """The conditional update. The apply bumped the data version first (holding the Meta
+    node's write lock until commit; on ArcadeDB a concurrent commit fails and is retried), so
+    what is read here is the last committed state: version - 1 is the version before this
+    apply. Conflict / NotFound roll the whole apply back."""
+    rows = tx.run(q.GET_COHORT_RUN, id=op.run_id).data()
+    if not rows:
+        raise NotFound(f"cohort run {op.run_id!r} not found")
+    run = from_props(CohortRunRecord, rows[0]["p"])
+    if run.published_at is not None:
+        raise Conflict(f"cohort run {op.run_id!r} is already published")
+    before = int(tx.run(q.DATA_VERSION).single(strict=True)["v"]) - 1
+    if before != op.data_version:
+        raise Conflict(
+            f"the graph changed since this cohort was matched (data version "
+            f"{op.data_version} -> {before}); match it again"
+        )
+    at = op.at.isoformat().replace("+00:00", "Z") if op.at.tzinfo else op.at.isoformat()
+    marked = tx.run(q.MARK_COHORT_RUN_PUBLISHED, id=op.run_id, at=at, by=op.by).data()
+    if not marked:
+        raise Conflict(f"cohort run {op.run_id!r} is already published")
+
+
 def _repoint(tx: neo4j.Transaction, lookup: _TxLookup, op: RepointReferences) -> None:
     src = op.source_id
     targets = list(dict.fromkeys(op.target_ids))
@@ -1353,6 +1419,8 @@ _WRITERS: dict[type, Callable[[Any, _TxLookup, Any], None]] = {
     PutApiKeys: _put_api_keys,
     DeletePeople: _delete_people,
     ReplaceAudit: _replace_audit,
+    PutCohortRuns: _put_cohort_runs,
+    PublishCohortRun: _publish_cohort_run,
 }
 
 

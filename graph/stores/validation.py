@@ -25,6 +25,7 @@ from graph.model import (
     AuditEntry,
     Broader,
     CheckIn,
+    CohortRunRecord,
     Goal,
     GoalTarget,
     Pairing,
@@ -44,7 +45,9 @@ from graph.store import (
     AppendAudit,
     DeleteGoals,
     DeletePeople,
+    PublishCohortRun,
     PutApiKeys,
+    PutCohortRuns,
     RemoveBroader,
     RemovePersonSkills,
     ReplaceAudit,
@@ -61,7 +64,7 @@ from graph.store import (
     UpsertTaxonomyChanges,
 )
 
-Kind = Literal["person", "skill", "cluster", "goal", "pairing", "audit"]
+Kind = Literal["person", "skill", "cluster", "goal", "pairing", "audit", "cohort_run"]
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -76,7 +79,13 @@ class Lookup(Protocol):
 # Ops whose rows are not written when they have a problem (the batch is rolled back anyway):
 # their writes would fail on the store's own unique keys, or repoint from a node that is not
 # there. Other ops' rows are written, so later ops referring to them are not reported too.
-SKIP_WHEN_BAD: tuple[type, ...] = (RepointReferences, AppendAudit, PutApiKeys, ReplaceAudit)
+SKIP_WHEN_BAD: tuple[type, ...] = (
+    RepointReferences,
+    AppendAudit,
+    PutApiKeys,
+    ReplaceAudit,
+    PutCohortRuns,
+)
 
 
 # Row models per op, so rows given as plain dicts are validated (and typed) too.
@@ -95,6 +104,7 @@ ROW_MODELS: dict[type, type[BaseModel]] = {
     AppendAudit: AuditEntry,
     PutApiKeys: ApiKey,
     ReplaceAudit: AuditEntry,
+    PutCohortRuns: CohortRunRecord,
 }
 
 
@@ -146,6 +156,8 @@ def normalise_op(index: int, op: Any) -> tuple[StoreOp | None, list[RowProblem]]
         return DeletePeople(ids=list(op.ids)), []
     if isinstance(op, RepointReferences):
         return RepointReferences(source_id=op.source_id, target_ids=list(op.target_ids)), []
+    if isinstance(op, PublishCohortRun):
+        return op, []  # its conditions are checked by the store's writer (Conflict, NotFound)
     return None, [RowProblem(row=0, field=f"ops[{index}]", reason=f"not a store op: {op!r}")]
 
 
@@ -342,6 +354,15 @@ def _check_replace_audit(op: ReplaceAudit, lookup: Lookup, p: _Problems) -> None
             p.add(i, "id", f"no audit entry {r.id!r} to replace")
 
 
+def _check_cohort_runs(op: PutCohortRuns, lookup: Lookup, p: _Problems) -> None:
+    rows = op.rows
+    p.extend_dups([r.id for r in rows], "id")
+    stored = lookup.existing("cohort_run", {r.id for r in rows})
+    for i, r in enumerate(rows):
+        if r.id in stored:
+            p.add(i, "id", f"cohort run {r.id!r} already exists (runs are never rewritten)")
+
+
 def _check_api_keys(op: PutApiKeys, lookup: Lookup, p: _Problems) -> None:
     rows = op.rows
     p.extend_dups([r.id for r in rows], "id")
@@ -374,6 +395,7 @@ _CHECKS: dict[type, Callable[[Any, Lookup, _Problems], None]] = {
     AppendAudit: _check_audit,
     PutApiKeys: _check_api_keys,
     ReplaceAudit: _check_replace_audit,
+    PutCohortRuns: _check_cohort_runs,
 }
 
 
