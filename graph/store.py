@@ -382,6 +382,13 @@ StoreOp = (
 OPERATIONAL_OPS: tuple[type, ...] = (AppendAudit, PutApiKeys, ReplaceAudit, PutCohortRuns)
 
 
+def forgets_people(ops: Sequence[object]) -> bool:
+    """Whether the apply erases people (`DeletePeople`): the change log, which names the ids
+    every apply touched, is then emptied instead of extended, so no old id outlives the
+    erasure there (other workers see the gap and reload the whole graph once)."""
+    return any(isinstance(op, DeletePeople) for op in ops)
+
+
 def changes_graph(ops: Sequence[object]) -> bool:
     """Whether an apply of `ops` changes graph data and so moves `data_version`: any op but
     audit entries, API keys and cohort runs does (an apply of only those leaves caches valid)."""

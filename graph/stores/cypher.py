@@ -502,6 +502,7 @@ LOG_CHANGE: Final = (
     "CREATE (c:Change {version: $version, touched: $touched}) "
     "WITH c MATCH (old:Change) WHERE old.version <= $version - $keep DELETE old"
 )
+CLEAR_CHANGES: Final = "MATCH (c:Change) DELETE c"
 CHANGES_SINCE: Final = (
     "MATCH (c:Change) WHERE c.version > $version "
     "RETURN c.version AS version, c.touched AS touched ORDER BY c.version"

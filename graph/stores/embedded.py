@@ -41,6 +41,7 @@ from graph.store import (
     TaxonomyDump,
     Touched,
     changes_graph,
+    forgets_people,
     touched_by,
     touched_from_json,
     touched_to_json,
@@ -259,7 +260,8 @@ class EmbeddedStore:
                 raise BatchRejected(problems=problems, what=what)
             if changes_graph(ops):
                 conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'data_version'")
-                writes.log_change(conn, touched_to_json(touched_by(ops)))
+                touched = touched_to_json(touched_by(ops))
+                writes.log_change(conn, touched, forget=forgets_people(ops))
         if any(isinstance(op, DeletePeople | ReplaceAudit) for op in ops):
             self.checkpoint()  # erasure, retention: no copy of the old pages stays in the WAL
 

@@ -266,9 +266,13 @@ def _put_api_keys(conn: sqlite3.Connection, op: PutApiKeys) -> None:
     )
 
 
-def log_change(conn: sqlite3.Connection, touched: str) -> None:
+def log_change(conn: sqlite3.Connection, touched: str, *, forget: bool = False) -> None:
     """Record what the apply that just moved data_version touched (the change log), and
-    prune the log to the last `CHANGE_LOG_KEEP` versions."""
+    prune the log to the last `CHANGE_LOG_KEEP` versions; `forget` (an erasure,
+    graph.store.forgets_people): empty the log instead."""
+    if forget:
+        conn.execute("DELETE FROM changes")
+        return
     version = int(conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
     conn.execute(
         "INSERT OR REPLACE INTO changes(version, touched) VALUES (?, ?)", (version, touched)

@@ -105,6 +105,7 @@ from graph.store import (
     UpsertSkills,
     UpsertTaxonomyChanges,
     changes_graph,
+    forgets_people,
     touched_by,
     touched_from_json,
     touched_to_json,
@@ -1140,6 +1141,9 @@ class Neo4jStore:
 
 def _log_change(tx: neo4j.Transaction, version: int, ops: Sequence[StoreOp]) -> None:
     """The change log entry of the apply that left `version` (see GraphStore.changes_since)."""
+    if forgets_people(ops):  # an erasure: no old id may outlive it in the log
+        tx.run(q.CLEAR_CHANGES).consume()
+        return
     touched = touched_to_json(touched_by(ops))
     tx.run(q.LOG_CHANGE, version=version, touched=touched, keep=CHANGE_LOG_KEEP).consume()
 
