@@ -1150,13 +1150,6 @@ def _features(
         desc_cos = (ix.desc[cand] @ qmat.T).max(axis=1)
         tcos = (ix.taught @ qmat.T).max(axis=1) if len(ix.taught_owner) else None
     dense_name = np.maximum.reduceat(vcos, voffs) if len(vcos) else np.zeros(len(cand))
-    counts = ix.vec_counts[cand]
-    # the mean and the second best over the node's distinct name vectors: a node whose
-    # names agree with the query (not just one of them) is likelier the one meant
-    name_mean = np.add.reduceat(vcos, voffs) / np.maximum(counts, 1) if len(vcos) else dense_name
-    below = np.where(vcos < np.repeat(dense_name, counts), vcos, -np.inf) if len(vcos) else vcos
-    second = np.maximum.reduceat(below, voffs) if len(vcos) else dense_name
-    name_second = np.where(np.isfinite(second), second, dense_name)
     if tcos is not None:
         pos = {int(c): j for j, c in enumerate(cand)}
         for owner, value in zip(ix.taught_owner.tolist(), tcos.tolist(), strict=True):
@@ -1172,9 +1165,6 @@ def _features(
     x[:, f["dense_desc"]] = np.where(has_desc, desc_cos, 0.0)
     x[:, f["has_desc"]] = has_desc
     x[:, f["dense_gap"]] = dense_name - dense_name.max()
-    x[:, f["name_mean"]] = name_mean
-    x[:, f["name_second"]] = name_second
-    x[:, f["name_count"]] = np.log1p(counts) / 3.0
     bm = hits.bm25_name[cand]
     x[:, f["bm25_name"]] = bm / bm.max() if bm.max() > 0 else 0.0
     bd = hits.bm25_desc[cand]

@@ -9,10 +9,6 @@ features are (all floats; names as in `FEATURES`):
 - dense_name, dense_label, dense_desc: cosine of q's embedding to n's best name (label,
   alias or taught phrase), to its preferred label, to its description (0 when none);
   has_desc; dense_gap: dense_name minus the best dense_name of any candidate (<= 0);
-- name_mean, name_second, name_count: the mean and the second best cosine of q to n's
-  distinct name vectors, and log(1 + their number) / 3 (a node most of whose names agree
-  with q, not just one, is likelier the one meant: ESCO aliases of one skill paraphrase
-  each other);
 - bm25_name, bm25_desc: BM25 of n's best name row / description, each divided by the best
   of any candidate (so 1 = the lexical winner); cov_q, cov_d: idf-weighted share of the
   query's words found in n's best name, and of that name's words found in the query
@@ -55,9 +51,6 @@ FEATURES: tuple[str, ...] = (
     "dense_desc",
     "has_desc",
     "dense_gap",
-    "name_mean",
-    "name_second",
-    "name_count",
     "bm25_name",
     "bm25_desc",
     "cov_q",
