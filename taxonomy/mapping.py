@@ -751,6 +751,17 @@ class GoalMapper:
         ix = self._index
         return [i for i, c in zip(ix.ids, ix.is_cluster.tolist(), strict=True) if not c]
 
+    def first_stage(self, text: str, k: int = 10, *, vector: np.ndarray | None = None) -> list[str]:
+        """Ids of the k best skills by the first (dense) stage alone, best first: what
+        `map` would rank without the goal analysis, the lexical side and the re-ranker (for
+        benchmarks: the re-ranker must beat it). `vector`: the embedding of `text` if the
+        caller has it. InvalidInput for text `check_text` refuses."""
+        text = check_text(text)
+        ix = self._index
+        q = self._vectors([text], text, vector)[0]
+        scores = self._stage1(ix, [q], text, max(k, self.config.dense_candidates))
+        return [ix.ids[i] for i in _top(np.where(ix.is_cluster, -np.inf, scores), k)]
+
     @property
     def threshold(self) -> float:
         """Confidence below which a target falls back to clusters."""
@@ -820,9 +831,8 @@ class GoalMapper:
 
     def _use_parts(self, whole: _Ranked, parts: list[_Ranked]) -> bool:
         """Several targets when every part has a confident best skill of its own, unless the
-        whole goal's best skill is at least as confident as the best part's (one skill with
-        'and' in its name: "organise and schedule workshop activity" is one ESCO skill, not
-        "organise" plus "schedule workshop activity")."""
+        whole goal's best skill is at least as confident and covers nearly all its words
+        (one skill with 'and' in its name)."""
         best = [p.best_skill() for p in parts]
         if any(b is None or b[1] < self.threshold for b in best):
             return False
@@ -831,7 +841,8 @@ class GoalMapper:
         w = whole.best_skill()
         if w is None:
             return True
-        return w[1] < max(b[1] for b in best if b is not None)
+        covered = whole.cov_q_of(w[0]) >= 0.85
+        return not (covered and w[1] >= max(b[1] for b in best if b is not None))
 
     def _target(self, ix: _Index, ranked: _Ranked, k: int) -> MappedTarget:
         best = ranked.best_skill()
@@ -1086,6 +1097,9 @@ class _Ranked:
 
     def prob_of(self, node: int) -> float:
         return float(self.prob[np.flatnonzero(self.cand == node)[0]])
+
+    def cov_q_of(self, node: int) -> float:
+        return float(self.cov_q[np.flatnonzero(self.cand == node)[0]])
 
     def best_skill(self) -> tuple[int, float] | None:
         """(node, confidence) of the most confident skill candidate."""

@@ -325,3 +325,11 @@ def test_control_characters_and_non_text_are_refused_naming_the_field(
 def test_a_letter_or_two_is_vague_never_a_confident_skill(mapper: GoalMapper, goal: str) -> None:
     res = mapper.map(goal, k=5)
     assert res.fell_back and not confident(mapper, res)
+
+
+def test_first_stage_ranks_skills_only_and_refuses_what_map_refuses(mapper: GoalMapper) -> None:
+    top = mapper.first_stage("public speaking", 3)
+    assert len(top) == 3 and top[0] == "s-present"
+    assert all(i.startswith("s-") for i in top)  # clusters are never in it
+    with pytest.raises(InvalidInput, match="goal text"):
+        mapper.first_stage("\x00")
