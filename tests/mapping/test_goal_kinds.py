@@ -12,7 +12,7 @@ from graph.errors import InvalidInput
 from graph.model import Broader, Skill, SkillCluster
 from graph.store import TaxonomyDump
 from taxonomy.embedding import FakeEmbedder
-from taxonomy.mapping import GoalMapper, MappingResult
+from taxonomy.mapping import GoalMapper, MappedNode, MappedTarget, MappingResult, _result
 
 
 def skill(sid: str, label: str, *aliases: str, **languages: list[str]) -> Skill:
@@ -333,3 +333,21 @@ def test_first_stage_ranks_skills_only_and_refuses_what_map_refuses(mapper: Goal
     assert all(i.startswith("s-") for i in top)  # clusters are never in it
     with pytest.raises(InvalidInput, match="goal text"):
         mapper.first_stage("\x00")
+
+
+def test_a_split_goals_whole_text_skill_leads_the_merged_list_when_given() -> None:
+    """ESCO wording joins words with "and" inside one skill: when the whole text's best
+    skill is confident (GoalMapper._whole_lead), it comes first; the parts keep their
+    targets and nothing is listed twice."""
+
+    def node(i: str, score: float) -> MappedNode:
+        return MappedNode(id=i, label=i, kind="skill", score=score)
+
+    parts = [
+        MappedTarget(text="organise", candidates=[node("a", 0.8), node("w", 0.3)], confidence=0.8),
+        MappedTarget(text="schedule workshops", candidates=[node("b", 0.6)], confidence=0.6),
+    ]
+    led = _result(parts, 5, lead=node("w", 0.7))
+    assert [c.id for c in led.candidates] == ["w", "a", "b"]
+    assert [t.text for t in led.targets] == ["organise", "schedule workshops"]
+    assert [c.id for c in _result(parts, 5).candidates] == ["a", "b", "w"]
