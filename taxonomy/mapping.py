@@ -832,19 +832,18 @@ class GoalMapper:
     def _whole_lead(
         self, ix: _Index, whole: _Ranked, targets: list[MappedTarget]
     ) -> MappedNode | None:
-        """The whole goal's best skill when the goal was split but that skill is confident,
-        at least half as confident as every part's best and none of theirs: it leads the
-        merged candidates, the parts keep their own targets. ESCO's own wording joins words
-        with "and" inside one skill ("organise and schedule workshop activity" is *plan
-        workshop activity*, not "organise" plus a second skill); on training-held aliases
-        this turned most queries the split had cost back into first places."""
+        """The whole goal's best skill when the goal was split but that skill is confident
+        and at least half as confident as every part's best: it leads the merged candidates
+        (before the targets' own best, in target order); the parts keep their own targets.
+        ESCO's own wording joins words with "and" inside one skill ("organise and schedule
+        workshop activity" is *plan workshop activity*, not "organise" plus a second
+        skill); on training-held aliases this turned most queries the split had cost back
+        into first places."""
         best = whole.best_skill()
         if best is None or best[1] < self.threshold:
             return None
         if any(t.fell_back or best[1] < 0.5 * t.confidence for t in targets):
             return None
-        if any(t.candidates and t.candidates[0].id == ix.ids[best[0]] for t in targets):
-            return None  # a part's own best: the targets' order stands
         return self._node(ix, best[0], best[1])
 
     def _use_parts(self, whole: _Ranked, parts: list[_Ranked]) -> bool:

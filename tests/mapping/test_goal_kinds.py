@@ -146,7 +146,9 @@ def test_a_goal_naming_two_skills_gets_two_targets(
     res = mapper.map(goal, k=3)
     assert [t.candidates[0].id for t in res.targets] == [first, second]
     assert all(t.confidence >= mapper.threshold and not t.fell_back for t in res.targets)
-    assert ids(res)[:2] == [first, second]  # each target's best leads the merged list
+    # each target's best leads the merged list (the whole text's best skill first when it
+    # is one of them and confident: "manage projects and people" reads most like people)
+    assert set(ids(res)[:2]) == {first, second}
 
 
 def test_a_skill_with_and_in_its_name_stays_one_target(mapper: GoalMapper) -> None:
