@@ -113,8 +113,8 @@ def alias_benchmark(
         }
     # why a query the dense stage alone ranks first is not first in map()
     lost: dict[str, int] = {}
-    for r, d, t in zip(ours, dense_ids, truth, strict=True):
-        if d[:1] == [t] and [c.id for c in r.candidates[:1]] != [t]:
+    for r, d, want in zip(ours, dense_ids, truth, strict=True):
+        if d[:1] == [want] and [c.id for c in r.candidates[:1]] != [want]:
             why = "fell back" if r.fell_back else "split" if len(r.targets) > 1 else "re-ranked"
             lost[why] = lost.get(why, 0) + 1
     out["dense_first_lost_by"] = lost
