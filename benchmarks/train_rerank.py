@@ -43,6 +43,7 @@ from mapping_data import (
     load_goals,
 )
 
+from graph.errors import InvalidInput
 from graph.store import TaxonomyDump
 from taxonomy.embedding import SentenceTransformerEmbedder
 from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache
@@ -147,7 +148,10 @@ def main() -> None:
     t = time.perf_counter()
     groups: list[str] = []  # the kind of query behind each block of rows
     for n, (text, accepted, weight, kind) in enumerate(queries):
-        piece = mapper.candidates(text)[0]
+        try:
+            piece = mapper.candidates(text)[0]
+        except InvalidInput:  # an ESCO alias that is no goal text ("?"): nothing to learn
+            continue
         if _add(xs, ys, ws, piece, accepted, weight):
             groups.append(kind)
         kinds[kind] = kinds.get(kind, 0) + 1

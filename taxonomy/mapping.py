@@ -117,7 +117,8 @@ class MappedTarget(BaseModel):
 
 class MappingResult(BaseModel):
     """`targets`: one per skill the goal names. `candidates`: all targets merged, at most k:
-    each target's best node first (in target order), then the rest by score. `fell_back`:
+    each target's best node first (in target order; a split goal's whole-text best skill
+    before them when it is at least half as confident as each), then the rest by score. `fell_back`:
     every target fell back to clusters; `vague`: the goal names no specific skill ("get
     better at my job"), so the candidates are 3-5 broad clusters to choose from."""
 
@@ -763,6 +764,17 @@ class GoalMapper:
         ix = self._index
         return [i for i, c in zip(ix.ids, ix.is_cluster.tolist(), strict=True) if not c]
 
+    def first_stage(self, text: str, k: int = 10, *, vector: np.ndarray | None = None) -> list[str]:
+        """Ids of the k best skills by the first (dense) stage alone, best first: what
+        `map` would rank without the goal analysis, the lexical side and the re-ranker (for
+        benchmarks: the re-ranker must beat it). `vector`: the embedding of `text` if the
+        caller has it. InvalidInput for text `check_text` refuses."""
+        text = check_text(text)
+        ix = self._index
+        q = self._vectors([text], text, vector)[0]
+        scores = self._stage1(ix, [q], text, max(k, self.config.dense_candidates))
+        return [ix.ids[i] for i in _top(np.where(ix.is_cluster, -np.inf, scores), k)]
+
     @property
     def threshold(self) -> float:
         """Confidence below which a target falls back to clusters."""
@@ -830,9 +842,25 @@ class GoalMapper:
             parts = []
         if parts and self._use_parts(whole, parts):
             targets = [self._target(ix, p, k) for p in parts]
-        else:
-            targets = [self._target(ix, whole, k)]
-        return _result(targets, k)
+            return _result(targets, k, lead=self._whole_lead(ix, whole, targets))
+        return _result([self._target(ix, whole, k)], k)
+
+    def _whole_lead(
+        self, ix: _Index, whole: _Ranked, targets: list[MappedTarget]
+    ) -> MappedNode | None:
+        """The whole goal's best skill when the goal was split but that skill is confident
+        and at least half as confident as every part's best: it leads the merged candidates
+        (before the targets' own best, in target order); the parts keep their own targets.
+        ESCO's own wording joins words with "and" inside one skill ("organise and schedule
+        workshop activity" is *plan workshop activity*, not "organise" plus a second
+        skill); on training-held aliases this turned most queries the split had cost back
+        into first places."""
+        best = whole.best_skill()
+        if best is None or best[1] < self.threshold:
+            return None
+        if any(t.fell_back or best[1] < 0.5 * t.confidence for t in targets):
+            return None
+        return self._node(ix, best[0], best[1])
 
     def _use_parts(self, whole: _Ranked, parts: list[_Ranked]) -> bool:
         """Several targets when every part has a confident best skill of its own, unless the
@@ -1234,9 +1262,10 @@ def _clashes(meta: _NodeMeta, cand: np.ndarray, context: _QueryContext) -> np.nd
     )
 
 
-def _result(targets: list[MappedTarget], k: int) -> MappingResult:
-    """Targets merged into one best-first list of at most k nodes (see MappingResult)."""
-    merged: dict[str, MappedNode] = {}
+def _result(targets: list[MappedTarget], k: int, lead: MappedNode | None = None) -> MappingResult:
+    """Targets merged into one best-first list of at most k nodes (see MappingResult);
+    `lead`, when given, first (the whole goal's best skill, see GoalMapper._whole_lead)."""
+    merged: dict[str, MappedNode] = {} if lead is None else {lead.id: lead}
     for t in targets:
         if t.candidates:
             merged.setdefault(t.candidates[0].id, t.candidates[0])
