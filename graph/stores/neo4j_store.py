@@ -547,6 +547,20 @@ class Neo4jStore:
                 raise
             raise mapped from exc
 
+    def _leader_tx(self, work: Callable[[neo4j.ManagedTransaction], T]) -> T:
+        """A read-only transaction routed to the leader (`execute_write` routes there), under
+        the process's bookmark manager: it sees every committed write, whichever worker or
+        replica made it, and its bookmark makes this process's later follower reads wait
+        until they have caught up with it (causal consistency across workers)."""
+        try:
+            with self._session(read=False) as session:
+                return session.execute_write(neo4j.unit_of_work(timeout=self._timeout)(work))
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as exc:
+            mapped = store_error(exc)
+            if mapped is None:
+                raise
+            raise mapped from exc
+
     def _rows(self, query: str, **params: Any) -> list[Props]:
         return self._read_tx(lambda tx: tx.run(query, params).data())
 
@@ -746,7 +760,9 @@ class Neo4jStore:
             self._driver.close()
 
     def data_version(self) -> int:
-        rows = self._rows(q.DATA_VERSION)
+        # From the leader: a follower may lag, and other workers decide from this number
+        # whether their caches are current (read-your-own-writes across workers).
+        rows = self._leader_tx(lambda tx: tx.run(q.DATA_VERSION).data())
         return int(rows[0]["v"]) if rows else 0
 
     def changes_since(self, version: int) -> list[Touched] | None:
@@ -755,7 +771,7 @@ class Neo4jStore:
             rows = tx.run(q.CHANGES_SINCE, version=version).data()
             return (int(current["v"]) if current else 0), rows
 
-        current, rows = self._read_tx(work)
+        current, rows = self._leader_tx(work)  # as data_version: the leader, then the bookmark
         if [int(r["version"]) for r in rows] != list(range(version + 1, current + 1)):
             return None
         return [touched_from_json(r["touched"]) for r in rows]
