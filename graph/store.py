@@ -304,7 +304,9 @@ class DeletePeople:
     """Remove people: their record, their HAS_SKILL rows and REPORTS_TO links (missing ids
     are ignored). Used by erasure, which re-keys every record that referred to them (goals,
     pairings, check-ins, reports, keys) onto a pseudonymous person in the same apply; nothing
-    else is removed, so a reference left behind dangles."""
+    else is removed, so a reference left behind dangles. It also drops every stored cohort
+    run: each was matched on a graph this apply changes, so none could be published any
+    more, and their proposals and reasons name people."""
 
     ids: Sequence[str]
 

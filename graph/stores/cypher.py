@@ -486,6 +486,7 @@ LIST_AUDIT_BY_ACTOR: Final = (
 # --- cohort runs ------------------------------------------------------------------------------
 
 PUT_COHORT_RUNS: Final = "UNWIND $rows AS row CREATE (r:CohortRun) SET r = row"
+DELETE_COHORT_RUNS: Final = "MATCH (r:CohortRun) DELETE r"
 GET_COHORT_RUN: Final = "MATCH (r:CohortRun {id: $id}) RETURN properties(r) AS p"
 # Run inside an apply that bumped the data version first: the write lock on the Meta node
 # serialises publishes, so the state read here is the last committed one.

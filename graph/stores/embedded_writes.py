@@ -249,6 +249,7 @@ def _delete_people(conn: sqlite3.Connection, op: DeletePeople) -> None:
     ids = [(i,) for i in op.ids]
     conn.executemany("DELETE FROM person_skills WHERE person_id = ?", ids)
     conn.executemany("DELETE FROM people WHERE id = ?", ids)
+    conn.execute("DELETE FROM cohort_runs")  # see DeletePeople: no run outlives an erasure
 
 
 def _replace_audit(conn: sqlite3.Connection, op: ReplaceAudit) -> None:

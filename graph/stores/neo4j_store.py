@@ -1362,6 +1362,7 @@ def _put_api_keys(tx: neo4j.Transaction, _: _TxLookup, op: PutApiKeys) -> None:
 
 def _delete_people(tx: neo4j.Transaction, _: _TxLookup, op: DeletePeople) -> None:
     _run_ids(tx, q.DELETE_PEOPLE, list(op.ids))
+    tx.run(q.DELETE_COHORT_RUNS).consume()  # see DeletePeople: no run outlives an erasure
 
 
 def _replace_audit(tx: neo4j.Transaction, _: _TxLookup, op: ReplaceAudit) -> None:

@@ -11,11 +11,12 @@ from datetime import date, timedelta
 import pytest
 
 from graph.errors import BatchRejected
-from graph.model import AuditEntry, Person
+from graph.model import AuditEntry, CohortRunRecord, Person
 from graph.store import (
     AppendAudit,
     DeletePeople,
     GraphStore,
+    PutCohortRuns,
     ReplaceAudit,
     UpsertPeople,
     changes_graph,
@@ -45,6 +46,21 @@ def test_delete_people_removes_the_record_and_its_skills(seeded: GraphStore) -> 
     assert "carol" not in {p.id for p in seeded.list_people()}
     assert seeded.data_version() == v + 1
     assert touched_by([DeletePeople(["carol"])]).people == {"carol"}
+
+
+def test_an_erasure_drops_the_stored_cohort_runs(seeded: GraphStore) -> None:
+    """Runs name the people they propose and can no longer be published once the graph
+    changed: none outlives an erasure."""
+    run = CohortRunRecord(
+        id="run-x",
+        program="spring",
+        data_version=seeded.data_version(),
+        result='{"proposals": [{"mentee_id": "carol"}]}',
+    )
+    seeded.apply([PutCohortRuns([run])])
+    assert seeded.get_cohort_run("run-x") is not None
+    seeded.apply([DeletePeople(["carol"])])
+    assert seeded.get_cohort_run("run-x") is None
 
 
 def test_a_person_deleted_earlier_in_the_batch_is_not_referenced(seeded: GraphStore) -> None:
