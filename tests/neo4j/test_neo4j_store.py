@@ -259,8 +259,11 @@ def test_reads_use_read_routing_and_writes_write_mode(
     assert store.get_skill("s1") is not None
     assert [c.id for c in store.children("c1")] == ["s1", "s2"]
     store.taxonomy()
-    store.data_version()
     assert rec.sessions and all(s["default_access_mode"] == neo4j.READ_ACCESS for s in rec.sessions)
+    # the data version (what other workers decide staleness by) is read from the leader
+    rec.sessions.clear()
+    store.data_version()
+    assert [s["default_access_mode"] for s in rec.sessions] == [neo4j.WRITE_ACCESS]
 
 
 @pytest.mark.neo4j

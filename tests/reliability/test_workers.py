@@ -193,6 +193,8 @@ def test_every_worker_answers_alike(served: tuple[ServedWorkers, Keys, GraphStor
     assert all("graph changed" in r.json()["error"]["message"] for r in answers.values())
 
     # -- a steward correction through one worker: every worker maps the wording so ---------
+    # (taught wording is used for coordinators only: for others it would be an oracle of
+    # someone's goal text)
     r = w.request(
         "PUT",
         f"/v1/goals/{goal_id}/targets",
@@ -206,7 +208,7 @@ def test_every_worker_answers_alike(served: tuple[ServedWorkers, Keys, GraphStor
         mapped_to("s-python", "public speaking"),
         within=within,
         json={"text": "public speaking", "k": 3},
-        headers=mentee,
+        headers=coord,
     )
 
 
