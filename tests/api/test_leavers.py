@@ -24,6 +24,7 @@ from fastapi.testclient import TestClient
 from api.auth import create_key
 from api.cli import _export_rows
 from api.usecases.leavers import pseudonym_for, run_maintenance
+from graph.analytics.orgdata import FORMER_COLLEAGUE
 from graph.lifecycle.leavers import LEFT_REASON, PARTICIPANT_LEFT
 from graph.model import (
     AuditEntry,
@@ -559,3 +560,98 @@ def test_a_group_mentor_leaving_closes_it_and_every_mentee_gets_alternates(
     assert set(body["alternates"]) == {"p1", "p2"}
     group = api_store.get_pairing("gr-m2")
     assert group is not None and group.status == PairingStatus.closed
+
+
+def _analytics_urls(app: FastAPI, nodes: list[str]) -> list[str]:
+    """Every analytics GET route, node-taking ones once per node, paths for each pair."""
+    urls: list[str] = []
+    for _, url in get_urls(app, PATH_VALUES):
+        if not url.startswith("/v1/analytics"):
+            continue
+        if url.endswith(("/neighbourhood", "/network.svg", "/around.svg")):
+            urls += [f"{url}?node={n}" for n in nodes]
+        elif url.endswith("/queries/paths"):
+            urls += [f"{url}?a={a}&b={b}" for a in nodes for b in nodes if a != b]
+        elif url.endswith("/queries/bridging"):
+            urls.append(f"{url}?cluster_a=c-comm&cluster_b=s-present")
+        else:
+            urls.append(url)
+    return urls
+
+
+def test_a_leaver_is_no_node_and_no_name_in_analytics(
+    app: FastAPI, client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    """After DELETE /v1/people/{id} (grace period, not erased) no analytics route names the
+    leaver or gives their id: as a node they are a 404, in others' views "a former
+    colleague", in recognition one anonymous row whose counts the totals keep."""
+    plant(api_store)
+    t0 = utcnow() - timedelta(days=90)
+    api_store.apply(
+        [
+            UpsertPairings(
+                [
+                    Pairing(
+                        id="pr-lv-done",
+                        mentor_id=LV,
+                        mentee_ids=["p2"],
+                        program="spring",
+                        status=PairingStatus.closed,
+                        history=[
+                            PairingEvent(status=PairingStatus.proposed, at=t0),
+                            PairingEvent(status=PairingStatus.accepted, at=t0 + timedelta(1)),
+                            PairingEvent(status=PairingStatus.active, at=t0 + timedelta(2)),
+                            PairingEvent(status=PairingStatus.closed, at=t0 + timedelta(60)),
+                        ],
+                    )
+                ]
+            )
+        ]
+    )
+    coord = keys.auth("coordinator")
+    nodes = [LV, "p1", "p2", "m1", "s-present"]
+
+    def named() -> list[tuple[str, int, list[str]]]:
+        out = []
+        for url in _analytics_urls(app, nodes):
+            r = client.get(url, headers=coord)
+            text = r.text.replace(f"{LV!r}", "") if r.status_code == 404 else r.text
+            hits = [w for w, s in (("id", LV), ("name", STRINGS["name"])) if s in text]
+            if hits:
+                out.append((url, r.status_code, hits))
+        return out
+
+    before = named()  # the scan sees them while they are here
+    assert {u.split("?")[0] for u, _, _ in before} >= {
+        "/v1/analytics/recognition",
+        "/v1/analytics/charts/around.svg",
+        "/v1/analytics/queries/neighbourhood",
+    }
+    rec_before = client.get("/v1/analytics/recognition", headers=coord).json()
+
+    assert client.delete(f"/v1/people/{LV}", headers=coord).status_code == 200
+    assert named() == []
+    for url in (
+        f"/v1/analytics/charts/around.svg?node={LV}",
+        f"/v1/analytics/charts/network.svg?node={LV}",
+        f"/v1/analytics/queries/neighbourhood?node={LV}",
+        f"/v1/analytics/queries/paths?a={LV}&b=p1",
+    ):
+        assert client.get(url, headers=coord).status_code == 404, url
+    around = client.get("/v1/analytics/queries/neighbourhood?node=p2", headers=coord).json()
+    formers = [n for n in around["nodes"] if n["label"] == FORMER_COLLEAGUE]
+    assert len(formers) == 1 and formers[0]["kind"] == "person"
+    assert (
+        "a former colleague"
+        in client.get("/v1/analytics/charts/around.svg?node=p2", headers=coord).text
+    )
+    rec = client.get("/v1/analytics/recognition", headers=coord).json()
+    anon = [r for r in rec["by_program"] if r["name"] == FORMER_COLLEAGUE]
+    assert [(r["mentor_id"], r["program"], r["mentees_supported"]) for r in anon] == [
+        ("", "spring", 1)
+    ]
+    assert rec["total_hours"] == rec_before["total_hours"]
+    assert rec["total_sessions"] == rec_before["total_sessions"]
+    assert sum(r["mentees_supported"] for r in rec["by_program"]) == sum(
+        r["mentees_supported"] for r in rec_before["by_program"]
+    )
