@@ -1039,6 +1039,7 @@ def people_remove(
             {"id": p.id, "status": p.status.value, "close_reason": p.close_reason}
             for p in done.ended
         ],
+        "left_pairings": [p.id for p in done.left],
         "keys_revoked": done.keys_revoked,
         "alternates": done.alternates,
         "erased": done.erased is not None,

@@ -1172,6 +1172,9 @@ def _grown_mentor_pairings(
                 break
 
 
+PEER_HOURS = 2.0  # what a peer who wanted no mentoring before asks for once paired
+
+
 def _peer_circle(
     world: _World, gen: _Generator, cohort: Cohort, programs: dict[str, list[str]]
 ) -> None:
@@ -1215,6 +1218,13 @@ def _peer_circle(
             continue
         for pid in (pair.a, pair.b):
             programs[pid].append(program)
+            # a peer is a mentee too: they want hours, else the pairing breaks
+            # `wants_mentoring` (GET /v1/pairings/conflicts) from day one
+            person = world.people[pid]
+            if person.hours_wanted_per_month <= 0:
+                world.people[pid] = person.model_copy(
+                    update={"hours_wanted_per_month": b.pairing.hours_per_month or PEER_HOURS}
+                )
             for gid in world.goals_of.get(pid, []):
                 goal = world.goals[gid]
                 target = goal.target_date

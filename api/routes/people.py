@@ -210,6 +210,7 @@ def remove_person(
             )
             for p in done.ended
         ],
+        left_pairings=[p.id for p in done.left],
         keys_revoked=done.keys_revoked,
         alternates=done.alternates,
         erased=done.erased is not None,

@@ -27,6 +27,10 @@ class PersonRemoval(ApiModel):
     left_on: date
     already_left: bool = Field(description="they had been off-boarded before: nothing new")
     ended_pairings: list[EndedPairing]
+    left_pairings: list[str] = Field(
+        default_factory=list,
+        description="groups and circles they left that carry on without them (ids)",
+    )
     keys_revoked: list[str]
     alternates: dict[str, list[str]] = Field(
         description="mentee id -> other mentors (ids, best first) for the pairings they led"

@@ -71,7 +71,8 @@ def pseudonym_for(settings: Settings, person_id: str) -> str:
 class Removal:
     """What off-boarding did: the pairings ended, the keys revoked, alternates for the
     mentees of the pairings the leaver mentored (mentee id -> mentor ids, best first),
-    whether they had already left, and the erasure (None: after the grace period)."""
+    whether they had already left, the erasure (None: after the grace period), and the
+    groups/circles they left that carry on without them."""
 
     person_id: str
     left_on: date
@@ -81,6 +82,7 @@ class Removal:
     already: bool
     erase_after: date | None
     erased: Erased | None = None
+    left: list[Pairing] = field(default_factory=list)
 
 
 def _already_erased(state: AppState, person_id: str) -> Erased | None:
@@ -118,6 +120,7 @@ def remove_person(state: AppState, who: Who, person_id: str, *, erase_now: bool 
             return Planned([], result)
         detail = {
             "pairings_ended": len(off.result.ended),
+            "pairings_left": len(off.result.left),
             "goals_dropped": len(off.result.goals_dropped),
             "keys_revoked": len(keys),
         }
@@ -137,6 +140,7 @@ def remove_person(state: AppState, who: Who, person_id: str, *, erase_now: bool 
         off.already,
         None if done else erase_after,
         done,
+        off.left,
     )
 
 

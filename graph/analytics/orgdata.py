@@ -28,6 +28,8 @@ LIVE_STATUSES = frozenset(
     {PairingStatus.proposed, PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled}
 )
 ENGAGED_STATUSES = frozenset({PairingStatus.accepted, PairingStatus.active, PairingStatus.stalled})
+# How a departed person (off-boarded, or erased) appears in someone else's view: no name, no id.
+FORMER_COLLEAGUE = "a former colleague"
 
 
 @dataclass
@@ -77,6 +79,12 @@ class OrgData:
     @cached_property
     def analysable(self) -> dict[str, Person]:
         return {p.id: p for p in self.people if not p.opt_out_analytics}
+
+    @cached_property
+    def current(self) -> dict[str, Person]:
+        """The analysable people who have not left: the only ones analytics name or show
+        as a node; a leaver still counts in totals, anonymously (`FORMER_COLLEAGUE`)."""
+        return {pid: p for pid, p in self.analysable.items() if not p.departed}
 
     @cached_property
     def open_goals(self) -> dict[str, Goal]:

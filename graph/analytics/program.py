@@ -36,7 +36,7 @@ from statistics import median
 
 from pydantic import BaseModel, Field
 
-from graph.analytics.orgdata import ENGAGED_STATUSES, OrgData
+from graph.analytics.orgdata import ENGAGED_STATUSES, FORMER_COLLEAGUE, OrgData
 from graph.model import GoalStatus, Pairing, PairingStatus
 from graph.recommend.stalls import stalled_among
 
@@ -453,6 +453,7 @@ def recognition(data: OrgData, *, now: datetime, top: int = 15) -> Recognition:
         for m, as_mentee in first_as_mentee.items()
         if m in first_as_mentor and as_mentee.created_at < first_as_mentor[m].created_at
     }
+    current = data.current  # a leaver is not named: their hours and sessions stay in the totals
     rows = [
         MentorContribution(
             mentor_id=mid,
@@ -467,15 +468,17 @@ def recognition(data: OrgData, *, now: datetime, top: int = 15) -> Recognition:
             grew_from_mentee=mid in grown_ids,
         )
         for mid in supported
-        if mid in people
+        if mid in current
     ]
     rows.sort(key=lambda r: (-r.goals_reached, -r.mentees_supported, -r.hours_given, r.mentor_id))
     grown = []
     for pid in sorted(grown_ids):
-        if pid not in people:
+        if pid not in current:
             continue
         as_mentee, as_mentor = first_as_mentee[pid], first_as_mentor[pid]
         mentor = people.get(as_mentee.mentor_id)
+        if mentor is not None and mentor.departed:
+            mentor = mentor.model_copy(update={"name": FORMER_COLLEAGUE})
         grown.append(
             GrownMentor(
                 person_id=pid,

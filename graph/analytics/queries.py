@@ -15,7 +15,7 @@ from itertools import islice
 import networkx as nx
 from pydantic import BaseModel
 
-from graph.analytics.orgdata import OrgData
+from graph.analytics.orgdata import FORMER_COLLEAGUE, OrgData
 from graph.errors import InvalidInput, NotFound
 
 
@@ -51,7 +51,7 @@ class BridgingSkill(BaseModel):
 
 def _person_skill_graph(data: OrgData) -> nx.Graph:
     g = nx.Graph()
-    people = data.analysable
+    people = data.current
     for ps in data.person_skills:
         if ps.person_id in people and ps.skill_id in data.hierarchy:
             g.add_edge(("p", ps.person_id), ("s", ps.skill_id))
@@ -61,7 +61,7 @@ def _person_skill_graph(data: OrgData) -> nx.Graph:
 def _node(data: OrgData, key: tuple[str, str]) -> GraphNode:
     kind, node_id = key
     if kind == "p":
-        return GraphNode(id=node_id, label=data.analysable[node_id].name, kind="person")
+        return GraphNode(id=node_id, label=data.current[node_id].name, kind="person")
     return GraphNode(id=node_id, label=data.hierarchy.label(node_id), kind="skill")
 
 
@@ -70,7 +70,7 @@ def paths_between(
 ) -> list[PeoplePath]:
     """Shortest chains person-skill-person from a to b, at most `max_people` people long."""
     for pid in (person_a, person_b):
-        if pid not in data.analysable:
+        if pid not in data.current:
             raise NotFound(f"person {pid!r} not found (or opted out of analytics)")
     if person_a == person_b:
         raise InvalidInput("give two different people", details=[{"field": "person_b"}])
@@ -126,7 +126,9 @@ def bridging_skills(
 
 def neighbourhood(data: OrgData, node_id: str, *, depth: int = 1, limit: int = 60) -> SubGraph:
     """A skill's parents, siblings, holders and goals targeting it; or a person's skills,
-    goals, manager and pairings. Capped at `limit` nodes, nearest first."""
+    goals, manager and pairings. Capped at `limit` nodes, nearest first. A departed person
+    is no node (NotFound as the centre); a partner who left shows as `FORMER_COLLEAGUE`
+    with an anonymous id (`former-1`, ...)."""
     h = data.hierarchy
     nodes: dict[str, GraphNode] = {}
     edges: list[GraphEdge] = []
@@ -139,8 +141,14 @@ def neighbourhood(data: OrgData, node_id: str, *, depth: int = 1, limit: int = 6
         nodes[n.id] = n
         return True
 
-    if node_id in data.analysable:
-        person = data.analysable[node_id]
+    formers: dict[str, str] = {}
+
+    def former(pid: str) -> GraphNode:
+        anon = formers.setdefault(pid, f"former-{len(formers) + 1}")
+        return GraphNode(id=anon, label=FORMER_COLLEAGUE, kind="person")
+
+    if node_id in data.current:
+        person = data.current[node_id]
         add(GraphNode(id=person.id, label=person.name, kind="person"))
         for ps in data.person_skills:
             if ps.person_id != node_id or ps.skill_id not in h:
@@ -152,16 +160,18 @@ def neighbourhood(data: OrgData, node_id: str, *, depth: int = 1, limit: int = 6
         for p in data.pairings:
             if node_id == p.mentor_id or node_id in p.mentee_ids:
                 for other in [p.mentor_id, *p.mentee_ids]:
-                    if (
-                        other != node_id
-                        and other in data.analysable
-                        and add(
-                            GraphNode(id=other, label=data.analysable[other].name, kind="person")
-                        )
-                    ):
-                        src, dst = (
-                            (p.mentor_id, other) if other != p.mentor_id else (other, node_id)
-                        )
+                    if other == node_id or other not in data.analysable:
+                        continue
+                    shown = (
+                        GraphNode(id=other, label=data.current[other].name, kind="person")
+                        if other in data.current
+                        else former(other)
+                    )
+                    if add(shown):
+                        mentor = shown.id if other == p.mentor_id else p.mentor_id
+                        if mentor in data.analysable and mentor not in data.current:
+                            mentor = former(mentor).id
+                        src, dst = (mentor, shown.id) if other != p.mentor_id else (mentor, node_id)
                         edges.append(GraphEdge(source=src, target=dst, kind="MENTORS"))
         return SubGraph(center=node_id, nodes=list(nodes.values()), edges=edges)
 
@@ -184,12 +194,12 @@ def neighbourhood(data: OrgData, node_id: str, *, depth: int = 1, limit: int = 6
         (
             ps
             for ps in data.person_skills
-            if ps.skill_id == node_id and ps.person_id in data.analysable
+            if ps.skill_id == node_id and ps.person_id in data.current
         ),
         key=lambda ps: (-ps.level, ps.person_id),
     )
     for ps in holders:
-        person = data.analysable[ps.person_id]
+        person = data.current[ps.person_id]
         if add(GraphNode(id=person.id, label=person.name, kind="person")):
             edges.append(
                 GraphEdge(source=person.id, target=node_id, kind="HAS_SKILL", weight=ps.level)

@@ -17,7 +17,10 @@ some time:
   coordinator's own rating is not feedback on the mentor).
 
 Years of service, seniority and title are not in it. People who opted out of analytics are
-left out, as mentors and as mentees.
+left out, as mentors and as mentees. Mentors who have left (off-boarded or erased) are not
+named: their pairings count in one row per program with `mentor_id` "" and the name
+"a former colleague"; the dashboard's mentor list and the grown list leave them out, the
+totals keep their hours and sessions.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from graph.analytics.orgdata import OrgData
+from graph.analytics.orgdata import FORMER_COLLEAGUE, OrgData
 from graph.analytics.program import (
     DAYS_PER_MONTH,
     NO_PROGRAM,
@@ -53,8 +56,8 @@ CSV_COLUMNS = (
 
 
 class MentorProgramRow(BaseModel):
-    mentor_id: str
-    name: str
+    mentor_id: str = Field(description="empty for the program's mentors who have left")
+    name: str = Field(description=f"{FORMER_COLLEAGUE!r} for mentors who have left")
     program: str = Field(description=f"the pairings' program; {NO_PROGRAM!r} when none")
     mentees_supported: int
     hours_given: float
@@ -96,7 +99,8 @@ def recognition_report(data: OrgData, *, now: datetime, top: int = 15) -> Recogn
     for p in data.pairings:
         if p.mentor_id not in people or _first_at(p.history, S.accepted) is None:
             continue
-        key = (p.mentor_id, p.program or NO_PROGRAM)
+        # mentors who left count in one anonymous row per program
+        key = (p.mentor_id if p.mentor_id in data.current else "", p.program or NO_PROGRAM)
         shown = [m for m in p.mentee_ids if m in people]
         mentees[key].update(shown)
         started = _first_at(p.history, S.active)
@@ -123,7 +127,7 @@ def recognition_report(data: OrgData, *, now: datetime, top: int = 15) -> Recogn
     rows = [
         MentorProgramRow(
             mentor_id=mid,
-            name=people[mid].name,
+            name=people[mid].name if mid else FORMER_COLLEAGUE,
             program=program,
             mentees_supported=len(mentees[(mid, program)]),
             hours_given=round(hours[(mid, program)], 1),

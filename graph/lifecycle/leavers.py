@@ -1,7 +1,11 @@
 """Leavers: off-boarding a person, and erasing their personal data afterwards.
 
 `plan_offboard` marks a person as gone (`Person.left_on`): their open pairings end (proposed
-ones declined, accepted/active/stalled ones closed, each with `LEFT_REASON`), their open goals
+ones declined, accepted/active/stalled ones closed, each with `LEFT_REASON`), except a group or
+peer circle that can run on without them: a member (not its mentor or convener) who leaves a
+group that keeps at least one mentee, or a circle that keeps at least `CIRCLE_MIN` members,
+is taken out of it (mentee_ids, goal_ids, baseline_levels) with a history event
+`PARTICIPANT_LEFT` that does not name them, and the others carry on. Their open goals
 are dropped, their skills removed (they supply nothing any more). From then on they are in
 no listing, lookup or recommendation (readers check `Person.departed`); their records stay,
 so a coordinator can still see what ended and the analytics of past cohorts keep counting
@@ -30,11 +34,13 @@ from typing import Any
 
 from graph.errors import NotFound
 from graph.model import (
+    CIRCLE_MIN,
     ApiKey,
     AuditEntry,
     CheckIn,
     Goal,
     GoalStatus,
+    MentoringModel,
     Pairing,
     PairingEvent,
     PairingSide,
@@ -64,6 +70,7 @@ from graph.store import (
 S = PairingStatus
 PSEUDONYM_PREFIX = "erased-"
 LEFT_REASON = "participant left the organisation"
+PARTICIPANT_LEFT = "a participant left the organisation; the others carry on"
 ERASED_TEXT = "[erased]"
 OPEN_STATUSES = (S.proposed, S.accepted, S.active, S.stalled)
 AUDIT_PAGE = 1000
@@ -72,14 +79,45 @@ ALL_CHANGES = 1_000_000_000
 
 @dataclass(frozen=True)
 class Offboarded:
-    """What off-boarding did: the pairings it ended (as stored after), the goals it dropped,
-    and whether the person had already left (then nothing was written)."""
+    """What off-boarding did: the pairings it ended and the groups/circles the person left
+    that carry on without them (both as stored after), the goals it dropped, and whether the
+    person had already left (then nothing was written)."""
 
     person_id: str
     left_on: date
     ended: list[Pairing] = field(default_factory=list)
     goals_dropped: list[str] = field(default_factory=list)
     already: bool = False
+    left: list[Pairing] = field(default_factory=list)
+
+
+def runs_without(pairing: Pairing, person_id: str) -> bool:
+    """Whether `pairing` can go on once `person_id` leaves it: they are a mentee (not the
+    mentor or a circle's convener) of a group that keeps at least one mentee, or of a peer
+    circle that keeps at least `CIRCLE_MIN` members (convener included). One-to-one, peer
+    and micro pairings end with either side."""
+    if person_id not in pairing.mentee_ids:
+        return False
+    remaining = len(pairing.mentee_ids) - 1
+    if pairing.model == MentoringModel.group:
+        return remaining >= 1
+    if pairing.model == MentoringModel.circle:
+        return remaining + 1 >= CIRCLE_MIN
+    return False
+
+
+def _without(pairing: Pairing, person_id: str, goal_ids: set[str], event: PairingEvent) -> Pairing:
+    """`pairing` with `person_id` taken out (mentee_ids, their goals, their baseline) and
+    `event` (naming nobody) appended."""
+    return pairing.model_copy(
+        update={
+            "mentee_ids": [m for m in pairing.mentee_ids if m != person_id],
+            "goal_ids": [g for g in pairing.goal_ids if g not in goal_ids],
+            "baseline_levels": {k: v for k, v in pairing.baseline_levels.items() if k != person_id},
+            "updated_at": event.at,
+            "history": [*pairing.history, event],
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -111,9 +149,21 @@ def plan_offboard(
         return Planned([], Offboarded(person_id, person.left_on, already=True))
     at = now or utcnow()
     ended: list[Pairing] = []
+    left: list[Pairing] = []
+    own_goals = {g.id for g in store.goals_of(person_id)}
     for pairing in store.list_pairings(
         PairingFilter(person_id=person_id, statuses=list(OPEN_STATUSES))
     ):
+        if runs_without(pairing, person_id):
+            gone = PairingEvent(
+                status=pairing.status,
+                at=at,
+                by=by,
+                reason=PARTICIPANT_LEFT,
+                side=PairingSide.program,
+            )
+            left.append(_without(pairing, person_id, own_goals, gone))
+            continue
         to = S.declined if pairing.status == S.proposed else S.closed
         event = PairingEvent(status=to, at=at, by=by, reason=LEFT_REASON, side=PairingSide.program)
         ended.append(
@@ -135,11 +185,11 @@ def plan_offboard(
     skills = [(person_id, s.skill_id) for s in store.person_skills(person_id)]
     if skills:  # no longer a supplier of anything: coverage, gaps and paths drop them
         ops.append(RemovePersonSkills(skills))
-    if ended:
-        ops.append(UpsertPairings(ended))
+    if ended or left:
+        ops.append(UpsertPairings([*ended, *left]))
     if dropped:
         ops.append(UpsertGoals(dropped))
-    return Planned(ops, Offboarded(person_id, on, ended, [g.id for g in dropped]))
+    return Planned(ops, Offboarded(person_id, on, ended, [g.id for g in dropped], left=left))
 
 
 # --- erasure --------------------------------------------------------------------------------
@@ -233,6 +283,25 @@ def _erased_pairing(p: Pairing, sc: _Scrubber, goal_ids: dict[str, str]) -> Pair
     )
 
 
+def _scrubbed_events(p: Pairing, sc: _Scrubber) -> Pairing:
+    """A pairing the person left while it ran on: each event of theirs (or naming them)
+    names the pseudonym and loses its reason; the others' events stay."""
+
+    def event(e: PairingEvent) -> PairingEvent:
+        theirs = (e.person_id is not None and sc.names(e.person_id)) or sc.names(e.by or "")
+        if not theirs and not sc.names(e.reason):
+            return e
+        return e.model_copy(
+            update={
+                "by": sc.text(e.by) if e.by else e.by,
+                "person_id": sc.ident(e.person_id) if e.person_id else e.person_id,
+                "reason": "",
+            }
+        )
+
+    return p.model_copy(update={"history": [event(e) for e in p.history]})
+
+
 def _erased_checkin(c: CheckIn, sc: _Scrubber) -> CheckIn:
     return c.model_copy(
         update={
@@ -323,12 +392,27 @@ def plan_erase(
     counts["goals"] = len(goals)
 
     pairings = store.list_pairings(PairingFilter(person_id=person_id))
-    if pairings:
-        ops.append(UpsertPairings([_erased_pairing(p, sc, goal_ids) for p in pairings]))
+    rewritten = [_erased_pairing(p, sc, goal_ids) for p in pairings]
     checkins = [c for p in pairings for c in store.checkins(p.id)]
+    # groups and circles they left that ran on: their own events and check-ins, and any
+    # note naming them, are scrubbed; the others' records stay as they are
+    mine = {p.id for p in pairings}
+    for p in store.list_pairings():
+        if p.id in mine or not any(e.reason == PARTICIPANT_LEFT for e in p.history):
+            continue
+        scrubbed = _scrubbed_events(p, sc)
+        if scrubbed != p:
+            rewritten.append(scrubbed)
+        checkins += [
+            c
+            for c in store.checkins(p.id)
+            if c.author_id == person_id or sc.names(c.by or "") or sc.names(c.note)
+        ]
+    if rewritten:
+        ops.append(UpsertPairings(rewritten))
     if checkins:
         ops.append(AddCheckIns([_erased_checkin(c, sc) for c in checkins]))
-    counts["pairings"], counts["checkins"] = len(pairings), len(checkins)
+    counts["pairings"], counts["checkins"] = len(rewritten), len(checkins)
 
     keys = [k for k in store.list_api_keys() if k.person_id == person_id]
     if keys:

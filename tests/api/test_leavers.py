@@ -24,7 +24,8 @@ from fastapi.testclient import TestClient
 from api.auth import create_key
 from api.cli import _export_rows
 from api.usecases.leavers import pseudonym_for, run_maintenance
-from graph.lifecycle.leavers import LEFT_REASON
+from graph.analytics.orgdata import FORMER_COLLEAGUE
+from graph.lifecycle.leavers import LEFT_REASON, PARTICIPANT_LEFT
 from graph.model import (
     AuditEntry,
     AvailabilityException,
@@ -32,6 +33,7 @@ from graph.model import (
     CheckInAuthor,
     Goal,
     GoalTarget,
+    MentoringModel,
     Milestone,
     Pairing,
     PairingEvent,
@@ -424,3 +426,232 @@ def test_me_export_needs_a_person(client: TestClient, keys: Keys) -> None:
     r = client.get("/v1/me/export", headers=keys.auth("admin"))
     assert r.status_code == 422
     assert client.get("/v1/people/nobody/export", headers=keys.auth("admin")).status_code == 404
+
+
+def _plant_group_and_circle(store: GraphStore) -> None:
+    """Group gr-1: mentor m1, mentees p1, p2 and the leaver (active, with a check-in by the
+    leaver and their acceptance in the history). Circle ci-1: convener m1, members p1, p2
+    and the leaver (4 members). Circle ci-small: convener m1, p1 and the leaver (3)."""
+    lv = Person(id=LV, name=STRINGS["name"], email=STRINGS["email"])
+    store.apply(
+        [
+            UpsertPeople([lv]),
+            UpsertGoals([Goal(id=f"{LV}:goal:g", person_id=LV, text=STRINGS["goal text"])]),
+            UpsertPairings(
+                [
+                    Pairing(
+                        id="gr-1",
+                        mentor_id="m1",
+                        mentee_ids=["p1", LV, "p2"],
+                        model=MentoringModel.group,
+                        goal_ids=["g-p2", f"{LV}:goal:g"],
+                        status=PairingStatus.active,
+                        baseline_levels={LV: {"s-present": 1}, "p1": {"s-present": 2}},
+                        history=[
+                            PairingEvent(status=PairingStatus.proposed, by="person:m1"),
+                            PairingEvent(
+                                status=PairingStatus.proposed,
+                                by=f"person:{LV}",
+                                person_id=LV,
+                                reason=STRINGS["decline reason"],
+                            ),
+                            PairingEvent(status=PairingStatus.active, by="cli"),
+                        ],
+                    ),
+                    Pairing(
+                        id="ci-1",
+                        mentor_id="m1",
+                        mentee_ids=["p1", "p2", LV],
+                        model=MentoringModel.circle,
+                        status=PairingStatus.active,
+                    ),
+                    Pairing(
+                        id="ci-small",
+                        mentor_id="m1",
+                        mentee_ids=["p1", LV],
+                        model=MentoringModel.circle,
+                        status=PairingStatus.active,
+                    ),
+                ]
+            ),
+            AddCheckIns(
+                [
+                    CheckIn(
+                        id="ci-gr-lv",
+                        pairing_id="gr-1",
+                        on=utcnow().date(),
+                        rating=4,
+                        note=STRINGS["note by lv"],
+                        by=f"person:{LV}",
+                        author_role=CheckInAuthor.mentee,
+                        author_id=LV,
+                    )
+                ]
+            ),
+        ]
+    )
+
+
+def test_a_member_leaving_a_group_or_circle_leaves_it_running(
+    app: FastAPI, client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    """Only the leaver goes: the group and the 4-member circle run on without them (an event
+    that names nobody says so); the 3-member circle cannot run with 2 and closes. After
+    erasure no string of theirs is left in the pairings they left."""
+    _plant_group_and_circle(api_store)
+    coord = keys.auth("coordinator")
+    r = client.delete(f"/v1/people/{LV}", headers=coord)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert {p["id"] for p in body["ended_pairings"]} == {"ci-small"}
+    assert sorted(body["left_pairings"]) == ["ci-1", "gr-1"]
+    group = api_store.get_pairing("gr-1")
+    assert group is not None and group.status == PairingStatus.active
+    assert group.mentee_ids == ["p1", "p2"]
+    assert group.goal_ids == ["g-p2"] and set(group.baseline_levels) == {"p1"}
+    last = group.history[-1]
+    assert last.reason == PARTICIPANT_LEFT and last.status == PairingStatus.active
+    assert last.person_id is None and LV not in last.reason and group.close_reason == ""
+    circle = api_store.get_pairing("ci-1")
+    assert circle is not None and circle.status == PairingStatus.active
+    assert circle.mentee_ids == ["p1", "p2"]
+    small = api_store.get_pairing("ci-small")
+    assert small is not None and small.status == PairingStatus.closed
+    assert small.close_reason == LEFT_REASON and LV in small.mentee_ids
+
+    r = client.delete(f"/v1/people/{LV}", params={"erase": "now"}, headers=coord)
+    assert r.status_code == 200 and r.json()["erased"] is True, r.text
+    for pid in ("gr-1", "ci-1", "ci-small"):
+        p = api_store.get_pairing(pid)
+        assert p is not None
+        text = p.model_dump_json() + json.dumps(
+            [c.model_dump(mode="json") for c in api_store.checkins(pid)]
+        )
+        assert found_in(text) == [], (pid, found_in(text))
+    group = api_store.get_pairing("gr-1")
+    assert group is not None and group.mentee_ids == ["p1", "p2"]
+    assert [c.rating for c in api_store.checkins("gr-1")] == [4]  # the rating is kept
+
+
+def test_a_group_mentor_leaving_closes_it_and_every_mentee_gets_alternates(
+    client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    api_store.apply(
+        [
+            UpsertPeople([Person(id="m2", name="Max Mentor", is_mentor=True, max_mentees=3)]),
+            UpsertPairings(
+                [
+                    Pairing(
+                        id="gr-m2",
+                        mentor_id="m2",
+                        mentee_ids=["p1", "p2"],
+                        model=MentoringModel.group,
+                        status=PairingStatus.active,
+                    )
+                ]
+            ),
+        ]
+    )
+    r = client.delete("/v1/people/m2", headers=keys.auth("coordinator"))
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert [p["id"] for p in body["ended_pairings"]] == ["gr-m2"]
+    assert body["left_pairings"] == []
+    assert set(body["alternates"]) == {"p1", "p2"}
+    group = api_store.get_pairing("gr-m2")
+    assert group is not None and group.status == PairingStatus.closed
+
+
+def _analytics_urls(app: FastAPI, nodes: list[str]) -> list[str]:
+    """Every analytics GET route, node-taking ones once per node, paths for each pair."""
+    urls: list[str] = []
+    for _, url in get_urls(app, PATH_VALUES):
+        if not url.startswith("/v1/analytics"):
+            continue
+        if url.endswith(("/neighbourhood", "/network.svg", "/around.svg")):
+            urls += [f"{url}?node={n}" for n in nodes]
+        elif url.endswith("/queries/paths"):
+            urls += [f"{url}?a={a}&b={b}" for a in nodes for b in nodes if a != b]
+        elif url.endswith("/queries/bridging"):
+            urls.append(f"{url}?cluster_a=c-comm&cluster_b=s-present")
+        else:
+            urls.append(url)
+    return urls
+
+
+def test_a_leaver_is_no_node_and_no_name_in_analytics(
+    app: FastAPI, client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    """After DELETE /v1/people/{id} (grace period, not erased) no analytics route names the
+    leaver or gives their id: as a node they are a 404, in others' views "a former
+    colleague", in recognition one anonymous row whose counts the totals keep."""
+    plant(api_store)
+    t0 = utcnow() - timedelta(days=90)
+    api_store.apply(
+        [
+            UpsertPairings(
+                [
+                    Pairing(
+                        id="pr-lv-done",
+                        mentor_id=LV,
+                        mentee_ids=["p2"],
+                        program="spring",
+                        status=PairingStatus.closed,
+                        history=[
+                            PairingEvent(status=PairingStatus.proposed, at=t0),
+                            PairingEvent(status=PairingStatus.accepted, at=t0 + timedelta(1)),
+                            PairingEvent(status=PairingStatus.active, at=t0 + timedelta(2)),
+                            PairingEvent(status=PairingStatus.closed, at=t0 + timedelta(60)),
+                        ],
+                    )
+                ]
+            )
+        ]
+    )
+    coord = keys.auth("coordinator")
+    nodes = [LV, "p1", "p2", "m1", "s-present"]
+
+    def named() -> list[tuple[str, int, list[str]]]:
+        out = []
+        for url in _analytics_urls(app, nodes):
+            r = client.get(url, headers=coord)
+            text = r.text.replace(f"{LV!r}", "") if r.status_code == 404 else r.text
+            hits = [w for w, s in (("id", LV), ("name", STRINGS["name"])) if s in text]
+            if hits:
+                out.append((url, r.status_code, hits))
+        return out
+
+    before = named()  # the scan sees them while they are here
+    assert {u.split("?")[0] for u, _, _ in before} >= {
+        "/v1/analytics/recognition",
+        "/v1/analytics/charts/around.svg",
+        "/v1/analytics/queries/neighbourhood",
+    }
+    rec_before = client.get("/v1/analytics/recognition", headers=coord).json()
+
+    assert client.delete(f"/v1/people/{LV}", headers=coord).status_code == 200
+    assert named() == []
+    for url in (
+        f"/v1/analytics/charts/around.svg?node={LV}",
+        f"/v1/analytics/charts/network.svg?node={LV}",
+        f"/v1/analytics/queries/neighbourhood?node={LV}",
+        f"/v1/analytics/queries/paths?a={LV}&b=p1",
+    ):
+        assert client.get(url, headers=coord).status_code == 404, url
+    around = client.get("/v1/analytics/queries/neighbourhood?node=p2", headers=coord).json()
+    formers = [n for n in around["nodes"] if n["label"] == FORMER_COLLEAGUE]
+    assert len(formers) == 1 and formers[0]["kind"] == "person"
+    assert (
+        "a former colleague"
+        in client.get("/v1/analytics/charts/around.svg?node=p2", headers=coord).text
+    )
+    rec = client.get("/v1/analytics/recognition", headers=coord).json()
+    anon = [r for r in rec["by_program"] if r["name"] == FORMER_COLLEAGUE]
+    assert [(r["mentor_id"], r["program"], r["mentees_supported"]) for r in anon] == [
+        ("", "spring", 1)
+    ]
+    assert rec["total_hours"] == rec_before["total_hours"]
+    assert rec["total_sessions"] == rec_before["total_sessions"]
+    assert sum(r["mentees_supported"] for r in rec["by_program"]) == sum(
+        r["mentees_supported"] for r in rec_before["by_program"]
+    )

@@ -18,6 +18,7 @@ from graph.analytics.ranking_fit import MIN_OUTCOMES, fit_weights, outcome_rows
 from graph.analytics.recognition import recognition_report
 from graph.hierarchy import Hierarchy
 from graph.lifecycle.formats import format_problems
+from graph.lifecycle.pairings import find_conflicts
 from graph.model import (
     GoalStatus,
     GoalTarget,
@@ -332,3 +333,17 @@ def test_the_demo_runs_every_format_its_programs_declare(demo: EmbeddedStore) ->
     assert len(demo.checkins(session.id)) == 1
     assert (session.places_held, session.hours_held) == (0, 0.75)
     assert any(p.model == MentoringModel.group and p.status == S.active for p in pairings)
+
+
+def test_the_demo_starts_with_no_guardrail_conflict(demo: EmbeddedStore) -> None:
+    """docs/dashboard.md: the seeded history breaks no guardrail. What GET /v1/pairings/conflicts
+    lists (`find_conflicts` on the current snapshot) is empty on a fresh demo; in particular
+    every peer paired wants mentoring (hours_wanted_per_month > 0)."""
+    state = Snapshot.load(demo).state
+    found = find_conflicts(state)
+    assert [c.as_dict() for c in found] == []
+    peers = [p for p in state.pairings.values() if p.model == MentoringModel.peer]
+    assert peers, "the demo has peer pairings"
+    for p in peers:
+        for pid in p.members:
+            assert state.people[pid].hours_wanted_per_month > 0, (p.id, pid)
