@@ -357,12 +357,14 @@ def _equals(state: State, ids: list[str], span: int) -> list[list[str]]:
     return runs
 
 
-def _circle_topic(state: State, goal_ids: list[str]) -> list[str]:
-    """Target node ids of the circle's goals, most wanted first (then by id), at most 3."""
-    count: dict[str, int] = defaultdict(int)
+def _circle_topic(state: State, goal_ids: list[str], cluster: str | None) -> list[str]:
+    """Target node ids of the circle's goals, most wanted first (then by id), at most 3; for
+    a circle of no shared cluster only those two or more members want (maybe none)."""
+    wanted_by: dict[str, set[str]] = defaultdict(set)
     for gid in goal_ids:
         for t in state.targets.get(gid, ()):
-            count[str(t.node_id)] += 1
+            wanted_by[str(t.node_id)].add(state.goals[gid].person_id)
+    count = {n: len(who) for n, who in wanted_by.items() if cluster is not None or len(who) > 1}
     return sorted(count, key=lambda n: (-count[n], n))[:3]
 
 
@@ -455,7 +457,7 @@ def match_circles(
     def keep(kept: list[str], cluster: str | None) -> None:
         hours = hours_per_month or max(state.people[m].hours_wanted_per_month for m in kept)
         goal_ids = cluster_goals(state, kept, cluster)
-        topic = _circle_topic(state, goal_ids)
+        topic = _circle_topic(state, goal_ids, cluster)
         reasons = _circle_reasons(state, kept, cluster, topic)
         labels = [_label(state, n) for n in topic]
         circles.append(Circle(kept, cluster, hours, reasons, goal_ids, labels))

@@ -386,3 +386,16 @@ def test_circle_reasons_name_what_the_circle_is_about(store: GraphStore) -> None
         assert "the circle works on 'Python'" in why
         assert not any("train doors" in r for r in why)  # e0's other goal is not the circle's
     assert any("E2 already has 'Python'" in r for r in circle.reasons["e0"])
+
+
+def test_a_circle_of_mixed_goals_names_no_skill_only_one_member_wants(store: GraphStore) -> None:
+    seed(store)
+    ids = _equals(store, 3, seniority=9)
+    store.apply([UpsertSkills([Skill(id="s-doors", label="control train doors")])])
+    for pid, sid in (("e1", "s-sql"), ("e2", "s-doors")):
+        target = GoalTarget(goal_id=f"g-{pid}", node_id=sid, confidence=1)
+        store.apply([SetGoalTargets(f"g-{pid}", [target])])
+    (circle,) = match_circles(Snapshot.load(store), PROGRAM, member_ids=ids)
+    assert circle.cluster_id is None and circle.skills == []
+    assert circle.goal_ids == [f"g-{p}" for p in ids]
+    assert not any("works on" in r for why in circle.reasons.values() for r in why)
