@@ -16,9 +16,12 @@
   `min_group_size` are not formed (their members are left unmatched, with the reason).
 - Circle: peer circles of 3-6 equals (`match_circles`): people with the same goal cluster and
   seniority within two steps, split into balanced circles; two members a guardrail keeps apart
-  (manager chain, do-not-pair-again) never share one. Members left over are tried again by
-  seniority alone. No mentor, no capacity: each member's explanation names the shared goal
-  area, the seniority band, common languages and who in the circle holds a skill they want.
+  (manager chain, do-not-pair-again) never share one, and unless the run is asynchronous all
+  members share the weekly overlap the pair ranking asks (`availability` grids). Members left
+  over are tried again by seniority alone. No mentor, no capacity: a circle carries its
+  members' goals in the cluster, and each member's explanation names the shared goal area,
+  the skills the circle is about, the seniority band, common languages and who in the circle
+  already holds one of those skills.
 - Micro: `micro_mentors` lists, for one mentee and one skill, the mentors who opted into
   micro sessions (`Person.micro_mentor`), hold the skill (or one under it) at level 3 or more,
   pass the guardrails and have the session's hours free this month (a micro session holds no
