@@ -569,6 +569,8 @@ def match_cohort_cmd(
             )
             for m in g.mentee_ids:
                 err.print(f"  {m}: {'; '.join(g.reasons.get(m, [])[:2])}", markup=False)
+        for note in run.formed.notes:
+            err.print(note, markup=False)
         if as_json:
             print_json({"run_id": run.run_id, **asdict(result), "matched": result.matched})
         else:

@@ -105,13 +105,14 @@ def decode_result(text: str, goal_text: Callable[[str], str | None]) -> tuple[Co
     data["unmatched"] = [Unmatched(**u) for u in data["unmatched"]]
     data["model"] = MentoringModel(data["model"])
     data["matched_by_round"] = tuple(data.get("matched_by_round", ()))
-    stored = data.pop("formed", None) or {"groups": [], "circles": []}
+    stored = data.pop("formed", None) or {"groups": [], "circles": [], "notes": []}
     formed = Formed(
         groups=[
             Group(**{**g, "reasons": {m: [fill(x) for x in r] for m, r in g["reasons"].items()}})
             for g in stored["groups"]
         ],
         circles=[Circle(**c) for c in stored["circles"]],
+        notes=list(stored.get("notes", [])),
     )
     known = {f.name for f in dataclasses.fields(CohortResult)}
     return CohortResult(**{k: v for k, v in data.items() if k in known}), formed

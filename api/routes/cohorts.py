@@ -65,9 +65,12 @@ def run_public(run: CohortRun) -> CohortRunPublic:
                 ],
                 cluster_id=c.cluster_id,
                 hours_per_month=c.hours_per_month,
+                goal_ids=c.goal_ids,
+                skills=c.skills,
             )
             for c in run.formed.circles
         ],
+        notes=run.formed.notes,
         unmatched=[
             UnmatchedPublic.model_validate(u, from_attributes=True) for u in result.unmatched
         ],

@@ -153,6 +153,8 @@ class FormedCirclePublic(ApiModel):
     members: list[CircleMemberPublic] = Field(description="the first convenes the circle")
     cluster_id: str | None
     hours_per_month: float
+    goal_ids: list[str] = Field(default_factory=list, description="members' goals it serves")
+    skills: list[str] = Field(default_factory=list, description="skills the circle is about")
 
 
 class CohortRunPublic(ApiModel):
@@ -162,6 +164,9 @@ class CohortRunPublic(ApiModel):
     proposals: list[ProposedPublic]
     groups: list[FormedGroupPublic] = Field(default_factory=list)
     circles: list[FormedCirclePublic] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list, description="for each asked format that formed nothing, why"
+    )
     unmatched: list[UnmatchedPublic]
     matched: int
     total_score: float

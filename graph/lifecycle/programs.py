@@ -184,7 +184,9 @@ def group_reason(group: Group) -> str:
 
 
 def circle_reason(circle: Circle, program: Program) -> str:
-    return f"cohort peer circle of {len(circle.member_ids)} in {program.id}"
+    """The history reason of a published circle: its size, program and skill names."""
+    about = f" on skills: {', '.join(circle.skills[:3])}" if circle.skills else ""
+    return f"cohort peer circle of {len(circle.member_ids)} in {program.id}{about}"
 
 
 def plan_publish_formed(
@@ -233,6 +235,7 @@ def plan_publish_formed(
                 mentee_ids=c.member_ids[1:],
                 program=program.id,
                 model=M.circle,
+                goal_ids=c.goal_ids,
                 hours_per_month=c.hours_per_month,
                 by=by,
                 reason=circle_reason(c, program),

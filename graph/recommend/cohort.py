@@ -442,14 +442,18 @@ class CohortResult:
 
 
 def cohort_mentees(state: State, program: str) -> list[str]:
-    """Open mentees of a program: enrolled, with open goals, no open pairing in the program."""
+    """Open mentees of a program: enrolled, with open goals, no open pairing in the program
+    as a mentee, or as a member of a peer circle (its convener, stored as the circle's
+    mentor, is a member like the rest)."""
     out: list[str] = []
     for pid in sorted(state.people):
         person = state.people[pid]
         if program not in person.programs or not state.open_goals(pid):
             continue
         if any(
-            p.program == program and pid in p.mentee_ids and p.status in OPEN_STATUSES
+            p.program == program
+            and p.status in OPEN_STATUSES
+            and (pid in p.mentee_ids or (p.model == MentoringModel.circle and pid == p.mentor_id))
             for p in state.person_pairings(pid)
         ):
             continue

@@ -16,9 +16,12 @@
   `min_group_size` are not formed (their members are left unmatched, with the reason).
 - Circle: peer circles of 3-6 equals (`match_circles`): people with the same goal cluster and
   seniority within two steps, split into balanced circles; two members a guardrail keeps apart
-  (manager chain, do-not-pair-again) never share one. Members left over are tried again by
-  seniority alone. No mentor, no capacity: each member's explanation names the shared goal
-  area, the seniority band, common languages and who in the circle holds a skill they want.
+  (manager chain, do-not-pair-again) never share one, and unless the run is asynchronous all
+  members share the weekly overlap the pair ranking asks (`availability` grids). Members left
+  over are tried again by seniority alone. No mentor, no capacity: a circle carries its
+  members' goals in the cluster, and each member's explanation names the shared goal area,
+  the skills the circle is about, the seniority band, common languages and who in the circle
+  already holds one of those skills.
 - Micro: `micro_mentors` lists, for one mentee and one skill, the mentors who opted into
   micro sessions (`Person.micro_mentor`), hold the skill (or one under it) at level 3 or more,
   pass the guardrails and have the session's hours free this month (a micro session holds no
@@ -35,7 +38,8 @@ from datetime import datetime
 import networkx as nx
 import numpy as np
 
-from graph.model import CIRCLE_MAX, CIRCLE_MIN, MentoringModel, Program
+from graph.model import CIRCLE_MAX, CIRCLE_MIN, Goal, MentoringModel, Program
+from graph.recommend import availability as av
 from graph.recommend.candidates import CandidateScorer
 from graph.recommend.cohort import (
     CandidateGraph,
@@ -158,16 +162,36 @@ class Group:
 def goal_cluster(state: State, person_id: str) -> str | None:
     """The cluster of the person's first open goal's strongest target (itself if a cluster;
     for a skill its nearest cluster, smallest id first, passing over broader skills)."""
-    goals = state.open_goals(person_id)
-    for goal in goals:
-        for t in state.targets.get(goal.id, ()):
-            h = state.hierarchy
-            if t.node_id in h and h.kind(t.node_id) == "cluster":
-                return str(t.node_id)
-            ups = h.ancestors_by_distance(t.node_id) if t.node_id in h else {}
-            near = sorted((d, a) for a, d in ups.items() if h.kind(a) == "cluster")
-            return str(near[0][1]) if near else str(t.node_id)
+    for goal in state.open_goals(person_id):
+        cluster = cluster_of_goal(state, goal)
+        if cluster is not None:
+            return cluster
     return None
+
+
+def cluster_of_goal(state: State, goal: Goal) -> str | None:
+    """The cluster of one goal's strongest target (see `goal_cluster`); None without targets."""
+    for t in state.targets.get(goal.id, ()):
+        h = state.hierarchy
+        if t.node_id in h and h.kind(t.node_id) == "cluster":
+            return str(t.node_id)
+        ups = h.ancestors_by_distance(t.node_id) if t.node_id in h else {}
+        near = sorted((d, a) for a, d in ups.items() if h.kind(a) == "cluster")
+        return str(near[0][1]) if near else str(t.node_id)
+    return None
+
+
+def cluster_goals(state: State, members: Sequence[str], cluster: str | None) -> list[str]:
+    """Ids of the members' open goals in `cluster` (sorted); for no cluster (formed by
+    seniority alone), each member's first open goal."""
+    out: set[str] = set()
+    for m in members:
+        goals = state.open_goals(m)
+        if cluster is None:
+            out.update(g.id for g in goals[:1])
+        else:
+            out.update(g.id for g in goals if cluster_of_goal(state, g) == cluster)
+    return sorted(out)
 
 
 def match_groups(
@@ -268,7 +292,7 @@ def match_groups(
             if rec is not None:
                 skills.extend(p.skill_label for p in rec.skill_paths)
                 goal_ids.extend(p.goal_id for p in rec.skill_paths)
-        goal_ids = sorted(set(goal_ids)) or sorted(g.id for m in ids for g in state.open_goals(m))
+        goal_ids = cluster_goals(state, ids, cluster) or sorted(set(goal_ids))
         out.append(
             Group(
                 mentor,
@@ -290,13 +314,17 @@ def match_groups(
 @dataclass(frozen=True)
 class Circle:
     """A peer circle the matcher forms: its members (the first convenes it), the goal cluster
-    they share (None when formed by seniority alone), the hours it meets per month, and each
-    member's explanation (`reasons`, skill and cluster names only: safe for every member)."""
+    they share (None when formed by seniority alone), the hours it meets per month, each
+    member's explanation (`reasons`, skill and cluster names only: safe for every member),
+    the members' goals it serves (`goal_ids`: those in the cluster) and the skills it is
+    about (`skills`: labels of those goals' targets, most wanted first)."""
 
     member_ids: list[str]
     cluster_id: str | None
     hours_per_month: float
     reasons: dict[str, list[str]]
+    goal_ids: list[str] = field(default_factory=list)
+    skills: list[str] = field(default_factory=list)
 
 
 def _kept_apart(state: State, a: str, b: str) -> str | None:
@@ -332,16 +360,38 @@ def _equals(state: State, ids: list[str], span: int) -> list[list[str]]:
     return runs
 
 
-def _circle_reasons(state: State, members: list[str], cluster: str | None) -> dict[str, list[str]]:
+def _circle_topic(state: State, goal_ids: list[str], cluster: str | None) -> list[str]:
+    """Target node ids of the circle's goals, most wanted first (then by id), at most 3; for
+    a circle of no shared cluster only those two or more members want (maybe none)."""
+    wanted_by: dict[str, set[str]] = defaultdict(set)
+    for gid in goal_ids:
+        for t in state.targets.get(gid, ()):
+            wanted_by[str(t.node_id)].add(state.goals[gid].person_id)
+    count = {n: len(who) for n, who in wanted_by.items() if cluster is not None or len(who) > 1}
+    return sorted(count, key=lambda n: (-count[n], n))[:3]
+
+
+def _label(state: State, node_id: str) -> str:
     h = state.hierarchy
+    return h.label(node_id) if node_id in h else node_id
+
+
+def _circle_reasons(
+    state: State, members: list[str], cluster: str | None, topic: list[str]
+) -> dict[str, list[str]]:
+    """Each member's reasons: the goal area and the skills the circle is about (`topic`,
+    node ids), the seniority band, common languages, and who already holds one of the
+    circle's skills at level 3 or more."""
     sens = [state.people[m].seniority for m in members]
+    about = ", ".join(repr(_label(state, n)) for n in topic)
     out: dict[str, list[str]] = {}
     for m in members:
         others = [o for o in members if o != m]
         why: list[str] = []
         if cluster is not None:
-            area = h.label(cluster) if cluster in h else cluster
-            why.append(f"shares the goal area {area!r} with {len(others)} others")
+            why.append(f"shares the goal area {_label(state, cluster)!r} with {len(others)} others")
+        if about:
+            why.append(f"the circle works on {about}")
         why.append(f"equals: seniority {min(sens)}-{max(sens)}")
         mine = {x.casefold() for x in state.people[m].languages}
         common = sorted(
@@ -349,13 +399,14 @@ def _circle_reasons(state: State, members: list[str], cluster: str | None) -> di
         )
         if common:
             why.append(f"common language: {', '.join(common)}")
-        wanted = {t.node_id for g in state.open_goals(m) for t in state.targets.get(g.id, ())}
         for o in others:
-            for sid in sorted(wanted):
+            for sid in topic:
                 ps = state.skills_of.get(o, {}).get(sid)
                 if ps is not None and ps.level >= 3:
-                    label = h.label(sid) if sid in h else sid
-                    why.append(f"{state.people[o].name} knows {label} (level {ps.level})")
+                    why.append(
+                        f"{state.people[o].name} already has {_label(state, sid)!r}, "
+                        f"one of the circle's skills (level {ps.level})"
+                    )
         out[m] = why
     return out
 
@@ -370,12 +421,24 @@ def match_circles(
     member_ids: Sequence[str] | None = None,
     seniority_span: int = 2,
     left_over: list[Unmatched] | None = None,
+    now: datetime | None = None,
+    min_overlap_hours: float | None = None,
+    weeks: int = av.DEFAULT_WEEKS,
 ) -> list[Circle]:
     """Peer circles of `min_size`..`max_size` equals among `member_ids` (default: the
     program's open mentees wanting mentoring); see the module doc. Members no circle takes
-    are appended to `left_over`, when given, with the reason."""
+    are appended to `left_over`, when given, with the reason.
+
+    `min_overlap_hours` (hours per week, averaged over `weeks` weeks from `now`, or from the
+    members' later goal start: `availability.horizon_for`, as the pair ranking and the
+    invitation use): when given, every circle's members ALL share at least that much free
+    time (the common slots of their availability grids; at least one slot even for 0), so
+    the circle's invitation finds a time; None (asynchronous): no check.
+    ValueError for bad sizes, or `min_overlap_hours` without `now`."""
     if not CIRCLE_MIN <= min_size <= max_size <= CIRCLE_MAX:
         raise ValueError(f"need {CIRCLE_MIN} <= min_size <= max_size <= {CIRCLE_MAX}")
+    if min_overlap_hours is not None and now is None:
+        raise ValueError("min_overlap_hours needs now (the calendar horizon starts there)")
     state = snapshot.state
     pool = list(member_ids) if member_ids is not None else cohort_mentees(state, program)
     pool = [m for m in pool if state.people[m].hours_wanted_per_month > 0]
@@ -385,16 +448,84 @@ def match_circles(
     circles: list[Circle] = []
     rest: list[str] = []
     apart: dict[str, str] = {}
+    no_time: dict[str, str] = {}
+    grids: dict[tuple[av.Horizon, str], av.BoolGrid] = {}
+
+    def grid(pid: str, horizon: av.Horizon) -> av.BoolGrid:
+        if (horizon, pid) not in grids:
+            p = state.people[pid]
+            grids[(horizon, pid)] = av.person_grid(p.timezone, p.windows, p.exceptions, horizon)
+        return grids[(horizon, pid)]
+
+    def keep(kept: list[str], cluster: str | None) -> None:
+        hours = hours_per_month or max(state.people[m].hours_wanted_per_month for m in kept)
+        goal_ids = cluster_goals(state, kept, cluster)
+        topic = _circle_topic(state, goal_ids, cluster)
+        reasons = _circle_reasons(state, kept, cluster, topic)
+        labels = [_label(state, n) for n in topic]
+        circles.append(Circle(kept, cluster, hours, reasons, goal_ids, labels))
+
+    def apart_from(circle: list[str], m: str) -> str | None:
+        return next((w for k in circle if (w := _kept_apart(state, k, m))), None)
+
+    def by_time(run: list[str], cluster: str | None, hours: float) -> list[str]:
+        """Circles whose members all share `hours` a week: each member joins the first
+        circle still below its balanced size that they fit (guardrails, common time), else
+        opens one; circles below `min_size` dissolve. Returns who is left."""
+        if now is None:  # checked above; for the type checker
+            raise ValueError("min_overlap_hours needs now")
+        # the weeks the circles' invitations look at: from their goals' start
+        starts = [state.goals[g].start_date for g in cluster_goals(state, run, cluster)]
+        horizon = av.horizon_for(now, starts, weeks)
+        need = max(hours, av.hours_per_week(1, horizon))  # at least one common slot
+        n = max(len(_split(run, min_size, max_size)[0]), 1)
+        size = min(max_size, -(-len(run) // n))
+        open_: list[tuple[list[str], av.BoolGrid]] = []
+        left: list[str] = []
+        for m in run:
+            mine = grid(m, horizon)
+            if av.hours_per_week(av.overlap_slots(mine, mine), horizon) + 1e-9 < need:
+                no_time[m] = f"has less than {hours:g} h a week of free time for a circle"
+                left.append(m)
+                continue
+            for i, (members, common) in enumerate(open_):
+                if len(members) >= size:
+                    continue
+                why = apart_from(members, m)
+                if why is not None:
+                    apart[m] = why
+                    continue
+                both = common & mine
+                free = av.hours_per_week(av.overlap_slots(both, both), horizon)
+                if free + 1e-9 < need:
+                    no_time[m] = (
+                        f"shares less than {hours:g} h a week of free time with the equals "
+                        f"of a circle (found {free:g})"
+                    )
+                    continue
+                open_[i] = ([*members, m], both)
+                break
+            else:
+                open_.append(([m], mine))
+        for members, _ in open_:
+            if len(members) >= min_size:
+                keep(members, cluster)
+            else:
+                left.extend(members)
+        return left
 
     def form(ids: list[str], cluster: str | None) -> list[str]:
         left: list[str] = []
         for run in _equals(state, ids, seniority_span):
+            if min_overlap_hours is not None:
+                left.extend(by_time(run, cluster, min_overlap_hours))
+                continue
             chunks, extra = _split(run, min_size, max_size)
             left.extend(extra)
             for chunk in chunks:
                 kept: list[str] = []
                 for m in chunk:
-                    why = next((w for k in kept if (w := _kept_apart(state, k, m))), None)
+                    why = apart_from(kept, m)
                     if why is None:
                         kept.append(m)
                     else:
@@ -403,8 +534,7 @@ def match_circles(
                 if len(kept) < min_size:
                     left.extend(kept)
                     continue
-                hours = hours_per_month or max(state.people[m].hours_wanted_per_month for m in kept)
-                circles.append(Circle(kept, cluster, hours, _circle_reasons(state, kept, cluster)))
+                keep(kept, cluster)
         return left
 
     for cluster, ids in sorted(by_cluster.items(), key=lambda kv: str(kv[0])):
@@ -412,11 +542,12 @@ def match_circles(
     unplaced = form(sorted(rest), None) if rest else []
     if left_over is not None:
         for m in sorted(unplaced):
-            reason = (
-                f"a guardrail keeps them apart from a circle member: {apart[m]}"
-                if m in apart
-                else f"fewer than {min_size} equals (seniority within {seniority_span}) left"
-            )
+            if m in no_time:
+                reason = no_time[m]
+            elif m in apart:
+                reason = f"a guardrail keeps them apart from a circle member: {apart[m]}"
+            else:
+                reason = f"fewer than {min_size} equals (seniority within {seniority_span}) left"
             left_over.append(Unmatched(m, reason))
     return circles
 
@@ -491,10 +622,12 @@ FORMED_FORMATS = (MentoringModel.circle, MentoringModel.group)
 
 @dataclass(frozen=True)
 class Formed:
-    """The groups (each with a mentor) and peer circles a cohort run formed."""
+    """The groups (each with a mentor) and peer circles a cohort run formed, and `notes`:
+    for each asked format that formed nothing, why (e.g. "group: no group formed: ...")."""
 
     groups: list[Group] = field(default_factory=list)
     circles: list[Circle] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # why a format formed nothing, in words
 
     @property
     def members(self) -> set[str]:
@@ -507,6 +640,38 @@ def _takes(state: State, pid: str, model: MentoringModel) -> bool:
     """Whether the person takes this format (no stated preference: any)."""
     prefs = state.people[pid].preferences.models
     return not prefs or model in prefs
+
+
+def _none_formed(
+    state: State,
+    program: Program,
+    fmt: MentoringModel,
+    eligible: list[str],
+    left: list[Unmatched],
+) -> str:
+    """Why a format formed nothing in a run, in words, starting with the format's name."""
+    if not eligible:
+        return f"{fmt.value}: none formed: no open mentee of the run takes {fmt.value}s"
+    if fmt == MentoringModel.circle:
+        lo, hi = CIRCLE_MIN, program.max_circle_size
+        reasons = sorted({u.reason for u in left})
+        return (
+            f"circle: none formed: no {lo}-{hi} equals of {len(eligible)} could meet together"
+            + (f" ({'; '.join(reasons[:3])})" if reasons else "")
+        )
+    sizes: dict[str | None, int] = defaultdict(int)
+    for m in eligible:
+        sizes[goal_cluster(state, m)] += 1
+    if max(sizes.values()) < 2:
+        return (
+            f"group: none formed: no 2 of the {len(eligible)} mentees taking groups share "
+            "a goal cluster"
+        )
+    return (
+        f"group: none formed: no mentor with room for a group of >=2 sharing a cluster "
+        f"(suggested to every member, with a free place per member and "
+        f"{program.hours_per_month:g} h a month free)"
+    )
 
 
 def match_formats(
@@ -540,9 +705,11 @@ def match_formats(
     pool = [m for m in pool if state.people[m].hours_wanted_per_month > 0]
     why: dict[str, str] = {}
     formed = Formed()
+    opts = options or RecommendOptions()
     for fmt in formats:
         eligible = [m for m in pool if _takes(state, m, fmt)]
         left: list[Unmatched] = []
+        before = (len(formed.circles), len(formed.groups))
         if fmt == MentoringModel.circle:
             formed.circles.extend(
                 match_circles(
@@ -552,6 +719,9 @@ def match_formats(
                     hours_per_month=program.hours_per_month,
                     member_ids=eligible,
                     left_over=left,
+                    now=now,
+                    min_overlap_hours=None if opts.asynchronous else opts.min_overlap_hours,
+                    weeks=opts.weeks,
                 )
             )
         else:
@@ -575,12 +745,15 @@ def match_formats(
                         Unmatched(m, "no mentor fits the whole group") for m in g.mentee_ids
                     )
         why.update({u.mentee_id: u.reason for u in left})
+        if (len(formed.circles), len(formed.groups)) == before:
+            formed.notes.append(_none_formed(state, program, fmt, eligible, left))
         placed = formed.members
         pool = [m for m in pool if m not in placed]
     leaders = {g.mentor_id for g in formed.groups if g.mentor_id}
-    everyone = set(cohort_mentees(state, program.id))
     if pairs_model is not None:
         opts = _opts(options, pairs_model)
+    everyone = set(cohort_mentees(state, program.id))
+    if pairs_model is not None:
         barred = leaders | (set() if mentees_may_mentor else everyone)
         keep_reverse = pairs_model == MentoringModel.reverse
         pairs = match_cohort(

@@ -358,6 +358,8 @@ def test_cohort_run_forms_groups_and_circles(
     assert len(circles) == 1
     assert sorted(m["person_id"] for m in circles[0]["members"]) == ["a4", "a5", "p1"]
     assert all(m["reasons"] for m in circles[0]["members"])
+    assert circles[0]["goal_ids"] and "g-p1" in circles[0]["goal_ids"]  # its members' goals
+    assert run["notes"] == []  # both formats formed something
     groups = run["groups"]
     assert len(groups) == 1 and groups[0]["mentor_id"] == "g1"
     assert sorted(m["mentee_id"] for m in groups[0]["members"]) == ["a1", "a2", "a3"]
@@ -367,6 +369,17 @@ def test_cohort_run_forms_groups_and_circles(
     assert r.status_code == 200, r.text
     made = sorted(p["model"] for p in r.json()["data"])
     assert made == ["circle", "group"]
+    circle = next(p for p in r.json()["data"] if p["model"] == "circle")
+    assert circle["goal_ids"] == circles[0]["goal_ids"]
+    # a second run leaves the published circle (convener too) and group alone, and says why
+    r = client.post(
+        f"/v1/cohorts/{PROGRAM}/match",
+        json={"model": None, "formats": ["circle", "group"], "asynchronous": True},
+        headers=coord,
+    )
+    again = r.json()
+    assert again["circles"] == [] and again["groups"] == [], again
+    assert [n.split(":")[0] for n in again["notes"]] == ["circle", "group"]
     assert mentor_load(api_store, "g1") == (3, 3.0)
     # a format the program does not declare is refused, naming the field
     r = client.post("/v1/cohorts/spring/match", json={"formats": ["peer"]}, headers=coord)

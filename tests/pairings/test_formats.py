@@ -4,17 +4,38 @@ several formats that keeps capacities across them. On the tiny conftest world.""
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 
 from graph.errors import Conflict, InvalidInput
 from graph.lifecycle import pairings as lc
 from graph.lifecycle import programs as pg
 from graph.lifecycle.formats import format_problems
-from graph.model import Goal, GoalTarget, MentoringModel, Pairing, Person, Program
+from graph.model import (
+    Goal,
+    GoalTarget,
+    MentoringModel,
+    Pairing,
+    Person,
+    PersonSkill,
+    Program,
+    Skill,
+    WeeklyWindow,
+)
 from graph.recommend import RecommendOptions, Snapshot
-from graph.recommend.cohort import Unmatched
+from graph.recommend.cohort import Unmatched, cohort_mentees
 from graph.recommend.groups import match_circles, match_formats, micro_mentors
-from graph.store import GraphStore, SetGoalTargets, UpsertGoals, UpsertPeople, UpsertPrograms
+from graph.recommend.guide import first_slots
+from graph.store import (
+    GraphStore,
+    SetGoalTargets,
+    UpsertGoals,
+    UpsertPeople,
+    UpsertPersonSkills,
+    UpsertPrograms,
+    UpsertSkills,
+)
 from tests.pairings.conftest import NOW, PROGRAM, mentee, mentor, seed
 
 M = MentoringModel
@@ -216,3 +237,165 @@ def test_a_run_over_formats_keeps_capacity_across_them(embedded_store: GraphStor
         match_formats(
             Snapshot.load(embedded_store), prog, now=NOW, formats=[M.peer], pairs_model=None
         )
+
+
+# --- circles meet, carry their goals, are not formed twice; runs say why nothing formed ---
+
+MORNINGS = [WeeklyWindow(weekday=d, start=time(9), end=time(12)) for d in range(5)]
+EVENINGS = [WeeklyWindow(weekday=d, start=time(18), end=time(21)) for d in range(5)]
+CIRCLES = Program(id=PROGRAM, models=[M.one_to_one, M.circle, M.group], max_circle_size=6)
+
+
+def _free(store: GraphStore, windows: dict[str, list[WeeklyWindow]]) -> None:
+    for pid, ws in windows.items():
+        person = store.get_person(pid)
+        assert person is not None
+        store.apply([UpsertPeople([person.model_copy(update={"windows": ws})])])
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_circle_members_share_free_time_unless_async(store: GraphStore, asynchronous: bool) -> None:
+    seed(store)
+    ids = _equals(store, 5, seniority=9)  # a, b, c (seniority 2) are not their equals
+    _free(store, {p: MORNINGS if p in ids[:3] else EVENINGS for p in ids})
+    opts = RecommendOptions(asynchronous=asynchronous)
+    pairs, formed = match_formats(
+        Snapshot.load(store), CIRCLES, now=NOW, formats=[M.circle], pairs_model=None, options=opts
+    )
+    if asynchronous:  # no shared hours needed: all five equals in one circle
+        assert sorted(sorted(c.member_ids) for c in formed.circles) == [["a", "b", "c"], ids]
+        return
+    assert [sorted(c.member_ids) for c in formed.circles] == [ids[:3]]  # a-c: no free time
+    st = Snapshot.load(store).state
+    assert first_slots(st, formed.circles[0].member_ids, NOW, [None])  # the invite finds a time
+    why = {u.mentee_id: u.reason for u in pairs.unmatched}
+    assert set(why) == {"a", "b", "c", "e3", "e4"}
+    assert all("free time" in w for w in why.values())
+
+
+def test_circles_need_a_common_slot_and_the_run_says_why(store: GraphStore) -> None:
+    seed(store)
+    ids = _equals(store, 4)  # nobody gave any free time
+    pairs, formed = match_formats(
+        Snapshot.load(store), CIRCLES, now=NOW, formats=[M.circle], pairs_model=None
+    )
+    assert formed.circles == []
+    assert {u.mentee_id for u in pairs.unmatched} >= set(ids)
+    assert len(formed.notes) == 1 and formed.notes[0].startswith("circle: none formed")
+    assert "free time" in formed.notes[0]
+    with pytest.raises(ValueError):
+        match_circles(Snapshot.load(store), PROGRAM, member_ids=ids, min_overlap_hours=1)
+
+
+def test_circles_and_groups_carry_their_members_goals(store: GraphStore) -> None:
+    seed(store)
+    ids = _equals(store, 3, seniority=9)
+    store.apply([UpsertPrograms([CIRCLES])])
+    _, formed = match_formats(
+        Snapshot.load(store), CIRCLES, now=NOW, formats=[M.circle], pairs_model=None, options=ASYNC
+    )
+    (circle,) = [c for c in formed.circles if "e0" in c.member_ids]
+    assert circle.goal_ids == sorted(f"g-{p}" for p in ids) and circle.skills == ["Python"]
+    published = pg.plan_publish_formed(
+        store, CIRCLES, formed, data_version=store.data_version(), by=None, now=NOW
+    )
+    published.apply_to(store)
+    (made,) = [p for p in published.result if "e0" in p.members]
+    assert made.goal_ids == circle.goal_ids
+    stored = store.get_pairing(made.id)
+    assert stored is not None and stored.goal_ids == circle.goal_ids
+    assert "Python" in pg.circle_reason(circle, CIRCLES)
+
+
+def test_a_group_carries_its_members_goals_in_the_cluster(store: GraphStore) -> None:
+    seed(store)
+    g = Goal(id="g-a-sql", person_id="a", text="sql too", created_at=NOW)  # another cluster
+    target = GoalTarget(goal_id=g.id, node_id="s-sql", confidence=1)
+    store.apply([UpsertGoals([g]), SetGoalTargets(g.id, [target])])
+    _, formed = match_formats(
+        Snapshot.load(store), CIRCLES, now=NOW, formats=[M.group], pairs_model=None, options=ASYNC
+    )
+    assert formed.groups, formed.notes
+    for group in formed.groups:
+        assert group.goal_ids == sorted(f"g-{p}" for p in group.mentee_ids)
+
+
+def test_a_later_run_leaves_open_circles_alone(store: GraphStore) -> None:
+    seed(store)
+    ids = _equals(store, 3, seniority=9)
+    store.apply([UpsertPrograms([CIRCLES])])
+    _, formed = match_formats(
+        Snapshot.load(store), CIRCLES, now=NOW, formats=[M.circle], pairs_model=None, options=ASYNC
+    )
+    published = pg.plan_publish_formed(
+        store, CIRCLES, formed, data_version=store.data_version(), by=None, now=NOW
+    )
+    published.apply_to(store)
+    (made,) = [p for p in published.result if "e0" in p.members]
+    assert made.mentor_id in ids  # the convener
+    snap = Snapshot.load(store)
+    assert set(cohort_mentees(snap.state, PROGRAM)).isdisjoint(ids)  # the convener too
+    pairs, again = match_formats(
+        snap, CIRCLES, now=NOW, formats=[M.circle], pairs_model=M.one_to_one, options=ASYNC
+    )
+    assert again.members.isdisjoint(ids)
+    assert {p.mentee_id for p in pairs.proposals}.isdisjoint(ids)  # no 1:1 mentor either
+
+
+def test_a_group_run_that_forms_none_says_why(store: GraphStore) -> None:
+    seed(store)  # a, b, c share python; no mentor has room for two
+    store.apply([UpsertPeople([mentor(m, 1, 10) for m in ("boss", "m1", "m2")])])
+    pairs, formed = match_formats(
+        Snapshot.load(store), CIRCLES, now=NOW, formats=[M.group], pairs_model=None, options=ASYNC
+    )
+    assert formed.groups == []
+    assert len(formed.notes) == 1
+    assert formed.notes[0].startswith("group: none formed: no mentor with room for a group")
+    assert {u.mentee_id for u in pairs.unmatched} == {"a", "b", "c"}
+    # nobody to group with: said so
+    store.apply([UpsertPeople([mentee("c").model_copy(update={"programs": []})])])
+    target = GoalTarget(goal_id="g-b", node_id="s-sql", confidence=1)
+    store.apply([SetGoalTargets("g-b", [target])])  # a: python, b: sql
+    _, formed = match_formats(
+        Snapshot.load(store), CIRCLES, now=NOW, formats=[M.group], pairs_model=None, options=ASYNC
+    )
+    assert formed.notes and "share a goal cluster" in formed.notes[0]
+
+
+def test_circle_reasons_name_what_the_circle_is_about(store: GraphStore) -> None:
+    seed(store)
+    ids = _equals(store, 3)
+    store.apply(
+        [
+            UpsertSkills([Skill(id="s-doors", label="control the opening of train doors")]),
+            UpsertPersonSkills(
+                [
+                    PersonSkill(person_id="e1", skill_id="s-doors", level=4),
+                    PersonSkill(person_id="e2", skill_id="s-python", level=4),
+                ]
+            ),
+            UpsertGoals([Goal(id="g-e0-doors", person_id="e0", text="doors", created_at=NOW)]),
+            SetGoalTargets(
+                "g-e0-doors", [GoalTarget(goal_id="g-e0-doors", node_id="s-doors", confidence=1)]
+            ),
+        ]
+    )
+    (circle,) = match_circles(Snapshot.load(store), PROGRAM, member_ids=ids)
+    for m in ids:
+        why = circle.reasons[m]
+        assert "the circle works on 'Python'" in why
+        assert not any("train doors" in r for r in why)  # e0's other goal is not the circle's
+    assert any("E2 already has 'Python'" in r for r in circle.reasons["e0"])
+
+
+def test_a_circle_of_mixed_goals_names_no_skill_only_one_member_wants(store: GraphStore) -> None:
+    seed(store)
+    ids = _equals(store, 3, seniority=9)
+    store.apply([UpsertSkills([Skill(id="s-doors", label="control train doors")])])
+    for pid, sid in (("e1", "s-sql"), ("e2", "s-doors")):
+        target = GoalTarget(goal_id=f"g-{pid}", node_id=sid, confidence=1)
+        store.apply([SetGoalTargets(f"g-{pid}", [target])])
+    (circle,) = match_circles(Snapshot.load(store), PROGRAM, member_ids=ids)
+    assert circle.cluster_id is None and circle.skills == []
+    assert circle.goal_ids == [f"g-{p}" for p in ids]
+    assert not any("works on" in r for why in circle.reasons.values() for r in why)
