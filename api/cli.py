@@ -819,12 +819,16 @@ def skill_gap_cmd(
     if gap.role is not None:
         out.print(gap.role.message, markup=False)
         rt = Table("skill", "share", "median", "yours", "gap")
-        for r in gap.role.skills:
+        for r in [*gap.role.skills, *gap.role.below_threshold]:
+            share = f"{r.prevalence:.0%} ({r.holders} of {gap.role.group_size})"
+            if r.below_threshold:
+                share += f", below {gap.role.min_prevalence:.0%}"
             rt.add_row(
-                r.label, f"{r.prevalence:.0%}", f"{r.median_level:g}", str(r.your_level or "-"),
-                str(r.gap),
+                r.label, share, f"{r.median_level:g}", str(r.your_level or "-"),
+                "-" if r.below_threshold else str(r.gap),
             )  # fmt: skip
-        out.print(rt)
+        if rt.rows:
+            out.print(rt)
     for p in gap.proposals:
         out.print(f"proposed goal: {p.text} ({p.why})", markup=False)
 
