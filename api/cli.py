@@ -921,10 +921,27 @@ def weights_fit_cmd(
     table = Table("component", "coefficient", "current", "proposed")
     for c, w in fit.current.items():
         proposed = fit.proposed or {}
-        table.add_row(c, f"{fit.coefficients[c]:+.3f}", f"{w:.3f}", f"{proposed.get(c, 0):.3f}")
+        coef = fit.coefficients.get(c)
+        table.add_row(
+            c, "left out" if coef is None else f"{coef:+.3f}", f"{w:.3f}",
+            f"{proposed.get(c, 0):.3f}",
+        )  # fmt: skip
     out.print(table)
-    out.print(f"AUC  current {fit.auc_current}  proposed {fit.auc_proposed}", markup=False)
-    err.print(f"{fit.message}; accept with: mentorgraph weights accept {proposal.proposal_id}")
+
+    def three(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
+    ci = fit.auc_difference_ci
+    interval = "" if ci is None else f"  difference 95% interval {ci[0]:+.3f} to {ci[1]:+.3f}"
+    out.print(
+        f"AUC  current {three(fit.auc_current)}  proposed {three(fit.auc_proposed)}{interval}",
+        markup=False,
+    )
+    accept = f"mentorgraph weights accept {proposal.proposal_id}"
+    if fit.recommend:
+        err.print(f"{fit.message}; accept with: {accept}", markup=False)
+    else:
+        err.print(f"{fit.message} (to accept it anyway: {accept})", markup=False)
 
 
 @weights_app.command("accept")
