@@ -821,12 +821,16 @@ def skill_gap_cmd(
     if gap.role is not None:
         out.print(gap.role.message, markup=False)
         rt = Table("skill", "share", "median", "yours", "gap")
-        for r in gap.role.skills:
+        for r in [*gap.role.skills, *gap.role.below_threshold]:
+            share = f"{r.prevalence:.0%} ({r.holders} of {gap.role.group_size})"
+            if r.below_threshold:
+                share += f", below {gap.role.min_prevalence:.0%}"
             rt.add_row(
-                r.label, f"{r.prevalence:.0%}", f"{r.median_level:g}", str(r.your_level or "-"),
-                str(r.gap),
+                r.label, share, f"{r.median_level:g}", str(r.your_level or "-"),
+                "-" if r.below_threshold else str(r.gap),
             )  # fmt: skip
-        out.print(rt)
+        if rt.rows:
+            out.print(rt)
     for p in gap.proposals:
         out.print(f"proposed goal: {p.text} ({p.why})", markup=False)
 
@@ -919,10 +923,27 @@ def weights_fit_cmd(
     table = Table("component", "coefficient", "current", "proposed")
     for c, w in fit.current.items():
         proposed = fit.proposed or {}
-        table.add_row(c, f"{fit.coefficients[c]:+.3f}", f"{w:.3f}", f"{proposed.get(c, 0):.3f}")
+        coef = fit.coefficients.get(c)
+        table.add_row(
+            c, "left out" if coef is None else f"{coef:+.3f}", f"{w:.3f}",
+            f"{proposed.get(c, 0):.3f}",
+        )  # fmt: skip
     out.print(table)
-    out.print(f"AUC  current {fit.auc_current}  proposed {fit.auc_proposed}", markup=False)
-    err.print(f"{fit.message}; accept with: mentorgraph weights accept {proposal.proposal_id}")
+
+    def three(v: float | None) -> str:
+        return "n/a" if v is None else f"{v:.3f}"
+
+    ci = fit.auc_difference_ci
+    interval = "" if ci is None else f"  difference 95% interval {ci[0]:+.3f} to {ci[1]:+.3f}"
+    out.print(
+        f"AUC  current {three(fit.auc_current)}  proposed {three(fit.auc_proposed)}{interval}",
+        markup=False,
+    )
+    accept = f"mentorgraph weights accept {proposal.proposal_id}"
+    if fit.recommend:
+        err.print(f"{fit.message}; accept with: {accept}", markup=False)
+    else:
+        err.print(f"{fit.message} (to accept it anyway: {accept})", markup=False)
 
 
 @weights_app.command("accept")

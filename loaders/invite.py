@@ -143,6 +143,52 @@ def invite_ics(
         cal.add_component(
             icalendar.Timezone.from_tzid(tzname, first_date=first, last_date=last_day)
         )
+    for vtimezone in cal.timezones:
+        _onsets_before_the_change(vtimezone)
     # VTIMEZONEs first, as calendar programs expect them before the events that use them
     cal.subcomponents.sort(key=lambda c: not isinstance(c, icalendar.Timezone))
     return cal.to_ical()
+
+
+def _transition_utc(
+    zone: ZoneInfo, near: datetime, before: timedelta, after: timedelta
+) -> datetime:
+    """The UTC instant (aware) within a day and a half of the naive local `near` at which
+    `zone` changes its offset from `before` to `after` (tzdata). ValueError when none."""
+    lo = (near - timedelta(hours=36)).replace(tzinfo=UTC)
+    for hour in range(72):
+        a, b = lo + timedelta(hours=hour), lo + timedelta(hours=hour + 1)
+        if a.astimezone(zone).utcoffset() == before and b.astimezone(zone).utcoffset() == after:
+            while b - a > timedelta(seconds=1):  # the change is in (a, b]: bisect to the second
+                mid = a + (b - a) / 2
+                mid = mid.replace(microsecond=0) if mid.replace(microsecond=0) > a else b
+                if mid.astimezone(zone).utcoffset() == before:
+                    a = mid
+                else:
+                    b = mid
+            return b
+    raise ValueError(f"{zone.key}: no change {before} -> {after} near {near}")
+
+
+def _onsets_before_the_change(vtimezone: icalendar.Timezone) -> None:
+    """Rewrite each STANDARD/DAYLIGHT onset (DTSTART, RDATE) as RFC 5545 3.6.5 defines it:
+    the local time *before* the change (UTC instant + TZOFFSETFROM), e.g. New York's 2027
+    spring change at 02:00, its autumn one at 02:00. icalendar's `from_tzid` writes the
+    first wall-clock time after a spring change (03:00). Onsets where the offset does not
+    change (the opening observance) are kept."""
+    zone = ZoneInfo(str(vtimezone["TZID"]))
+    for sub in vtimezone.subcomponents:
+        before, after = sub["TZOFFSETFROM"].td, sub["TZOFFSETTO"].td
+        if before == after:
+            continue
+        rdates = sub.get("RDATE", [])
+        rdates = rdates if isinstance(rdates, list) else [rdates]
+        onsets = [sub.decoded("DTSTART")] + [p.dt for r in rdates for p in r.dts]
+        fixed = [
+            (_transition_utc(zone, o, before, after) + before).replace(tzinfo=None) for o in onsets
+        ]
+        sub.pop("DTSTART")
+        sub.pop("RDATE", None)
+        sub.add("DTSTART", fixed[0])
+        if fixed[1:]:
+            sub.add("RDATE", fixed[1:])

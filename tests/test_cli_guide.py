@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import icalendar
 import pytest
 
 from api.cli import main
+from graph.model import Person, PersonSkill
 from graph.settings import Settings
+from graph.store import UpsertPeople, UpsertPersonSkills
 from graph.stores import open_store
 from tests.api.conftest import seed
 from tests.api.test_guides_api import _achieve, with_calendars
+from tests.api.test_ranking_weights_api import seed_outcomes
 
 
 @pytest.fixture
@@ -100,3 +104,46 @@ def test_weights(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and json.loads(out)["skill_fit"] == 0.5
     code, out, _ = run(capsys, "weights", "show")
     assert json.loads(out)["weights"]["skill_fit"] == 0.5
+
+
+def test_skill_gap_below_threshold_is_said(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No skill held by 30% of the role: the CLI says so and lists the most common, marked."""
+    store = open_store(Settings())
+    try:
+        store.apply(
+            [
+                UpsertPeople(
+                    [Person(id=f"da{i}", name=f"A {i}", title="Data Analyst") for i in range(21)]
+                ),
+                UpsertPersonSkills(
+                    [
+                        PersonSkill(person_id=f"da{i}", skill_id="s-python", level=3)
+                        for i in (0, 1, 2)
+                    ]
+                ),
+            ]
+        )
+    finally:
+        store.close()
+    code, out, err = run(capsys, "skill-gap", "p2", "--role", "Data Analyst")
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert "no skill is held by at least 30% of the 21 people" in text
+    assert "Python programming (3 of 21)" in text and "below 30%" in text
+
+
+def test_weights_fit_prints_three_decimals_and_the_interval(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = open_store(Settings())
+    try:
+        seed_outcomes(store)
+    finally:
+        store.close()
+    code, out, err = run(capsys, "weights", "fit", "--min-outcomes", "20")
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert re.search(r"AUC current \d\.\d{3} proposed \d\.\d{3} difference 95% interval", text)
+    assert "left out" in text  # feedback: not fitted
+    message = " ".join(err.split())
+    assert "keep the current weights" in message and "to accept it anyway" in message

@@ -149,6 +149,9 @@ def coverage(
 
     tiers: dict[int, list[CoverageRow]] = defaultdict(list)
     for cid in set(cluster_demand) | set(cluster_supply):
+        # a broader skill (ESCO skill -> skill) is an ancestor too, but never a tier
+        if h.kind(cid) != "cluster":
+            continue
         node = h.node(cid)
         tier = getattr(node, "tier", 0)
         demand = round(cluster_demand.get(cid, 0.0), 4)

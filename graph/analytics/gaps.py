@@ -63,7 +63,10 @@ def cluster_gaps(data: OrgData, *, tier: int | None = None, top: int = 12) -> Cl
     if tier is None:
         tier = next((t for t in tiers if len(report.tiers[t]) >= 8), tiers[-1] if tiers else 0)
     # a cluster nobody's goal reaches is no gap, whatever its supply
-    rows = [r for r in report.tiers.get(tier, []) if r.demand > 0]
+    # (coverage's tiers hold clusters only: a broader skill is never a tier)
+    rows = [
+        r for r in report.tiers.get(tier, []) if r.demand > 0 and h.kind(r.node_id) == "cluster"
+    ]
 
     best: dict[str, dict[str, float]] = defaultdict(dict)  # cluster -> goal -> best confidence
     skill_demand: dict[str, float] = defaultdict(float)

@@ -17,10 +17,21 @@ Steps (pure functions; the API's `api.usecases.ranking` stores the proposal and 
    `LogisticRegression(C=C)`, solved with scipy's L-BFGS so the service needs no extra
    dependency), trained on the older `1 - HOLDOUT` of the outcomes by close date and
    evaluated on the newest `HOLDOUT`: the ROC AUC of the score under the current weights and
-   under the proposed ones, side by side. Proposed weights are the positive coefficients
-   scaled to sum to 1 (a component whose coefficient is <= 0 gets weight 0: it did not help).
-   With fewer than `MIN_OUTCOMES` outcomes, or only one kind, or no positive coefficient,
-   there is no proposal (`enough` False, `message` says why).
+   under the proposed ones, side by side (3 decimals), with a paired bootstrap 95% interval
+   of their difference (`BOOTSTRAP` resamples of the held-out outcomes, fixed seed).
+   `recommend` is True only when that interval excludes 0 on the proposal's side and at least
+   `MIN_HELD_OUT` outcomes were held out; otherwise the message says the difference is within
+   noise (or the sample too small) and to keep the current weights.
+
+   Leakage: the feedback component is the mentor's mean mentee rating, and the outcome label
+   uses the same ratings (`GOOD_RATING`), so feedback is left out (`LEAKY`): it is neither
+   fitted nor scored in the held-out AUCs, and its weight is kept as it is.
+   Proposed weights: the other components' positive coefficients scaled to the rest of 1 (a
+   component whose coefficient is <= 0 gets weight 0: it did not help), except that
+   skill_fit never goes below `SKILL_FIT_FLOOR` (the ranking is a skill match first; a
+   small, noisy outcome history must not switch it off); the others are scaled down to make
+   room. With fewer than `MIN_OUTCOMES` outcomes, or only one kind, or no positive
+   coefficient, there is no proposal (`enough` False, `message` says why).
 """
 
 from __future__ import annotations
@@ -57,6 +68,11 @@ MIN_EACH = 5  # successes and failures each, in the training part
 HOLDOUT = 0.3
 C = 1.0
 GOOD_RATING = 3.0
+LEAKY = ("feedback",)  # built from the ratings the outcome label uses (module doc)
+SKILL_FIT_FLOOR = 0.2
+MIN_HELD_OUT = 100
+BOOTSTRAP = 2000
+CONFIDENCE = 0.95
 
 Floats = NDArray[np.float64]
 
@@ -135,12 +151,26 @@ class WeightFit(BaseModel):
     successes: int
     train: int
     test: int
-    coefficients: dict[str, float] = Field(description="logistic regression, per component")
+    coefficients: dict[str, float] = Field(
+        description="logistic regression, per fitted component (the leaky ones are not fitted)"
+    )
+    left_out: list[str] = Field(
+        default_factory=lambda: list(LEAKY),
+        description="components neither fitted nor scored (leakage); their weight is kept",
+    )
     intercept: float | None
     current: dict[str, float]
     proposed: dict[str, float] | None = Field(description="sums to 1; None: no proposal")
     auc_current: float | None = Field(description="held-out ROC AUC of the current weights")
     auc_proposed: float | None
+    auc_difference: float | None = Field(default=None, description="proposed - current")
+    auc_difference_ci: list[float] | None = Field(
+        default=None, description="paired bootstrap 95% interval of the difference [low, high]"
+    )
+    recommend: bool = Field(
+        default=False,
+        description=f"interval above 0 and at least {MIN_HELD_OUT} held out: worth accepting",
+    )
 
 
 def auc(
@@ -176,9 +206,14 @@ def logistic_fit(x: Floats, y: NDArray[np.bool_], c: float = C) -> tuple[Floats,
     return np.asarray(res.x[:n_features]), float(res.x[n_features])
 
 
-def weighted(x: Floats, weights: Mapping[str, float]) -> Floats:
-    w = np.array([weights[c] for c in COMPONENTS], dtype=np.float64)
-    out: Floats = x @ w / w.sum()
+def weighted(
+    x: Floats, weights: Mapping[str, float], components: Sequence[str] = COMPONENTS
+) -> Floats:
+    """The score of each row of `x` (columns: `components`) under `weights` restricted to
+    those components and renormalised (all zero: every score 0)."""
+    w = np.array([weights[c] for c in components], dtype=np.float64)
+    total = w.sum()
+    out: Floats = x @ w / total if total > 0 else np.zeros(len(x))
     return out
 
 
@@ -225,44 +260,95 @@ def fit_weights(
             "needed; the weights stay as they are"
         )
         return base
-    x_train = np.array([[r.components[k] for k in COMPONENTS] for r in train])
-    x_test = np.array([[r.components[k] for k in COMPONENTS] for r in test])
+    fitted = [k for k in COMPONENTS if k not in LEAKY]
+    x_train = np.array([[r.components[k] for k in fitted] for r in train])
+    x_test = np.array([[r.components[k] for k in fitted] for r in test])
     y_test = np.array([r.success for r in test])
     w, b = logistic_fit(x_train, y_train, c)
-    coefficients: dict[str, float] = {
-        k: round(float(v), 4) for k, v in zip(COMPONENTS, w, strict=True)
-    }
+    coefficients: dict[str, float] = {k: round(float(v), 4) for k, v in zip(fitted, w, strict=True)}
     base.train, base.test = len(train), len(test)
     base.coefficients, base.intercept = coefficients, round(b, 4)
     positive = np.clip(w, 0.0, None)
     if positive.sum() <= 0:
         base.message = "no component made success more likely in these outcomes; the weights stay"
         return base
-    total = float(positive.sum())
-    proposed: dict[str, float] = {
-        k: round(float(v) / total, 4) for k, v in zip(COMPONENTS, positive, strict=True)
-    }
+    proposed = propose(dict(zip(fitted, positive.tolist(), strict=True)), cur)
     base.enough = True
     base.proposed = proposed
-    base.auc_current = auc(weighted(x_test, cur), y_test)
-    base.auc_proposed = auc(weighted(x_test, proposed), y_test)
-
-    def fmt(v: float | None) -> str:
-        return "n/a" if v is None else f"{v:.3f}"
-
-    verdict = ""
-    if base.auc_current is not None and base.auc_proposed is not None:
-        verdict = (
-            "; the proposal ranks the held-out outcomes better"
-            if base.auc_proposed > base.auc_current
-            else "; the proposal does not rank the held-out outcomes better: keep the current "
-            "weights"
+    s_cur, s_new = weighted(x_test, cur, fitted), weighted(x_test, proposed, fitted)
+    a_cur, a_new = auc(s_cur, y_test), auc(s_new, y_test)
+    base.auc_current = None if a_cur is None else round(a_cur, 3)
+    base.auc_proposed = None if a_new is None else round(a_new, 3)
+    if a_cur is None or a_new is None:
+        base.message = (
+            f"the {len(test)} held-out outcomes are all of one kind: no AUC, so no evidence "
+            "for a change; keep the current weights"
         )
-    base.message = (
-        f"held-out AUC: current {fmt(base.auc_current)}, proposed {fmt(base.auc_proposed)} "
-        f"({len(train)} outcomes to learn from, {len(test)} held out){verdict}"
+        return base
+    diff = a_new - a_cur
+    low, high = auc_difference_interval(s_cur, s_new, y_test)
+    base.auc_difference = round(diff, 3)
+    base.auc_difference_ci = [round(low, 3), round(high, 3)]
+    base.recommend = low > 0 and len(test) >= MIN_HELD_OUT
+    head = (
+        f"held-out AUC: current {a_cur:.3f}, proposed {a_new:.3f}, difference {diff:+.3f} "
+        f"({CONFIDENCE:.0%} bootstrap interval {low:+.3f} to {high:+.3f}; {len(train)} "
+        f"outcomes to learn from, {len(test)} held out; {', '.join(LEAKY)} left out: it is "
+        "built from the ratings the outcomes use)"
     )
+    if base.recommend:
+        verdict = "the proposal ranks the held-out outcomes better"
+    elif low > 0:
+        verdict = (
+            f"too few held-out outcomes to rely on ({len(test)}, at least {MIN_HELD_OUT} "
+            "needed): keep the current weights"
+        )
+    elif high < 0:
+        verdict = "the proposal ranks the held-out outcomes worse: keep the current weights"
+    else:
+        verdict = "the difference is within noise: keep the current weights"
+    base.message = f"{head}; {verdict}"
     return base
+
+
+def propose(positive: Mapping[str, float], current: Mapping[str, float]) -> dict[str, float]:
+    """Proposed weights (sum 1, 4 decimals) from the fitted components' positive coefficients
+    `positive` (not all 0): the left-out components keep their `current` weight, the fitted
+    share the rest in proportion, and skill_fit gets at least `SKILL_FIT_FLOOR` (module doc)."""
+    kept = {k: current[k] for k in COMPONENTS if k not in positive}
+    rest = 1.0 - sum(kept.values())
+    total = sum(positive.values())
+    share = {k: rest * v / total for k, v in positive.items()}
+    floor = min(SKILL_FIT_FLOOR, rest)
+    if "skill_fit" in share and share["skill_fit"] < floor:
+        others = {k: v for k, v in positive.items() if k != "skill_fit"}
+        room = rest - floor
+        o_total = sum(others.values())
+        share = {k: room * v / o_total if o_total > 0 else 0.0 for k, v in others.items()}
+        share["skill_fit"] = floor if o_total > 0 else rest
+    out = {**kept, **share}
+    return {k: round(out[k], 4) for k in COMPONENTS}
+
+
+def auc_difference_interval(
+    current: Floats, proposed: Floats, labels: NDArray[np.bool_], *, seed: int = 0
+) -> tuple[float, float]:
+    """Paired bootstrap `CONFIDENCE` interval (percentiles) of AUC(proposed) - AUC(current)
+    over `BOOTSTRAP` resamples of the same held-out outcomes (resamples with one kind only
+    are skipped). (low, high); (-inf, inf) when no resample has both kinds."""
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    diffs = []
+    for _ in range(BOOTSTRAP):
+        i = rng.integers(0, n, size=n)
+        a, b = auc(current[i], labels[i]), auc(proposed[i], labels[i])
+        if a is not None and b is not None:
+            diffs.append(b - a)
+    if not diffs:
+        return float("-inf"), float("inf")
+    tail = (1 - CONFIDENCE) / 2 * 100
+    low, high = np.percentile(diffs, [tail, 100 - tail])
+    return float(low), float(high)
 
 
 def outcome_rows(snapshot: Snapshot) -> list[OutcomeRow]:

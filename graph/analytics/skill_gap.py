@@ -8,7 +8,10 @@ Pure functions over the recommender's `State`.
   asker are left out). With fewer than `MIN_GROUP` of them there is no profile (`enough`
   False, and the group's size is not given: a small group would point at people). Otherwise
   each skill held by at least `MIN_PREVALENCE` of them, with its prevalence (holders / group)
-  and median level, most common first (at most `MAX_ROLE_SKILLS`).
+  and median level, most common first (at most `MAX_ROLE_SKILLS`). When no skill reaches
+  `MIN_PREVALENCE`, `message` says so plainly and `below_threshold` lists the `MAX_BELOW` most
+  common skills (each marked `below_threshold`, with holders of the group), so an empty table
+  is never left unexplained; no goals are proposed from them (they are not typical of the role).
 - `skill_gap(state, person_id, title=None)`: the person's skills; each target of their open
   goals with their level and whether it is still a gap (a skill target below `GOAL_LEVEL`; a
   targeted group with none of its skills at `GOAL_LEVEL`); the role profile with their level
@@ -31,6 +34,7 @@ MIN_GROUP = 5
 MIN_PREVALENCE = 0.3
 MAX_ROLE_SKILLS = 15
 MAX_PROPOSALS = 5
+MAX_BELOW = 3
 GOAL_LEVEL = 3
 
 
@@ -56,9 +60,13 @@ class RoleSkill(BaseModel):
     skill_id: str
     label: str
     prevalence: float = Field(description="share of the role's people holding it, 0-1")
+    holders: int = Field(description="how many of the role's people hold it")
     median_level: float
     your_level: int | None
     gap: bool = Field(description="not held, or held below the role's median level")
+    below_threshold: bool = Field(
+        default=False, description=f"held by fewer than {MIN_PREVALENCE:.0%} of the role"
+    )
 
 
 class RoleProfile(BaseModel):
@@ -67,7 +75,12 @@ class RoleProfile(BaseModel):
     group_size: int | None = Field(description="None when below the minimum group size")
     min_group: int
     message: str
-    skills: list[RoleSkill]
+    min_prevalence: float = Field(default=MIN_PREVALENCE, description="threshold, 0-1")
+    skills: list[RoleSkill] = Field(description=f"held by at least {MIN_PREVALENCE:.0%}")
+    below_threshold: list[RoleSkill] = Field(
+        default_factory=list,
+        description=f"only when `skills` is empty: the {MAX_BELOW} most common, below it",
+    )
 
 
 class ProposedGoal(BaseModel):
@@ -115,27 +128,42 @@ def role_profile(
             levels[sid].append(ps.level)
     rows = []
     for sid, lv in levels.items():
-        share = len(lv) / len(group)
-        if share < MIN_PREVALENCE or sid not in state.hierarchy:
+        if sid not in state.hierarchy:
             continue
+        share = len(lv) / len(group)
         rows.append(
             RoleSkill(
                 skill_id=sid,
                 label=state.hierarchy.label(sid),
                 prevalence=round(share, 3),
+                holders=len(lv),
                 median_level=float(median(lv)),
                 your_level=None,
                 gap=False,
+                below_threshold=share < MIN_PREVALENCE,
             )
         )
-    rows.sort(key=lambda r: (-r.prevalence, -r.median_level, r.label.casefold(), r.skill_id))
+    rows.sort(key=lambda r: (-r.holders, -r.median_level, r.label.casefold(), r.skill_id))
+    typical = [r for r in rows if not r.below_threshold]
+    n = len(group)
+    message = f"{n} people hold the title {title!r}"
+    below: list[RoleSkill] = []
+    if not typical:
+        below = rows[:MAX_BELOW]
+        common = ", ".join(f"{r.label} ({r.holders} of {n})" for r in below)
+        message += (
+            f"; no skill is held by at least {MIN_PREVALENCE:.0%} of the {n} people titled "
+            f"{title!r}"
+            + (f"; the most common are {common}" if below else "; none of them lists a skill")
+        )
     return RoleProfile(
         title=title,
         enough=True,
-        group_size=len(group),
+        group_size=n,
         min_group=min_group,
-        message=f"{len(group)} people hold the title {title!r}",
-        skills=rows[:MAX_ROLE_SKILLS],
+        message=message,
+        skills=typical[:MAX_ROLE_SKILLS],
+        below_threshold=below,
     )
 
 
@@ -188,7 +216,7 @@ def skill_gap(
     proposals: list[ProposedGoal] = []
     if title:
         role = role_profile(state, title, exclude=person_id, min_group=min_group)
-        for r in role.skills:
+        for r in [*role.skills, *role.below_threshold]:
             held = own.get(r.skill_id)
             r.your_level = held.level if held else None
             r.gap = held is None or held.level < r.median_level

@@ -9,6 +9,15 @@
   related skills, i.e. siblings in its groups and its broader skills, each with its
   description and who of the pair holds it), and suggested conversation topics written from
   those facts with fixed sentence templates;
+- bridges are ranked by relevance to the target, no language model: closest in the hierarchy
+  first (a narrower or broader skill, then a sibling under a broader skill, then a sibling in
+  a group, the deepest group first), then those the mentor holds, then those a mentee holds,
+  then by `word_overlap` of label and description with the target's (content words, lightly
+  stemmed; Jaccard 0-1), then by label; at most `MAX_BRIDGES`. A sibling in a group that
+  shares no word with the target (`relates`) is no bridge unless someone in the pair holds it;
+- topics come only from skills that relate to the target: the skill itself, a narrower or
+  broader skill, a skill in the targeted group, or one that `relates` (a shared label word,
+  or at least `RELATED_OVERLAP` word overlap); never from a far-off skill;
 - the goals' SMART milestones (title, status, due date) where the caller may see them;
 - the first `SLOTS` shared meeting times of all participants (`availability.first_common_slots`
   over the participants' windows and exceptions, `MEETING_MINUTES` long), in UTC and in each
@@ -27,6 +36,7 @@ A goal whose skills are hidden contributes nothing to the guide.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -41,9 +51,51 @@ from graph.recommend.snapshot import Snapshot, State
 
 SLOTS = 3
 MEETING_MINUTES = 60
-MAX_BRIDGES = 6
+MAX_BRIDGES = 4
+RELATED_OVERLAP = 0.2
+STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "of",
+        "on",
+        "or",
+        "such",
+        "that",
+        "the",
+        "their",
+        "this",
+        "to",
+        "use",
+        "using",
+        "via",
+        "with",
+        "within",
+    }
+)
 MAX_MENTOR_SKILLS = 5
 DESCRIPTION_CHARS = 300
+DIRECT = frozenset(
+    {
+        Relation.skill.value,
+        Relation.in_target.value,
+        Relation.broader.value,
+        Relation.narrower.value,
+    }
+)
 RELATION_WORDS = {
     Relation.skill: "the skill itself",
     Relation.in_target: "a skill in the targeted group",
@@ -191,47 +243,102 @@ def mentor_skills_for(
     return out[:MAX_MENTOR_SKILLS]
 
 
+def content_words(text: str) -> frozenset[str]:
+    """Lower-case words of 3+ letters, stop words out, a common suffix cut off ("presentations"
+    and "presenting" both give "present")."""
+    out = set()
+    for w in re.findall(r"[a-z]+", text.casefold()):
+        if len(w) < 3 or w in STOP_WORDS:
+            continue
+        for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "s", "e"):
+            if w.endswith(suffix) and len(w) - len(suffix) >= 4:
+                w = w[: -len(suffix)]
+                break
+        out.add(w)
+    return frozenset(out)
+
+
+def word_overlap(state: State, a: str, b: str) -> float:
+    """Jaccard overlap (0-1) of the content words of two nodes' label and description."""
+    h = state.hierarchy
+    wa = content_words(f"{h.label(a)} {h.node(a).description}")
+    wb = content_words(f"{h.label(b)} {h.node(b).description}")
+    return len(wa & wb) / len(wa | wb) if wa | wb else 0.0
+
+
+def _label_words(label: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(all content words of a label, those after its first word when it has several)."""
+    first, _, rest = label.partition(" ")
+    return content_words(label), content_words(rest) if rest else content_words(first)
+
+
+def relates(state: State, target_id: str, skill_id: str) -> bool:
+    """Whether a skill relates to the target by its words: a shared label word that is not
+    just both labels' leading verb, or at least `RELATED_OVERLAP` overlap of label and
+    description (module doc)."""
+    h = state.hierarchy
+    a, b = _label_words(h.label(target_id)), _label_words(h.label(skill_id))
+    # a shared word other than both labels' leading verb ("conduct", "manage", ...)
+    if (a[1] & b[0]) or (a[0] & b[1]):
+        return True
+    return word_overlap(state, target_id, skill_id) >= RELATED_OVERLAP
+
+
 def bridges_for(state: State, pairing: Pairing, target_id: str) -> list[Bridge]:
-    """Skills between the target and what the pair knows: the target's narrower skills (for a
-    group target: the skills in it), then its broader skills and its siblings; live skills
-    only, those someone in the pair holds first, then by label."""
+    """Skills between the target and what the pair knows, most relevant first (module doc):
+    the target's narrower skills (for a group target: the skills in it), its broader skills
+    and its siblings; live skills only; at most `MAX_BRIDGES`."""
     h = state.hierarchy
     skills = h.skill_ids
-    found: dict[str, str] = {}
+    found: dict[str, tuple[str, int]] = {}  # skill -> (relation, hierarchy distance rank)
     for child in h.children(target_id):
         if child in skills:
-            found.setdefault(child, "narrower")
+            found.setdefault(child, ("narrower", 0))
     if h.kind(target_id) == "skill":
         for parent in h.parents(target_id):
             if parent in skills:
-                found.setdefault(parent, "broader")
-        for sib in h.siblings(target_id):
-            found.setdefault(sib, "related")
-    out = []
-    for skill_id, relation in found.items():
+                found.setdefault(parent, ("broader", 0))
+        # siblings through each parent: under a broader skill closer than in a group, and in
+        # a deeper (narrower) group closer than in a shallower one
+        for parent in sorted(h.parents(target_id)):
+            tier = int(getattr(h.node(parent), "tier", 0))
+            rank = 1 if parent in skills else 10 - min(tier, 8)
+            for sib in h.children(parent):
+                if sib == target_id or sib not in skills:
+                    continue
+                if sib not in found or found[sib][1] > rank:
+                    found[sib] = ("related", rank)
+    scored: list[tuple[tuple[int, bool, bool, float, str, str], Bridge]] = []
+    for skill_id, (relation, rank) in found.items():
         if not h.is_active(skill_id):
             continue
         node = h.node(skill_id)
-        out.append(
-            Bridge(
-                skill_id=skill_id,
-                label=node.label,
-                description=_short(node.description),
-                relation=relation,
-                mentor_level=_level(state, pairing.mentor_id, skill_id),
-                mentee_levels=[
-                    MenteeLevel(person_id=m, level=_level(state, m, skill_id))
-                    for m in pairing.mentee_ids
-                ],
-            )
+        bridge = Bridge(
+            skill_id=skill_id,
+            label=node.label,
+            description=_short(node.description),
+            relation=relation,
+            mentor_level=_level(state, pairing.mentor_id, skill_id),
+            mentee_levels=[
+                MenteeLevel(person_id=m, level=_level(state, m, skill_id))
+                for m in pairing.mentee_ids
+            ],
         )
-    order = {"narrower": 0, "broader": 1, "related": 2}
-
-    def held(b: Bridge) -> bool:
-        return b.mentor_level is not None or any(x.level is not None for x in b.mentee_levels)
-
-    out.sort(key=lambda b: (not held(b), order[b.relation], b.label.casefold(), b.skill_id))
-    return out[:MAX_BRIDGES]
+        mentee_holds = any(x.level is not None for x in bridge.mentee_levels)
+        held = bridge.mentor_level is not None or mentee_holds
+        if rank > 1 and not held and not relates(state, target_id, skill_id):
+            continue  # a far-off sibling in a large group: no bridge
+        key = (
+            rank,
+            bridge.mentor_level is None,
+            not mentee_holds,
+            -word_overlap(state, target_id, skill_id),
+            node.label.casefold(),
+            skill_id,
+        )
+        scored.append((key, bridge))
+    scored.sort(key=lambda kb: kb[0])
+    return [b for _, b in scored[:MAX_BRIDGES]]
 
 
 def topics_for(
@@ -241,8 +348,11 @@ def topics_for(
     mentor_name: str,
     mentor_skills: Sequence[MentorSkill],
     bridges: Sequence[Bridge],
+    related: frozenset[str] = frozenset(),
 ) -> list[str]:
-    """Conversation topics for one target, from fixed templates over the facts above."""
+    """Conversation topics for one target, from fixed templates over the facts above; a
+    mentor skill or bridge other than the skill itself, a narrower/broader one or one in the
+    targeted group is used only when its id is in `related` (`relates` to the target)."""
     topics: list[str] = []
     known = [x.level for x in mentee_levels if x.level is not None]
     if not known:
@@ -254,7 +364,7 @@ def topics_for(
         )
     if description:
         topics.append(f"What {label} means in practice: {_first_sentence(description)}")
-    for ms in mentor_skills[:2]:
+    for ms in [m for m in mentor_skills if m.relation in DIRECT or m.skill_id in related][:2]:
         if ms.relation == Relation.skill:
             topics.append(f"How {mentor_name} learned and uses {ms.label} (level {ms.level})")
         else:
@@ -262,7 +372,7 @@ def topics_for(
                 f"What {mentor_name}'s {ms.label} (level {ms.level}, "
                 f"{RELATION_WORDS.get(Relation(ms.relation), ms.relation)}) teaches about {label}"
             )
-    for b in bridges[:3]:
+    for b in [x for x in bridges if x.relation != "related" or x.skill_id in related][:3]:
         if b.relation == "narrower":
             topics.append(f"A first concrete step: {b.label}")
         elif b.mentor_level is not None:
@@ -355,7 +465,17 @@ def first_meeting_guide(
                     mentor_skills=ms,
                     bridges=bridges,
                     topics=topics_for(
-                        node.label, node.description, levels, mentor_name, ms, bridges
+                        node.label,
+                        node.description,
+                        levels,
+                        mentor_name,
+                        ms,
+                        bridges,
+                        frozenset(
+                            x
+                            for x in [m.skill_id for m in ms] + [b.skill_id for b in bridges]
+                            if relates(st, t.node_id, x)
+                        ),
                     ),
                 )
             )

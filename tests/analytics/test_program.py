@@ -17,8 +17,18 @@ from graph.analytics.program import (
     stall_kind,
     stalled_pairings,
 )
-from graph.model import GoalStatus, Pairing, PairingEvent, PairingStatus
-from tests.analytics.tiny_org import build
+from graph.hierarchy import Hierarchy
+from graph.model import (
+    Goal,
+    GoalStatus,
+    GoalTarget,
+    Pairing,
+    PairingEvent,
+    PairingStatus,
+    Person,
+)
+from loaders.esco import bundled_esco_dir, read_esco
+from tests.analytics.tiny_org import T0, build
 
 NOW = datetime(2026, 3, 30, 12, tzinfo=UTC)
 S = PairingStatus
@@ -180,3 +190,32 @@ def test_cluster_gaps_with_mapping_confidence() -> None:
     assert c2.low_confidence_goals == 0
     assert cluster_gaps(data).tier == 1  # no tier has 8 clusters: the deepest
     assert cluster_gaps(data, tier=1, top=1).rows == [c1]
+
+
+def test_cluster_gaps_tiers_hold_only_clusters_on_the_real_esco() -> None:
+    """On the real ESCO extract, a skill with narrower skills (e.g. "coordinate marketing plan
+    actions", broader of "plan marketing campaign") is an ancestor of skills but never a
+    tier: tier 0 lists ESCO's tier-0 groups only (skills, knowledge, transversal, language),
+    each with its code, and every tier lists clusters of that tier only."""
+    dump = read_esco(bundled_esco_dir())
+    h = Hierarchy.from_dump(dump)
+    ids = {s.label: s.id for s in dump.skills}
+    roots = {c.code: c.id for c in dump.clusters if c.tier == 0}
+    # goals on a narrower skill of a broader skill, and on skills under K, T and L
+    picked = [ids["plan marketing campaign"]]
+    for code in ("K", "T", "L"):
+        picked.append(min(h.descendant_skills(roots[code])))
+    people = [Person(id=f"e{i}", name=f"E {i}") for i in range(len(picked))]
+    goals = [Goal(id=f"g{i}", person_id=f"e{i}", text="grow", created_at=T0) for i in range(4)]
+    targets = [GoalTarget(goal_id=f"g{i}", node_id=s, confidence=0.9) for i, s in enumerate(picked)]
+    data = OrgData(
+        hierarchy=h, people=people, person_skills=[], goals=goals, targets=targets, pairings=[]
+    )
+    tier0 = cluster_gaps(data, tier=0, top=50)
+    assert {r.code for r in tier0.rows} == {"S", "K", "T", "L"}
+    assert all(h.kind(r.cluster_id) == "cluster" and r.code for r in tier0.rows)
+    assert ids["coordinate marketing plan actions"] not in {r.cluster_id for r in tier0.rows}
+    for tier in tier0.tiers:
+        rows = cluster_gaps(data, tier=tier, top=500).rows
+        assert rows and all(h.node(r.cluster_id).tier == tier for r in rows)  # type: ignore[union-attr]
+        assert all(h.kind(r.cluster_id) == "cluster" for r in rows)

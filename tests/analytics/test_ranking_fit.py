@@ -11,6 +11,8 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 
 from graph.analytics.ranking_fit import (
+    MIN_HELD_OUT,
+    SKILL_FIT_FLOOR,
     OutcomeRow,
     auc,
     fit_weights,
@@ -62,18 +64,22 @@ def test_fit_recovers_sign_and_order(seed: int) -> None:
     assert fit.enough, fit.message
     c = fit.coefficients
     assert c["skill_fit"] > c["availability"] > c["preferences"] > 0
-    assert c["feedback"] < 0
     assert abs(c["capacity"]) < 0.6  # no true effect
+    # feedback is built from the ratings the outcome label uses: neither fitted nor scored
+    assert "feedback" not in c and fit.left_out == ["feedback"]
     w = fit.proposed
     assert w is not None
     assert w["skill_fit"] > w["availability"] > w["preferences"]
-    assert w["feedback"] == 0.0
+    assert w["feedback"] == Weights().feedback  # kept as it is
     assert sum(w.values()) == pytest.approx(1.0, abs=1e-3)
     assert fit.train + fit.test == 1500 and fit.test == 450
     assert fit.auc_current is not None and fit.auc_proposed is not None
-    # the current defaults reward feedback, which hurts here: the fit ranks better
     assert fit.auc_proposed > fit.auc_current
-    assert "held-out AUC: current" in fit.message
+    assert fit.auc_difference_ci is not None
+    low, high = fit.auc_difference_ci
+    assert low <= fit.auc_difference <= high  # type: ignore[operator]
+    assert "held-out AUC: current" in fit.message and "bootstrap interval" in fit.message
+    assert fit.recommend == (low > 0)
 
 
 def test_same_optimum_as_scikit_learn() -> None:
@@ -132,3 +138,55 @@ def test_pairing_outcome() -> None:
     low = [_checkin(2, CheckInAuthor.mentee), _checkin(5, CheckInAuthor.mentor)]
     assert pairing_outcome(_pairing(PairingStatus.closed), achieved, low) is False  # mentee's
     assert pairing_outcome(_pairing(PairingStatus.active), achieved, good) is None
+
+
+def _noise(n: int, seed: int, effect: dict[str, float] | None = None) -> list[OutcomeRow]:
+    """Outcomes drawn with the given true effects (none: pure noise)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, size=(n, len(COMPONENTS)))
+    beta = np.array([(effect or {}).get(c, 0.0) for c in COMPONENTS])
+    y = rng.uniform(0, 1, size=n) < 1 / (1 + np.exp(-(x @ beta - beta.sum() / 2)))
+    return [
+        OutcomeRow(
+            f"n{i:04d}",
+            {c: float(x[i, j]) for j, c in enumerate(COMPONENTS)},
+            bool(y[i]),
+            T0 + timedelta(days=i),
+        )
+        for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_noise_is_called_noise_not_a_better_ranking(seed: int) -> None:
+    """226 outcomes with no true effect (68 held out, as in the demo): the AUCs differ by
+    chance; the fit gives an interval, recommends nothing and says so; 3 decimals."""
+    fit = fit_weights(_noise(226, seed), Weights())
+    assert fit.test == 68
+    if not fit.enough:
+        return  # no positive coefficient at all: nothing proposed, nothing to judge
+    assert fit.recommend is False
+    assert "ranks the held-out outcomes better" not in fit.message
+    assert "keep the current weights" in fit.message
+    for v in (fit.auc_current, fit.auc_proposed):
+        assert v is not None and round(v, 3) == v
+    assert f"current {fit.auc_current:.3f}," in fit.message
+
+
+def test_a_real_gain_on_too_few_held_out_is_not_recommended() -> None:
+    """Even an interval above 0 recommends nothing below MIN_HELD_OUT held-out outcomes."""
+    rows = _noise(200, 5, {"skill_fit": -6.0, "availability": 6.0})
+    fit = fit_weights(rows, Weights())
+    assert fit.enough and fit.test == 60 < MIN_HELD_OUT
+    assert fit.recommend is False and "keep the current weights" in fit.message
+
+
+def test_skill_fit_never_proposed_below_the_floor() -> None:
+    """Outcomes where skill fit hurts: the proposal still keeps skill_fit at the floor."""
+    fit = fit_weights(_noise(1500, 9, {"skill_fit": -3.0, "availability": 3.0}), Weights())
+    assert fit.coefficients["skill_fit"] < 0
+    assert fit.proposed is not None
+    assert fit.proposed["skill_fit"] == SKILL_FIT_FLOOR
+    assert fit.proposed["feedback"] == Weights().feedback
+    assert sum(fit.proposed.values()) == pytest.approx(1.0, abs=1e-3)
+    assert fit.proposed["availability"] > fit.proposed["preferences"]

@@ -286,3 +286,33 @@ def test_recognition_by_program_json_and_csv(
     rows = list(csv.DictReader(io.StringIO(r.text)))
     assert rows[0]["mentor_id"] == "m1" and rows[0]["skills_transferred"] == "1"
     assert client.get("/v1/analytics/recognition", headers=keys.auth("mentor")).status_code == 403
+
+
+def test_skill_gap_says_when_no_skill_is_typical_of_the_role(
+    client: TestClient, keys: Keys, api_store: GraphStore
+) -> None:
+    """21 analysts, 3 hold Python and 2 public speaking: nothing reaches 30%. The answer says
+    so plainly and shows the most common skills marked below the threshold; no proposals."""
+    analysts = [Person(id=f"da{i}", name=f"Analyst {i}", title="Data Analyst") for i in range(21)]
+    api_store.apply(
+        [
+            UpsertPeople(analysts),
+            UpsertPersonSkills(
+                [PersonSkill(person_id=f"da{i}", skill_id="s-python", level=3) for i in range(3)]
+                + [PersonSkill(person_id=f"da{i}", skill_id="s-present", level=2) for i in (5, 6)]
+            ),
+        ]
+    )
+    r = client.get("/v1/people/p2/skill-gap?role=Data%20Analyst", headers=keys.auth("mentor"))
+    assert r.status_code == 200, r.text
+    role = r.json()["role"]
+    assert role["enough"] is True and role["group_size"] == 21 and role["skills"] == []
+    assert "no skill is held by at least 30% of the 21 people" in role["message"]
+    assert "Python programming (3 of 21)" in role["message"]
+    below = role["below_threshold"]
+    assert [(s["skill_id"], s["holders"], s["below_threshold"]) for s in below] == [
+        ("s-python", 3, True),
+        ("s-present", 2, True),
+    ]
+    assert below[0]["prevalence"] == round(3 / 21, 3)
+    assert r.json()["proposals"] == []

@@ -134,6 +134,12 @@ def test_fit_accept_revert(client: TestClient, keys: Keys, api_store: GraphStore
     proposed = fit["proposed"]
     assert max(proposed, key=proposed.get) == "skill_fit"
     assert fit["auc_proposed"] == 1.0  # skill fit separates the outcomes exactly
+    # 12 held out: an interval is given, but too few to recommend the change
+    low, high = fit["auc_difference_ci"]
+    assert low <= fit["auc_difference"] <= high and fit["test"] == 12
+    assert fit["recommend"] is False and "keep the current weights" in fit["message"]
+    assert fit["left_out"] == ["feedback"] and "feedback" not in fit["coefficients"]
+    assert proposed["feedback"] == Weights().feedback
     # proposing changes nothing
     assert client.get(URL, headers=coord).json()["weights"] == Weights().as_dict()
     r = client.post(f"{URL}/{proposal['proposal_id']}/accept", headers=coord)

@@ -118,3 +118,57 @@ def test_explicit_cadence_and_refusals() -> None:
 )
 def test_cadence_weeks(hours: float, minutes: int, weeks: int) -> None:
     assert cadence_weeks(hours, minutes) == weeks
+
+
+def _tzdata_changes(zone: ZoneInfo, year: int) -> set[tuple[datetime, timedelta, timedelta]]:
+    """(local onset before the change, offset from, offset to) of every offset change of
+    `zone` in `year`, read from tzdata hour by hour (changes fall on whole hours here)."""
+    out = set()
+    t = datetime(year, 1, 1, tzinfo=UTC)
+    while t.year == year:
+        a, b = t.astimezone(zone).utcoffset(), (t + timedelta(hours=1)).astimezone(zone).utcoffset()
+        if a != b:
+            assert a is not None and b is not None
+            out.add(((t + timedelta(hours=1) + a).replace(tzinfo=None), a, b))
+        t += timedelta(hours=1)
+    return out
+
+
+@pytest.mark.parametrize(
+    ("zone", "spring", "autumn"),
+    [
+        ("America/New_York", datetime(2027, 3, 14, 2), datetime(2027, 11, 7, 2)),
+        ("Europe/Berlin", datetime(2027, 3, 28, 2), datetime(2027, 10, 31, 3)),
+        ("Australia/Sydney", datetime(2027, 10, 3, 2), datetime(2027, 4, 4, 3)),
+    ],
+)
+def test_vtimezone_onsets_are_local_time_before_the_change(
+    zone: str, spring: datetime, autumn: datetime
+) -> None:
+    """RFC 5545 3.6.5: a STANDARD/DAYLIGHT DTSTART (and RDATE) is the onset in the local
+    time in force *before* the change (TZOFFSETFROM): New York's 2027 spring change is
+    20270314T020000 (not 030000, the first time after it). Every onset in the file is one
+    of tzdata's changes, and every tzdata change in the span is in the file."""
+    people = {
+        "m": Person(id="m", name="Mia Mentor", timezone=zone),
+        "e": Person(id="e", name="Eli Mentee", timezone="UTC"),
+    }
+    pairing = Pairing(id="pr-tz", mentor_id="m", mentee_ids=["e"], hours_per_month=4.0)
+    first = datetime(2027, 1, 5, 12, tzinfo=ZoneInfo(zone))
+    ics = invite_ics(
+        pairing, people, first, first + timedelta(hours=1), now=NOW, until=date(2027, 12, 20)
+    )
+    cal = icalendar.Calendar.from_ical(ics)
+    (vtz,) = cal.walk("VTIMEZONE")
+    written = set()
+    for sub in vtz.subcomponents:
+        before, after = sub["TZOFFSETFROM"].td, sub["TZOFFSETTO"].td
+        if before == after:
+            continue
+        rdates = sub.get("RDATE", [])
+        rdates = rdates if isinstance(rdates, list) else [rdates]
+        for onset in [sub.decoded("DTSTART")] + [p.dt for r in rdates for p in r.dts]:
+            written.add((onset, before, after))
+    assert written == _tzdata_changes(ZoneInfo(zone), 2027)
+    kinds = {(o, s.name) for s in vtz.subcomponents for o in [s.decoded("DTSTART")]}
+    assert (spring, "DAYLIGHT") in kinds and (autumn, "STANDARD") in kinds

@@ -23,7 +23,13 @@ from graph.model import (
     WeeklyWindow,
 )
 from graph.recommend import Snapshot
-from graph.recommend.guide import GoalVisibility, first_meeting_guide
+from graph.recommend.guide import (
+    MAX_BRIDGES,
+    GoalVisibility,
+    TargetGuide,
+    content_words,
+    first_meeting_guide,
+)
 from graph.store import TaxonomyDump
 from loaders.esco import bundled_esco_dir, read_esco
 
@@ -163,3 +169,60 @@ def test_group_guide_levels_privacy_and_slots_across_dst() -> None:
     assert (local_start(g, "e1"), local_start(later, "e1")) == ("09:00", "10:00")
     assert local_start(g, "e2") == local_start(later, "e2") == "19:30"
     assert local_start(g, "m") == local_start(later, "m") == "15:00"
+
+
+def _one_target(target: str, mentor_holds: list[str]) -> TargetGuide:
+    """The guide's one target for a mentor holding `mentor_holds` (labels, real ESCO)."""
+    dump = esco()
+    ids = {s.label: s.id for s in dump.skills}
+    people = [
+        Person(id="m", name="Ethan Mentor", is_mentor=True, max_mentees=3, max_hours_per_month=8),
+        Person(id="e", name="Eve"),
+    ]
+    held = [
+        PersonSkill(person_id="m", skill_id=ids[s], level=5, willing_to_mentor=True)
+        for s in mentor_holds
+    ]
+    goals = [Goal(id="g", person_id="e", text="grow")]
+    pairing = Pairing(
+        id="p", mentor_id="m", mentee_ids=["e"], goal_ids=["g"], status=PairingStatus.accepted
+    )
+    snap = Snapshot.from_parts(
+        taxonomy=dump,
+        people=people,
+        person_skills=held,
+        goals=goals,
+        targets=[GoalTarget(goal_id="g", node_id=ids[target], confidence=0.9)],
+        pairings=[pairing],
+    )
+    (t,) = first_meeting_guide(snap, pairing, now=NOW).targets
+    return t
+
+
+def test_bridges_ranked_by_relevance_not_alphabet() -> None:
+    """ "conduct public presentations" sits in a 186-skill ESCO group: its narrower skill
+    first, then the sibling the mentor holds, then siblings sharing its words; never the
+    alphabet's first siblings ("act for an audience", "adapt to type of media", ...)."""
+    t = _one_target("conduct public presentations", ["speak about your work in public"])
+    labels = [b.label for b in t.bridges]
+    assert len(labels) <= MAX_BRIDGES
+    assert labels[:2] == ["perform lectures", "speak about your work in public"]
+    assert t.bridges[0].relation == "narrower" and t.bridges[1].mentor_level == 5
+    for far in ("act for an audience", "adapt to type of media", "address an audience"):
+        assert far not in labels
+    assert all(content_words(x) & {"public", "present"} for x in labels[1:])
+    assert any("perform lectures" in topic for topic in t.topics)
+
+
+def test_topics_never_from_a_far_off_skill() -> None:
+    """A mentor's far-off skill (Backbox for SQL Server; a same-group sibling sharing only
+    the leading verb) stays a fact in the guide but never becomes a conversation topic."""
+    t = _one_target("SQL Server", ["Backbox (penetration testing tool)"])
+    assert [m.label for m in t.mentor_skills] == ["Backbox (penetration testing tool)"]
+    assert not any("Backbox" in topic for topic in t.topics)
+    assert any("database management systems" in topic for topic in t.topics)  # its broader
+    t = _one_target(
+        "communicate with stakeholders", ["communicate with waste treatment facilities"]
+    )
+    assert not any("waste treatment" in topic for topic in t.topics)
+    assert any("build business relationships" in topic for topic in t.topics)
