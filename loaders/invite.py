@@ -178,7 +178,8 @@ def _onsets_before_the_change(vtimezone: icalendar.Timezone) -> None:
     change (the opening observance) are kept."""
     zone = ZoneInfo(str(vtimezone["TZID"]))
     for sub in vtimezone.subcomponents:
-        before, after = sub["TZOFFSETFROM"].td, sub["TZOFFSETTO"].td
+        before = sub.decoded("TZOFFSETFROM")  # timedelta
+        after = sub.decoded("TZOFFSETTO")
         if before == after:
             continue
         rdates = sub.get("RDATE", [])

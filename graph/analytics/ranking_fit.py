@@ -326,7 +326,8 @@ def propose(positive: Mapping[str, float], current: Mapping[str, float]) -> dict
         o_total = sum(others.values())
         share = {k: room * v / o_total if o_total > 0 else 0.0 for k, v in others.items()}
         share["skill_fit"] = floor if o_total > 0 else rest
-    out = {**kept, **share}
+    out: dict[str, float] = {str(k): v for k, v in kept.items()}
+    out.update(share)
     return {k: round(out[k], 4) for k in COMPONENTS}
 
 
