@@ -527,6 +527,10 @@ def recommend_cmd(
         err.print("no mentor passes the guardrails and filters for this mentee:")
         for line in answer.why_none:
             err.print(f"  {line}", markup=False)
+    elif answer.why_few:
+        err.print(f"only {answer.count} of the {k} asked for:")
+        for line in answer.why_few:
+            err.print(f"  {line}", markup=False)
 
 
 @app.command("match-cohort")
