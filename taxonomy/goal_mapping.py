@@ -32,10 +32,14 @@ MAX_ALIAS_CHARS = 500  # graph.model.Label
 
 class TextMapper(Protocol):
     """What goal mapping needs of a mapper (taxonomy.mapping.GoalMapper, or a stand-in that
-    builds one on first use): the best k taxonomy nodes for a text, and the languages its
-    names are in."""
+    builds one on first use): the best k taxonomy nodes for a text."""
 
     def map(self, text: str, k: int = 5) -> MappingResult: ...
+
+
+class VerdictMapper(TextMapper, Protocol):
+    """A mapper that also says which languages its taxonomy's names are in (for
+    `verdict_of`): taxonomy.mapping.GoalMapper."""
 
     @property
     def languages(self) -> frozenset[str]: ...
@@ -93,17 +97,20 @@ def mapped_targets(mapper: TextMapper, goal: Goal, *, k: int = 3) -> SetGoalTarg
     """The op that makes the mapper's best k nodes for the goal's text its targets (replacing
     earlier ones). When the mapper falls back to clusters, the clusters are the targets.
     Reads nothing from a store: the goal may be one the same apply creates."""
-    return mapped_targets_with_verdict(mapper, goal, k=k)[0]
+    return _targets_op(mapper.map(goal.text, k=k), goal)
 
 
 def mapped_targets_with_verdict(
-    mapper: TextMapper, goal: Goal, *, k: int = 3
+    mapper: VerdictMapper, goal: Goal, *, k: int = 3
 ) -> tuple[SetGoalTargets, MappingVerdict]:
     """`mapped_targets` and the verdict on the mapping (`verdict_of`). On a fall-back or a
     vague goal the targets are the clusters the mapper offered (as `map` returns them), for
     the mentee to choose from (`MappingVerdict.choose`)."""
     result = mapper.map(goal.text, k=k)
-    verdict = verdict_of(result, goal.text, mapper.languages)
+    return _targets_op(result, goal), verdict_of(result, goal.text, mapper.languages)
+
+
+def _targets_op(result: MappingResult, goal: Goal) -> SetGoalTargets:
     targets = [
         GoalTarget(
             goal_id=goal.id,
@@ -113,7 +120,7 @@ def mapped_targets_with_verdict(
         )
         for c in result.candidates
     ]
-    return SetGoalTargets(goal_id=goal.id, targets=targets), verdict
+    return SetGoalTargets(goal_id=goal.id, targets=targets)
 
 
 def plan_map_goal(

@@ -22,7 +22,7 @@ from graph.store import DeleteGoals, GraphStore, PairingFilter, Planned, StoreOp
 from taxonomy.goal_mapping import (
     GoalCorrection,
     MappingVerdict,
-    TextMapper,
+    VerdictMapper,
     mapped_targets_with_verdict,
     plan_correct_goal_mapping,
     teach,
@@ -127,7 +127,7 @@ class _TaxonomyOnly:
         return self.mapper.languages
 
 
-def mapper_for(state: AppState, who: Who) -> TextMapper:
+def mapper_for(state: AppState, who: Who) -> VerdictMapper:
     """The goal mapper as `who` may use it. Taught phrases are other people's goal wording:
     a caller who may not read every goal (anyone but a coordinator, an admin or the CLI)
     maps on the taxonomy alone, else writing a goal with a guessed text and reading its
