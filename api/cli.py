@@ -12,7 +12,7 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -88,11 +88,45 @@ def settings() -> Settings:
     return Settings()
 
 
+@dataclass
+class RunOptions:
+    """Options of the whole command line (`mentorgraph --verbose ...`)."""
+
+    verbose: bool = False
+
+
+RUN = RunOptions()
+
+
+@app.callback()
+def main_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="progress on stderr (loading the recommender's snapshot and the embedding "
+            "model, embedding); without it only imports and the first demo start show "
+            "progress, and only on a terminal",
+        ),
+    ] = False,
+) -> None:
+    RUN.verbose = verbose
+
+
+def show_progress(*, long: bool = False) -> bool:
+    """Progress bars and loading lines on stderr: with --verbose, or for a `long` command
+    (imports, the demo's first start) when stderr is a terminal. Never for short commands
+    otherwise (a script reading stderr gets only what the command says)."""
+    return RUN.verbose or (long and err.is_terminal)
+
+
 @contextmanager
-def opened_state() -> Iterator[AppState]:
+def opened_state(*, long: bool = False) -> Iterator[AppState]:
     """The app state for one command, lazy: the goal mapper (the embedding model) and the
-    recommender snapshot are built only if the command needs them."""
-    state = open_state(settings(), lazy=True, progress=True)
+    recommender snapshot are built only if the command needs them; progress per
+    `show_progress`."""
+    state = open_state(settings(), lazy=True, progress=show_progress(long=long))
     try:
         yield state
     finally:
@@ -261,7 +295,7 @@ def prepare_demo(cfg: Settings) -> None:
     Idempotent: the taxonomy and the org are loaded only when missing; the key only once.
     """
 
-    with opened_state() as state:
+    with opened_state(long=True) as state:
         if state.store.count_skills() == 0:
             import_esco_from(state, None)
         if state.store.count_people() == 0:
@@ -269,7 +303,11 @@ def prepare_demo(cfg: Settings) -> None:
             mapper = state.goal_mapper()
             err.print(f"generating a demo org of {DEMO_SIZE} people and mapping their goals...")
             report = load_demo(
-                state.store, size=DEMO_SIZE, seed=DEMO_SEED, progress=True, mapper=mapper
+                state.store,
+                size=DEMO_SIZE,
+                seed=DEMO_SEED,
+                progress=show_progress(long=True),
+                mapper=mapper,
             )
             err.print(
                 f"demo org: {report.people} people, {report.person_skills} skills, "
@@ -322,7 +360,7 @@ def import_esco(
 
     if directory is not None and not directory.is_dir():
         raise typer.BadParameter(f"{directory} is not a folder", param_hint="DIRECTORY")
-    with opened_state() as state:
+    with opened_state(long=True) as state:
         report = import_esco_from(state, directory, dry_run=dry_run, language=language)
     print_counts("ESCO" + (" (dry run)" if dry_run else ""), report.counts())
 
@@ -337,7 +375,7 @@ def import_framework(
 
     if not file.is_file():
         raise typer.BadParameter(f"{file} does not exist", param_hint="FILE")
-    with opened_state() as state:
+    with opened_state(long=True) as state:
         report = imports.import_framework(state, CLI, file, source=source, dry_run=dry_run)
     print_counts(f"{file.name}" + (" (dry run)" if dry_run else ""), report.counts())
 
@@ -389,7 +427,7 @@ def import_people_cmd(
     if reject_file is not None and not allow_partial:
         raise typer.BadParameter("--reject-file needs --allow-partial", param_hint="--reject-file")
     options = people_import_options(columns, delimiter)
-    with opened_state() as state:
+    with opened_state(long=True) as state:
         report = imports.import_people(
             state,
             CLI,
@@ -439,7 +477,7 @@ def import_availability_cmd(
 
     if not path.exists():
         raise typer.BadParameter(f"{path} does not exist", param_hint="PATH")
-    with opened_state() as state:
+    with opened_state(long=True) as state:
         report = imports.import_availability(
             state, CLI, path, as_of=as_of.date() if as_of else None
         )
@@ -526,6 +564,10 @@ def recommend_cmd(
     if not answer.data:
         err.print("no mentor passes the guardrails and filters for this mentee:")
         for line in answer.why_none:
+            err.print(f"  {line}", markup=False)
+    elif answer.why_few:
+        err.print(f"only {answer.count} of the {k} asked for:")
+        for line in answer.why_few:
             err.print(f"  {line}", markup=False)
 
 

@@ -297,7 +297,7 @@ class AppState:
         with self._index_lock:
             if self.mapper is None:
                 if self.embedder is None:
-                    self.embedder = make_embedder(self.settings)
+                    self.embedder = make_embedder(self.settings, progress=self.progress)
                 self.mapper = build_mapper(self.settings, self.store, self.embedder)
             return self.mapper
 
@@ -431,12 +431,13 @@ def open_state(
     return state
 
 
-def make_embedder(settings: Settings) -> Embedder:
-    """The sentence embedder named by settings; "fake" picks the deterministic test embedder."""
+def make_embedder(settings: Settings, *, progress: bool = False) -> Embedder:
+    """The sentence embedder named by settings; "fake" picks the deterministic test embedder.
+    `progress`: its bars (loading the weights, embedding many texts) on stderr."""
 
     if settings.embedding_model == "fake":
         return FakeEmbedder()
-    return SentenceTransformerEmbedder(name=settings.embedding_model, progress=True)
+    return SentenceTransformerEmbedder(name=settings.embedding_model, progress=progress)
 
 
 def build_mapper(settings: Settings, store: GraphStore, embedder: Embedder) -> GoalMapper:

@@ -100,11 +100,18 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             try:
                 from sentence_transformers import SentenceTransformer
+                from transformers.utils import logging as transformers_logging
             except ImportError as exc:
                 raise EmbedderUnavailable(
                     "sentence-transformers is not installed: pip install "
                     "'sentence-transformers>=3,<7' (and torch, CPU build; see README)"
                 ) from exc
+            # transformers draws a "Loading weights" bar on stderr on every load: only
+            # when this embedder shows progress
+            if self.progress:
+                transformers_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+            else:
+                transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
             self._model = SentenceTransformer(
                 str(self.model_path), device=self.device, local_files_only=True
             )

@@ -24,6 +24,7 @@ from graph.errors import InvalidInput, NotFound
 from graph.model import Goal, GoalTarget, NodeStatus, TargetSource
 from graph.store import GraphStore, Planned, SetGoalTargets, applying
 from taxonomy.editing import plan_add_alias
+from taxonomy.goal_text import guess_language
 from taxonomy.mapping import GoalMapper, MappingResult
 
 MAX_ALIAS_CHARS = 500  # graph.model.Label
@@ -34,6 +35,55 @@ class TextMapper(Protocol):
     builds one on first use): the best k taxonomy nodes for a text."""
 
     def map(self, text: str, k: int = 5) -> MappingResult: ...
+
+
+class VerdictMapper(TextMapper, Protocol):
+    """A mapper that also says which languages its taxonomy's names are in (for
+    `verdict_of`): taxonomy.mapping.GoalMapper."""
+
+    @property
+    def languages(self) -> frozenset[str]: ...
+
+
+LANGUAGE_NAMES = {"en": "English", "de": "German", "es": "Spanish", "fr": "French"}
+
+
+@dataclass(frozen=True)
+class MappingVerdict:
+    """How well a goal's text mapped, for the person who wrote it.
+
+    `fell_back`: no skill was confident enough, the targets are broad clusters the mentee
+    should choose from (`choose` then True); `vague`: the goal names no specific skill (the
+    targets are areas to choose from too); `reason`: the mapper's words, plus a hint when the
+    goal is in a language (`language`: "en", "de", "es", "fr", guessed from function words)
+    that none of the taxonomy's labels are in."""
+
+    fell_back: bool
+    vague: bool
+    reason: str
+    language: str
+    choose: bool
+
+
+def verdict_of(result: MappingResult, text: str, languages: frozenset[str]) -> MappingVerdict:
+    """The verdict on `result`, the mapping of `text` onto a taxonomy whose names are in
+    `languages` (see `MappingVerdict`)."""
+    language = guess_language(text)
+    reason = result.reason
+    if language not in languages and languages:
+        name = LANGUAGE_NAMES.get(language, language)
+        hint = (
+            f"{name} goal: import {name} ESCO labels with "
+            f"`mentorgraph import esco --language {language}` for better matches"
+        )
+        reason = f"{hint}; {reason}" if reason else hint
+    return MappingVerdict(
+        fell_back=result.fell_back,
+        vague=result.vague,
+        reason=reason,
+        language=language,
+        choose=result.fell_back or result.vague,
+    )
 
 
 def _goal(store: GraphStore, goal_id: str) -> Goal:
@@ -47,7 +97,20 @@ def mapped_targets(mapper: TextMapper, goal: Goal, *, k: int = 3) -> SetGoalTarg
     """The op that makes the mapper's best k nodes for the goal's text its targets (replacing
     earlier ones). When the mapper falls back to clusters, the clusters are the targets.
     Reads nothing from a store: the goal may be one the same apply creates."""
+    return _targets_op(mapper.map(goal.text, k=k), goal)
+
+
+def mapped_targets_with_verdict(
+    mapper: VerdictMapper, goal: Goal, *, k: int = 3
+) -> tuple[SetGoalTargets, MappingVerdict]:
+    """`mapped_targets` and the verdict on the mapping (`verdict_of`). On a fall-back or a
+    vague goal the targets are the clusters the mapper offered (as `map` returns them), for
+    the mentee to choose from (`MappingVerdict.choose`)."""
     result = mapper.map(goal.text, k=k)
+    return _targets_op(result, goal), verdict_of(result, goal.text, mapper.languages)
+
+
+def _targets_op(result: MappingResult, goal: Goal) -> SetGoalTargets:
     targets = [
         GoalTarget(
             goal_id=goal.id,

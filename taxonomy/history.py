@@ -64,9 +64,13 @@ def import_counts(change: TaxonomyChange) -> dict[str, int]:
     }
 
 
-def summary(change: TaxonomyChange) -> str:
-    """The change in one line: 'import of esco: 13,983 added, 2 changed, ...' or
-    'merged 2 nodes: "a" into "b"'."""
+def summary(change: TaxonomyChange, undone: TaxonomyChange | None = None) -> str:
+    """The change in one line: 'import of esco: 13,983 added, 2 changed, ...',
+    'merged “a” into “b”', 'alias “consultas SQL” added to “SQL”', 'renamed “old” -> “new”'.
+    A revert reads 'reverted: <summary of `undone`>' when the caller passes the change it
+    undid (`change.reverts`); without it, the nodes it touched."""
+    if change.op == "revert" and undone is not None:
+        return f"reverted: {summary(undone)}"
     if is_bulk(change):
         counts = import_counts(change)
         parts = [f"{n:,} {k.replace('_', ' ')}" for k, n in counts.items() if n]
@@ -88,11 +92,34 @@ def summary(change: TaxonomyChange) -> str:
         verb = {"merge": "merged", "split": "split", "deprecate": "deprecated"}[change.op]
         link = "replaced by" if change.op == "deprecate" else "into"
         return f"{verb} {label(gone[0])} {link} {into}"
+    if len(nodes) == 1:
+        line = _one_node_line(change.op, *next(iter(nodes.values())))
+        if line:
+            return line
     labels = [label(n)[1:-1] for n in nodes]
     verb = OPS_IN_WORDS.get(change.op, change.op)
     shown = ", ".join(f"“{label}”" for label in labels[:3])
     more = f" and {len(labels) - 3} more" if len(labels) > 3 else ""
     return f"{verb}: {shown}{more}" if shown else verb
+
+
+def _one_node_line(op: str, before: Any, after: Any) -> str:
+    """A rename or alias edit of one node in words naming what changed ("" otherwise):
+    'renamed “old” -> “new”', 'alias “x” added to “label”', 'alias “x” removed from “label”'."""
+    before, after = before or {}, after or {}
+    old_label, new_label = before.get("label"), after.get("label")
+    if op == "rename" and old_label and new_label:
+        return f"renamed “{old_label}” -> “{new_label}”"
+    if op in ("add_alias", "remove_alias"):
+        old = list(before.get("aliases") or [])
+        new = list(after.get("aliases") or [])
+        adding = op == "add_alias"
+        moved = [a for a in new if a not in old] if adding else [a for a in old if a not in new]
+        if moved:
+            names = ", ".join(f"“{a}”" for a in moved)
+            link = "added to" if adding else "removed from"
+            return f"alias {names} {link} “{new_label or old_label}”"
+    return ""
 
 
 def _nodes(change: TaxonomyChange) -> dict[str, tuple[Any, Any]]:

@@ -281,6 +281,8 @@ class _NodeMeta:
     static: np.ndarray  # (N, len(_STATIC)) float64
     tier: np.ndarray  # (N,) cluster tier, -1 for skills
     exact: dict[str, list[int]]  # name key -> nodes
+    # base language codes ("en", "es") the names are in (labels of imported translations too)
+    languages: frozenset[str] = frozenset()
 
 
 def _names_by_language(node: Skill | SkillCluster) -> list[tuple[str, str]]:
@@ -354,6 +356,7 @@ def _node_meta(
         static=static,
         tier=tier,
         exact=exact,
+        languages=frozenset(lang.split("-")[0].casefold() for _, lang, _ in names),
     )
 
 
@@ -614,6 +617,13 @@ class GoalMapper:
             taught_lex=_lex_rows(index.lexicon, [tokens(p) for p in phrases]),
             taught_exact={_normal(p): index.position[n] for p, n in taught},
         )
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Base language codes ("en", "es") the taxonomy's names are in: the nodes' own
+        language and the labels of every imported translation (`aliases_by_language`)."""
+        meta = self._index.meta
+        return meta.languages if meta is not None else frozenset()
 
     def _untaught(self, index: _Index) -> _Index:
         """`index` without the taught phrases (the taxonomy's own names only)."""

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("graph", "taxonomy", "loaders", "api")
 # Third-party modules that may be imported inside a function: loading them costs seconds and
 # only some commands need them (documented where they are imported).
-LAZY = frozenset({"sentence_transformers", "torch", "uvicorn"})
+LAZY = frozenset({"sentence_transformers", "transformers", "torch", "uvicorn"})
 
 BASE = (
     "graph.model",

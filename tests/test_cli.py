@@ -264,3 +264,22 @@ def test_import_people_honours_the_import_size_setting(
     monkeypatch.setenv("MENTORGRAPH_MAX_IMPORT_BYTES", "100")
     code, _, err = run_main(capsys, "import", "people", str(path))
     assert code == 1 and "import limit of 100 bytes" in err
+
+
+def test_short_commands_print_no_loading_progress(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Progress ("snapshot: loading ...", model loading bars) only with --verbose (or for an
+    import on a terminal): a recommendation's stderr holds what the command says, no more."""
+    (env / "framework.csv").write_text(FRAMEWORK)
+    (env / "people.csv").write_text(PEOPLE)
+    assert run_main(capsys, "import", "taxonomy", str(env / "framework.csv"))[0] == 0
+    code, _, err = run_main(capsys, "import", "people", str(env / "people.csv"))
+    assert code == 0 and "snapshot: loading" not in err, err  # not a terminal
+    code, out, err = run_main(capsys, "recommend", "tee", "--asynchronous")
+    assert code == 0 and "men" in out, err
+    assert "snapshot: loading" not in err and "Loading" not in err, err
+    code, out, err = run_main(capsys, "--verbose", "recommend", "tee", "--asynchronous")
+    assert code == 0 and "snapshot: loading" in err, err
+    code, out, err = run_main(capsys, "recommend", "tee", "--asynchronous")
+    assert code == 0 and "snapshot: loading" not in err, err

@@ -39,7 +39,7 @@ def test_recommend_takes_the_api_options(org: Path, capsys: pytest.CaptureFixtur
     code, out, err = run_main(capsys, "recommend", "tee", "--format", "async", "--json")
     assert code == 0, err
     body = json.loads(out)
-    assert set(body) == {"mentee_id", "data", "count", "why_none"}
+    assert set(body) == {"mentee_id", "data", "count", "why_none", "why_few"}
     assert [r["mentor_id"] for r in body["data"]] == [MENTOR] and body["count"] == 1
     same = json.loads(run_main(capsys, "recommend", "tee", "--asynchronous", "--json")[1])
     assert [r["mentor_id"] for r in same["data"]] == [MENTOR]

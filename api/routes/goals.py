@@ -18,6 +18,7 @@ from api.deps import Allow, PrincipalDep, StateDep, person_in_path
 from api.schemas.goals import (
     GoalCorrection,
     GoalCreate,
+    GoalMappingPublic,
     GoalPublic,
     GoalsPublic,
     GoalTargetPublic,
@@ -28,6 +29,7 @@ from api.usecases import goals
 from api.usecases.people import get_person
 from graph.errors import Forbidden
 from graph.model import Goal, Role
+from taxonomy.goal_mapping import MappingVerdict
 
 router = APIRouter(tags=["goals"])
 
@@ -79,6 +81,23 @@ def goal_public(state: AppState, goal: Goal, viewer: Principal) -> GoalPublic:
     )
 
 
+def with_mapping(
+    state: AppState, public: GoalPublic, verdict: MappingVerdict | None, viewer: Principal
+) -> GoalPublic:
+    """`public` with the verdict on its mapping, shown only to a caller who may read the
+    goal's text (the reason quotes it)."""
+    if verdict is None or not goals.may_read_goal_text(state, viewer, public.person_id):
+        return public
+    mapping = GoalMappingPublic(
+        fell_back=verdict.fell_back,
+        vague=verdict.vague,
+        choose=verdict.choose,
+        reason=verdict.reason,
+        language=verdict.language,
+    )
+    return public.model_copy(update={"mapping": mapping})
+
+
 def check_may_see_goals(state: AppState, who: Principal, owner_id: str) -> None:
     if who.has(Role.steward) or goals.may_read_goal_text(state, who, owner_id):
         return
@@ -105,9 +124,9 @@ def shared_at_all(state: AppState, who: Principal, goal: Goal) -> bool:
 def create_goal(
     person_id: str, body: GoalCreate, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
-    """Add a goal; it is mapped onto the taxonomy at once."""
-    goal = goals.create_goal(state, principal, person_id, body.model_dump())
-    return goal_public(state, goal, principal)
+    """Add a goal; it is mapped onto the taxonomy at once (`mapping`: how well)."""
+    goal, verdict = goals.create_goal(state, principal, person_id, body.model_dump())
+    return with_mapping(state, goal_public(state, goal, principal), verdict, principal)
 
 
 @router.get("/people/{person_id}/goals", response_model=GoalsPublic, dependencies=[Allow(*Role)])
@@ -139,9 +158,10 @@ OWNER_OR_ORG = Allow(*ORG, own=(Role.mentee, Role.mentor, Role.steward), owners=
 def update_goal(
     goal_id: str, body: GoalUpdate, state: StateDep, principal: PrincipalDep
 ) -> GoalPublic:
-    """Change a goal; a new text is mapped again."""
-    goal = goals.update_goal(state, principal, goal_id, body.model_dump(exclude_unset=True))
-    return goal_public(state, goal, principal)
+    """Change a goal; a new text is mapped again (`mapping`: how well)."""
+    changes = body.model_dump(exclude_unset=True)
+    goal, verdict = goals.update_goal(state, principal, goal_id, changes)
+    return with_mapping(state, goal_public(state, goal, principal), verdict, principal)
 
 
 @router.delete(
@@ -154,9 +174,10 @@ def delete_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> Respo
 
 @router.post("/goals/{goal_id}/remap", response_model=GoalPublic, dependencies=[OWNER_OR_ORG])
 def remap_goal(goal_id: str, state: StateDep, principal: PrincipalDep) -> GoalPublic:
-    """Map the goal again against the current taxonomy (after taxonomy edits)."""
-    goal = goals.remap_goal(state, principal, goal_id)
-    return goal_public(state, goal, principal)
+    """Map the goal again against the current taxonomy (after taxonomy edits; `mapping`:
+    how well)."""
+    goal, verdict = goals.remap_goal(state, principal, goal_id)
+    return with_mapping(state, goal_public(state, goal, principal), verdict, principal)
 
 
 @router.put(

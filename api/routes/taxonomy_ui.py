@@ -200,6 +200,12 @@ def _actor_name(state: Any, actor: str) -> str:
     return actor
 
 
+def change_summary(store: GraphStore, change: TaxonomyChange) -> str:
+    """`taxonomy.history.summary`, a revert naming the change it undid."""
+    undone = store.get_taxonomy_change(change.reverts) if change.reverts else None
+    return H.summary(change, undone)
+
+
 def change_view(
     state: Any, change: TaxonomyChange, *, node_id: str | None = None, max_rows: int = MAX_LISTED
 ) -> ChangeView:
@@ -221,7 +227,7 @@ def change_view(
         reason=change.reason,
         reverts=change.reverts,
         reverted_by=change.reverted_by,
-        summary=H.summary(change),
+        summary=change_summary(state.store, change),
         counts=H.import_counts(change) if bulk else None,
         nodes=len(change.node_ids),
         diff=[_row_out(r, label) for r in rows[:max_rows]],
@@ -384,7 +390,7 @@ def change_diff(
     label = _label_of(_hierarchy(state))
     return DiffPage(
         change_id=change.id,
-        summary=H.summary(change),
+        summary=change_summary(state.store, change),
         data=[_row_out(r, label) for r in rows[offset : offset + limit]],
         count=len(rows),
         offset=offset,

@@ -58,6 +58,20 @@ class GoalTargetPublic(ApiModel):
     source: TargetSource
 
 
+class GoalMappingPublic(ApiModel):
+    """How well the goal's text mapped (create, update of the text, remap). `fell_back`: no
+    skill was confident enough, the targets are broad clusters; `vague`: the goal names no
+    specific skill; `choose`: the targets are choices the mentee should pick from (either of
+    those); `reason`: the mapper's words, with a hint when the goal's language has no labels
+    in the taxonomy; `language`: the goal's language as guessed ("en", "de", "es", "fr")."""
+
+    fell_back: bool
+    vague: bool
+    choose: bool
+    reason: str
+    language: str
+
+
 class GoalPublic(ApiModel):
     id: str
     person_id: str
@@ -71,6 +85,11 @@ class GoalPublic(ApiModel):
     targets: list[GoalTargetPublic]
     share_with_proposed_mentor: ProposedMentorSharing | None = Field(
         default=None, description="null unless the caller may read the goal's text"
+    )
+    mapping: GoalMappingPublic | None = Field(
+        default=None,
+        description="the verdict on the mapping, on the answer to a create, a text update or "
+        "a remap; null otherwise and for a caller who may not read the goal's text",
     )
 
 

@@ -72,6 +72,13 @@ class RecommendationsPublic(ApiModel):
         "goals reach (no names), e.g. 'The only person holding a skill these goals reach "
         "(\"negotiate supplier arrangements\", level 4) is the mentee's manager'",
     )
+    why_few: list[str] = Field(
+        default_factory=list,
+        description="when fewer than k are suggested (but some are): how many more mentors "
+        "holding a skill the goals reach each rule removed (no names), e.g. '74 more mentors "
+        "hold related skills but share under 1 h a week with you; try format=async or "
+        "min_overlap_hours=0'",
+    )
 
 
 class StalledPublic(ApiModel):

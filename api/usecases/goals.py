@@ -21,8 +21,9 @@ from graph.model import Goal, PairingStatus, milestone_order_problems, open_dupl
 from graph.store import DeleteGoals, GraphStore, PairingFilter, Planned, StoreOp, UpsertGoals
 from taxonomy.goal_mapping import (
     GoalCorrection,
-    TextMapper,
-    mapped_targets,
+    MappingVerdict,
+    VerdictMapper,
+    mapped_targets_with_verdict,
     plan_correct_goal_mapping,
     teach,
 )
@@ -121,8 +122,12 @@ class _TaxonomyOnly:
     def map(self, text: str, k: int = 5) -> MappingResult:
         return self.mapper.map(text, k, taught=False)
 
+    @property
+    def languages(self) -> frozenset[str]:
+        return self.mapper.languages
 
-def mapper_for(state: AppState, who: Who) -> TextMapper:
+
+def mapper_for(state: AppState, who: Who) -> VerdictMapper:
     """The goal mapper as `who` may use it. Taught phrases are other people's goal wording:
     a caller who may not read every goal (anyone but a coordinator, an admin or the CLI)
     maps on the taxonomy alone, else writing a goal with a guessed text and reading its
@@ -133,11 +138,15 @@ def mapper_for(state: AppState, who: Who) -> TextMapper:
     return mapper
 
 
-def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, Any]) -> Goal:
-    """Add a goal (id given or `goal_<16 hex>`) mapped onto the taxonomy, in one apply.
-    NotFound: unknown person. Conflict: the id exists, or the person has an open goal with
-    the same text (`check_not_duplicate`, naming its id). InvalidInput: a text the mapper
-    refuses, dates out of order or past (`check_goal_dates`). Nothing is written then."""
+def create_goal(
+    state: AppState, who: Who, person_id: str, data: Mapping[str, Any]
+) -> tuple[Goal, MappingVerdict]:
+    """Add a goal (id given or `goal_<16 hex>`) mapped onto the taxonomy, in one apply; the
+    goal and the verdict on its mapping (a fall-back's targets are the clusters offered, for
+    the mentee to choose from). NotFound: unknown person. Conflict: the id exists, or the
+    person has an open goal with the same text (`check_not_duplicate`, naming its id).
+    InvalidInput: a text the mapper refuses, dates out of order or past
+    (`check_goal_dates`). Nothing is written then."""
     fields = dict(data)
     person(state.store, person_id)
     goal_id = fields.pop("id", None) or f"goal_{secrets.token_hex(8)}"
@@ -146,7 +155,7 @@ def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, An
     new = Goal.model_validate({**fields, "id": goal_id, "person_id": person_id})
     check_goal_dates(new)
     check_not_duplicate(state.store, new)
-    targets = mapped_targets(mapper_for(state, who), new, k=GOAL_TARGETS_K)
+    targets, verdict = mapped_targets_with_verdict(mapper_for(state, who), new, k=GOAL_TARGETS_K)
 
     def plan(store: GraphStore) -> Planned[Goal]:
         person(store, person_id)
@@ -156,11 +165,14 @@ def create_goal(state: AppState, who: Who, person_id: str, data: Mapping[str, An
         planned = Planned([UpsertGoals([new]), targets], new)
         return audited(planned, who, "goal.create", goal_id, {"person_id": person_id})
 
-    return state.write_plan(plan)
+    return state.write_plan(plan), verdict
 
 
-def update_goal(state: AppState, who: Who, goal_id: str, changes: Mapping[str, Any]) -> Goal:
-    """Change some fields; a new text is mapped again (same apply). NotFound. Conflict: the
+def update_goal(
+    state: AppState, who: Who, goal_id: str, changes: Mapping[str, Any]
+) -> tuple[Goal, MappingVerdict | None]:
+    """Change some fields; a new text is mapped again (same apply): the goal and the verdict
+    on the new mapping (None when the text did not change). NotFound. Conflict: the
     change makes it an open twin of another open goal. InvalidInput: new dates out of order
     or past (`check_goal_dates`). The audit names the fields, never the text."""
     before = goal(state.store, goal_id)
@@ -169,7 +181,8 @@ def update_goal(state: AppState, who: Who, goal_id: str, changes: Mapping[str, A
     check_goal_dates(proposed, before)
     check_not_duplicate(state.store, proposed)
     mapper = mapper_for(state, who)
-    targets = mapped_targets(mapper, proposed, k=GOAL_TARGETS_K) if remap else None
+    mapped = mapped_targets_with_verdict(mapper, proposed, k=GOAL_TARGETS_K) if remap else None
+    targets = mapped[0] if mapped is not None else None
 
     def plan(store: GraphStore) -> Planned[Goal]:
         current = goal(store, goal_id)
@@ -181,18 +194,21 @@ def update_goal(state: AppState, who: Who, goal_id: str, changes: Mapping[str, A
         detail = {"fields": sorted(changes)}
         return audited(Planned(ops, merged), who, "goal.update", goal_id, detail)
 
-    return state.write_plan(plan)
+    return state.write_plan(plan), (mapped[1] if mapped is not None else None)
 
 
-def remap_goal(state: AppState, who: Who, goal_id: str) -> Goal:
-    """Map the goal again against the current taxonomy (after taxonomy edits). NotFound."""
+def remap_goal(state: AppState, who: Who, goal_id: str) -> tuple[Goal, MappingVerdict]:
+    """Map the goal again against the current taxonomy (after taxonomy edits): the goal and
+    the verdict on the mapping. NotFound."""
     current = goal(state.store, goal_id)
-    targets = mapped_targets(mapper_for(state, who), current, k=GOAL_TARGETS_K)
+    targets, verdict = mapped_targets_with_verdict(
+        mapper_for(state, who), current, k=GOAL_TARGETS_K
+    )
 
     def plan(store: GraphStore) -> Planned[Goal]:
         return audited(Planned([targets], goal(store, goal_id)), who, "goal.remap", goal_id)
 
-    return state.write_plan(plan)
+    return state.write_plan(plan), verdict
 
 
 def correct_goal(

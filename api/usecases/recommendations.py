@@ -10,7 +10,7 @@ from typing import Any
 from api.schemas.pairings import RecommendationsPublic
 from graph.errors import InvalidInput
 from graph.model import Format, MentoringModel
-from graph.recommend import RecommendOptions, Weights, recommend, why_no_mentor
+from graph.recommend import RecommendOptions, Weights, recommend, why_few, why_no_mentor
 from graph.settings import Settings
 
 
@@ -59,7 +59,11 @@ def answer(
     snapshot: Any, person_id: str, k: int, opts: RecommendOptions, now: datetime
 ) -> RecommendationsPublic:
     """The top `k` mentors for `person_id` on `snapshot` as the API answers them; when
-    nobody is suggested, `why_none` says why."""
+    nobody is suggested, `why_none` says why; when fewer than `k` are, `why_few` says what
+    removed the others (graph.recommend.why_few)."""
     recs = recommend(snapshot, person_id, k=k, options=opts, now=now)
     why = [] if recs else why_no_mentor(snapshot, person_id, options=opts, now=now)
-    return RecommendationsPublic(mentee_id=person_id, data=recs, count=len(recs), why_none=why)
+    few = why_few(snapshot, person_id, options=opts, now=now) if 0 < len(recs) < k else []
+    return RecommendationsPublic(
+        mentee_id=person_id, data=recs, count=len(recs), why_none=why, why_few=few
+    )

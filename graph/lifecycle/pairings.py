@@ -525,10 +525,10 @@ def plan_propose(
             raise NotFound(f"person {mid!r} not found")
     for gid in pairing.goal_ids:
         goal = store.get_goal(gid)
-        if goal is None:
+        # another person's goal reads as a missing one: the message must not tell a caller
+        # who owns a goal (or that it exists) they may not see
+        if goal is None or goal.person_id not in pairing.mentee_ids:
             raise NotFound(f"goal {gid!r} not found")
-        if goal.person_id not in pairing.mentee_ids:
-            raise InvalidInput(f"goal {gid!r} belongs to {goal.person_id!r}, not a mentee here")
     _refuse_duplicates(store, pairing)
     places, hours = mentor_load(store, mentor_id)
     problem = capacity_problem(

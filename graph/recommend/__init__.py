@@ -19,6 +19,8 @@ Public API (stable; graph/pairings.py, cohort.py, stalls.py and the API build on
     # format in_person for a mentee without a location).
     why_no_mentor(snap, mentee_id, options=..., now=...) -> list[str]   # when recs == []:
     # why, one line per person holding a skill the goals reach, without names
+    why_few(snap, mentee_id, options=..., now=...) -> list[str]   # when 0 < len(recs) < k:
+    # how many more mentors each rule (common hours, capacity, guardrails, filters) removed
     unsuggested(snap, mentee_id, options=..., now=...)   # the same as Unsuggested records
 
     RecommendOptions(model=one_to_one|group|peer|reverse, format=None|video|in_person|async,
@@ -71,6 +73,7 @@ from graph.recommend.ranking import (
     mentor_unavailable,
     recommend,
     unsuggested,
+    why_few,
     why_no_mentor,
 )
 from graph.recommend.scoring import (
@@ -101,5 +104,6 @@ __all__ = [
     "recommend",
     "top_k_candidates",
     "unsuggested",
+    "why_few",
     "why_no_mentor",
 ]

@@ -105,6 +105,41 @@ def no_mentor_lines(holders: list[tuple[str, int, str]]) -> list[str]:
     return out
 
 
+def few_mentor_lines(
+    overlap: int,
+    capacity: int,
+    guarded: int,
+    other: dict[str, int],
+    *,
+    min_overlap_hours: float,
+) -> list[str]:
+    """What limited a short list, without names: how many more mentors holding a skill the
+    goals reach each rule removed (`ranking.why_few`); `other`: filter reason -> count."""
+
+    def mentors(n: int) -> str:
+        return f"{n} more mentor{'s' if n != 1 else ''} hold{'s' if n == 1 else ''}"
+
+    out: list[str] = []
+    if overlap:
+        out.append(
+            f"{mentors(overlap)} related skills but share{'s' if overlap == 1 else ''} under "
+            f"{min_overlap_hours:g} h a week with you; try format=async or min_overlap_hours=0"
+        )
+    if capacity:
+        out.append(
+            f"{mentors(capacity)} related skills but {'has' if capacity == 1 else 'have'} no "
+            "free mentee place or hours left"
+        )
+    if guarded:
+        out.append(
+            f"{mentors(guarded)} related skills but {'is' if guarded == 1 else 'are'} ruled out "
+            "by a guardrail (management chain, do-not-pair-again, an open pairing with you)"
+        )
+    for reason, n in sorted(other.items(), key=lambda kv: (-kv[1], kv[0])):
+        out.append(f"{mentors(n)} related skills but {'each ' if n != 1 else ''}{reason}")
+    return out
+
+
 def overlap_words(hours: float, week_hours: tuple[float, ...]) -> str:
     """'1.5 h/week overlap', or with the spread when the weeks of the horizon differ:
     '0.8 h/week overlap on average (0.0–1.5 h a week)'."""

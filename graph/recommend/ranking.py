@@ -674,6 +674,55 @@ def why_no_mentor(
     return explain.no_mentor_lines([(h.label(u.skill_id), u.level, u.reason) for u in items])
 
 
+CAPACITY_REASONS = ("has no free mentee place", "has fewer than the ")
+GUARDRAIL_REASON = "is ruled out by a guardrail"
+
+
+def why_few(
+    snapshot: Snapshot,
+    mentee_id: str,
+    *,
+    options: RecommendOptions | None = None,
+    now: datetime | None = None,
+) -> list[str]:
+    """What kept more mentors out when `recommend` returns fewer than asked for, counted over
+    `unsuggested` (people who hold a skill the goals reach and offer to mentor it above the
+    mentee's level) by the rule that removed them: too few common hours, capacity,
+    guardrails, then each other hard filter (format, model, location, seniority, language).
+    E.g. ['74 more mentors hold related skills but share under 1 h a week with you; try
+    format=async or min_overlap_hours=0']. Without names. [] when nobody was removed so.
+    Raises like `unsuggested`."""
+    options = options or RecommendOptions()
+    items = unsuggested(snapshot, mentee_id, options=options, now=now)
+    guard = excluded_mentors(snapshot.state, mentee_id, options)
+    overlap = capacity = guarded = 0
+    other: dict[str, int] = {}
+    for u in items:
+        if u.mentor_id in guard or u.reason == GUARDRAIL_REASON:
+            guarded += 1
+        elif u.reason.startswith(CAPACITY_REASONS):
+            capacity += 1
+        elif "h/week in common with the mentee" in u.reason:
+            overlap += 1
+        elif u.reason in _FILTER_REASONS or u.reason.startswith(_FILTER_PREFIXES):
+            other[u.reason] = other.get(u.reason, 0) + 1
+    return explain.few_mentor_lines(
+        overlap, capacity, guarded, other, min_overlap_hours=options.min_overlap_hours
+    )
+
+
+# `filter_steps` reasons other than capacity and guardrails (those are counted apart)
+_FILTER_REASONS = frozenset(
+    {
+        "is not in the mentee's location (in person)",
+        "is not within one seniority step (peer mentoring)",
+        "is not junior to the mentee (reverse mentoring)",
+        "speaks none of the mentee's languages",
+    }
+)
+_FILTER_PREFIXES = ("does not take ", "is not open to the ")
+
+
 def build_recommendations(
     shared: Shared, options: RecommendOptions, scored: Scored, positions: list[int]
 ) -> list[Recommendation]:

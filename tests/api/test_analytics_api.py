@@ -127,3 +127,12 @@ def test_cypher_endpoint_reads_and_refuses_writes(any_client: tuple[TestClient, 
         ).status_code
         == 403
     )
+
+
+def test_sign_in_pages_name_no_fixed_key_path(client: TestClient) -> None:
+    """The demo key lives in the data directory (MENTORGRAPH_DATA_DIR), wherever that is: the
+    sign-in text names the file and the setting, never a path the server may not use."""
+    for page in ("/dashboard", "/taxonomy"):
+        text = client.get(page).text
+        assert "var/" not in text, page
+    assert "MENTORGRAPH_DATA_DIR" in client.get("/dashboard").text

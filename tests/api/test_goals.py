@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graph.store import GraphStore
+from taxonomy.goal_mapping import verdict_of
+from taxonomy.mapping import MappingResult
 from tests.api.conftest import Keys
 
 
@@ -250,3 +252,48 @@ def test_writing_a_goal_is_no_oracle_of_a_corrected_goals_wording(
     coord = keys.auth("coordinator")
     r = client.post("/v1/people/p1/goals", json={"text": text}, headers=coord)
     assert targets_of(r)[0] == ("s-python", 1.0)
+
+
+def test_a_goal_answer_carries_the_mappings_verdict(client: TestClient, keys: Keys) -> None:
+    """Create, a text update and a remap answer how well the text mapped; a fall-back stores
+    the clusters the mapper offered (as /v1/goals/map returns them) flagged `choose`; a goal
+    in a language the taxonomy has no labels in says which labels to import."""
+    me = keys.auth("mentee")
+    text = "quiero mejorar mi liderazgo de equipos"
+    r = client.post("/v1/people/p1/goals", json={"text": text}, headers=me)
+    assert r.status_code == 201, r.text
+    goal = r.json()
+    mapping = goal["mapping"]
+    assert mapping["language"] == "es"
+    assert mapping["reason"].startswith(
+        "Spanish goal: import Spanish ESCO labels with "
+        "`mentorgraph import esco --language es` for better matches"
+    )
+    mapped = client.post("/v1/goals/map", json={"text": text, "k": 3}, headers=me).json()
+    assert mapping["fell_back"] is mapped["fell_back"] is True
+    assert mapping["choose"] is True and mapping["vague"] is mapped["vague"]
+    assert [t["node_id"] for t in goal["targets"]] == [c["id"] for c in mapped["candidates"]]
+    assert {t["kind"] for t in goal["targets"]} == {"cluster"}
+    # a confident English goal: no fall-back, nothing to choose, no import hint
+    r = client.patch(
+        f"/v1/goals/{goal['id']}", json={"text": "get better at public speaking"}, headers=me
+    )
+    assert r.status_code == 200, r.text
+    mapping = r.json()["mapping"]
+    assert (mapping["fell_back"], mapping["choose"], mapping["language"]) == (False, False, "en")
+    assert "import" not in mapping["reason"]
+    assert r.json()["targets"][0]["node_id"] == "s-present"
+    r = client.post(f"/v1/goals/{goal['id']}/remap", headers=me)
+    assert r.status_code == 200 and r.json()["mapping"]["fell_back"] is False
+    # no new mapping, no verdict: a reading, an update that keeps the text
+    assert client.get(f"/v1/goals/{goal['id']}", headers=me).json()["mapping"] is None
+    r = client.patch(f"/v1/goals/{goal['id']}", json={"measurable_outcome": "x"}, headers=me)
+    assert r.status_code == 200 and r.json()["mapping"] is None
+
+
+def test_no_import_hint_once_the_goals_language_has_labels() -> None:
+    result = MappingResult(fell_back=True, reason="no skill matched")
+    text = "quiero mejorar mi liderazgo de equipos"
+    assert verdict_of(result, text, frozenset({"en", "es"})).reason == "no skill matched"
+    hinted = verdict_of(result, "ich möchte besser und schneller lernen", frozenset({"en"}))
+    assert hinted.language == "de" and hinted.reason.startswith("German goal: import German")

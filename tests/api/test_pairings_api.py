@@ -238,3 +238,17 @@ def test_an_import_that_breaks_a_rule_lists_the_pairing(client: TestClient, keys
     assert client.get("/v1/pairings/conflicts", headers=keys.auth("mentor")).status_code == 403
     r = client.post(f"/v1/pairings/{pid}/activate", json={}, headers=keys.auth("mentor"))
     assert r.status_code == 409 and "guardrail" in r.json()["error"]["message"]
+
+
+def test_a_proposal_with_another_persons_goal_reads_as_not_found(
+    client: TestClient, keys: Keys
+) -> None:
+    """Naming someone else's goal in a proposal gives the same 404 as an unknown goal: the
+    message names neither the owner nor that the goal exists."""
+    unknown = {"mentor_id": "m1", "mentee_ids": ["p1"], "goal_ids": ["g-nope"]}
+    theirs = {"mentor_id": "m1", "mentee_ids": ["p1"], "goal_ids": ["g-p2"]}
+    a = client.post("/v1/pairings", json=unknown, headers=keys.auth("mentee"))
+    b = client.post("/v1/pairings", json=theirs, headers=keys.auth("mentee"))
+    assert a.status_code == b.status_code == 404, (a.text, b.text)
+    assert "'p2'" not in b.text and "belongs" not in b.text
+    assert b.json()["error"]["message"] == "goal 'g-p2' not found"

@@ -69,7 +69,9 @@ def test_a_nodes_history_holds_only_its_changes_in_pages(
     rest = client.get("/v1/taxonomy/history?node=s-present&offset=2&limit=2", headers=st).json()
     assert not rest["has_more"] and len(rest["data"]) == 1
     entries = first["data"] + rest["data"]
-    assert [e["summary"] for e in entries] == ["alias added: “public speaking”"] * 3
+    assert [e["summary"] for e in entries] == [
+        f"alias “{a}” added to “public speaking”" for a in ("pitching", "keynotes", "talks")
+    ]
     assert [e["diff"][0]["after"] for e in entries] == ["pitching", "keynotes", "talks"]
     assert all(e["actor_name"] == "Sam Steward" and e["revertable"] for e in entries)
     # the old route pages too
@@ -168,7 +170,7 @@ def test_preview_gives_the_edits_own_errors(client: TestClient, keys: Keys) -> N
         return r.status_code, r.json()
 
     code, body = preview({"op": "rename", "node_id": "s-present", "body": {"label": "x"}})
-    assert code == 200 and body["change"]["summary"] == "renamed: “x”"
+    assert code == 200 and body["change"]["summary"] == "renamed “public speaking” -> “x”"
     code, _ = preview({"op": "rename", "node_id": "s-present", "body": {}}, keys.auth("mentor"))
     assert code == 403
     code, body = preview({"op": "rename", "node_id": "nope", "body": {"label": "x"}})
@@ -185,3 +187,32 @@ def test_preview_gives_the_edits_own_errors(client: TestClient, keys: Keys) -> N
     assert code == 422 and body["error"]["details"][0]["field"] == "body.change_id"
     code, body = preview({"op": "explode", "node_id": "s-present", "body": {}})
     assert code == 422
+
+
+def test_history_summaries_name_the_alias_the_old_name_and_what_a_revert_undid(
+    client: TestClient, keys: Keys
+) -> None:
+    """The summary of an alias edit names the alias (and the node it was added to or removed
+    from), a rename both names, a revert the change it undid (in its own words)."""
+    st = keys.auth("steward")
+    add = {"alias": "consultas SQL", "reason": "x"}
+    r = client.post("/v1/taxonomy/nodes/s-python/aliases", json=add, headers=st)
+    assert r.status_code == 201, r.text
+    added = r.json()["id"]
+    r = client.post("/v1/taxonomy/nodes/s-python/aliases/remove", json=add, headers=st)
+    assert r.status_code == 201, r.text
+    ren = {"label": "Python", "reason": "shorter"}
+    r = client.post("/v1/taxonomy/nodes/s-present/rename", json=ren, headers=st)
+    assert r.status_code == 201, r.text
+    renamed = r.json()["id"]
+    r = client.post(f"/v1/taxonomy/changes/{renamed}/revert", json={"reason": "no"}, headers=st)
+    assert r.status_code == 201, r.text
+    page = client.get("/v1/taxonomy/history", headers=st).json()
+    assert [e["summary"] for e in page["data"]] == [
+        "reverted: renamed “public speaking” -> “Python”",
+        "renamed “public speaking” -> “Python”",
+        "alias “consultas SQL” removed from “Python programming”",
+        "alias “consultas SQL” added to “Python programming”",
+    ]
+    diff = client.get(f"/v1/taxonomy/changes/{added}/diff", headers=st).json()
+    assert diff["summary"] == "alias “consultas SQL” added to “Python programming”"

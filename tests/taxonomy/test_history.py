@@ -53,7 +53,7 @@ def test_edits_in_words_and_rows(embedded_store: GraphStore) -> None:
         ]
     )
     rename = editing.rename(embedded_store, a, "give presentations", actor="s")
-    assert H.summary(rename) == "renamed: “give presentations”"
+    assert H.summary(rename) == "renamed “give talks” -> “give presentations”"
     rows = {(r.what, r.field, str(r.before), str(r.after)) for r in H.diff_rows(rename)}
     assert ("field", "label", "give talks", "give presentations") in rows
     assert ("alias added", "", "None", "give talks") in rows
