@@ -30,8 +30,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from graph.store import MAX_BROADER_DEPTH
-
 # --- labels (the only names ever spliced into statements) -----------------------------------
 
 SKILL: Final = "Skill"
@@ -239,13 +237,15 @@ BROADER_AROUND: Final = (
 )
 # The cycle check, bounded: every cycle an apply closes runs through a changed child, so a
 # cycle of up to MAX_BROADER_DEPTH edges is found by BROADER_CYCLES and a longer one leaves
-# a MAX_BROADER_DEPTH-edge walk upwards from that child, found by BROADER_TOO_DEEP.
+# a MAX_BROADER_DEPTH-edge walk upwards from that child, found by BROADER_TOO_DEEP. (The
+# bound is written out, as Cypher takes no parameter there; a test holds it equal to
+# graph.store.MAX_BROADER_DEPTH.)
 BROADER_CYCLES: Final = (
-    f"UNWIND $ids AS id MATCH (c:TaxonomyNode {{id: id}})-[:BROADER*1..{MAX_BROADER_DEPTH}]->(c) "
+    "UNWIND $ids AS id MATCH (c:TaxonomyNode {id: id})-[:BROADER*1..50]->(c) "
     "RETURN DISTINCT c.id AS id"
 )
 BROADER_TOO_DEEP: Final = (
-    f"UNWIND $ids AS id MATCH (c:TaxonomyNode {{id: id}})-[:BROADER*{MAX_BROADER_DEPTH}]->"
+    "UNWIND $ids AS id MATCH (c:TaxonomyNode {id: id})-[:BROADER*50]->"
     "(:TaxonomyNode) RETURN DISTINCT c.id AS id"
 )
 FIND_BY_LABEL: Final = (

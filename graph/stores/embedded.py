@@ -96,7 +96,13 @@ def _gt(row: tuple[str, str, float, str]) -> GoalTarget:
 
 
 # People who have not left (Person.left_on unset): listings leave leavers out.
-_PRESENT = " WHERE json_extract(data, '$.left_on') IS NULL"
+_PEOPLE_PAGE = "SELECT data FROM people ORDER BY id LIMIT ? OFFSET ?"
+_PRESENT_PEOPLE_PAGE = (
+    "SELECT data FROM people WHERE json_extract(data, '$.left_on') IS NULL "
+    "ORDER BY id LIMIT ? OFFSET ?"
+)
+_COUNT_PEOPLE = "SELECT count(*) FROM people"
+_COUNT_PRESENT_PEOPLE = "SELECT count(*) FROM people WHERE json_extract(data, '$.left_on') IS NULL"
 
 _NODES_BY_IDS = (
     "SELECT 'skill', data, id FROM skills WHERE id IN (SELECT value FROM json_each(?1)) "
@@ -382,18 +388,15 @@ class EmbeddedStore:
     def list_people(
         self, *, offset: int = 0, limit: int | None = None, include_departed: bool = True
     ) -> list[Person]:
-        where = "" if include_departed else _PRESENT
+        sql = _PEOPLE_PAGE if include_departed else _PRESENT_PEOPLE_PAGE
         with self._read() as c:
-            rows = c.execute(
-                f"SELECT data FROM people{where} ORDER BY id LIMIT ? OFFSET ?",  # noqa: S608
-                (-1 if limit is None else limit, offset),
-            ).fetchall()
+            rows = c.execute(sql, (-1 if limit is None else limit, offset)).fetchall()
         return [Person.model_validate_json(r[0]) for r in rows]
 
     def count_people(self, *, include_departed: bool = True) -> int:
-        where = "" if include_departed else _PRESENT
+        sql = _COUNT_PEOPLE if include_departed else _COUNT_PRESENT_PEOPLE
         with self._read() as c:
-            return int(c.execute(f"SELECT count(*) FROM people{where}").fetchone()[0])  # noqa: S608
+            return int(c.execute(sql).fetchone()[0])
 
     def reports_of(self, manager_id: str) -> list[str]:
         with self._read() as c:

@@ -163,8 +163,9 @@ def test_propose_unknown_people_and_goals(world: GraphStore) -> None:
         lc.propose(world, "m1", ["ghost"])
     with pytest.raises(NotFound, match="g-zz"):
         lc.propose(world, "m1", ["b"], goal_ids=["g-zz"])
-    with pytest.raises(InvalidInput, match="g-c"):
-        lc.propose(world, "m1", ["b"], goal_ids=["g-c"])  # c's goal, not b's
+    with pytest.raises(NotFound, match="g-c") as info:  # c's goal, not b's: as unknown
+        lc.propose(world, "m1", ["b"], goal_ids=["g-c"])
+    assert "'c'" not in info.value.message  # whose goal it is stays unsaid
     with pytest.raises(InvalidInput, match="one mentee"):
         lc.propose(world, "m1", ["b", "c"])
     with pytest.raises(InvalidInput):

@@ -15,6 +15,7 @@ from graph.store import (
     UpsertClusters,
     UpsertSkills,
 )
+from graph.stores import cypher
 
 GROUP = SkillCluster(id="g", label="supervising a team or group", code="S4.8.1", tier=3)
 STAFF = Skill(id="staff", label="manage staff", reuse_level=ReuseLevel.cross_sector)
@@ -125,3 +126,8 @@ def test_a_chain_up_to_the_bound_is_kept_one_more_level_is_refused(store: GraphS
         store.apply([AddBroader(edges[:1])])  # d0 -> d1 would leave 50 edges above d0
     [problem] = info.value.problems
     assert f"{MAX_BROADER_DEPTH} or more BROADER edges" in problem.reason
+
+
+def test_the_cypher_cycle_check_is_bounded_at_max_broader_depth() -> None:
+    assert f"[:BROADER*1..{MAX_BROADER_DEPTH}]" in cypher.BROADER_CYCLES
+    assert f"[:BROADER*{MAX_BROADER_DEPTH}]" in cypher.BROADER_TOO_DEEP
