@@ -312,10 +312,6 @@ def end_to_end(
         "filled": res.matched,
         "achievable": res.achievable,
         "filled_pct": 100.0 * res.matched / res.achievable if res.achievable else 100.0,
-        "achievable_slots": res.achievable_slots,
-        "filled_pct_of_slots": 100.0 * res.matched / res.achievable_slots
-        if res.achievable_slots
-        else 100.0,
         "matched_before_fill": res.matched_by_round[0],
         "total_score": res.total_score,
         "greedy_matched": res.greedy_matched,
@@ -383,7 +379,7 @@ def e2e_table(rows: list[dict[str, object]]) -> Table:
                   "-> max flow fill -> min-cost flow + hours -> reasons (seconds)")  # fmt: skip
     cols = (
         "cohort", "snapshot s", "match s (cpu)", "stages s", "eligible / candidate edges",
-        "filled / achievable (hours bound); / slot max flow", "total score",
+        "filled / achievable (upper bound)", "total score",
         "baseline (one-sided top-50)",
         "exact sub-cohort: ours / exact score", "peak RSS MB",
     )  # fmt: skip
@@ -401,8 +397,7 @@ def e2e_table(rows: list[dict[str, object]]) -> Table:
             f"{r['match_s']:.1f} ({r['match_cpu_s']:.1f})",
             " ".join(f"{k}={v:.1f}" for k, v in stages.items()),
             f"{r['eligible_edges']:,} / {r['candidate_edges']:,}",
-            f"{r['filled']:,} / {r['achievable']:,} ({r['filled_pct']:.2f}%); "
-            f"slots {r['achievable_slots']:,} ({r['filled_pct_of_slots']:.1f}%)",
+            f"{r['filled']:,} / {r['achievable']:,} ({r['filled_pct']:.2f}%)",
             f"{r['total_score']:,.1f}",
             (
                 f"{base['filled']:,} ({base['filled_pct_of_achievable']:.1f}%), "

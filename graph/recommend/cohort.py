@@ -431,9 +431,6 @@ class CohortResult:
     # and hours), and how many eligible edges there were
     achievable: int | None = None
     eligible_edges: int | None = None
-    # the same max flow with the one-sided matcher's slots (free hours / the cohort's median
-    # wish, the "mentor slots" of earlier runs): exact, not a bound once wishes differ
-    achievable_slots: int | None = None
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
 
     @property
@@ -540,22 +537,31 @@ def match_cohort(
     )
     clock.lap("eligible")
     n_eligible = np.bincount(eligible.mentee, minlength=len(mentees))
-    cand = two_sided_candidates(eligible, candidates_per_mentee, candidates_per_mentor)
-    first = solve_max_flow(eligible, cand)
+    # the edges within each mentor's hours budget: any matching over them keeps hours
+    fits = hours_budget_mask(eligible, wants, _hours_left(state, mentor_ids))
+    fit_idx = np.flatnonzero(fits)
+    del fits
+    inner = CandidateGraph(
+        len(mentees), eligible.capacity, eligible.mentee[fit_idx], eligible.mentor[fit_idx],
+        eligible.score[fit_idx],
+    )  # fmt: skip
+    cand = two_sided_candidates(inner, candidates_per_mentee, candidates_per_mentor)
+    first = solve_max_flow(inner, cand)
     clock.lap("two_sided")
-    # the same count with the one-sided matcher's slots (free hours / the cohort's median
-    # wish, as "mentor slots" were counted so far): exact max flow over all eligible edges
-    median = float(np.median(wants))
-    by_slots = replace(eligible, capacity=mentor_slots(state, mentor_ids, median))
-    _, achievable_slots = fill_to_max_flow(by_slots, cand)
-    del by_slots
-    cand, achievable = fill_to_max_flow(eligible, cand)
+    cand, _ = fill_to_max_flow(inner, cand)
+    # the sound upper bound, over ALL eligible edges (places and hours / lightest wish),
+    # grown from the candidate graph (few rounds: it already matches nearly as many)
+    start = np.zeros(eligible.n_edges, dtype=np.bool_)
+    start[fit_idx[cand]] = True
+    _, achievable = fill_to_max_flow(eligible, start)
+    del start
     clock.lap("fill")
     idx = np.flatnonzero(cand)
     g = CandidateGraph(
-        len(mentees), eligible.capacity, eligible.mentee[idx].astype(np.int64),
-        eligible.mentor[idx].astype(np.int64), eligible.score[idx],
+        len(mentees), inner.capacity, inner.mentee[idx].astype(np.int64),
+        inner.mentor[idx].astype(np.int64), inner.score[idx],
     )  # fmt: skip
+    del inner, fit_idx
     n_eligible_edges = eligible.n_edges
     del idx, cand
     chosen, dropped_rows, g = _solve_then_fit_hours(g, eligible, state, mentor_ids, wants)
@@ -582,7 +588,7 @@ def match_cohort(
         eligible_edges=n_eligible_edges,
     )
     clock.lap("explain")
-    return replace(result, timings=clock.laps, achievable_slots=achievable_slots)
+    return replace(result, timings=clock.laps)
 
 
 class _Clock:
@@ -648,6 +654,29 @@ def eligible_graph(
     capacity = np.minimum(places, by_hours).astype(np.int64)
     graph = CandidateGraph(len(mentees), capacity, a, j, s)
     return graph, mentor_ids
+
+
+def _hours_left(state: State, mentor_ids: list[str]) -> NDArray[np.float64]:
+    """Free hours per month of each mentor (in `mentor_ids` order)."""
+    rows = np.array([state.rows[m] for m in mentor_ids], dtype=np.int64)
+    left: NDArray[np.float64] = state.arrays["max_hours"][rows] - state.arrays["hours"][rows]
+    return np.maximum(left, 0.0)
+
+
+def hours_budget_mask(
+    g: CandidateGraph, wants: NDArray[np.float64], hours_left: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Edges whose mentee's wish fits the mentor's hours budget: mentor j's free hours
+    split evenly over its `capacity[j]` places (hours_left[j] / capacity[j] each). Any
+    matching over these edges within the capacities keeps every mentor's hours (at most
+    capacity[j] mentees, each wanting at most the share), so the slot flow solves the
+    hours-constrained problem without a repair. With `capacity` from `eligible_graph` (the
+    lightest eligible wish fits every place) a mentor's capacity is never cut; only the
+    mentees too hungry for an even share are left to the later rounds over the room left."""
+    cap = np.maximum(g.capacity, 1).astype(np.float64)
+    share = (hours_left / cap).astype(np.float32)
+    out: NDArray[np.bool_] = wants.astype(np.float32)[g.mentee] <= share[g.mentor] + 1e-6
+    return out
 
 
 def _concat(parts: list[NDArray[Any]], dtype: type[np.generic]) -> NDArray[Any]:

@@ -66,13 +66,18 @@ from graph.recommend.scoring import (
     skill_fit_array,
     weighted_score_array,
 )
-from graph.recommend.skill_fit import LEVEL_MODELS, Credit, level_factor, level_ok
+from graph.recommend.skill_fit import (
+    LEVEL_MODELS,
+    Credit,
+    TargetCredits,
+    level_factor,
+    level_ok,
+)
 from graph.recommend.snapshot import (
     FORMAT_BITS,
     MODEL_BITS,
     Snapshot,
     State,
-    TargetCredits,
     language_mask,
 )
 
@@ -228,7 +233,7 @@ class TargetTable:
 
     def skill(self, j: int) -> tuple[str, Credit]:
         i = int(self.sel[j])
-        return self.credits.skills[i], self.credits.routes[i]
+        return self.credits.skills[i], self.credits.route(i)
 
     def local_of(self, skill_id: str) -> int | None:
         i = bisect_left(self.credits.skills, skill_id)
@@ -321,19 +326,25 @@ def _target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
 
 def _build_target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
     tc = snap.credits(st, node_id)
-    holders = list(map(st.willing.get, tc.skills))
-    sel = [i for i, h in enumerate(holders) if h is not None]
-    found = [holders[i] for i in sel]
-    if not found:
+    sk = st.skills
+    # each reachable skill's willing holders: one slice of the willing-holders index
+    codes = np.fromiter((sk.codes.get(s, -1) for s in tc.skills), np.int64, len(tc.skills))
+    known = codes >= 0
+    lo = np.zeros(len(codes), dtype=np.int64)
+    lens = np.zeros(len(codes), dtype=np.int64)
+    lo[known] = sk.w_ptr[codes[known]]
+    lens[known] = sk.w_ptr[codes[known] + 1] - lo[known]
+    sel_arr = np.flatnonzero(lens > 0).astype(np.int64)
+    if len(sel_arr) == 0:
         z = np.zeros(0, np.int64)
         return TargetTable(z, np.zeros(0, np.int8), np.zeros(0), z, z, tc)
-    rows_l = [h.rows for h in found]  # type: ignore[union-attr]
-    lengths = np.array(list(map(len, rows_l)), dtype=np.int64)
-    local = np.repeat(np.arange(len(found), dtype=np.int64), lengths)
-    sel_arr = np.array(sel, dtype=np.int64)
+    n_l = lens[sel_arr]
+    local = np.repeat(np.arange(len(sel_arr), dtype=np.int64), n_l)
+    starts = np.repeat(lo[sel_arr] - (np.cumsum(n_l) - n_l), n_l)
+    pos = np.arange(int(n_l.sum())) + starts
     return TargetTable(
-        rows=np.concatenate(rows_l).astype(np.int64),
-        levels=np.concatenate([h.levels for h in found]),  # type: ignore[union-attr]
+        rows=sk.w_row[pos].astype(np.int64),
+        levels=sk.w_level[pos],
         credit=tc.credit[sel_arr][local],
         local=local,
         sel=sel_arr,

@@ -63,8 +63,13 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
+
+import numpy as np
+from numpy.typing import NDArray
 
 from graph.hierarchy import Hierarchy
 from graph.model import MentoringModel, SkillCluster
@@ -202,3 +207,139 @@ def _skill_downs_memo(hierarchy: Hierarchy) -> dict[tuple[str, int], list[tuple[
         if memo is None:
             memo = _DOWNS[hierarchy] = {}
         return memo
+
+
+# --- the same credits as arrays (what the ranking uses) ---------------------------------------
+
+_RELATIONS = tuple(Relation)
+
+
+@dataclass(frozen=True)
+class TargetCredits:
+    """A target's reachable skills sorted by id (`target_credits` as arrays): per skill its
+    credit, steps (`hops`, `up`), the node the route turns at (`via`) and its relation.
+    `routes` builds the `Credit` objects on first use (explanations need a few)."""
+
+    skills: tuple[str, ...]
+    credit: NDArray[np.float64]
+    hops: NDArray[np.int8]
+    up: NDArray[np.int8]
+    via: tuple[str, ...]
+    relation: NDArray[np.int8]  # index into Relation, in declaration order
+
+    def route(self, i: int) -> Credit:
+        return Credit(
+            self.skills[i],
+            float(self.credit[i]),
+            int(self.hops[i]),
+            int(self.up[i]),
+            self.via[i],
+            _RELATIONS[int(self.relation[i])],
+        )
+
+    @cached_property
+    def routes(self) -> tuple[Credit, ...]:
+        return tuple(self.route(i) for i in range(len(self.skills)))
+
+    @classmethod
+    def build(cls, credits: Mapping[str, Credit]) -> TargetCredits:
+        """From `target_credits`'s dict (the reference the array path is tested against)."""
+        skills = tuple(sorted(credits))
+        routes = [credits[s] for s in skills]
+        return cls(
+            skills,
+            np.array([r.credit for r in routes], dtype=np.float64),
+            np.array([r.hops for r in routes], dtype=np.int8),
+            np.array([r.up for r in routes], dtype=np.int8),
+            tuple(r.via for r in routes),
+            np.array([_RELATIONS.index(r.relation) for r in routes], dtype=np.int8),
+        )
+
+
+@dataclass
+class _Downs:
+    """One hierarchy's skills in id order, and the skills below each (via, depth) as arrays."""
+
+    skills: tuple[str, ...]
+    index: dict[str, int]
+    below: dict[tuple[str, int], tuple[NDArray[np.int32], NDArray[np.int8]]]
+    broad: dict[str, bool]
+
+
+_ARRAY_DOWNS: weakref.WeakKeyDictionary[Hierarchy, _Downs] = weakref.WeakKeyDictionary()
+
+
+def _array_downs(hierarchy: Hierarchy) -> _Downs:
+    with _DOWNS_LOCK:
+        memo = _ARRAY_DOWNS.get(hierarchy)
+        if memo is None:
+            skills = tuple(sorted(hierarchy.skill_ids))
+            memo = _ARRAY_DOWNS[hierarchy] = _Downs(
+                skills, {s: i for i, s in enumerate(skills)}, {}, {}
+            )
+        return memo
+
+
+_NO_CREDITS = TargetCredits(
+    (), np.zeros(0), np.zeros(0, np.int8), np.zeros(0, np.int8), (), np.zeros(0, np.int8)
+)
+
+
+def target_credit_table(hierarchy: Hierarchy, target_id: str) -> TargetCredits:
+    """`target_credits(hierarchy, target_id)` as a `TargetCredits`, computed on arrays: the
+    same skills, credits and routes (best credit, then fewest steps, then the first route in
+    (up, via) order), without a Python object per reachable skill. The descendant lists of
+    each turning node are kept per hierarchy, so siblings share them."""
+    memo = _array_downs(hierarchy)
+    if target_id not in hierarchy:
+        return _NO_CREDITS
+    ups = {target_id: 0, **hierarchy.ancestors_by_distance(target_id, MAX_UP)}
+    skill_target = target_id in hierarchy.skill_ids
+    vias = sorted(ups.items(), key=lambda kv: (kv[1], kv[0]))
+    idx_l: list[NDArray[np.int32]] = []
+    hops_l: list[NDArray[np.int8]] = []
+    order_l: list[NDArray[np.int32]] = []
+    for order, (via, up) in enumerate(vias):
+        key = (via, MAX_HOPS - up)
+        below = memo.below.get(key)
+        if below is None:
+            found = {via: 0, **hierarchy.descendants_by_distance(via, MAX_HOPS - up)}
+            pairs = [(memo.index[n], d) for n, d in found.items() if n in memo.index]
+            below = memo.below[key] = (
+                np.array([p[0] for p in pairs], dtype=np.int32),
+                np.array([p[1] for p in pairs], dtype=np.int8),
+            )
+        if len(below[0]):
+            idx_l.append(below[0])
+            hops_l.append((below[1] + up).astype(np.int8))
+            order_l.append(np.full(len(below[0]), order, dtype=np.int32))
+    if not idx_l:
+        return _NO_CREDITS
+    idx, hops, order_arr = np.concatenate(idx_l), np.concatenate(hops_l), np.concatenate(order_l)
+    # credit and relation per (via order, hops): few distinct values, computed once each
+    combo = order_arr.astype(np.int64) * 16 + hops
+    uniq, inverse = np.unique(combo, return_inverse=True)
+    credit_u = np.empty(len(uniq))
+    rel_u = np.empty(len(uniq), dtype=np.int8)
+    for u, c in enumerate(uniq.tolist()):
+        via, up = vias[c // 16]
+        broad = memo.broad.get(via)
+        if broad is None:
+            broad = memo.broad[via] = is_broad_group(hierarchy, via)
+        relation, cr = route_credit(c % 16, up, skill_target=skill_target, via_top_level=broad)
+        credit_u[u], rel_u[u] = cr, _RELATIONS.index(relation)
+    credit = credit_u[inverse]
+    # per skill: best credit, then fewest hops, then the earliest route (module doc)
+    pick = np.lexsort((order_arr, hops, -credit, idx))
+    first = np.ones(len(pick), dtype=np.bool_)
+    first[1:] = idx[pick[1:]] != idx[pick[:-1]]
+    pick = pick[first]
+    chosen_order = order_arr[pick]
+    return TargetCredits(
+        skills=tuple(memo.skills[i] for i in idx[pick].tolist()),
+        credit=credit[pick],
+        hops=hops[pick],
+        up=np.array([vias[o][1] for o in chosen_order.tolist()], dtype=np.int8),
+        via=tuple(vias[o][0] for o in chosen_order.tolist()),
+        relation=rel_u[inverse[pick]],
+    )

@@ -46,7 +46,7 @@ from graph.hierarchy import Hierarchy
 from graph.model import CheckIn, Goal, GoalTarget, Pairing, Person, PersonSkill
 from graph.recommend import availability as av
 from graph.recommend.scoring import OPEN_STATUSES
-from graph.recommend.skill_fit import Credit, target_credits
+from graph.recommend.skill_fit import TargetCredits, target_credit_table
 from graph.store import GraphStore, TaxonomyDump, Touched
 
 FORMAT_BITS = {"video": 1, "in_person": 2, "async": 4}
@@ -464,11 +464,12 @@ class Snapshot:
     # --- caches -------------------------------------------------------------------------------
 
     def credits(self, state: State, target_id: str) -> TargetCredits:
-        """Skills reachable from a target (skill_fit.target_credits), cached per hierarchy."""
+        """Skills reachable from a target (skill_fit.target_credit_table), cached per
+        hierarchy."""
         hit = self._credits.get(target_id)
         if hit is not None and hit[0] is state.hierarchy:
             return hit[1]
-        tc = TargetCredits.build(target_credits(state.hierarchy, target_id))
+        tc = target_credit_table(state.hierarchy, target_id)
         if len(self._credits) > 50_000:
             self._credits.clear()
         self._credits[target_id] = (state.hierarchy, tc)
@@ -486,21 +487,6 @@ class Snapshot:
                 cache = _GridCache(horizon)
                 self._grids[horizon] = cache
             return cache.get(state, rows)
-
-
-@dataclass(frozen=True)
-class TargetCredits:
-    """A target's reachable skills sorted by id, with credits and routes, as arrays."""
-
-    skills: tuple[str, ...]
-    credit: NDArray[np.float64]
-    routes: tuple[Credit, ...]
-
-    @classmethod
-    def build(cls, credits: Mapping[str, Credit]) -> TargetCredits:
-        skills = tuple(sorted(credits))
-        routes = tuple(credits[s] for s in skills)
-        return cls(skills, np.array([r.credit for r in routes], dtype=np.float64), routes)
 
 
 class _GridCache:

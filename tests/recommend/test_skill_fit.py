@@ -3,6 +3,7 @@ skills under broader skills (hand-computed, through the recommender, and on real
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, time
 from functools import cache
 
@@ -27,9 +28,11 @@ from graph.recommend.skill_fit import (
     CLOSE,
     EXACT,
     LOOSE,
+    TargetCredits,
     is_broad_group,
     level_factor,
     level_ok,
+    target_credit_table,
     target_credits,
 )
 from graph.store import TaxonomyDump
@@ -367,3 +370,30 @@ def test_real_esco_a_broad_group_is_labelled_loosely_related() -> None:
     assert abe.skill_paths[0].relation == "loose"
     assert "loosely related" in abe.reasons[0] and "broad group T4.2" in abe.reasons[0]
     assert "closely" not in abe.reasons[0] and "narrow" not in abe.reasons[0]
+
+
+def _same_credits(h: Hierarchy, target: str) -> None:
+    fast = target_credit_table(h, target)
+    ref = TargetCredits.build(target_credits(h, target))
+    assert fast.skills == ref.skills
+    assert fast.routes == ref.routes  # credit, hops, up, via and relation of every skill
+    assert fast.credit.tolist() == ref.credit.tolist()
+
+
+def test_the_array_credits_equal_the_reference_on_real_esco() -> None:
+    """The ranking's array path (`target_credit_table`) gives every reachable skill the same
+    route as the dict reference, on ESCO's own hierarchy (skills under skills, several
+    parents, broad transversal groups, top-level groups): a seeded sample of 400 skills and
+    every group."""
+    h = Hierarchy.from_dump(esco())
+    skills = sorted(h.skill_ids)
+    groups = sorted(n.id for n in h.nodes("cluster"))
+    for target in random.Random(5).sample(skills, 400) + groups:
+        _same_credits(h, target)
+    _same_credits(h, "no-such-node")
+
+
+def test_the_array_credits_equal_the_reference_on_a_toy_taxonomy() -> None:
+    h = Hierarchy.from_dump(random_taxonomy())
+    for node in h.nodes():
+        _same_credits(h, node.id)
