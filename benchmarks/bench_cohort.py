@@ -307,6 +307,7 @@ def end_to_end(
         "wall_s": t_snap + t_match,  # end to end: snapshot -> candidates -> solve -> reasons
         "cpu_s": c_snap + c_match,
         "stages_s": res.timings,
+        "stages_cpu_s": res.cpu_timings,
         "eligible_edges": res.eligible_edges,
         "candidate_edges": res.candidate_edges,
         "filled": res.matched,
@@ -378,7 +379,7 @@ def e2e_table(rows: list[dict[str, object]]) -> Table:
     table = Table(title="cohort end-to-end: snapshot -> eligible edges -> two-sided candidates "
                   "-> max flow fill -> min-cost flow + hours -> reasons (seconds)")  # fmt: skip
     cols = (
-        "cohort", "snapshot s", "match s (cpu)", "stages s", "eligible / candidate edges",
+        "cohort", "snapshot s", "match s (cpu)", "stages s (cpu)", "eligible / candidate edges",
         "filled / achievable (upper bound)", "total score",
         "baseline (one-sided top-50)",
         "exact sub-cohort: ours / exact score", "peak RSS MB",
@@ -389,13 +390,14 @@ def e2e_table(rows: list[dict[str, object]]) -> Table:
         base = r.get("baseline")
         sub = r.get("exact_sub")
         stages = r["stages_s"]
-        assert isinstance(stages, dict)
+        cpu = r["stages_cpu_s"]
+        assert isinstance(stages, dict) and isinstance(cpu, dict)
         table.add_row(
             f"{r['org']} {r['mentees']:,} x {r['mentors']:,} (K={r['k_per_mentee']}, "
             f"L={r['l_per_mentor']})",
             f"{r['snapshot_s']:.1f}",
             f"{r['match_s']:.1f} ({r['match_cpu_s']:.1f})",
-            " ".join(f"{k}={v:.1f}" for k, v in stages.items()),
+            " ".join(f"{k}={v:.1f} ({cpu[k]:.1f})" for k, v in stages.items()),
             f"{r['eligible_edges']:,} / {r['candidate_edges']:,}",
             f"{r['filled']:,} / {r['achievable']:,} ({r['filled_pct']:.2f}%)",
             f"{r['total_score']:,.1f}",

@@ -185,6 +185,25 @@ def weekly_hours(a: BoolGrid, b: BoolGrid, horizon: Horizon) -> list[float]:
 
 
 def common_example(horizon: Horizon, a: BoolGrid, b: BoolGrid, tz: str) -> str | None:
+    """A common time worth quoting, in `tz`, true on every date it implies; None if none
+    (`_common_example`; remembered per pair of calendars, which people share: a cohort's
+    explanations meet the same office hours again and again)."""
+    return _common_example_of(
+        horizon,
+        np.asarray(a, dtype=np.bool_).tobytes(),
+        np.asarray(b, dtype=np.bool_).tobytes(),
+        tz,
+    )
+
+
+@lru_cache(maxsize=16_384)
+def _common_example_of(horizon: Horizon, a: bytes, b: bytes, tz: str) -> str | None:
+    return _common_example(
+        horizon, np.frombuffer(a, dtype=np.bool_), np.frombuffer(b, dtype=np.bool_), tz
+    )
+
+
+def _common_example(horizon: Horizon, a: BoolGrid, b: BoolGrid, tz: str) -> str | None:
     """A common time worth quoting, in `tz`, true on every date it implies; None if none.
 
     Each maximal run of common slots is a wall-clock time in `tz` (weekday, start, end); the

@@ -575,6 +575,8 @@ class CandidateScorer:
     def explain(self, pairs: Sequence[tuple[str, str]]) -> list[Recommendation | None]:
         """The full Recommendation of each (mentee, mentor) pair (see `explain_edges`)."""
         st, options, shared = self.state, self.options, self.shared
+        if shared.mentor_vectors is None:
+            shared.fill_mentor_vectors()
         wanted: dict[str, set[str]] = {}
         for mentee_id, mentor_id in pairs:
             wanted.setdefault(mentee_id, set()).add(mentor_id)

@@ -432,6 +432,7 @@ class CohortResult:
     achievable: int | None = None
     eligible_edges: int | None = None
     timings: dict[str, float] = field(default_factory=dict)  # wall seconds per stage
+    cpu_timings: dict[str, float] = field(default_factory=dict)  # process CPU seconds per stage
 
     @property
     def matched(self) -> int:
@@ -588,20 +589,23 @@ def match_cohort(
         eligible_edges=n_eligible_edges,
     )
     clock.lap("explain")
-    return replace(result, timings=clock.laps)
+    return replace(result, timings=clock.laps, cpu_timings=clock.cpu)
 
 
 class _Clock:
-    """Wall seconds per stage."""
+    """Wall and process CPU seconds per stage (CPU is the fair figure on a shared machine)."""
 
     def __init__(self) -> None:
         self.laps: dict[str, float] = {}
+        self.cpu: dict[str, float] = {}
         self._t = time.perf_counter()
+        self._c = time.process_time()
 
     def lap(self, name: str) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.process_time()
         self.laps[name] = now - self._t
-        self._t = now
+        self.cpu[name] = cpu - self._c
+        self._t, self._c = now, cpu
 
 
 def eligible_graph(

@@ -420,28 +420,38 @@ def goal_best(
     if picks is not None and not any(len(p) for p in picks):
         return empty
 
-    def cat(get: Callable[[GoalTarget, TargetTable, int], NDArray[Any]]) -> NDArray[Any]:
-        if picks is None:
-            return np.concatenate([get(t, tb, off) for t, tb, off in parts])
-        return np.concatenate(
-            [get(t, tb, off)[p] for (t, tb, off), p in zip(parts, picks, strict=True)]
-        )
+    sel: list[Any] = [slice(None)] * len(parts) if picks is None else list(picks)
 
-    rows = cat(lambda t, tb, off: tb.rows)
-    levels = cat(lambda t, tb, off: tb.levels)
-    group = cat(lambda t, tb, off: tb.local + off)
+    def cat(get: Callable[[GoalTarget, TargetTable, Any], NDArray[Any]]) -> NDArray[Any]:
+        return np.concatenate([get(t, tb, p) for (t, tb, _), p in zip(parts, sel, strict=True)])
+
+    rows = cat(lambda t, tb, p: tb.rows[p])
+    levels = cat(lambda t, tb, p: tb.levels[p])
+    offsets = [off for _, _, off in parts]
+    group = np.concatenate(
+        [tb.local[p] + off for (_, tb, _), p, off in zip(parts, sel, offsets, strict=True)]
+    )
     # (confidence * credit) * level factor, in that order: the same floats as the reference
-    weight = cat(lambda t, tb, off: t.confidence * tb.credit)
+    weight = cat(lambda t, tb, p: t.confidence * tb.credit[p])
     vals = weight * LEVEL_FACTORS[levels]
     if model in LEVEL_MODELS and mentee_levels:
         floors: list[NDArray[np.int8]] = []
-        for _, tb, _ in parts:
+        for (_, tb, _), p in zip(parts, sel, strict=True):
+            if picks is not None:  # few entries: the mentee's level of each entry's skill
+                skills = tb.credits.skills
+                floors.append(
+                    np.array(
+                        [mentee_levels.get(skills[i], 0) for i in tb.sel[tb.local[p]].tolist()],
+                        dtype=np.int8,
+                    ).reshape(-1)
+                )
+                continue
             floor = np.zeros(tb.n_skills, dtype=np.int8)
             for sk, lv in mentee_levels.items():
                 i = tb.local_of(sk)
                 if i is not None:
                     floor[i] = lv
-            floors.append(floor[tb.local] if picks is None else floor[tb.local[picks[len(floors)]]])
+            floors.append(floor[tb.local])
         ok = levels > np.concatenate(floors)
         rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
         if len(rows) == 0:
