@@ -111,24 +111,39 @@ def person_grid(
 ) -> BoolGrid:
     """Boolean grid (horizon.n_slots,) of the UTC slots this person is free in."""
     grid = np.zeros(horizon.n_slots, dtype=np.bool_)
-    if not windows:
-        return grid
-    by_day: dict[int, list[WeeklyWindow]] = {}
     for w in windows:
-        by_day.setdefault(w.weekday, []).append(w)
-    # Local dates one day either side of the horizon can reach into it (offsets up to +-14h).
-    day = horizon.start - timedelta(days=1)
-    while day <= horizon.end:
-        todays = by_day.get(day.weekday())
-        if todays and not _excluded(day, exceptions):
-            for w in todays:
-                if not w.holds_on(day):
-                    continue
-                first, stop = slot_range(horizon, *window_utc(day, w, tz))
-                if first < stop:
-                    grid[first:stop] = True
-        day += timedelta(days=1)
+        for day, first, stop in _window_runs(horizon, tz, w):
+            if not exceptions or not _excluded(day, exceptions):
+                grid[first:stop] = True
     return grid
+
+
+_RUNS_MAX = 200_000  # (horizon, zone, window) entries kept: a few dates each
+_RUNS: dict[tuple[object, ...], tuple[tuple[date, int, int], ...]] = {}
+
+
+def _window_runs(horizon: Horizon, tz: str, w: WeeklyWindow) -> tuple[tuple[date, int, int], ...]:
+    """(local date, first slot, stop slot) of each time `w` falls in the horizon, in zone
+    `tz`. Local dates one day either side of the horizon can reach into it (offsets up to
+    +-14h). Remembered per (horizon, zone, window): colleagues share office hours, and the
+    zone conversions are the costly part of a person's grid."""
+    key = (horizon, tz, tuple(w.__dict__.values()))
+    hit = _RUNS.get(key)
+    if hit is not None:
+        return hit
+    out: list[tuple[date, int, int]] = []
+    day = horizon.start - timedelta(days=1)
+    day += timedelta(days=(w.weekday - day.weekday()) % 7)
+    while day <= horizon.end:
+        if w.holds_on(day):
+            first, stop = slot_range(horizon, *window_utc(day, w, tz))
+            if first < stop:
+                out.append((day, first, stop))
+        day += timedelta(days=7)
+    if len(_RUNS) >= _RUNS_MAX:
+        _RUNS.clear()
+    runs = _RUNS[key] = tuple(out)
+    return runs
 
 
 def pack(grid: BoolGrid) -> NDArray[np.uint8]:

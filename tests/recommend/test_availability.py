@@ -352,3 +352,40 @@ def test_cohort_matching_uses_the_dates_of_windows() -> None:
     assert proposal.mentor_id != "ana"
     assert "only on" not in proposal.reasons[1]
     assert "ana" not in {r.mentor_id for r in recommend(snap, "mia", now=NOW)}
+
+
+@st.composite
+def leave(draw: st.DrawFn) -> list[AvailabilityException]:
+    out = []
+    for _ in range(draw(st.integers(0, 3))):
+        a = draw(st.dates(min_value=date(2024, 12, 20), max_value=date(2026, 1, 31)))
+        n = draw(st.integers(0, 9))
+        out.append(
+            AvailabilityException(start=draw(st.sampled_from([a, None])), end=a + timedelta(days=n))
+        )
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    dated_windows(),
+    leave(),
+    leave(),
+    st.sampled_from(ZONES),
+    st.dates(min_value=date(2025, 1, 1), max_value=date(2025, 8, 31)),
+)
+def test_colleagues_sharing_windows_keep_their_own_leave(
+    ws: list[WeeklyWindow],
+    leave_a: list[AvailabilityException],
+    leave_b: list[AvailabilityException],
+    zone: str,
+    start: date,
+) -> None:
+    """Grids reuse each (zone, window)'s dates across people (`_window_runs`); two people
+    with the same windows and different leave still get their own grids, equal to the
+    reference that walks every local day, and asking again gives the same grid."""
+    h = av.Horizon(start=start, weeks=3)
+    for leave_of in (leave_a, leave_b, leave_a):
+        person = Person(id="p", name="P", timezone=zone, windows=ws, exceptions=leave_of)
+        grid = av.person_grid(zone, ws, leave_of, h)
+        assert set(on_slots(grid)) == slot_set(person, h)
