@@ -26,7 +26,6 @@ same scores.
 from __future__ import annotations
 
 import unicodedata
-from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -76,6 +75,7 @@ from graph.recommend.skill_fit import (
 from graph.recommend.snapshot import (
     FORMAT_BITS,
     MODEL_BITS,
+    SkillArrays,
     Snapshot,
     State,
     language_mask,
@@ -233,11 +233,11 @@ class TargetTable:
 
     def skill(self, j: int) -> tuple[str, Credit]:
         i = int(self.sel[j])
-        return self.credits.skills[i], self.credits.route(i)
+        return self.credits.skill(i), self.credits.route(i)
 
     def local_of(self, skill_id: str) -> int | None:
-        i = bisect_left(self.credits.skills, skill_id)
-        if i == len(self.credits.skills) or self.credits.skills[i] != skill_id:
+        i = self.credits.position(skill_id)
+        if i is None:
             return None
         j = int(np.searchsorted(self.sel, i))
         return j if j < len(self.sel) and self.sel[j] == i else None
@@ -324,11 +324,25 @@ def _target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
     return table
 
 
+_CODES: list[tuple[tuple[str, ...], SkillArrays, NDArray[np.int64]]] = []
+
+
+def _codes_of(universe: tuple[str, ...], sk: SkillArrays) -> NDArray[np.int64]:
+    """SkillArrays code of each skill id in `universe` (-1: nobody holds it); the latest
+    (universe, arrays) pair is kept, as every table of a State shares it."""
+    for u, arrays, codes in _CODES:
+        if u is universe and arrays is sk:
+            return codes
+    codes = np.fromiter((sk.codes.get(s, -1) for s in universe), np.int64, len(universe))
+    _CODES[:] = [(universe, sk, codes)]
+    return codes
+
+
 def _build_target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
     tc = snap.credits(st, node_id)
     sk = st.skills
     # each reachable skill's willing holders: one slice of the willing-holders index
-    codes = np.fromiter((sk.codes.get(s, -1) for s in tc.skills), np.int64, len(tc.skills))
+    codes = _codes_of(tc.universe, sk)[tc.skill_index]
     known = codes >= 0
     lo = np.zeros(len(codes), dtype=np.int64)
     lens = np.zeros(len(codes), dtype=np.int64)
@@ -438,10 +452,10 @@ def goal_best(
         floors: list[NDArray[np.int8]] = []
         for (_, tb, _), p in zip(parts, sel, strict=True):
             if picks is not None:  # few entries: the mentee's level of each entry's skill
-                skills = tb.credits.skills
+                tc = tb.credits
                 floors.append(
                     np.array(
-                        [mentee_levels.get(skills[i], 0) for i in tb.sel[tb.local[p]].tolist()],
+                        [mentee_levels.get(tc.skill(i), 0) for i in tb.sel[tb.local[p]].tolist()],
                         dtype=np.int8,
                     ).reshape(-1)
                 )

@@ -217,42 +217,69 @@ _RELATIONS = tuple(Relation)
 @dataclass(frozen=True)
 class TargetCredits:
     """A target's reachable skills sorted by id (`target_credits` as arrays): per skill its
-    credit, steps (`hops`, `up`), the node the route turns at (`via`) and its relation.
-    `routes` builds the `Credit` objects on first use (explanations need a few)."""
+    credit, steps (`hops`, `up`), the node the route turns at and its relation. Skills are
+    positions in `universe` (the hierarchy's skill ids, sorted; shared by every target of
+    that hierarchy), so building one needs no Python object per skill; `skills`, `via` and
+    `routes` are made on first use (explanations need a few)."""
 
-    skills: tuple[str, ...]
+    universe: tuple[str, ...]
+    universe_index: Mapping[str, int]
+    skill_index: NDArray[np.int32]  # ascending positions in `universe`
     credit: NDArray[np.float64]
     hops: NDArray[np.int8]
     up: NDArray[np.int8]
-    via: tuple[str, ...]
+    vias: tuple[str, ...]
+    via_index: NDArray[np.int32]  # per skill: position in `vias`
     relation: NDArray[np.int8]  # index into Relation, in declaration order
+
+    def __len__(self) -> int:
+        return len(self.skill_index)
+
+    def skill(self, i: int) -> str:
+        return self.universe[int(self.skill_index[i])]
+
+    def position(self, skill_id: str) -> int | None:
+        """Position of `skill_id` among this target's skills, None if it is not reached."""
+        u = self.universe_index.get(skill_id)
+        if u is None:
+            return None
+        i = int(np.searchsorted(self.skill_index, u))
+        return i if i < len(self.skill_index) and self.skill_index[i] == u else None
+
+    @cached_property
+    def skills(self) -> tuple[str, ...]:
+        return tuple(self.universe[i] for i in self.skill_index.tolist())
 
     def route(self, i: int) -> Credit:
         return Credit(
-            self.skills[i],
+            self.skill(i),
             float(self.credit[i]),
             int(self.hops[i]),
             int(self.up[i]),
-            self.via[i],
+            self.vias[int(self.via_index[i])],
             _RELATIONS[int(self.relation[i])],
         )
 
     @cached_property
     def routes(self) -> tuple[Credit, ...]:
-        return tuple(self.route(i) for i in range(len(self.skills)))
+        return tuple(self.route(i) for i in range(len(self)))
 
     @classmethod
     def build(cls, credits: Mapping[str, Credit]) -> TargetCredits:
         """From `target_credits`'s dict (the reference the array path is tested against)."""
         skills = tuple(sorted(credits))
         routes = [credits[s] for s in skills]
+        vias = tuple(sorted({r.via for r in routes}))
         return cls(
-            skills,
-            np.array([r.credit for r in routes], dtype=np.float64),
-            np.array([r.hops for r in routes], dtype=np.int8),
-            np.array([r.up for r in routes], dtype=np.int8),
-            tuple(r.via for r in routes),
-            np.array([_RELATIONS.index(r.relation) for r in routes], dtype=np.int8),
+            universe=skills,
+            universe_index={s: i for i, s in enumerate(skills)},
+            skill_index=np.arange(len(skills), dtype=np.int32),
+            credit=np.array([r.credit for r in routes], dtype=np.float64),
+            hops=np.array([r.hops for r in routes], dtype=np.int8),
+            up=np.array([r.up for r in routes], dtype=np.int8),
+            vias=vias,
+            via_index=np.array([vias.index(r.via) for r in routes], dtype=np.int32),
+            relation=np.array([_RELATIONS.index(r.relation) for r in routes], dtype=np.int8),
         )
 
 
@@ -280,11 +307,6 @@ def _array_downs(hierarchy: Hierarchy) -> _Downs:
         return memo
 
 
-_NO_CREDITS = TargetCredits(
-    (), np.zeros(0), np.zeros(0, np.int8), np.zeros(0, np.int8), (), np.zeros(0, np.int8)
-)
-
-
 def target_credit_table(hierarchy: Hierarchy, target_id: str) -> TargetCredits:
     """`target_credits(hierarchy, target_id)` as a `TargetCredits`, computed on arrays: the
     same skills, credits and routes (best credit, then fewest steps, then the first route in
@@ -292,7 +314,7 @@ def target_credit_table(hierarchy: Hierarchy, target_id: str) -> TargetCredits:
     each turning node are kept per hierarchy, so siblings share them."""
     memo = _array_downs(hierarchy)
     if target_id not in hierarchy:
-        return _NO_CREDITS
+        return _no_credits(memo)
     ups = {target_id: 0, **hierarchy.ancestors_by_distance(target_id, MAX_UP)}
     skill_target = target_id in hierarchy.skill_ids
     vias = sorted(ups.items(), key=lambda kv: (kv[1], kv[0]))
@@ -314,7 +336,7 @@ def target_credit_table(hierarchy: Hierarchy, target_id: str) -> TargetCredits:
             hops_l.append((below[1] + up).astype(np.int8))
             order_l.append(np.full(len(below[0]), order, dtype=np.int32))
     if not idx_l:
-        return _NO_CREDITS
+        return _no_credits(memo)
     idx, hops, order_arr = np.concatenate(idx_l), np.concatenate(hops_l), np.concatenate(order_l)
     # credit and relation per (via order, hops): few distinct values, computed once each
     combo = order_arr.astype(np.int64) * 16 + hops
@@ -336,10 +358,19 @@ def target_credit_table(hierarchy: Hierarchy, target_id: str) -> TargetCredits:
     pick = pick[first]
     chosen_order = order_arr[pick]
     return TargetCredits(
-        skills=tuple(memo.skills[i] for i in idx[pick].tolist()),
+        universe=memo.skills,
+        universe_index=memo.index,
+        skill_index=idx[pick],
         credit=credit[pick],
         hops=hops[pick],
-        up=np.array([vias[o][1] for o in chosen_order.tolist()], dtype=np.int8),
-        via=tuple(vias[o][0] for o in chosen_order.tolist()),
+        up=np.array([v[1] for v in vias], dtype=np.int8)[chosen_order],
+        vias=tuple(v[0] for v in vias),
+        via_index=chosen_order,
         relation=rel_u[inverse[pick]],
     )
+
+
+def _no_credits(memo: _Downs) -> TargetCredits:
+    z8 = np.zeros(0, np.int8)
+    z32 = np.zeros(0, np.int32)
+    return TargetCredits(memo.skills, memo.index, z32, np.zeros(0), z8, z8, (), z32, z8)
