@@ -275,8 +275,17 @@ def _best_first_rank(
     group: NDArray[np.integer[Any]], score: NDArray[np.floating[Any]], n_groups: int
 ) -> NDArray[np.int32]:
     """Per edge: its rank (0 = best) by score within its group (ties: lower edge index).
-    Memory: one int64 sort order plus three 4-byte arrays per edge."""
-    order = np.lexsort((-score.astype(np.float32), group))
+    One stable sort of an int64 key (group in the high 32 bits, the score, best first,
+    quantised to 2**31 steps of its range in the low bits): half the time of a two-key
+    lexsort. Memory: three 8-byte arrays and one 4-byte array per edge at the peak."""
+    if len(score) == 0:
+        return np.zeros(0, dtype=np.int32)
+    lo, hi = float(score.min()), float(score.max())
+    span = hi - lo if hi > lo else 1.0
+    key = np.rint((hi - score) * (2**31 / span)).astype(np.int64)
+    key |= group.astype(np.int64) << 32
+    order = np.argsort(key, kind="stable")
+    del key
     ptr = _segments(group, n_groups)
     rank = np.empty(len(order), dtype=np.int32)
     rank[order] = np.arange(len(order), dtype=np.int32) - ptr[group[order]].astype(np.int32)

@@ -12,7 +12,10 @@ from graph.recommend.cohort import (
     assignment_value,
     exact_assignment_dense,
     fill_to_max_flow,
+    greedy_assignment,
+    hours_budget_mask,
     match_cohort,
+    solve_assignment,
     solve_max_flow,
     two_sided_candidates,
 )
@@ -102,3 +105,56 @@ def test_cohort_two_sided_fills_what_top_1_alone_cannot(embedded_store: GraphSto
         }
         assert p.score == ranked[p.mentor_id].score
         assert p.reasons == ranked[p.mentor_id].reasons
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_every_matching_within_the_hours_share_keeps_hours(seed: int) -> None:
+    """`hours_budget_mask`: the edges whose wish fits the mentor's even share of free hours
+    over its places. Any matching over them within the capacities keeps every mentor's
+    hours (checked on the flow's matching and on greedy ones), and a mentor whose places
+    all fit the lightest wish keeps its whole capacity."""
+    rng = np.random.default_rng(seed)
+    n, m = int(rng.integers(5, 40)), int(rng.integers(2, 12))
+    wants = rng.choice([1.0, 1.5, 2.0, 3.0, 4.0], n)
+    hours_left = rng.choice([0.0, 2.0, 3.0, 4.0, 6.0, 8.0, 9.0, 12.0], m)
+    places = rng.integers(0, 4, m)
+    e = int(rng.integers(n, n * m + 1))
+    mentee, mentor = rng.integers(0, n, e), rng.integers(0, m, e)
+    key = np.unique(mentee * m + mentor)
+    mentee, mentor = key // m, key % m
+    lightest = np.full(m, np.inf)
+    np.minimum.at(lightest, mentor, wants[mentee])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_hours = np.where(np.isfinite(lightest), np.floor(hours_left / lightest + 1e-9), 0)
+    capacity = np.minimum(places, by_hours).astype(np.int64)
+    g = CandidateGraph.build(n, capacity, mentee=mentee, mentor=mentor, score=rng.random(len(key)))
+    fits = hours_budget_mask(g, wants, hours_left)
+    idx = np.flatnonzero(fits)
+    sub = CandidateGraph(n, capacity, g.mentee[idx], g.mentor[idx], g.score[idx])
+    for chosen in (solve_assignment(sub), greedy_assignment(sub)):
+        used = np.bincount(sub.mentor[chosen], wants[sub.mentee[chosen]], minlength=m)
+        assert np.all(used <= hours_left + 1e-9)
+        assert np.all(np.bincount(sub.mentor[chosen], minlength=m) <= places)
+    # the lightest eligible mentee of every mentor with capacity passes its share
+    for j in np.flatnonzero(capacity > 0):
+        mine = np.flatnonzero(g.mentor == j)
+        assert fits[mine[np.argmin(wants[g.mentee[mine]])]]
+
+
+def test_cohort_hours_fit_without_repair_where_the_slot_flow_would_overfill() -> None:
+    """Mentor big (3 places, 6 hours) is everyone's best; small (1 place, 4 hours) second.
+    Counting big's places by the lightest wish (6 / 2 = 3) the slot flow would send the
+    4-hour mentee to big and then have to drop someone; with the even share (2 hours a
+    place) the 4-hour mentee goes to small and all four are matched."""
+    wants = np.array([4.0, 2.0, 2.0, 2.0])
+    hours_left = np.array([6.0, 4.0])
+    edges = [(i, 0, 0.9) for i in range(4)] + [(0, 1, 0.5)]
+    g = CandidateGraph.build(4, [3, 1], edges)
+    fits = hours_budget_mask(g, wants, hours_left)
+    assert not fits[0] and fits[1:].all()
+    idx = np.flatnonzero(fits)
+    sub = CandidateGraph(4, g.capacity, g.mentee[idx], g.mentor[idx], g.score[idx])
+    chosen = solve_assignment(sub)
+    assert {(int(sub.mentee[e]), int(sub.mentor[e])) for e in np.flatnonzero(chosen)} == {
+        (0, 1), (1, 0), (2, 0), (3, 0),
+    }  # fmt: skip
