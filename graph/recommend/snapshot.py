@@ -195,6 +195,46 @@ class SkillArrays:
         }
 
 
+@dataclass(frozen=True)
+class SkillColumns:
+    """HAS_SKILL rows as parallel arrays, for bulk builds without one `PersonSkill` object
+    per row (`Snapshot.from_parts(skill_columns=...)`, a million people's ~10M rows).
+
+    Entry e: person `person_ids[person[e]]` holds skill `skill_ids[skill[e]]` at `level[e]`
+    (1-5), willing to mentor it when `willing[e]`. The arrays have one length; indexes are
+    integers in range. Raises ValueError naming the field otherwise."""
+
+    person_ids: Sequence[str]
+    skill_ids: Sequence[str]
+    person: NDArray[np.integer[Any]]
+    skill: NDArray[np.integer[Any]]
+    level: NDArray[np.integer[Any]]
+    willing: NDArray[np.bool_]
+
+    def __post_init__(self) -> None:
+        n = len(self.person)
+        for name in ("skill", "level", "willing"):
+            got = len(getattr(self, name))
+            if got != n:
+                raise ValueError(
+                    f"skill columns: {name} has {got} entries, expected {n} (as person)"
+                )
+        for name, arr, hi in (
+            ("person", self.person, len(self.person_ids)),
+            ("skill", self.skill, len(self.skill_ids)),
+            ("level", self.level, 6),
+        ):
+            if not np.issubdtype(np.asarray(arr).dtype, np.integer):
+                raise ValueError(f"skill columns: {name} has dtype {arr.dtype}, expected integers")
+            lo = 1 if name == "level" else 0
+            bad = np.flatnonzero((arr < lo) | (arr >= hi))
+            if len(bad):
+                e = int(bad[0])
+                raise ValueError(
+                    f"skill columns: {name}[{e}] is {int(arr[e])}, expected {lo}..{hi - 1}"
+                )
+
+
 def _no_entries() -> tuple[
     NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]
 ]:
@@ -403,8 +443,13 @@ class Snapshot:
         pairings: Iterable[Pairing] = (),
         checkins: Iterable[CheckIn] = (),
         data_version: int = 0,
+        skill_columns: SkillColumns | None = None,
     ) -> Snapshot:
-        """Build from plain models (tests, benchmarks, loaders); references are trusted."""
+        """Build from plain models (tests, benchmarks, loaders); references are trusted.
+
+        `skill_columns`: HAS_SKILL rows as arrays (a million people without a million
+        objects), taken before `person_skills` (later rows of a (person, skill) win); rows of
+        people not among `people` are left out either way."""
         hierarchy = taxonomy if isinstance(taxonomy, Hierarchy) else Hierarchy.from_dump(taxonomy)
         state = _build_state(
             _empty_state(hierarchy),
@@ -415,6 +460,7 @@ class Snapshot:
             pairings=pairings,
             checkins=checkins,
             data_version=data_version,
+            skill_columns=skill_columns,
         )
         return cls(state)
 
@@ -699,11 +745,14 @@ def _build_state(
     pairings: Iterable[Pairing],
     checkins: Iterable[CheckIn],
     data_version: int,
+    skill_columns: SkillColumns | None = None,
 ) -> State:
     """`base` (an empty State) with all these records set (later rows of a key win)."""
     b = _Builder(base)
     for person in people:
         b.set_person(person)
+    if skill_columns is not None:
+        b.load_skill_columns(skill_columns)
     b.load_skills(person_skills)
     for goal in goals:
         b.set_goal(goal)
@@ -783,6 +832,7 @@ class _Builder:
         self.reports = _Cow(base.reports)
         self._skill_updates: dict[str, list[PersonSkill]] = {}  # person -> all new rows
         self._bulk_skills: list[PersonSkill] | None = None
+        self._bulk_columns: SkillColumns | None = None
         self.goals = _Cow(base.goals)
         self.goals_of = _Cow(base.goals_of)
         self.targets = _Cow(base.targets)
@@ -839,27 +889,51 @@ class _Builder:
         """Every HAS_SKILL row at once (bulk builds; later rows of a key win)."""
         self._bulk_skills = rows if isinstance(rows, list) else list(rows)
 
+    def load_skill_columns(self, columns: SkillColumns) -> None:
+        """Every HAS_SKILL row at once as arrays (bulk builds; `load_skills` rows come after
+        these, and later rows of a key win)."""
+        self._bulk_columns = columns
+
     def _skills(self) -> SkillArrays:
         n_rows = len(self.ids)
         rows = self.rows.now
         arrays = self.base.skills
-        if self._bulk_skills is not None:
+        if self._bulk_skills is not None or self._bulk_columns is not None:
             skill_ids = list(arrays.skill_ids)
             codes = dict(arrays.codes)
-            known = [ps for ps in self._bulk_skills if ps.person_id in rows]
-            for ps in known:
-                if ps.skill_id not in codes:
-                    codes[ps.skill_id] = len(skill_ids)
-                    skill_ids.append(ps.skill_id)
+
+            def code(skill_id: str) -> int:
+                c = codes.setdefault(skill_id, len(skill_ids))
+                if c == len(skill_ids):
+                    skill_ids.append(skill_id)
+                return c
+
+            parts: list[tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]] = []
+            cols = self._bulk_columns
+            if cols is not None:  # people not in the view are left out, as below
+                p_row = np.array([rows.get(p, -1) for p in cols.person_ids], dtype=np.int64)
+                s_code = np.array([code(s) for s in cols.skill_ids], dtype=np.int64)
+                r = p_row[cols.person]
+                ok = r >= 0
+                parts.append((r[ok], s_code[cols.skill[ok]], cols.level[ok], cols.willing[ok]))
+            known = [ps for ps in self._bulk_skills or () if ps.person_id in rows]
             k = len(known)
+            parts.append(
+                (
+                    np.fromiter((rows[ps.person_id] for ps in known), np.int64, k),
+                    np.fromiter((code(ps.skill_id) for ps in known), np.int64, k),
+                    np.fromiter((ps.level for ps in known), np.int64, k),
+                    np.fromiter((ps.willing_to_mentor for ps in known), np.bool_, k),
+                )
+            )
             arrays = SkillArrays.build(
                 n_rows,
                 skill_ids,
                 codes,
-                np.fromiter((rows[ps.person_id] for ps in known), np.int64, k),
-                np.fromiter((codes[ps.skill_id] for ps in known), np.int64, k),
-                np.fromiter((ps.level for ps in known), np.int64, k),
-                np.fromiter((ps.willing_to_mentor for ps in known), np.bool_, k),
+                np.concatenate([p[0] for p in parts]).astype(np.int64),
+                np.concatenate([p[1] for p in parts]).astype(np.int64),
+                np.concatenate([p[2] for p in parts]).astype(np.int64),
+                np.concatenate([p[3] for p in parts]).astype(np.bool_),
             )
         updates = {rows[p]: v for p, v in self._skill_updates.items() if p in rows}
         if updates or arrays.n_rows != n_rows:
