@@ -253,7 +253,7 @@ class CandidateScorer:
             except InvalidInput as exc:
                 problems[mid] = exc.message
                 continue
-            scored = score_mentee(shared, ctx, options, among_rows) if k > 0 else None
+            scored = score_mentee(shared, ctx, options, among_rows, k=k) if k > 0 else None
             if scored is None:
                 continue
             pos = np.array(top_k(st, scored.cand, scored.score, k, self._id_rank), dtype=np.int64)

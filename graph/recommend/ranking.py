@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import unicodedata
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -209,6 +209,16 @@ class TargetTable:
         """(entry positions sorted by row, those rows): a few rows' entries by bisection."""
         order = np.argsort(self.rows, kind="stable")
         return order, self.rows[order]
+
+    @cached_property
+    def row_sorted(self) -> tuple[Rows, NDArray[np.int8], Floats, Rows]:
+        """(rows, levels, credit, local) of every entry in row order; within a row in entry
+        order (local skill ascending). A goal's tables then merge in linear time."""
+        order, rows = self.by_row
+        out = (rows, self.levels[order], self.credit[order], self.local[order])
+        for arr in out:
+            arr.flags.writeable = False
+        return out
 
     def entries_of(self, rows: Rows) -> Rows:
         """Positions of every entry whose row is in `rows` (ascending rows)."""
@@ -404,44 +414,62 @@ def goal_best(
     empty = GoalBest(_EMPTY_ROWS, np.zeros(0), _EMPTY_ROWS, np.zeros(0, np.int8), [])
     if not parts:
         return empty
-    # with `among`: only the entries of those rows, found by bisection per table
+    # each part's entries in row order (within a row: local skill ascending); with `among`
+    # only the entries of those rows, found by bisection per table (also in row order)
     picks = [tb.entries_of(among) for _, tb, _ in parts] if among is not None else None
     if picks is not None and not any(len(p) for p in picks):
         return empty
-
-    def cat(get: Callable[[GoalTarget, TargetTable, int], NDArray[Any]]) -> NDArray[Any]:
-        if picks is None:
-            return np.concatenate([get(t, tb, off) for t, tb, off in parts])
-        return np.concatenate(
-            [get(t, tb, off)[p] for (t, tb, off), p in zip(parts, picks, strict=True)]
-        )
-
-    rows = cat(lambda t, tb, off: tb.rows)
-    levels = cat(lambda t, tb, off: tb.levels)
-    group = cat(lambda t, tb, off: tb.local + off)
+    if picks is None:
+        cols = [tb.row_sorted for _, tb, _ in parts]
+    else:
+        cols = [
+            (tb.rows[p], tb.levels[p], tb.credit[p], tb.local[p])
+            for (_, tb, _), p in zip(parts, picks, strict=True)
+        ]
+    rows = np.concatenate([c[0] for c in cols])
+    levels = np.concatenate([c[1] for c in cols])
+    local = [c[3] for c in cols]
+    group = np.concatenate([lc + off for lc, (_, _, off) in zip(local, parts, strict=True)])
     # (confidence * credit) * level factor, in that order: the same floats as the reference
-    weight = cat(lambda t, tb, off: t.confidence * tb.credit)
+    weight = np.concatenate([t.confidence * c[2] for c, (t, _, _) in zip(cols, parts, strict=True)])
     vals = weight * LEVEL_FACTORS[levels]
     if model in LEVEL_MODELS and mentee_levels:
         floors: list[NDArray[np.int8]] = []
-        for _, tb, _ in parts:
+        for (_, tb, _), lc in zip(parts, local, strict=True):
             floor = np.zeros(tb.n_skills, dtype=np.int8)
             for sk, lv in mentee_levels.items():
                 i = tb.local_of(sk)
                 if i is not None:
                     floor[i] = lv
-            floors.append(floor[tb.local] if picks is None else floor[tb.local[picks[len(floors)]]])
+            floors.append(floor[lc])
         ok = levels > np.concatenate(floors)
         rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
         if len(rows) == 0:
             return empty
-    # best value per row; among equal values the earliest entry (target order, skill id)
-    order = np.lexsort((group, -vals, rows))
-    rows_o = rows[order]
-    first = np.ones(len(rows_o), dtype=bool)
-    first[1:] = rows_o[1:] != rows_o[:-1]
-    pick = order[first]
+    if len(parts) > 1:  # merge the parts' row-sorted runs (a stable sort: linear on runs)
+        order = np.argsort(rows, kind="stable")
+        rows, levels, group, vals = rows[order], levels[order], group[order], vals[order]
+    # best value per row; among equal values the earliest entry (target order, skill id),
+    # which is the first in its row segment: group ascends within a row
+    pick = _first_max_per_run(rows, vals)
     return GoalBest(rows[pick], vals[pick], group[pick], levels[pick], parts)
+
+
+def _first_max_per_run(rows: Rows, vals: Floats) -> Rows:
+    """Position of the first largest value in each run of equal `rows` (rows sorted)."""
+    n = len(rows)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(rows[1:], rows[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    lens = np.diff(np.append(starts, n))
+    seg = np.repeat(np.arange(len(starts)), lens)
+    at_max = np.flatnonzero(vals == np.maximum.reduceat(vals, starts)[seg])
+    s = seg[at_max]
+    first = np.empty(len(at_max), dtype=bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    return at_max[first]
 
 
 # --- one mentee -------------------------------------------------------------------------------
@@ -473,11 +501,15 @@ def score_mentee(
     ctx: MenteeContext,
     options: RecommendOptions,
     among: Rows | None = None,
+    k: int | None = None,
 ) -> Scored | None:
     """Steps 2-4 of the module doc for one mentee (None when no mentor is left).
 
     `among`: only these rows are considered (the others are left out as if filtered); a
-    mentor's score does not depend on the other candidates, so it is the same either way."""
+    mentor's score does not depend on the other candidates, so it is the same either way.
+    `k`: only the top k by (score, mentor id) are wanted: candidates that cannot reach them
+    may be left out of the result (common hours, the costly part, are then counted only for
+    those that can: see `_reachable`); the top k and their scores are the same."""
     st = shared.state
     mentee = ctx.mentee
     mentee_levels = st.skill_levels(mentee.id)
@@ -506,16 +538,8 @@ def score_mentee(
     if len(cand) == 0:
         return None
 
-    overlap = overlap_hours(shared, ctx, cand)
-    if not options.asynchronous:
-        ok = overlap >= options.min_overlap_hours - HOURS_EPS
-        cand, fits, overlap = cand[ok], fits[:, ok], overlap[ok]
-        if len(cand) == 0:
-            return None
-
     comps = {
         "skill_fit": skill_fit_array(fits),
-        "availability": availability_array(overlap, options.asynchronous),
         "preferences": preferences_component(st, ctx, cand),
         **shared.mentor_components(cand),
     }
@@ -523,8 +547,78 @@ def score_mentee(
     if ctx.declined:
         declined_rows = [st.rows[m] for m in ctx.declined if m in st.rows]
         factor[_positions_in(cand, declined_rows)] = DECLINED_FACTOR
+    pos, overlap = _reachable(shared, ctx, options, cand, comps, factor, k)
+    if len(pos) == 0:
+        return None
+    if len(pos) < len(cand):
+        cand, fits, factor = cand[pos], fits[:, pos], factor[pos]
+        comps = {c: v[pos] for c, v in comps.items()}
+    comps["availability"] = availability_array(overlap, options.asynchronous)
     score = weighted_score_array(comps, options.weights, factor)
     return Scored(ctx, cand, score, comps, overlap, bests)
+
+
+FIRST_LOOK = 512  # candidates whose common hours are counted first when only the top k count
+
+
+def _reachable(
+    shared: Shared,
+    ctx: MenteeContext,
+    options: RecommendOptions,
+    cand: Rows,
+    comps: dict[str, Floats],
+    factor: Floats,
+    k: int | None,
+) -> tuple[Rows, Floats]:
+    """(positions in `cand` to keep, their common hours a week): those with enough common
+    hours (all, for async); with `k`, only those that can still be among the top k.
+
+    A candidate's score with availability 1 (its most) bounds its score from above (the
+    weights are >= 0 and the sum is formed the same way, so rounding keeps the order).
+    Common hours are counted first for the FIRST_LOOK best bounds (more while fewer than k
+    pass the overlap minimum); then every other candidate whose bound is at least the k-th
+    best exact score so far. Whoever is left out scores below k others: not in the top k."""
+    minimum = options.min_overlap_hours - HOURS_EPS
+    if k is None or len(cand) <= max(FIRST_LOOK, k):
+        overlap = overlap_hours(shared, ctx, cand)
+        if options.asynchronous:
+            return np.arange(len(cand)), overlap
+        ok = np.flatnonzero(overlap >= minimum)
+        return ok, overlap[ok]
+    w = options.weights
+    upper = weighted_score_array({**comps, "availability": np.ones(len(cand))}, w, factor)
+    left = np.ones(len(cand), dtype=bool)  # not looked at yet
+    kept_l: list[Rows] = []
+    hours_l: list[Floats] = []
+    score_l: list[Floats] = []
+    look = max(FIRST_LOOK, 2 * k)
+    while True:
+        todo = np.flatnonzero(left)
+        if len(todo) > look:
+            todo = np.sort(todo[np.argpartition(-upper[todo], look - 1)[:look]])
+        left[todo] = False
+        hours = overlap_hours(shared, ctx, cand[todo])
+        ok = np.ones(len(todo), dtype=bool) if options.asynchronous else hours >= minimum
+        todo, hours = todo[ok], hours[ok]
+        sub = {c: v[todo] for c, v in comps.items()}
+        sub["availability"] = availability_array(hours, options.asynchronous)
+        kept_l.append(todo)
+        hours_l.append(hours)
+        score_l.append(weighted_score_array(sub, w, factor[todo]))
+        if not left.any():
+            break
+        scores = np.concatenate(score_l)
+        if len(scores) >= k:
+            kth = -np.partition(-scores, k - 1)[k - 1]
+            left &= upper >= kth
+            look = int(left.sum())
+            if look == 0:
+                break
+        else:
+            look *= 4
+    kept = np.concatenate(kept_l)
+    order = np.argsort(kept)
+    return kept[order], np.concatenate(hours_l)[order]
 
 
 def overlap_hours(shared: Shared, ctx: MenteeContext, cand: Rows) -> Floats:
@@ -558,7 +652,7 @@ def recommend(
     among_rows = None
     if among is not None:
         among_rows = np.array(sorted(st.rows[m] for m in among if m in st.rows), dtype=np.int64)
-    scored = score_mentee(shared, ctx, options, among_rows) if k > 0 else None
+    scored = score_mentee(shared, ctx, options, among_rows, k=k) if k > 0 else None
     if scored is None:
         return []
     top = top_k(st, scored.cand, scored.score, k)
