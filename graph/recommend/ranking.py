@@ -352,22 +352,26 @@ def _build_target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
 
 
 def mentor_components(st: State, rows: Rows, now: datetime) -> dict[str, Floats]:
-    """The components that depend on the mentor alone: capacity and feedback."""
+    """The components that depend on the mentor alone: capacity and feedback (gathered from
+    the State's `MentorBounds`; capacity divided by recent exposure where there is some)."""
     a = st.arrays
-    recent = np.zeros(len(rows))
+    bounds = _BOUNDS.of(st)
+    capacity = bounds.capacity0[rows]
+    feedback = bounds.feedback[rows]
     since = now - EXPOSURE_WINDOW
-    for j in np.flatnonzero(a["has_pairings"][rows]):
+    some = np.flatnonzero(a["has_pairings"][rows])
+    recent = np.zeros(len(some))
+    for i, j in enumerate(some.tolist()):
         mid = st.ids[int(rows[j])]
-        recent[j] = sum(
+        recent[i] = sum(
             1 for p in st.person_pairings(mid) if p.mentor_id == mid and p.created_at >= since
         )
-    load = load_array(
-        a["places"][rows], a["hours"][rows], a["max_mentees"][rows], a["max_hours"][rows]
-    )
-    return {
-        "capacity": capacity_array(load, recent),
-        "feedback": feedback_array(a["fb_sum"][rows], a["fb_n"][rows]),
-    }
+    exposed = some[recent > 0]
+    if len(exposed):
+        r = rows[exposed]
+        load = load_array(a["places"][r], a["hours"][r], a["max_mentees"][r], a["max_hours"][r])
+        capacity[exposed] = capacity_array(load, recent[recent > 0])
+    return {"capacity": capacity, "feedback": feedback}
 
 
 # --- one goal ---------------------------------------------------------------------------------
@@ -508,8 +512,8 @@ def score_mentee(
     `among`: only these rows are considered (the others are left out as if filtered); a
     mentor's score does not depend on the other candidates, so it is the same either way.
     `k`: only the top k by (score, mentor id) are wanted: candidates that cannot reach them
-    may be left out of the result (common hours, the costly part, are then counted only for
-    those that can: see `_reachable`); the top k and their scores are the same."""
+    may be left out of the result (filters, common hours and components are then worked out
+    only for those that can: see `_top_part`); the top k and their scores are the same."""
     st = shared.state
     mentee = ctx.mentee
     mentee_levels = st.skill_levels(mentee.id)
@@ -533,81 +537,102 @@ def score_mentee(
             hit = pos < len(cand)
             hit[hit] = cand[pos[hit]] == b.rows[hit]
             fits[i, pos[hit]] = b.fit[hit]
-    keep = hard_filters(st, ctx, cand, options) & (fits.max(axis=0, initial=0.0) > 0)
+    has_fit = np.flatnonzero(fits.max(axis=0, initial=0.0) > 0)
+    if k is None or len(has_fit) <= max(FIRST_LOOK, k):
+        part = _score_rows(shared, ctx, options, cand[has_fit], fits[:, has_fit])
+    else:
+        part = _top_part(shared, ctx, options, cand[has_fit], fits[:, has_fit], k)
+    if part is None:
+        return None
+    cand, fits, comps, overlap, score = part
+    return Scored(ctx, cand, score, comps, overlap, bests)
+
+
+_Part = tuple[Rows, Floats, dict[str, Floats], Floats, Floats]  # cand, fits, comps, hours, score
+
+
+def _score_rows(
+    shared: Shared, ctx: MenteeContext, options: RecommendOptions, cand: Rows, fits: Floats
+) -> _Part | None:
+    """Hard filters, components, common hours and score of these candidates (ascending rows,
+    with their fits per goal): those that pass, or None when none does."""
+    st = shared.state
+    keep = hard_filters(st, ctx, cand, options)
     cand, fits = cand[keep], fits[:, keep]
     if len(cand) == 0:
         return None
-
+    overlap = overlap_hours(shared, ctx, cand)
+    if not options.asynchronous:
+        ok = overlap >= options.min_overlap_hours - HOURS_EPS
+        cand, fits, overlap = cand[ok], fits[:, ok], overlap[ok]
+        if len(cand) == 0:
+            return None
     comps = {
         "skill_fit": skill_fit_array(fits),
+        "availability": availability_array(overlap, options.asynchronous),
         "preferences": preferences_component(st, ctx, cand),
         **shared.mentor_components(cand),
     }
+    score = weighted_score_array(comps, options.weights, pair_factor(st, ctx, cand))
+    return cand, fits, comps, overlap, score
+
+
+def pair_factor(st: State, ctx: MenteeContext, cand: Rows) -> Floats:
+    """Per candidate: DECLINED_FACTOR where a proposal with the mentee was declined, else 1."""
     factor = np.ones(len(cand))
     if ctx.declined:
         declined_rows = [st.rows[m] for m in ctx.declined if m in st.rows]
         factor[_positions_in(cand, declined_rows)] = DECLINED_FACTOR
-    pos, overlap = _reachable(shared, ctx, options, cand, comps, factor, k)
-    if len(pos) == 0:
-        return None
-    if len(pos) < len(cand):
-        cand, fits, factor = cand[pos], fits[:, pos], factor[pos]
-        comps = {c: v[pos] for c, v in comps.items()}
-    comps["availability"] = availability_array(overlap, options.asynchronous)
-    score = weighted_score_array(comps, options.weights, factor)
-    return Scored(ctx, cand, score, comps, overlap, bests)
+    return factor
 
 
-FIRST_LOOK = 512  # candidates whose common hours are counted first when only the top k count
+FIRST_LOOK = 512  # candidates scored first when only the top k are wanted
 
 
-def _reachable(
+def _top_part(
     shared: Shared,
     ctx: MenteeContext,
     options: RecommendOptions,
     cand: Rows,
-    comps: dict[str, Floats],
-    factor: Floats,
-    k: int | None,
-) -> tuple[Rows, Floats]:
-    """(positions in `cand` to keep, their common hours a week): those with enough common
-    hours (all, for async); with `k`, only those that can still be among the top k.
+    fits: Floats,
+    k: int,
+) -> _Part | None:
+    """`_score_rows` for only those candidates that can be among the top k.
 
-    A candidate's score with availability 1 (its most) bounds its score from above (the
-    weights are >= 0 and the sum is formed the same way, so rounding keeps the order).
-    Common hours are counted first for the FIRST_LOOK best bounds (more while fewer than k
-    pass the overlap minimum); then every other candidate whose bound is at least the k-th
-    best exact score so far. Whoever is left out scores below k others: not in the top k."""
-    minimum = options.min_overlap_hours - HOURS_EPS
-    if k is None or len(cand) <= max(FIRST_LOOK, k):
-        overlap = overlap_hours(shared, ctx, cand)
-        if options.asynchronous:
-            return np.arange(len(cand)), overlap
-        ok = np.flatnonzero(overlap >= minimum)
-        return ok, overlap[ok]
-    w = options.weights
-    upper = weighted_score_array({**comps, "availability": np.ones(len(cand))}, w, factor)
-    left = np.ones(len(cand), dtype=bool)  # not looked at yet
-    kept_l: list[Rows] = []
-    hours_l: list[Floats] = []
-    score_l: list[Floats] = []
+    Each candidate's score has an upper bound from its skill fit and pair factor (exact),
+    capacity without recent exposure and feedback (`MentorBounds`), and availability and
+    preferences at their most (1): the weights are >= 0 and the bound is summed the same way
+    as the score, so rounding keeps the order. The FIRST_LOOK best bounds are scored first
+    (more while fewer than k pass); then every candidate whose bound is at least the k-th
+    best score so far. Whoever is left out scores below k others: not in the top k."""
+    st = shared.state
+    bounds = _BOUNDS.of(st)
+    ones = np.ones(len(cand))
+    upper = weighted_score_array(
+        {
+            "skill_fit": skill_fit_array(fits),
+            "availability": ones,
+            "preferences": ones,
+            "capacity": bounds.capacity0[cand],
+            "feedback": bounds.feedback[cand],
+        },
+        options.weights,
+        pair_factor(st, ctx, cand),
+    )
+    left = np.ones(len(cand), dtype=bool)  # not scored yet
+    parts: list[_Part] = []
     look = max(FIRST_LOOK, 2 * k)
     while True:
         todo = np.flatnonzero(left)
         if len(todo) > look:
             todo = np.sort(todo[np.argpartition(-upper[todo], look - 1)[:look]])
         left[todo] = False
-        hours = overlap_hours(shared, ctx, cand[todo])
-        ok = np.ones(len(todo), dtype=bool) if options.asynchronous else hours >= minimum
-        todo, hours = todo[ok], hours[ok]
-        sub = {c: v[todo] for c, v in comps.items()}
-        sub["availability"] = availability_array(hours, options.asynchronous)
-        kept_l.append(todo)
-        hours_l.append(hours)
-        score_l.append(weighted_score_array(sub, w, factor[todo]))
+        part = _score_rows(shared, ctx, options, cand[todo], fits[:, todo])
+        if part is not None:
+            parts.append(part)
         if not left.any():
             break
-        scores = np.concatenate(score_l)
+        scores = np.concatenate([p[4] for p in parts]) if parts else np.zeros(0)
         if len(scores) >= k:
             kth = -np.partition(-scores, k - 1)[k - 1]
             left &= upper >= kth
@@ -616,9 +641,55 @@ def _reachable(
                 break
         else:
             look *= 4
-    kept = np.concatenate(kept_l)
-    order = np.argsort(kept)
-    return kept[order], np.concatenate(hours_l)[order]
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    rows = np.concatenate([p[0] for p in parts])
+    order = np.argsort(rows)
+    return (
+        rows[order],
+        np.concatenate([p[1] for p in parts], axis=1)[:, order],
+        {c: np.concatenate([p[2][c] for p in parts])[order] for c in parts[0][2]},
+        np.concatenate([p[3] for p in parts])[order],
+        np.concatenate([p[4] for p in parts])[order],
+    )
+
+
+@dataclass(frozen=True)
+class MentorBounds:
+    """Per State row: capacity with no recent exposure (at least the capacity at any time:
+    exposure only divides it) and feedback, as `mentor_components` computes them."""
+
+    capacity0: Floats
+    feedback: Floats
+
+    @classmethod
+    def build(cls, st: State) -> MentorBounds:
+        a = st.arrays
+        load = load_array(a["places"], a["hours"], a["max_mentees"], a["max_hours"])
+        out = cls(capacity_array(load, np.zeros(len(load))), feedback_array(a["fb_sum"], a["fb_n"]))
+        out.capacity0.flags.writeable = False
+        out.feedback.flags.writeable = False
+        return out
+
+
+class _BoundsCache:
+    """`MentorBounds` of the latest State (as `_TableCache`: keyed by the State object)."""
+
+    def __init__(self) -> None:
+        self._current: tuple[State | None, MentorBounds | None] = (None, None)
+
+    def of(self, st: State) -> MentorBounds:
+        current = self._current
+        if current[0] is st and current[1] is not None:
+            return current[1]
+        bounds = MentorBounds.build(st)
+        self._current = (st, bounds)
+        return bounds
+
+
+_BOUNDS = _BoundsCache()
 
 
 def overlap_hours(shared: Shared, ctx: MenteeContext, cand: Rows) -> Floats:
