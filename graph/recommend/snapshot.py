@@ -352,6 +352,8 @@ ARRAY_FIELDS: dict[str, type[np.generic]] = {
 }
 
 RowValue = bool | int | float | np.uint64
+# the fields `_row_values` gives per person, in order (all but avail_ver)
+ROW_FIELDS = tuple(name for name in ARRAY_FIELDS if name != "avail_ver")
 
 
 @dataclass(frozen=True)
@@ -1023,16 +1025,23 @@ class _Builder:
             arr[: len(old)] = old
             out[name] = arr
         lang_bits, dept_codes = self.lang_bits.w(), self.dept_codes.w()
+        rows: list[int] = []
+        values: list[tuple[RowValue, ...]] = []
+        avail: list[int] = []
         for pid in self.touched_people:
             row = st.rows.get(pid)
             person = st.people.get(pid)
             if row is None or person is None:
                 continue  # a pairing's mentor not loaded (foreign data); nothing to index
-            values = _row_values(st, person, lang_bits, dept_codes)
-            for name, value in values.items():
-                out[name][row] = value
+            rows.append(row)
+            values.append(_row_values(st, person, lang_bits, dept_codes))
             if pid in self.avail_changed:
-                out["avail_ver"][row] = self.version
+                avail.append(row)
+        if rows:  # one assignment per field (a million people: not 15 million)
+            at = np.array(rows, dtype=np.int64)
+            for name, column in zip(ROW_FIELDS, zip(*values, strict=True), strict=True):
+                out[name][at] = np.array(column, dtype=ARRAY_FIELDS[name])
+        out["avail_ver"][np.array(avail, dtype=np.int64)] = self.version
         return out
 
 
@@ -1042,7 +1051,8 @@ def _members(p: Pairing) -> set[str]:
 
 def _row_values(
     st: State, p: Person, lang_bits: dict[str, int], dept_codes: dict[str, int]
-) -> dict[str, RowValue]:
+) -> tuple[RowValue, ...]:
+    """The `ROW_FIELDS` of one person's row, in that order."""
     places, hours, fb_sum, fb_n, has = 0, 0.0, 0.0, 0, False
     for pairing in st.person_pairings(p.id):
         if pairing.mentor_id != p.id:
@@ -1072,24 +1082,23 @@ def _row_values(
     model = 0
     for m in p.preferences.models:
         model |= MODEL_BITS[m.value]
-    return {
-        "mentor_ok": (
-            p.is_mentor and not p.opt_out_recommend and p.max_mentees > 0 and not p.departed
-        ),
-        "places": places,
-        "hours": hours,
-        "max_mentees": p.max_mentees,
-        "max_hours": p.max_hours_per_month,
-        "seniority": p.seniority,
-        "dept": dept,
-        "lang_mask": np.uint64(mask),
-        "lang_exact": exact,
-        "fmt_mask": fmt,
-        "model_mask": model,
-        "fb_sum": fb_sum,
-        "fb_n": fb_n,
-        "has_pairings": has,
-    }
+    mentor_ok = p.is_mentor and not p.opt_out_recommend and p.max_mentees > 0 and not p.departed
+    return (
+        mentor_ok,
+        places,
+        hours,
+        p.max_mentees,
+        p.max_hours_per_month,
+        p.seniority,
+        dept,
+        np.uint64(mask),
+        exact,
+        fmt,
+        model,
+        fb_sum,
+        fb_n,
+        has,
+    )
 
 
 def language_mask(languages: Iterable[str], lang_bits: Mapping[str, int]) -> tuple[int, bool]:
