@@ -3,9 +3,11 @@
     python benchmarks/bench_recommend.py --sizes 10000 100000 --queries 200
     nice python benchmarks/bench_recommend.py --sizes 100000 1000000 --json out.json
 
-For each size: a seeded demo org (loaders.demo_org.generate_org on the bundled ESCO v1.1.1),
-goal targets set directly (a mentee's own skill plus its group, as the goal mapper would
-produce), a Snapshot built from parts, then one mentee's top-10 with reasons for `--queries`
+For each size: a seeded demo org on the bundled ESCO v1.1.1 (loaders.demo_org.
+generate_org_columns: generate_org's people, skills as arrays, with `--extra-skills` more
+draws per person, default 4: ~10 skills a person), goal targets set directly (a mentee's own
+skill plus its group, as the goal mapper would produce), a Snapshot built from parts (skills
+as `SkillColumns`), then one mentee's top-10 with reasons for `--queries`
 mentees: cold (first call, fills the availability cache) and warm p50/p99, build time and peak
 RSS; then the same mentees through the batch scorer `top_k_candidates` (amortised ms per
 mentee, and the share whose top-10 equals recommend()'s: must be 100). Quality: nDCG@10 on
@@ -13,8 +15,10 @@ planted ideal mentors (exact target skill at level 5, free when the
 mentee is, places left; relevance 3), near mentors (a sibling skill, relevance 1) and keyword
 decoys (a skill whose label shares words with the goal, but never free when the mentee is),
 against a keyword-overlap baseline that ranks mentors by shared words between the goal text
-and their skill labels. Memory: the process's peak RSS (generator included: its Python
-objects are the input), the RSS the snapshot adds to the generated org, and the bytes of the
+and their skill labels. Time: wall and CPU seconds of generation and of the snapshot build,
+wall and thread-CPU ms per query. Memory: the process's peak RSS (generator included: its
+Person objects are the input), the taxonomy's RSS, the RSS the generator adds, the RSS the
+snapshot adds to the generated org (net of the input skill arrays it replaces), and the bytes of the
 snapshot's people x skills arrays (`State.skills`: CSR/CSC, int32 codes and rows, int8
 levels). Each size runs in a fresh subprocess so its peak is its own; the load average is
 recorded (shared machine). Targets: 100k people p50 <= 10 ms, peak RSS <= 1.3 GB; 1M people

@@ -12,7 +12,9 @@ loops and the tests hold the two together):
    paired, excluded ids), mentor eligibility, capacity (places and hours), model, format (and
    for in_person a shared location), seniority (peer, reverse), common language, then the
    overlap minimum unless the format is async;
-4. components and score; top k by (score desc, mentor id); reasons for those k only.
+4. components and score; top k by (score desc, mentor id); reasons for those k only. When
+   only the top k are wanted, step 3's filters, the common hours and step 4 run only for the
+   candidates whose score bound can reach the top k (`_top_part`), not for every holder.
 
 When nobody is left, `why_no_mentor` says why: the people holding a skill the goals reach,
 each with the first rule that keeps them out (`unsuggested`).
