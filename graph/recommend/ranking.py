@@ -602,9 +602,10 @@ def _top_part(
     """`_score_rows` for only those candidates that can be among the top k.
 
     Each candidate's score has an upper bound from its skill fit and pair factor (exact),
-    capacity without recent exposure and feedback (`MentorBounds`), and availability and
-    preferences at their most (1): the weights are >= 0 and the bound is summed the same way
-    as the score, so rounding keeps the order. The FIRST_LOOK best bounds are scored first
+    capacity without recent exposure and feedback (`MentorBounds`), availability at its most
+    (the mentee's own free hours in common with someone free all the time) and preferences at
+    1: the weights are >= 0 and the bound is summed the same way as the score, so rounding
+    keeps the order. The FIRST_LOOK best bounds are scored first
     (more while fewer than k pass); then every candidate whose bound is at least the k-th
     best score so far. Whoever is left out scores below k others: not in the top k."""
     st = shared.state
@@ -613,7 +614,7 @@ def _top_part(
     upper = weighted_score_array(
         {
             "skill_fit": skill_fit_array(fits),
-            "availability": ones,
+            "availability": np.full(len(cand), _most_availability(shared, ctx, options)),
             "preferences": ones,
             "capacity": bounds.capacity0[cand],
             "feedback": bounds.feedback[cand],
@@ -656,6 +657,20 @@ def _top_part(
         np.concatenate([p[3] for p in parts])[order],
         np.concatenate([p[4] for p in parts])[order],
     )
+
+
+def _most_availability(shared: Shared, ctx: MenteeContext, options: RecommendOptions) -> float:
+    """The availability component of a mentor free whenever the mentee is (an upper bound:
+    common slots are never more than the mentee's own), as `overlap_hours` counts it."""
+    if options.asynchronous:
+        return 1.0
+    st = shared.state
+    own = shared.snapshot.packed_grids(
+        st, ctx.horizon, np.array([st.rows[ctx.mentee.id]], dtype=np.int64)
+    )
+    slots = av.packed_overlap_slots(own, own[0])
+    hours = (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
+    return float(availability_array(hours, False)[0])
 
 
 @dataclass(frozen=True)
