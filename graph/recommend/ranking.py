@@ -464,6 +464,8 @@ def goal_best(
 def _first_max_per_run(rows: Rows, vals: Floats) -> Rows:
     """Position of the first largest value in each run of equal `rows` (rows sorted)."""
     n = len(rows)
+    if n == 0:
+        return np.zeros(0, np.int64)
     new = np.empty(n, dtype=bool)
     new[0] = True
     np.not_equal(rows[1:], rows[:-1], out=new[1:])
@@ -605,9 +607,9 @@ def _top_part(
     capacity without recent exposure and feedback (`MentorBounds`), availability at its most
     (the mentee's own free hours in common with someone free all the time) and preferences at
     1: the weights are >= 0 and the bound is summed the same way as the score, so rounding
-    keeps the order. The FIRST_LOOK best bounds are scored first
-    (more while fewer than k pass); then every candidate whose bound is at least the k-th
-    best score so far. Whoever is left out scores below k others: not in the top k."""
+    keeps the order. The FIRST_LOOK best bounds are scored first (more while fewer than k
+    pass); then every candidate whose bound is at least the k-th best score so far. Whoever
+    is left out scores below k others: not in the top k."""
     st = shared.state
     bounds = _BOUNDS.of(st)
     ones = np.ones(len(cand))
