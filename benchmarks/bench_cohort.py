@@ -183,42 +183,47 @@ def synthetic_org(n_mentees: int, n_mentors: int, now: datetime):  # type: ignor
 
 
 def demo_org(n_mentees: int, n_mentors: int, now: datetime):  # type: ignore[no-untyped-def]
-    """ESCO + demo org sized so that it has `n_mentors` mentors (20% of people); the cohort is
-    the first `n_mentees` non-mentors with a skill, each with one goal targeting one of their
-    skills (0.9) and its first group (0.5)."""
+    """ESCO + demo org sized so that it has `n_mentors` mentors (20% of people), built lean
+    (`generate_org_columns`: the people of `generate_org`, skills as arrays, so the input
+    does not dwarf what the matcher holds); the cohort is the first `n_mentees` non-mentors
+    with a skill, each with one goal targeting one of their skills (0.9) and its first
+    group (0.5)."""
     import random
 
     from graph.hierarchy import Hierarchy
     from graph.model import Goal, GoalTarget
-    from loaders.demo_org import MENTOR_SHARE, generate_org
+    from graph.recommend.snapshot import SkillColumns
+    from loaders.demo_org import MENTOR_SHARE, generate_org_columns
     from loaders.esco import bundled_esco_dir, read_esco
 
     tax = read_esco(bundled_esco_dir())
     hierarchy = Hierarchy.from_dump(tax)
     size = max(int(n_mentors / MENTOR_SHARE), int(n_mentees / (1 - MENTOR_SHARE) * 1.05) + 1)
-    org = generate_org(tax, size=size, seed=7)
-    skills_of: dict[str, list] = {}
-    for ps in org.person_skills:
-        skills_of.setdefault(ps.person_id, []).append(ps)
+    org = generate_org_columns(tax, size=size, seed=7)
+    ptr = np.searchsorted(org.person, np.arange(len(org.people) + 1))
     rnd = random.Random(7)
-    pool = [p for p in org.people if not p.is_mentor and skills_of.get(p.id)]
-    mentees = [p.id for p in pool[:n_mentees]]
+    pool = [i for i, p in enumerate(org.people) if not p.is_mentor and ptr[i + 1] > ptr[i]]
+    mentees = [org.people[i].id for i in pool[:n_mentees]]
     goals, targets = [], []
-    for i, pid in enumerate(mentees):
-        ps = rnd.choice(skills_of[pid])
-        gid = f"bench-g{i}"
-        goals.append(Goal(id=gid, person_id=pid, text=hierarchy.label(ps.skill_id), created_at=now))
-        targets.append(GoalTarget(goal_id=gid, node_id=ps.skill_id, confidence=0.9))
-        parents = hierarchy.parents(ps.skill_id)
+    for n, i in enumerate(pool[:n_mentees]):
+        sid = org.skill_ids[int(org.skill[rnd.randrange(int(ptr[i]), int(ptr[i + 1]))])]
+        gid = f"bench-g{n}"
+        pid = org.people[i].id
+        goals.append(Goal(id=gid, person_id=pid, text=hierarchy.label(sid), created_at=now))
+        targets.append(GoalTarget(goal_id=gid, node_id=sid, confidence=0.9))
+        parents = hierarchy.parents(sid)
         if parents:
             targets.append(GoalTarget(goal_id=gid, node_id=parents[0], confidence=0.5))
     parts = {
         "taxonomy": hierarchy,
         "people": org.people,
-        "person_skills": org.person_skills,
+        "skill_columns": SkillColumns(
+            [p.id for p in org.people], org.skill_ids, org.person, org.skill, org.level,
+            org.willing,
+        ),
         "goals": goals,
         "targets": targets,
-    }
+    }  # fmt: skip
     return parts, mentees, False
 
 

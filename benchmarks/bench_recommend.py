@@ -3,9 +3,11 @@
     python benchmarks/bench_recommend.py --sizes 10000 100000 --queries 200
     nice python benchmarks/bench_recommend.py --sizes 100000 1000000 --json out.json
 
-For each size: a seeded demo org (loaders.demo_org.generate_org on the bundled ESCO v1.1.1),
-goal targets set directly (a mentee's own skill plus its group, as the goal mapper would
-produce), a Snapshot built from parts, then one mentee's top-10 with reasons for `--queries`
+For each size: a seeded demo org on the bundled ESCO v1.1.1 (loaders.demo_org.
+generate_org_columns: generate_org's people, skills as arrays, with `--extra-skills` more
+draws per person, default 4: ~10 skills a person), goal targets set directly (a mentee's own
+skill plus its group, as the goal mapper would produce), a Snapshot built from parts (skills
+as `SkillColumns`), then one mentee's top-10 with reasons for `--queries`
 mentees: cold (first call, fills the availability cache) and warm p50/p99, build time and peak
 RSS; then the same mentees through the batch scorer `top_k_candidates` (amortised ms per
 mentee, and the share whose top-10 equals recommend()'s: must be 100). Quality: nDCG@10 on
@@ -13,8 +15,10 @@ planted ideal mentors (exact target skill at level 5, free when the
 mentee is, places left; relevance 3), near mentors (a sibling skill, relevance 1) and keyword
 decoys (a skill whose label shares words with the goal, but never free when the mentee is),
 against a keyword-overlap baseline that ranks mentors by shared words between the goal text
-and their skill labels. Memory: the process's peak RSS (generator included: its Python
-objects are the input), the RSS the snapshot adds to the generated org, and the bytes of the
+and their skill labels. Time: wall and CPU seconds of generation and of the snapshot build,
+wall and thread-CPU ms per query. Memory: the process's peak RSS (generator included: its
+Person objects are the input), the taxonomy's RSS, the RSS the generator adds, the RSS the
+snapshot adds to the generated org (net of the input skill arrays it replaces), and the bytes of the
 snapshot's people x skills arrays (`State.skills`: CSR/CSC, int32 codes and rows, int8
 levels). Each size runs in a fresh subprocess so its peak is its own; the load average is
 recorded (shared machine). Targets: 100k people p50 <= 10 ms, peak RSS <= 1.3 GB; 1M people
@@ -47,7 +51,8 @@ from graph.hierarchy import Hierarchy
 from graph.model import Goal, GoalTarget, Person, PersonSkill, WeeklyWindow
 from graph.recommend import RecommendOptions, Snapshot, recommend
 from graph.recommend.candidates import top_k_candidates
-from loaders.demo_org import generate_org
+from graph.recommend.snapshot import SkillColumns
+from loaders.demo_org import generate_org_columns
 from loaders.esco import bundled_esco_dir, read_esco
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -65,21 +70,21 @@ def current_rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def build(tax, hierarchy: Hierarchy, size: int, seed: int):  # type: ignore[no-untyped-def]
-    org = generate_org(tax, size=size, seed=seed)
-    skills_of: dict[str, list[PersonSkill]] = {}
-    for ps in org.person_skills:
-        skills_of.setdefault(ps.person_id, []).append(ps)
+def build(tax, hierarchy: Hierarchy, size: int, seed: int, extra_skills: int):  # type: ignore[no-untyped-def]
+    org = generate_org_columns(tax, size=size, seed=seed, extra_skills=extra_skills)
+    ptr = np.zeros(len(org.people) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(org.person, minlength=len(org.people)), out=ptr[1:])
     rnd = random.Random(seed)
     goals, targets = [], []
-    mentees = [p for p in org.people if skills_of.get(p.id) and not p.is_mentor]
+    mentees = [i for i, p in enumerate(org.people) if ptr[i + 1] > ptr[i] and not p.is_mentor]
     rnd.shuffle(mentees)
-    for i, p in enumerate(mentees[: max(1000, size // 20)]):
-        ps = rnd.choice(skills_of[p.id])
+    for i, row in enumerate(mentees[: max(1000, size // 20)]):
+        p = org.people[row]
+        skill_id = org.skill_ids[int(org.skill[rnd.randrange(ptr[row], ptr[row + 1])])]
         gid = f"bench-g{i}"
-        goals.append(Goal(id=gid, person_id=p.id, text=hierarchy.label(ps.skill_id)))
-        targets.append(GoalTarget(goal_id=gid, node_id=ps.skill_id, confidence=0.9))
-        parents = hierarchy.parents(ps.skill_id)
+        goals.append(Goal(id=gid, person_id=p.id, text=hierarchy.label(skill_id)))
+        targets.append(GoalTarget(goal_id=gid, node_id=skill_id, confidence=0.9))
+        parents = hierarchy.parents(skill_id)
         if parents:
             targets.append(GoalTarget(goal_id=gid, node_id=parents[0], confidence=0.5))
     return org, goals, targets, [g.person_id for g in goals]
@@ -161,27 +166,32 @@ def keyword_baseline(snap: Snapshot, goal: Goal, k: int = 10) -> list[str]:
     return [pid for _, pid in scored[:k]]
 
 
-def run(size: int, queries: int, seed: int) -> dict[str, float]:
+def run(size: int, queries: int, seed: int, extra_skills: int) -> dict[str, float]:
     tax = read_esco(bundled_esco_dir())
     hierarchy = Hierarchy.from_dump(tax)
-    t0 = time.perf_counter()
-    org, goals, targets, mentee_ids = build(tax, hierarchy, size, seed)
+    gc.collect()
+    rss_taxonomy = current_rss_mb()
+    t0, c0 = time.perf_counter(), time.process_time()
+    org, goals, targets, mentee_ids = build(tax, hierarchy, size, seed, extra_skills)
     people_x, skills_x, relevance = plant(hierarchy, org, goals, targets, min(queries, 50), seed)
-    t1 = time.perf_counter()
+    gen_s, gen_cpu_s = time.perf_counter() - t0, time.process_time() - c0
     gc.collect()
     rss_before = current_rss_mb()
-    c1 = time.process_time()
+    t1, c1 = time.perf_counter(), time.process_time()
     snap = Snapshot.from_parts(
         taxonomy=hierarchy,
         people=[*org.people, *people_x],
-        person_skills=[*org.person_skills, *skills_x],
+        person_skills=skills_x,
+        skill_columns=SkillColumns(
+            [p.id for p in org.people], org.skill_ids, org.person, org.skill, org.level,
+            org.willing,
+        ),
         goals=goals,
         targets=targets,
-    )
-    t2 = time.perf_counter()
-    c2 = time.process_time()
-    n_skill_rows = len(org.person_skills) + len(skills_x)
-    del org.person_skills[:], skills_x  # the snapshot keeps arrays, not these objects
+    )  # fmt: skip
+    t2, c2 = time.perf_counter(), time.process_time()
+    n_skill_rows = len(org.person) + len(skills_x)
+    del org.person, org.skill, org.level, org.willing, skills_x  # the snapshot has its own
     gc.collect()
     rss_snapshot = current_rss_mb() - rss_before
     sk = snap.state.skills
@@ -224,7 +234,11 @@ def run(size: int, queries: int, seed: int) -> dict[str, float]:
         "has_skill": len(snap.state.skills.skill),
         "skills_per_person": len(snap.state.skills.skill) / len(snap.state.people),
         "skill_rows_given": n_skill_rows,
-        "generate_s": t1 - t0,
+        "extra_skill_draws": extra_skills,
+        "taxonomy_rss_mb": rss_taxonomy,
+        "generate_s": gen_s,
+        "generate_cpu_s": gen_cpu_s,
+        "generator_added_rss_mb": rss_before - rss_taxonomy,
         "snapshot_s": t2 - t1,
         "snapshot_cpu_s": c2 - c1,
         "snapshot_added_rss_mb": rss_snapshot,
@@ -249,11 +263,17 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--queries", type=int, default=200)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument(
+        "--extra-skills",
+        type=int,
+        default=4,
+        help="more skill draws per person than the demo org's (4: ~10 skills a person)",
+    )
     ap.add_argument("--json", type=Path, help="write the figures as JSON here")
     ap.add_argument("--one", type=int, help=argparse.SUPPRESS)  # child: run one size, print JSON
     args = ap.parse_args()
     if args.one:
-        print(json.dumps(run(args.one, args.queries, args.seed)))
+        print(json.dumps(run(args.one, args.queries, args.seed, args.extra_skills)))
         return
     from rich.console import Console
     from rich.table import Table
@@ -263,7 +283,7 @@ def main() -> None:
         load = list(os.getloadavg())
         out = subprocess.run(
             [sys.executable, __file__, "--one", str(size), "--queries", str(args.queries),
-             "--seed", str(args.seed)],
+             "--seed", str(args.seed), "--extra-skills", str(args.extra_skills)],
             check=True, capture_output=True, text=True,
         )  # fmt: skip
         result = json.loads(out.stdout.strip().splitlines()[-1])

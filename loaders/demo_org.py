@@ -31,6 +31,7 @@ from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import numpy as np
+from numpy.typing import NDArray
 from pydantic import BaseModel
 
 from graph.model import (
@@ -149,6 +150,264 @@ def generate_org(taxonomy: TaxonomyDump, *, size: int, seed: int) -> DemoOrg:
 
 
 def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
+    d = _draw(taxonomy, size, seed)
+    L = d.lists(*d.arrays)  # plain Python lists: indexing numpy scalars one by one is slow
+    people = _people(d.ids, L, shared=False)
+    person_skills: list[PersonSkill] = []
+    goals: list[Goal] = []
+    pools, common = d.pools, d.common
+    for i in range(size):
+        pid = d.ids[i]
+        pool = pools[L.dept[i]]
+        chosen: dict[str, None] = {}
+        if pool:
+            size_p = len(pool)
+            for r in L.dept_draw[i][: L.k_dept[i]]:
+                chosen.setdefault(pool[int(r * size_p)], None)
+        if common:
+            size_c = len(common)
+            for r in L.common_draw[i][: L.k_common[i]]:
+                chosen.setdefault(common[int(r * size_c)], None)
+        lv, wl = L.levels[i], L.willing[i]
+        for slot, sid in enumerate(sorted(chosen)):
+            person_skills.append(
+                _person_skill(
+                    person_id=pid, skill_id=sid, level=lv[slot], willing_to_mentor=wl[slot]
+                )
+            )
+
+        dep = T.DEPARTMENTS[L.dept[i]]
+        texts: list[str] = []
+        for g in range(L.n_goals[i]):
+            text = _goal_text(dep, L.goal_kind[i][g], L.goal_pick[i][g])
+            if text.casefold() in (t.casefold() for t in texts):
+                continue  # the same wish drawn twice: one goal
+            texts.append(text)
+            goals.append(
+                _goal(
+                    id=f"{pid}:goal:{g + 1}",
+                    person_id=pid,
+                    text=text,
+                    measurable_outcome="",
+                    start_date=None,
+                    target_date=date(2026, 1, 1) + timedelta(days=30 * L.goal_months[i][g]),
+                    milestones=[],
+                    status=GoalStatus.open,
+                    created_at=EPOCH + timedelta(minutes=i * 3 + g),
+                    share_with_proposed_mentor=_SHARE_DEFAULT,
+                )
+            )
+    return DemoOrg(people=people, person_skills=person_skills, goals=goals)
+
+
+@dataclass
+class DemoColumns:
+    """A demo org for in-memory benchmarks at a million people: the people as `Person`
+    objects, their skills as parallel arrays (no `PersonSkill` object per row), no goals.
+
+    Entry e: person `people[person[e]]` holds skill `skill_ids[skill[e]]` at `level[e]`
+    (1-5), willing to mentor it when `willing[e]`; entries come by person, skill ids
+    ascending within a person. `skill_ids` is sorted. The people are to be read, not changed:
+    identical windows and preferences are one shared object."""
+
+    people: list[Person]
+    skill_ids: list[str]
+    person: NDArray[np.int32]
+    skill: NDArray[np.int32]
+    level: NDArray[np.int8]
+    willing: NDArray[np.bool_]
+
+
+def generate_org_columns(
+    taxonomy: TaxonomyDump, *, size: int, seed: int, extra_skills: int = 0
+) -> DemoColumns:
+    """`generate_org`'s people and skills for the same taxonomy, size and seed (equal
+    values), built lean: about 1 KB a person instead of about 10 KB, and seconds per 100k
+    people. `extra_skills` (>= 0) adds up to that many more draws per person from their
+    department's pool (from a second random stream, so the people stay the same; levels and
+    willingness drawn as for the others): 4 gives about 10 skills a person instead of 6.4.
+    Raises ValueError for size < 1 or extra_skills < 0."""
+    if size < 1:
+        raise ValueError("size must be at least 1")
+    if extra_skills < 0:
+        raise ValueError(f"extra_skills must be 0 or more, got {extra_skills}")
+    with paused_gc():
+        d = _draw(taxonomy, size, seed)
+        people = _people(d.ids, d.lists(*_PERSON_FIELDS), shared=True)
+        return _skill_columns(d, people, seed, extra_skills)
+
+
+def _skill_columns(d: _Draws, people: list[Person], seed: int, extra: int) -> DemoColumns:
+    """The skill draws of `_generate`, vectorised: per person the distinct drawn skills in
+    id order, slot s taking `levels[:, s]` and `willing[:, s]`."""
+    a = d.arrays
+    n = len(d.ids)
+    skill_ids = sorted({*d.common, *(s for pool in d.pools for s in pool)})
+    code = {s: c for c, s in enumerate(skill_ids)}  # code order = id order
+    none = len(skill_ids)  # sentinel: no skill in this slot
+    pool_codes = [np.array([code[s] for s in pool], dtype=np.int64) for pool in d.pools]
+    common_codes = np.array([code[s] for s in d.common], dtype=np.int64)
+    dept, dept_draw, k_dept = a["dept"], a["dept_draw"], a["k_dept"]
+    draws = np.full((n, 9 + extra), none, dtype=np.int64)
+    for dep, pool in enumerate(pool_codes):
+        at = np.flatnonzero(dept == dep)
+        if len(pool) == 0 or len(at) == 0:
+            continue
+        picked = pool[(dept_draw[at] * len(pool)).astype(np.int64)]
+        picked[np.arange(7)[None, :] >= k_dept[at][:, None]] = none
+        draws[at, :7] = picked
+    if len(common_codes):
+        picked = common_codes[(a["common_draw"] * len(common_codes)).astype(np.int64)]
+        picked[np.arange(2)[None, :] >= a["k_common"][:, None]] = none
+        draws[:, 7:9] = picked
+    levels, willing = a["levels"], a["willing"]
+    if extra:
+        rng = np.random.default_rng([seed, 1])
+        u = rng.random((n, extra))
+        noise = rng.normal(0.0, 0.9, size=(n, extra))
+        teach = rng.random((n, extra)) < 0.85
+        for dep, pool in enumerate(pool_codes):
+            at = np.flatnonzero(dept == dep)
+            if len(pool) and len(at):
+                draws[at, 9:] = pool[(u[at] * len(pool)).astype(np.int64)]
+        more = np.clip(np.rint(1.0 + a["seniority"][:, None] * 0.4 + noise), 1, 5).astype(int)
+        levels = np.concatenate([levels, more], axis=1)
+        willing = np.concatenate([willing, (more >= 3) & teach & a["is_mentor"][:, None]], axis=1)
+    # distinct skills per row, ascending (a repeat becomes the sentinel, sorted to the end)
+    draws.sort(axis=1)
+    dup = np.zeros(draws.shape, dtype=bool)
+    dup[:, 1:] = draws[:, 1:] == draws[:, :-1]
+    draws[dup] = none
+    draws.sort(axis=1)
+    held = draws != none
+    person, slot = np.nonzero(held)
+    return DemoColumns(
+        people=people,
+        skill_ids=skill_ids,
+        person=person.astype(np.int32),
+        skill=draws[held].astype(np.int32),
+        level=levels[person, slot].astype(np.int8),
+        willing=willing[person, slot].astype(np.bool_),
+    )
+
+
+# the draws `_people` reads
+_PERSON_FIELDS = (
+    "dept", "office", "manager", "seniority", "has_reports", "is_mentor", "max_mentees",
+    "hours_each", "wanted", "n_windows", "days", "start_half_hours", "length_half_hours",
+    "u_prog", "u_fmt", "fmt_pick", "fn_pick", "extra_lang", "attr_pick", "first_pick",
+    "last_pick",
+)  # fmt: skip
+
+
+def _people(ids: list[str], L: _Lists, *, shared: bool) -> list[Person]:
+    """The Person rows from the draws. `shared`: equal windows and preferences are one
+    object (read-only use: a million people then fit in a few GB)."""
+    times = [time(h // 2, 30 * (h % 2)) for h in range(48)]
+    windows_of: dict[tuple[int, int, int], WeeklyWindow] = {}
+    prefs_of: dict[tuple[int, int], Preferences] = {}
+    titles: dict[tuple[int, int, bool, bool], str] = {}
+    people: list[Person] = []
+    for i in range(len(ids)):
+        dep_i = L.dept[i]
+        dep = T.DEPARTMENTS[dep_i]
+        off = T.OFFICES[L.office[i]]
+        firsts, lasts = T.NAMES[off.region]
+        first, last = firsts[L.first_pick[i]], lasts[L.last_pick[i]]
+        langs = list(off.languages)
+        extra = L.extra_lang[i]
+        if extra >= 0 and T.EXTRA_LANGUAGES[extra] not in langs:
+            langs.append(T.EXTRA_LANGUAGES[extra])
+        day_row, start_row, len_row = L.days[i], L.start_half_hours[i], L.length_half_hours[i]
+        windows: list[WeeklyWindow] = []
+        for w in sorted(range(L.n_windows[i]), key=day_row.__getitem__):
+            wkey = (day_row[w], start_row[w], min(start_row[w] + len_row[w], 36))
+            window = windows_of.get(wkey) if shared else None
+            if window is None:
+                window = _window(
+                    weekday=wkey[0],
+                    start=times[wkey[1]],
+                    end=times[wkey[2]],
+                    valid_from=None,
+                    valid_until=None,
+                    every_weeks=1,
+                )
+                if shared:
+                    windows_of[wkey] = window
+            windows.append(window)
+        mentor = L.is_mentor[i]
+        programs: list[str] = []
+        if L.u_prog[i] < (0.5 if mentor else 0.3):
+            programs.append(T.PROGRAMS[0])
+        elif L.u_prog[i] > 0.9:
+            programs.append(T.PROGRAMS[1])
+        pkey = (L.fmt_pick[i] if L.u_fmt[i] < 0.3 else -1, L.fn_pick[i])
+        prefs = prefs_of.get(pkey) if shared else None
+        if prefs is None:
+            prefs = _prefs(
+                formats=[_FORMATS[pkey[0]]] if pkey[0] >= 0 else [],
+                languages=[],
+                function=T.FUNCTIONS[pkey[1]],
+                models=[],
+            )
+            if shared:
+                prefs_of[pkey] = prefs
+        attr = L.attr_pick[i]
+        sen = L.seniority[i]
+        mgr = L.manager[i]
+        tkey = (dep_i, sen, L.has_reports[i], i == 0)
+        title = titles.get(tkey) if shared else None
+        if title is None:
+            title = _title(dep, sen, tkey[2], tkey[3])
+            if shared:
+                titles[tkey] = title
+        people.append(
+            _person(
+                id=ids[i],
+                name=f"{first} {last}",
+                email=f"{_ascii(first)}.{_ascii(last)}.{i}@demo.mentorgraph.org",
+                title=title,
+                department="Executive" if i == 0 else dep.name,
+                location=off.city,
+                timezone=off.timezone,
+                languages=langs,
+                manager_id=ids[mgr] if mgr >= 0 else None,
+                seniority=sen,
+                is_mentor=mentor,
+                max_mentees=L.max_mentees[i],
+                max_hours_per_month=float(L.max_mentees[i] * L.hours_each[i]),
+                hours_wanted_per_month=float(L.wanted[i]),
+                windows=windows,
+                exceptions=[],
+                preferences=prefs,
+                attributes={"group": T.ATTRIBUTE_GROUPS[attr]} if attr >= 0 else {},
+                programs=programs,
+                opt_out_recommend=False,
+                opt_out_analytics=False,
+                left_on=None,
+                erased_at=None,
+                micro_mentor=bool(mentor) and i % 4 == 0,  # a quarter of mentors offer micro
+            )
+        )
+    return people
+
+
+@dataclass
+class _Draws:
+    """The random draws of one org: per-person numpy arrays, ids and skill pools."""
+
+    ids: list[str]
+    pools: list[list[str]]
+    common: list[str]
+    arrays: dict[str, NDArray[Any]]
+
+    def lists(self, *names: str) -> _Lists:
+        """These draws as plain Python lists (attribute access, fast indexing)."""
+        return _Lists(**{name: self.arrays[name].tolist() for name in names})
+
+
+def _draw(taxonomy: TaxonomyDump, size: int, seed: int) -> _Draws:
+    """Every random draw of the org, as numpy arrays (one row per person)."""
     rng = np.random.default_rng(seed)
     n = size
     ids = [person_id(i, n) for i in range(n)]
@@ -234,149 +493,44 @@ def _generate(taxonomy: TaxonomyDump, size: int, seed: int) -> DemoOrg:
 
     levels = np.clip(np.rint(1.0 + seniority[:, None] * 0.4 + level_noise), 1, 5).astype(int)
     willing = (levels >= 3) & mentor_skill & is_mentor[:, None]
-    # plain Python lists: indexing numpy scalars one by one is slow
-    L = _Lists(
-        dept=dept.tolist(),
-        office=office.tolist(),
-        manager=manager.tolist(),
-        seniority=seniority.tolist(),
-        has_reports=has_reports.tolist(),
-        is_mentor=is_mentor.tolist(),
-        max_mentees=max_mentees.tolist(),
-        hours_each=hours_each.tolist(),
-        wanted=wanted.tolist(),
-        n_windows=n_windows.tolist(),
-        days=days.tolist(),
-        start_half_hours=start_half_hours.tolist(),
-        length_half_hours=length_half_hours.tolist(),
-        u_prog=u_prog.tolist(),
-        u_fmt=u_fmt.tolist(),
-        fmt_pick=fmt_pick.tolist(),
-        fn_pick=fn_pick.tolist(),
-        extra_lang=extra_lang.tolist(),
-        attr_pick=attr_pick.tolist(),
-        first_pick=first_pick.tolist(),
-        last_pick=last_pick.tolist(),
-        k_dept=k_dept.tolist(),
-        k_common=k_common.tolist(),
-        dept_draw=dept_draw.tolist(),
-        common_draw=common_draw.tolist(),
-        levels=levels.tolist(),
-        willing=willing.tolist(),
-        n_goals=n_goals.tolist(),
-        goal_kind=goal_kind.tolist(),
-        goal_pick=goal_pick.tolist(),
-        goal_months=goal_months.tolist(),
+    return _Draws(
+        ids=ids,
+        pools=pools,
+        common=common,
+        arrays={
+            "dept": dept,
+            "office": office,
+            "manager": manager,
+            "seniority": seniority,
+            "has_reports": has_reports,
+            "is_mentor": is_mentor,
+            "max_mentees": max_mentees,
+            "hours_each": hours_each,
+            "wanted": wanted,
+            "n_windows": n_windows,
+            "days": days,
+            "start_half_hours": start_half_hours,
+            "length_half_hours": length_half_hours,
+            "u_prog": u_prog,
+            "u_fmt": u_fmt,
+            "fmt_pick": fmt_pick,
+            "fn_pick": fn_pick,
+            "extra_lang": extra_lang,
+            "attr_pick": attr_pick,
+            "first_pick": first_pick,
+            "last_pick": last_pick,
+            "k_dept": k_dept,
+            "k_common": k_common,
+            "dept_draw": dept_draw,
+            "common_draw": common_draw,
+            "levels": levels,
+            "willing": willing,
+            "n_goals": n_goals,
+            "goal_kind": goal_kind,
+            "goal_pick": goal_pick,
+            "goal_months": goal_months,
+        },
     )
-    times = [time(h // 2, 30 * (h % 2)) for h in range(48)]
-    people: list[Person] = []
-    person_skills: list[PersonSkill] = []
-    goals: list[Goal] = []
-    for i in range(n):
-        dep = T.DEPARTMENTS[L.dept[i]]
-        off = T.OFFICES[L.office[i]]
-        firsts, lasts = T.NAMES[off.region]
-        first, last = firsts[L.first_pick[i]], lasts[L.last_pick[i]]
-        langs = list(off.languages)
-        extra = L.extra_lang[i]
-        if extra >= 0 and T.EXTRA_LANGUAGES[extra] not in langs:
-            langs.append(T.EXTRA_LANGUAGES[extra])
-        day_row, start_row, len_row = L.days[i], L.start_half_hours[i], L.length_half_hours[i]
-        windows = [
-            _window(
-                weekday=day_row[w],
-                start=times[start_row[w]],
-                end=times[min(start_row[w] + len_row[w], 36)],
-                valid_from=None,
-                valid_until=None,
-                every_weeks=1,
-            )
-            for w in sorted(range(L.n_windows[i]), key=day_row.__getitem__)
-        ]
-        mentor = L.is_mentor[i]
-        programs: list[str] = []
-        if L.u_prog[i] < (0.5 if mentor else 0.3):
-            programs.append(T.PROGRAMS[0])
-        elif L.u_prog[i] > 0.9:
-            programs.append(T.PROGRAMS[1])
-        prefs = _prefs(
-            formats=[_FORMATS[L.fmt_pick[i]]] if L.u_fmt[i] < 0.3 else [],
-            languages=[],
-            function=T.FUNCTIONS[L.fn_pick[i]],
-            models=[],
-        )
-        attr = L.attr_pick[i]
-        sen = L.seniority[i]
-        mgr = L.manager[i]
-        pid = ids[i]
-        people.append(
-            _person(
-                id=pid,
-                name=f"{first} {last}",
-                email=f"{_ascii(first)}.{_ascii(last)}.{i}@demo.mentorgraph.org",
-                title=_title(dep, sen, L.has_reports[i], i == 0),
-                department="Executive" if i == 0 else dep.name,
-                location=off.city,
-                timezone=off.timezone,
-                languages=langs,
-                manager_id=ids[mgr] if mgr >= 0 else None,
-                seniority=sen,
-                is_mentor=mentor,
-                max_mentees=L.max_mentees[i],
-                max_hours_per_month=float(L.max_mentees[i] * L.hours_each[i]),
-                hours_wanted_per_month=float(L.wanted[i]),
-                windows=windows,
-                exceptions=[],
-                preferences=prefs,
-                attributes={"group": T.ATTRIBUTE_GROUPS[attr]} if attr >= 0 else {},
-                programs=programs,
-                opt_out_recommend=False,
-                opt_out_analytics=False,
-                left_on=None,
-                erased_at=None,
-                micro_mentor=bool(mentor) and i % 4 == 0,  # a quarter of mentors offer micro
-            )
-        )
-
-        pool = pools[L.dept[i]]
-        chosen: dict[str, None] = {}
-        if pool:
-            size_p = len(pool)
-            for r in L.dept_draw[i][: L.k_dept[i]]:
-                chosen.setdefault(pool[int(r * size_p)], None)
-        if common:
-            size_c = len(common)
-            for r in L.common_draw[i][: L.k_common[i]]:
-                chosen.setdefault(common[int(r * size_c)], None)
-        lv, wl = L.levels[i], L.willing[i]
-        for slot, sid in enumerate(sorted(chosen)):
-            person_skills.append(
-                _person_skill(
-                    person_id=pid, skill_id=sid, level=lv[slot], willing_to_mentor=wl[slot]
-                )
-            )
-
-        texts: list[str] = []
-        for g in range(L.n_goals[i]):
-            text = _goal_text(dep, L.goal_kind[i][g], L.goal_pick[i][g])
-            if text.casefold() in (t.casefold() for t in texts):
-                continue  # the same wish drawn twice: one goal
-            texts.append(text)
-            goals.append(
-                _goal(
-                    id=f"{pid}:goal:{g + 1}",
-                    person_id=pid,
-                    text=text,
-                    measurable_outcome="",
-                    start_date=None,
-                    target_date=date(2026, 1, 1) + timedelta(days=30 * L.goal_months[i][g]),
-                    milestones=[],
-                    status=GoalStatus.open,
-                    created_at=EPOCH + timedelta(minutes=i * 3 + g),
-                    share_with_proposed_mentor=_SHARE_DEFAULT,
-                )
-            )
-    return DemoOrg(people=people, person_skills=person_skills, goals=goals)
 
 
 def _title(dep: T.Department, seniority: int, has_reports: bool, ceo: bool) -> str:
@@ -428,6 +582,9 @@ def _fast(cls: type[M]) -> Callable[..., M]:
     overhead. Only for values that are valid by construction (this module's own draws):
     every field must be given (checked on the first call)."""
     names = frozenset(cls.model_fields)
+    # every field is set: one set shared by all objects of the class (pydantic only ever adds
+    # a field's name to it, already there; copies get their own), ~1 KB saved a Person
+    every = set(names)
     checked = False
 
     def make(**values: Any) -> M:
@@ -438,7 +595,7 @@ def _fast(cls: type[M]) -> Callable[..., M]:
             checked = True
         obj = cls.__new__(cls)
         object.__setattr__(obj, "__dict__", values)
-        object.__setattr__(obj, "__pydantic_fields_set__", set(names))
+        object.__setattr__(obj, "__pydantic_fields_set__", every)
         object.__setattr__(obj, "__pydantic_extra__", None)
         object.__setattr__(obj, "__pydantic_private__", None)
         return obj

@@ -174,16 +174,22 @@ def _floored(ge: _GoalEntries, mentee_levels: dict[str, int]) -> tuple[Rows, Flo
     skills (the level floor of `goal_best`: an entry counts only above the mentee's level),
     with their new best value (0 where no entry is left). None when nothing changes."""
     blocked_l: list[Rows] = []
+    skill_ids = list(mentee_levels)
+    mine = np.fromiter(mentee_levels.values(), np.int64, len(skill_ids))
     for tb, off in ge.parts:
-        for skill_id, level in mentee_levels.items():
-            j = tb.local_of(skill_id)
-            if j is None:
-                continue
-            lo = int(np.searchsorted(ge.group, off + j))
-            hi = int(np.searchsorted(ge.group, off + j, side="right"))
-            hit = np.flatnonzero(ge.levels[lo:hi] <= level)
-            if len(hit):
-                blocked_l.append(lo + hit)
+        where, j = tb.locals_of(skill_ids)
+        if len(j) == 0:
+            continue
+        lo = np.searchsorted(ge.group, off + j)
+        hi = np.searchsorted(ge.group, off + j, side="right")
+        lens = hi - lo
+        total = int(lens.sum())
+        if total == 0:
+            continue
+        pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(lo, lens)
+        blocked = pos[ge.levels[pos] <= np.repeat(mine[where], lens)]
+        if len(blocked):
+            blocked_l.append(blocked)
     if not blocked_l:
         return None
     blocked = np.concatenate(blocked_l)
@@ -253,7 +259,7 @@ class CandidateScorer:
             except InvalidInput as exc:
                 problems[mid] = exc.message
                 continue
-            scored = score_mentee(shared, ctx, options, among_rows) if k > 0 else None
+            scored = score_mentee(shared, ctx, options, among_rows, k=k) if k > 0 else None
             if scored is None:
                 continue
             pos = np.array(top_k(st, scored.cand, scored.score, k, self._id_rank), dtype=np.int64)

@@ -12,7 +12,9 @@ loops and the tests hold the two together):
    paired, excluded ids), mentor eligibility, capacity (places and hours), model, format (and
    for in_person a shared location), seniority (peer, reverse), common language, then the
    overlap minimum unless the format is async;
-4. components and score; top k by (score desc, mentor id); reasons for those k only.
+4. components and score; top k by (score desc, mentor id); reasons for those k only. When
+   only the top k are wanted, step 3's filters, the common hours and step 4 run only for the
+   candidates whose score bound can reach the top k (`_top_part`), not for every holder.
 
 When nobody is left, `why_no_mentor` says why: the people holding a skill the goals reach,
 each with the first rule that keeps them out (`unsuggested`).
@@ -26,7 +28,7 @@ same scores.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
@@ -215,6 +217,16 @@ class TargetTable:
         order = np.argsort(self.rows, kind="stable")
         return order, self.rows[order]
 
+    @cached_property
+    def row_sorted(self) -> tuple[Rows, NDArray[np.int8], Floats, Rows]:
+        """(rows, levels, credit, local) of every entry in row order; within a row in entry
+        order (local skill ascending). A goal's tables then merge in linear time."""
+        order, rows = self.by_row
+        out = (rows, self.levels[order], self.credit[order], self.local[order])
+        for arr in out:
+            arr.flags.writeable = False
+        return out
+
     def entries_of(self, rows: Rows) -> Rows:
         """Positions of every entry whose row is in `rows` (ascending rows)."""
         order, sorted_rows = self.by_row
@@ -235,12 +247,21 @@ class TargetTable:
         i = int(self.sel[j])
         return self.credits.skill(i), self.credits.route(i)
 
-    def local_of(self, skill_id: str) -> int | None:
-        i = self.credits.position(skill_id)
-        if i is None:
-            return None
-        j = int(np.searchsorted(self.sel, i))
-        return j if j < len(self.sel) and self.sel[j] == i else None
+    def locals_of(self, skill_ids: list[str]) -> tuple[Rows, Rows]:
+        """Local skill indices of many skills at once: (positions in `skill_ids` that
+        this table reaches, their local skill indices; skills nobody may mentor are not
+        local)."""
+        tc = self.credits
+        u = np.fromiter((tc.universe_index.get(s, -1) for s in skill_ids), np.int64, len(skill_ids))
+        i = np.searchsorted(tc.skill_index, u)
+        hit = (u >= 0) & (i < len(tc.skill_index))
+        hit[hit] = tc.skill_index[i[hit]] == u[hit]
+        i = i[hit]
+        j = np.searchsorted(self.sel, i)
+        ok = j < len(self.sel)
+        ok[ok] = self.sel[j[ok]] == i[ok]
+        where = np.flatnonzero(hit)[ok]
+        return where, j[ok].astype(np.int64)
 
 
 @dataclass
@@ -367,22 +388,26 @@ def _build_target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
 
 
 def mentor_components(st: State, rows: Rows, now: datetime) -> dict[str, Floats]:
-    """The components that depend on the mentor alone: capacity and feedback."""
+    """The components that depend on the mentor alone: capacity and feedback (gathered from
+    the State's `MentorBounds`; capacity divided by recent exposure where there is some)."""
     a = st.arrays
-    recent = np.zeros(len(rows))
+    bounds = _BOUNDS.of(st)
+    capacity = bounds.capacity0[rows]
+    feedback = bounds.feedback[rows]
     since = now - EXPOSURE_WINDOW
-    for j in np.flatnonzero(a["has_pairings"][rows]):
+    some = np.flatnonzero(a["has_pairings"][rows])
+    recent = np.zeros(len(some))
+    for i, j in enumerate(some.tolist()):
         mid = st.ids[int(rows[j])]
-        recent[j] = sum(
+        recent[i] = sum(
             1 for p in st.person_pairings(mid) if p.mentor_id == mid and p.created_at >= since
         )
-    load = load_array(
-        a["places"][rows], a["hours"][rows], a["max_mentees"][rows], a["max_hours"][rows]
-    )
-    return {
-        "capacity": capacity_array(load, recent),
-        "feedback": feedback_array(a["fb_sum"][rows], a["fb_n"][rows]),
-    }
+    exposed = some[recent > 0]
+    if len(exposed):
+        r = rows[exposed]
+        load = load_array(a["places"][r], a["hours"][r], a["max_mentees"][r], a["max_hours"][r])
+        capacity[exposed] = capacity_array(load, recent[recent > 0])
+    return {"capacity": capacity, "feedback": feedback}
 
 
 # --- one goal ---------------------------------------------------------------------------------
@@ -429,54 +454,73 @@ def goal_best(
     empty = GoalBest(_EMPTY_ROWS, np.zeros(0), _EMPTY_ROWS, np.zeros(0, np.int8), [])
     if not parts:
         return empty
-    # with `among`: only the entries of those rows, found by bisection per table
+    # each part's entries in row order (within a row: local skill ascending); with `among`
+    # only the entries of those rows, found by bisection per table (also in row order)
     picks = [tb.entries_of(among) for _, tb, _ in parts] if among is not None else None
     if picks is not None and not any(len(p) for p in picks):
         return empty
-
-    sel: list[Any] = [slice(None)] * len(parts) if picks is None else list(picks)
-
-    def cat(get: Callable[[GoalTarget, TargetTable, Any], NDArray[Any]]) -> NDArray[Any]:
-        return np.concatenate([get(t, tb, p) for (t, tb, _), p in zip(parts, sel, strict=True)])
-
-    rows = cat(lambda t, tb, p: tb.rows[p])
-    levels = cat(lambda t, tb, p: tb.levels[p])
-    offsets = [off for _, _, off in parts]
-    group = np.concatenate(
-        [tb.local[p] + off for (_, tb, _), p, off in zip(parts, sel, offsets, strict=True)]
-    )
+    if picks is None:
+        cols = [tb.row_sorted for _, tb, _ in parts]
+    else:
+        cols = [
+            (tb.rows[p], tb.levels[p], tb.credit[p], tb.local[p])
+            for (_, tb, _), p in zip(parts, picks, strict=True)
+        ]
+    rows = np.concatenate([c[0] for c in cols])
+    levels = np.concatenate([c[1] for c in cols])
+    local = [c[3] for c in cols]
+    group = np.concatenate([lc + off for lc, (_, _, off) in zip(local, parts, strict=True)])
     # (confidence * credit) * level factor, in that order: the same floats as the reference
-    weight = cat(lambda t, tb, p: t.confidence * tb.credit[p])
+    weight = np.concatenate([t.confidence * c[2] for c, (t, _, _) in zip(cols, parts, strict=True)])
     vals = weight * LEVEL_FACTORS[levels]
     if model in LEVEL_MODELS and mentee_levels:
         floors: list[NDArray[np.int8]] = []
-        for (_, tb, _), p in zip(parts, sel, strict=True):
+        skill_ids = list(mentee_levels)
+        mine = np.fromiter(mentee_levels.values(), np.int8, len(skill_ids))
+        for (_, tb, _), lc in zip(parts, local, strict=True):
             if picks is not None:  # few entries: the mentee's level of each entry's skill
                 tc = tb.credits
                 floors.append(
                     np.array(
-                        [mentee_levels.get(tc.skill(i), 0) for i in tb.sel[tb.local[p]].tolist()],
+                        [mentee_levels.get(tc.skill(i), 0) for i in tb.sel[lc].tolist()],
                         dtype=np.int8,
                     ).reshape(-1)
                 )
                 continue
             floor = np.zeros(tb.n_skills, dtype=np.int8)
-            for sk, lv in mentee_levels.items():
-                i = tb.local_of(sk)
-                if i is not None:
-                    floor[i] = lv
-            floors.append(floor[tb.local])
+            where, j = tb.locals_of(skill_ids)
+            floor[j] = mine[where]
+            floors.append(floor[lc])
         ok = levels > np.concatenate(floors)
         rows, levels, group, vals = rows[ok], levels[ok], group[ok], vals[ok]
         if len(rows) == 0:
             return empty
-    # best value per row; among equal values the earliest entry (target order, skill id)
-    order = np.lexsort((group, -vals, rows))
-    rows_o = rows[order]
-    first = np.ones(len(rows_o), dtype=bool)
-    first[1:] = rows_o[1:] != rows_o[:-1]
-    pick = order[first]
+    if len(parts) > 1:  # merge the parts' row-sorted runs (a stable sort: linear on runs)
+        order = np.argsort(rows, kind="stable")
+        rows, levels, group, vals = rows[order], levels[order], group[order], vals[order]
+    # best value per row; among equal values the earliest entry (target order, skill id),
+    # which is the first in its row segment: group ascends within a row
+    pick = _first_max_per_run(rows, vals)
     return GoalBest(rows[pick], vals[pick], group[pick], levels[pick], parts)
+
+
+def _first_max_per_run(rows: Rows, vals: Floats) -> Rows:
+    """Position of the first largest value in each run of equal `rows` (rows sorted)."""
+    n = len(rows)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    new = np.empty(n, dtype=bool)
+    new[0] = True
+    np.not_equal(rows[1:], rows[:-1], out=new[1:])
+    starts = np.flatnonzero(new)
+    lens = np.diff(np.append(starts, n))
+    seg = np.repeat(np.arange(len(starts)), lens)
+    at_max = np.flatnonzero(vals == np.maximum.reduceat(vals, starts)[seg])
+    s = seg[at_max]
+    first = np.empty(len(at_max), dtype=bool)
+    first[0] = True
+    np.not_equal(s[1:], s[:-1], out=first[1:])
+    return at_max[first]
 
 
 # --- one mentee -------------------------------------------------------------------------------
@@ -508,11 +552,15 @@ def score_mentee(
     ctx: MenteeContext,
     options: RecommendOptions,
     among: Rows | None = None,
+    k: int | None = None,
 ) -> Scored | None:
     """Steps 2-4 of the module doc for one mentee (None when no mentor is left).
 
     `among`: only these rows are considered (the others are left out as if filtered); a
-    mentor's score does not depend on the other candidates, so it is the same either way."""
+    mentor's score does not depend on the other candidates, so it is the same either way.
+    `k`: only the top k by (score, mentor id) are wanted: candidates that cannot reach them
+    may be left out of the result (filters, common hours and components are then worked out
+    only for those that can: see `_top_part`); the top k and their scores are the same."""
     st = shared.state
     mentee = ctx.mentee
     mentee_levels = st.skill_levels(mentee.id)
@@ -536,30 +584,174 @@ def score_mentee(
             hit = pos < len(cand)
             hit[hit] = cand[pos[hit]] == b.rows[hit]
             fits[i, pos[hit]] = b.fit[hit]
-    keep = hard_filters(st, ctx, cand, options) & (fits.max(axis=0, initial=0.0) > 0)
+    has_fit = np.flatnonzero(fits.max(axis=0, initial=0.0) > 0)
+    if k is None or len(has_fit) <= max(FIRST_LOOK, k):
+        part = _score_rows(shared, ctx, options, cand[has_fit], fits[:, has_fit])
+    else:
+        part = _top_part(shared, ctx, options, cand[has_fit], fits[:, has_fit], k)
+    if part is None:
+        return None
+    cand, fits, comps, overlap, score = part
+    return Scored(ctx, cand, score, comps, overlap, bests)
+
+
+_Part = tuple[Rows, Floats, dict[str, Floats], Floats, Floats]  # cand, fits, comps, hours, score
+
+
+def _score_rows(
+    shared: Shared, ctx: MenteeContext, options: RecommendOptions, cand: Rows, fits: Floats
+) -> _Part | None:
+    """Hard filters, components, common hours and score of these candidates (ascending rows,
+    with their fits per goal): those that pass, or None when none does."""
+    st = shared.state
+    keep = hard_filters(st, ctx, cand, options)
     cand, fits = cand[keep], fits[:, keep]
     if len(cand) == 0:
         return None
-
     overlap = overlap_hours(shared, ctx, cand)
     if not options.asynchronous:
         ok = overlap >= options.min_overlap_hours - HOURS_EPS
         cand, fits, overlap = cand[ok], fits[:, ok], overlap[ok]
         if len(cand) == 0:
             return None
-
     comps = {
         "skill_fit": skill_fit_array(fits),
         "availability": availability_array(overlap, options.asynchronous),
         "preferences": preferences_component(st, ctx, cand),
         **shared.mentor_components(cand),
     }
+    score = weighted_score_array(comps, options.weights, pair_factor(st, ctx, cand))
+    return cand, fits, comps, overlap, score
+
+
+def pair_factor(st: State, ctx: MenteeContext, cand: Rows) -> Floats:
+    """Per candidate: DECLINED_FACTOR where a proposal with the mentee was declined, else 1."""
     factor = np.ones(len(cand))
     if ctx.declined:
         declined_rows = [st.rows[m] for m in ctx.declined if m in st.rows]
         factor[_positions_in(cand, declined_rows)] = DECLINED_FACTOR
-    score = weighted_score_array(comps, options.weights, factor)
-    return Scored(ctx, cand, score, comps, overlap, bests)
+    return factor
+
+
+FIRST_LOOK = 512  # candidates scored first when only the top k are wanted
+
+
+def _top_part(
+    shared: Shared,
+    ctx: MenteeContext,
+    options: RecommendOptions,
+    cand: Rows,
+    fits: Floats,
+    k: int,
+) -> _Part | None:
+    """`_score_rows` for only those candidates that can be among the top k.
+
+    Each candidate's score has an upper bound from its skill fit and pair factor (exact),
+    capacity without recent exposure and feedback (`MentorBounds`), availability at its most
+    (the mentee's own free hours in common with someone free all the time) and preferences at
+    1: the weights are >= 0 and the bound is summed the same way as the score, so rounding
+    keeps the order. The FIRST_LOOK best bounds are scored first (more while fewer than k
+    pass); then every candidate whose bound is at least the k-th best score so far. Whoever
+    is left out scores below k others: not in the top k."""
+    st = shared.state
+    bounds = _BOUNDS.of(st)
+    ones = np.ones(len(cand))
+    upper = weighted_score_array(
+        {
+            "skill_fit": skill_fit_array(fits),
+            "availability": np.full(len(cand), _most_availability(shared, ctx, options)),
+            "preferences": ones,
+            "capacity": bounds.capacity0[cand],
+            "feedback": bounds.feedback[cand],
+        },
+        options.weights,
+        pair_factor(st, ctx, cand),
+    )
+    left = np.ones(len(cand), dtype=bool)  # not scored yet
+    parts: list[_Part] = []
+    look = max(FIRST_LOOK, 2 * k)
+    while True:
+        todo = np.flatnonzero(left)
+        if len(todo) > look:
+            todo = np.sort(todo[np.argpartition(-upper[todo], look - 1)[:look]])
+        left[todo] = False
+        part = _score_rows(shared, ctx, options, cand[todo], fits[:, todo])
+        if part is not None:
+            parts.append(part)
+        if not left.any():
+            break
+        scores = np.concatenate([p[4] for p in parts]) if parts else np.zeros(0)
+        if len(scores) >= k:
+            kth = -np.partition(-scores, k - 1)[k - 1]
+            left &= upper >= kth
+            look = int(left.sum())
+            if look == 0:
+                break
+        else:
+            look *= 4
+    if not parts:
+        return None
+    if len(parts) == 1:
+        return parts[0]
+    rows = np.concatenate([p[0] for p in parts])
+    order = np.argsort(rows)
+    return (
+        rows[order],
+        np.concatenate([p[1] for p in parts], axis=1)[:, order],
+        {c: np.concatenate([p[2][c] for p in parts])[order] for c in parts[0][2]},
+        np.concatenate([p[3] for p in parts])[order],
+        np.concatenate([p[4] for p in parts])[order],
+    )
+
+
+def _most_availability(shared: Shared, ctx: MenteeContext, options: RecommendOptions) -> float:
+    """The availability component of a mentor free whenever the mentee is (an upper bound:
+    common slots are never more than the mentee's own), as `overlap_hours` counts it."""
+    if options.asynchronous:
+        return 1.0
+    st = shared.state
+    own = shared.snapshot.packed_grids(
+        st, ctx.horizon, np.array([st.rows[ctx.mentee.id]], dtype=np.int64)
+    )
+    slots = av.packed_overlap_slots(own, own[0])
+    hours = (slots * (av.SLOT_MINUTES / 60 / ctx.horizon.weeks)).astype(np.float64)
+    return float(availability_array(hours, False)[0])
+
+
+@dataclass(frozen=True)
+class MentorBounds:
+    """Per State row: capacity with no recent exposure (at least the capacity at any time:
+    exposure only divides it) and feedback, as `mentor_components` computes them."""
+
+    capacity0: Floats
+    feedback: Floats
+
+    @classmethod
+    def build(cls, st: State) -> MentorBounds:
+        a = st.arrays
+        load = load_array(a["places"], a["hours"], a["max_mentees"], a["max_hours"])
+        out = cls(capacity_array(load, np.zeros(len(load))), feedback_array(a["fb_sum"], a["fb_n"]))
+        out.capacity0.flags.writeable = False
+        out.feedback.flags.writeable = False
+        return out
+
+
+class _BoundsCache:
+    """`MentorBounds` of the latest State (as `_TableCache`: keyed by the State object)."""
+
+    def __init__(self) -> None:
+        self._current: tuple[State | None, MentorBounds | None] = (None, None)
+
+    def of(self, st: State) -> MentorBounds:
+        current = self._current
+        if current[0] is st and current[1] is not None:
+            return current[1]
+        bounds = MentorBounds.build(st)
+        self._current = (st, bounds)
+        return bounds
+
+
+_BOUNDS = _BoundsCache()
 
 
 def overlap_hours(shared: Shared, ctx: MenteeContext, cand: Rows) -> Floats:
@@ -593,7 +785,7 @@ def recommend(
     among_rows = None
     if among is not None:
         among_rows = np.array(sorted(st.rows[m] for m in among if m in st.rows), dtype=np.int64)
-    scored = score_mentee(shared, ctx, options, among_rows) if k > 0 else None
+    scored = score_mentee(shared, ctx, options, among_rows, k=k) if k > 0 else None
     if scored is None:
         return []
     top = top_k(st, scored.cand, scored.score, k)

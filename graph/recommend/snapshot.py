@@ -195,6 +195,46 @@ class SkillArrays:
         }
 
 
+@dataclass(frozen=True)
+class SkillColumns:
+    """HAS_SKILL rows as parallel arrays, for bulk builds without one `PersonSkill` object
+    per row (`Snapshot.from_parts(skill_columns=...)`, a million people's ~10M rows).
+
+    Entry e: person `person_ids[person[e]]` holds skill `skill_ids[skill[e]]` at `level[e]`
+    (1-5), willing to mentor it when `willing[e]`. The arrays have one length; indexes are
+    integers in range. Raises ValueError naming the field otherwise."""
+
+    person_ids: Sequence[str]
+    skill_ids: Sequence[str]
+    person: NDArray[np.integer[Any]]
+    skill: NDArray[np.integer[Any]]
+    level: NDArray[np.integer[Any]]
+    willing: NDArray[np.bool_]
+
+    def __post_init__(self) -> None:
+        n = len(self.person)
+        for name in ("skill", "level", "willing"):
+            got = len(getattr(self, name))
+            if got != n:
+                raise ValueError(
+                    f"skill columns: {name} has {got} entries, expected {n} (as person)"
+                )
+        for name, arr, hi in (
+            ("person", self.person, len(self.person_ids)),
+            ("skill", self.skill, len(self.skill_ids)),
+            ("level", self.level, 6),
+        ):
+            if not np.issubdtype(np.asarray(arr).dtype, np.integer):
+                raise ValueError(f"skill columns: {name} has dtype {arr.dtype}, expected integers")
+            lo = 1 if name == "level" else 0
+            bad = np.flatnonzero((arr < lo) | (arr >= hi))
+            if len(bad):
+                e = int(bad[0])
+                raise ValueError(
+                    f"skill columns: {name}[{e}] is {int(arr[e])}, expected {lo}..{hi - 1}"
+                )
+
+
 def _no_entries() -> tuple[
     NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]
 ]:
@@ -312,6 +352,8 @@ ARRAY_FIELDS: dict[str, type[np.generic]] = {
 }
 
 RowValue = bool | int | float | np.uint64
+# the fields `_row_values` gives per person, in order (all but avail_ver)
+ROW_FIELDS = tuple(name for name in ARRAY_FIELDS if name != "avail_ver")
 
 
 @dataclass(frozen=True)
@@ -403,8 +445,13 @@ class Snapshot:
         pairings: Iterable[Pairing] = (),
         checkins: Iterable[CheckIn] = (),
         data_version: int = 0,
+        skill_columns: SkillColumns | None = None,
     ) -> Snapshot:
-        """Build from plain models (tests, benchmarks, loaders); references are trusted."""
+        """Build from plain models (tests, benchmarks, loaders); references are trusted.
+
+        `skill_columns`: HAS_SKILL rows as arrays (a million people without a million
+        objects), taken before `person_skills` (later rows of a (person, skill) win); rows of
+        people not among `people` are left out either way."""
         hierarchy = taxonomy if isinstance(taxonomy, Hierarchy) else Hierarchy.from_dump(taxonomy)
         state = _build_state(
             _empty_state(hierarchy),
@@ -415,6 +462,7 @@ class Snapshot:
             pairings=pairings,
             checkins=checkins,
             data_version=data_version,
+            skill_columns=skill_columns,
         )
         return cls(state)
 
@@ -700,11 +748,14 @@ def _build_state(
     pairings: Iterable[Pairing],
     checkins: Iterable[CheckIn],
     data_version: int,
+    skill_columns: SkillColumns | None = None,
 ) -> State:
     """`base` (an empty State) with all these records set (later rows of a key win)."""
     b = _Builder(base)
     for person in people:
         b.set_person(person)
+    if skill_columns is not None:
+        b.load_skill_columns(skill_columns)
     b.load_skills(person_skills)
     for goal in goals:
         b.set_goal(goal)
@@ -784,6 +835,7 @@ class _Builder:
         self.reports = _Cow(base.reports)
         self._skill_updates: dict[str, list[PersonSkill]] = {}  # person -> all new rows
         self._bulk_skills: list[PersonSkill] | None = None
+        self._bulk_columns: SkillColumns | None = None
         self.goals = _Cow(base.goals)
         self.goals_of = _Cow(base.goals_of)
         self.targets = _Cow(base.targets)
@@ -840,27 +892,51 @@ class _Builder:
         """Every HAS_SKILL row at once (bulk builds; later rows of a key win)."""
         self._bulk_skills = rows if isinstance(rows, list) else list(rows)
 
+    def load_skill_columns(self, columns: SkillColumns) -> None:
+        """Every HAS_SKILL row at once as arrays (bulk builds; `load_skills` rows come after
+        these, and later rows of a key win)."""
+        self._bulk_columns = columns
+
     def _skills(self) -> SkillArrays:
         n_rows = len(self.ids)
         rows = self.rows.now
         arrays = self.base.skills
-        if self._bulk_skills is not None:
+        if self._bulk_skills is not None or self._bulk_columns is not None:
             skill_ids = list(arrays.skill_ids)
             codes = dict(arrays.codes)
-            known = [ps for ps in self._bulk_skills if ps.person_id in rows]
-            for ps in known:
-                if ps.skill_id not in codes:
-                    codes[ps.skill_id] = len(skill_ids)
-                    skill_ids.append(ps.skill_id)
+
+            def code(skill_id: str) -> int:
+                c = codes.setdefault(skill_id, len(skill_ids))
+                if c == len(skill_ids):
+                    skill_ids.append(skill_id)
+                return c
+
+            parts: list[tuple[NDArray[Any], NDArray[Any], NDArray[Any], NDArray[Any]]] = []
+            cols = self._bulk_columns
+            if cols is not None:  # people not in the view are left out, as below
+                p_row = np.array([rows.get(p, -1) for p in cols.person_ids], dtype=np.int64)
+                s_code = np.array([code(s) for s in cols.skill_ids], dtype=np.int64)
+                r = p_row[cols.person]
+                ok = r >= 0
+                parts.append((r[ok], s_code[cols.skill[ok]], cols.level[ok], cols.willing[ok]))
+            known = [ps for ps in self._bulk_skills or () if ps.person_id in rows]
             k = len(known)
+            parts.append(
+                (
+                    np.fromiter((rows[ps.person_id] for ps in known), np.int64, k),
+                    np.fromiter((code(ps.skill_id) for ps in known), np.int64, k),
+                    np.fromiter((ps.level for ps in known), np.int64, k),
+                    np.fromiter((ps.willing_to_mentor for ps in known), np.bool_, k),
+                )
+            )
             arrays = SkillArrays.build(
                 n_rows,
                 skill_ids,
                 codes,
-                np.fromiter((rows[ps.person_id] for ps in known), np.int64, k),
-                np.fromiter((codes[ps.skill_id] for ps in known), np.int64, k),
-                np.fromiter((ps.level for ps in known), np.int64, k),
-                np.fromiter((ps.willing_to_mentor for ps in known), np.bool_, k),
+                np.concatenate([p[0] for p in parts]).astype(np.int64),
+                np.concatenate([p[1] for p in parts]).astype(np.int64),
+                np.concatenate([p[2] for p in parts]).astype(np.int64),
+                np.concatenate([p[3] for p in parts]).astype(np.bool_),
             )
         updates = {rows[p]: v for p, v in self._skill_updates.items() if p in rows}
         if updates or arrays.n_rows != n_rows:
@@ -950,16 +1026,23 @@ class _Builder:
             arr[: len(old)] = old
             out[name] = arr
         lang_bits, dept_codes = self.lang_bits.w(), self.dept_codes.w()
+        rows: list[int] = []
+        values: list[tuple[RowValue, ...]] = []
+        avail: list[int] = []
         for pid in self.touched_people:
             row = st.rows.get(pid)
             person = st.people.get(pid)
             if row is None or person is None:
                 continue  # a pairing's mentor not loaded (foreign data); nothing to index
-            values = _row_values(st, person, lang_bits, dept_codes)
-            for name, value in values.items():
-                out[name][row] = value
+            rows.append(row)
+            values.append(_row_values(st, person, lang_bits, dept_codes))
             if pid in self.avail_changed:
-                out["avail_ver"][row] = self.version
+                avail.append(row)
+        if rows:  # one assignment per field (a million people: not 15 million)
+            at = np.array(rows, dtype=np.int64)
+            for name, column in zip(ROW_FIELDS, zip(*values, strict=True), strict=True):
+                out[name][at] = np.array(column, dtype=ARRAY_FIELDS[name])
+        out["avail_ver"][np.array(avail, dtype=np.int64)] = self.version
         return out
 
 
@@ -969,7 +1052,8 @@ def _members(p: Pairing) -> set[str]:
 
 def _row_values(
     st: State, p: Person, lang_bits: dict[str, int], dept_codes: dict[str, int]
-) -> dict[str, RowValue]:
+) -> tuple[RowValue, ...]:
+    """The `ROW_FIELDS` of one person's row, in that order."""
     places, hours, fb_sum, fb_n, has = 0, 0.0, 0.0, 0, False
     for pairing in st.person_pairings(p.id):
         if pairing.mentor_id != p.id:
@@ -999,24 +1083,23 @@ def _row_values(
     model = 0
     for m in p.preferences.models:
         model |= MODEL_BITS[m.value]
-    return {
-        "mentor_ok": (
-            p.is_mentor and not p.opt_out_recommend and p.max_mentees > 0 and not p.departed
-        ),
-        "places": places,
-        "hours": hours,
-        "max_mentees": p.max_mentees,
-        "max_hours": p.max_hours_per_month,
-        "seniority": p.seniority,
-        "dept": dept,
-        "lang_mask": np.uint64(mask),
-        "lang_exact": exact,
-        "fmt_mask": fmt,
-        "model_mask": model,
-        "fb_sum": fb_sum,
-        "fb_n": fb_n,
-        "has_pairings": has,
-    }
+    mentor_ok = p.is_mentor and not p.opt_out_recommend and p.max_mentees > 0 and not p.departed
+    return (
+        mentor_ok,
+        places,
+        hours,
+        p.max_mentees,
+        p.max_hours_per_month,
+        p.seniority,
+        dept,
+        np.uint64(mask),
+        exact,
+        fmt,
+        model,
+        fb_sum,
+        fb_n,
+        has,
+    )
 
 
 def language_mask(languages: Iterable[str], lang_bits: Mapping[str, int]) -> tuple[int, bool]:

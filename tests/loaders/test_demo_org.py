@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from datetime import time
 
 import networkx as nx
+import numpy as np
 import pytest
 
 from graph.model import Goal, Person, PersonSkill, Skill
 from graph.store import GraphStore, TaxonomyDump, UpsertSkills
 from loaders import demo_text as T
-from loaders.demo_org import generate_org, load_demo
+from loaders.demo_org import generate_org, generate_org_columns, load_demo
 from loaders.esco import bundled_esco_dir, read_esco
 
 
@@ -157,3 +158,56 @@ def test_load_demo_imports_esco_into_an_empty_store(embedded_store: GraphStore) 
     assert report.taxonomy_imported and report.loaded
     assert embedded_store.count_skills() == 13412 and embedded_store.count_people() == 200
     assert len(embedded_store.person_skills("demo-00000")) >= 3
+
+
+@pytest.mark.parametrize(("size", "seed"), [(1, 7), (2, 3), (57, 7), (1500, 11)])
+def test_columns_are_the_same_org(esco: TaxonomyDump, size: int, seed: int) -> None:
+    org = generate_org(esco, size=size, seed=seed)
+    cols = generate_org_columns(esco, size=size, seed=seed)
+    assert cols.people == org.people
+    got = [
+        (cols.people[p].id, cols.skill_ids[s], lv, w)
+        for p, s, lv, w in zip(
+            cols.person.tolist(),
+            cols.skill.tolist(),
+            cols.level.tolist(),
+            cols.willing.tolist(),
+            strict=True,
+        )
+    ]
+    assert got == [
+        (ps.person_id, ps.skill_id, ps.level, ps.willing_to_mentor) for ps in org.person_skills
+    ]
+    assert cols.skill_ids == sorted(cols.skill_ids)
+
+
+def test_extra_skill_draws_keep_the_people_and_add_valid_skills(esco: TaxonomyDump) -> None:
+    base = generate_org_columns(esco, size=2000, seed=5)
+    more = generate_org_columns(esco, size=2000, seed=5, extra_skills=4)
+    assert more.people == base.people
+    per_base = len(base.person) / 2000
+    per_more = len(more.person) / 2000
+    assert 6 <= per_base <= 7 and 9.5 <= per_more <= 11
+    keys = list(zip(more.person.tolist(), more.skill.tolist(), strict=True))
+    assert keys == sorted(set(keys))  # by person, skills ascending, no repeats
+    assert set(more.level.tolist()) <= {1, 2, 3, 4, 5}
+    mentors = np.array([p.is_mentor for p in more.people])
+    assert not more.willing[~mentors[more.person]].any()  # only mentors offer to mentor
+    live = {s.id for s in esco.skills}
+    assert set(more.skill_ids) <= live
+
+
+def test_columns_refuse_bad_arguments(esco: TaxonomyDump) -> None:
+    with pytest.raises(ValueError, match="size must be at least 1"):
+        generate_org_columns(esco, size=0, seed=1)
+    with pytest.raises(ValueError, match="extra_skills must be 0 or more, got -1"):
+        generate_org_columns(esco, size=10, seed=1, extra_skills=-1)
+
+
+def test_fast_rows_share_one_fields_set_and_still_copy_apart(esco: TaxonomyDump) -> None:
+    a, b = generate_org(esco, size=2, seed=1).people
+    assert a.model_fields_set == set(Person.model_fields)
+    c = a.model_copy(update={"title": "Changed"})
+    assert c.title == "Changed" and a.title != "Changed" and b.title != "Changed"
+    a.title = "Set on a"  # assignment only adds a name that is already there
+    assert b.model_fields_set == set(Person.model_fields) and b.title != "Set on a"

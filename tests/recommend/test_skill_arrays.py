@@ -4,13 +4,14 @@ never one object per row, and replacing a few people's rows keeps the rest as th
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
 
 from graph.model import Person, PersonSkill
 from graph.recommend import Snapshot
-from graph.recommend.snapshot import SkillArrays
+from graph.recommend.snapshot import SkillArrays, SkillColumns
 from tests.recommend.orgs import taxonomy
 
 SKILLS = ["s-python", "s-sql", "s-stats", "s-speak", "s-write"]
@@ -98,3 +99,66 @@ def test_updated_replaces_only_the_given_people(seed: int) -> None:
 def test_an_empty_table() -> None:
     empty = SkillArrays.empty()
     assert empty.n_rows == 0 and empty.levels_of(3) == {}
+
+
+def _columns(rows: list[PersonSkill], people: list[str]) -> SkillColumns:
+    skills = sorted({ps.skill_id for ps in rows} | {"s-nobody"})
+    return SkillColumns(
+        person_ids=people,
+        skill_ids=skills,
+        person=np.array([people.index(ps.person_id) for ps in rows], dtype=np.int32),
+        skill=np.array([skills.index(ps.skill_id) for ps in rows], dtype=np.int32),
+        level=np.array([ps.level for ps in rows], dtype=np.int8),
+        willing=np.array([ps.willing_to_mentor for ps in rows], dtype=np.bool_),
+    )
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_columns_build_the_same_state_as_objects(seed: int) -> None:
+    """HAS_SKILL rows given as arrays (SkillColumns) or as PersonSkill objects, or split
+    between both (objects after columns: later rows win), give the same arrays; rows of
+    people outside the view are left out either way."""
+    rnd = random.Random(seed)
+    people = [f"p{i}" for i in range(10)]
+    rows = _rows(rnd, [*people, "ghost"])
+    later = _rows(rnd, people[:4])
+    persons = [Person(id=p, name=p) for p in people]
+    objects = Snapshot.from_parts(
+        taxonomy=taxonomy(), people=persons, person_skills=rows + later
+    ).state
+    cols = Snapshot.from_parts(
+        taxonomy=taxonomy(),
+        people=persons,
+        person_skills=later,
+        skill_columns=_columns(rows, [*people, "ghost"]),
+    ).state
+    assert dict(cols.skills_of) == dict(objects.skills_of)
+    assert dict(cols.holders_of) == dict(objects.holders_of)
+    for skill_id in objects.willing:
+        a, b = objects.willing[skill_id], cols.willing[skill_id]
+        assert a.rows.tolist() == b.rows.tolist() and a.levels.tolist() == b.levels.tolist()
+    assert "ghost" not in cols.rows
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"level": np.array([3, 6])}, r"level\[1\] is 6, expected 1..5"),
+        ({"level": np.array([0, 2])}, r"level\[0\] is 0, expected 1..5"),
+        ({"person": np.array([0, 2])}, r"person\[1\] is 2, expected 0..1"),
+        ({"skill": np.array([-1, 0])}, r"skill\[0\] is -1, expected 0..0"),
+        ({"willing": np.array([True])}, "willing has 1 entries, expected 2 "),
+        ({"level": np.array([1.0, 2.0])}, "level has dtype float64, expected integers"),
+    ],
+)
+def test_bad_columns_are_refused_by_field(change: dict[str, Any], message: str) -> None:
+    fields: dict[str, Any] = {
+        "person_ids": ["p0", "p1"],
+        "skill_ids": ["s-python"],
+        "person": np.array([0, 1]),
+        "skill": np.array([0, 0]),
+        "level": np.array([3, 4]),
+        "willing": np.array([True, False]),
+    }
+    with pytest.raises(ValueError, match=message):
+        SkillColumns(**{**fields, **change})
