@@ -353,6 +353,9 @@ class CandidateScorer:
                 block = self._group_block(horizon, goals, members[lo : lo + step], cols)
                 if block is not None:
                     yield block
+        # the people x slots matrices are the largest cache (hundreds of MB for 150k
+        # people) and only this cohort-scale pass uses them: free them for what follows
+        self._slot_matrices.clear()
 
     def _slots(self, horizon: av.Horizon) -> sp.csr_matrix:
         """People x UTC slots of `horizon` (1 where free), one row per State row (built once

@@ -240,14 +240,18 @@ def _gather(
     nodes: NDArray[np.int64],
 ) -> NDArray[np.int64]:
     """Positions starts[v] .. starts[v] + lens[v] for every v in `nodes`, concatenated, read
-    through `items` when given (a permutation), else the positions themselves."""
+    through `items` when given (a permutation), else the positions themselves. Two arrays
+    of the output's length at the peak (int32 while positions fit)."""
     if len(nodes) == 0:
         return np.zeros(0, np.int64)
     st, ln = starts[nodes], lens[nodes]
     total = int(ln.sum())
     if total == 0:
         return np.zeros(0, np.int64)
-    pos = np.arange(total) - np.repeat(np.cumsum(ln) - ln, ln) + np.repeat(st, ln)
+    small = int(starts.max(initial=0) + lens.max(initial=0)) < 2**31 - 1 and total < 2**31 - 1
+    dtype = np.int32 if small else np.int64
+    pos = np.repeat((st - (np.cumsum(ln) - ln)).astype(dtype), ln)
+    pos += np.arange(total, dtype=dtype)
     return pos if items is None else np.asarray(items[pos], dtype=np.int64)
 
 
@@ -277,18 +281,27 @@ def _best_first_rank(
     """Per edge: its rank (0 = best) by score within its group (ties: lower edge index).
     One stable sort of an int64 key (group in the high 32 bits, the score, best first,
     quantised to 2**31 steps of its range in the low bits): half the time of a two-key
-    lexsort. Memory: three 8-byte arrays and one 4-byte array per edge at the peak."""
-    if len(score) == 0:
+    lexsort. Memory: about three 8-byte arrays per edge at the peak (in-place steps)."""
+    n = len(score)
+    if n == 0:
         return np.zeros(0, dtype=np.int32)
     lo, hi = float(score.min()), float(score.max())
     span = hi - lo if hi > lo else 1.0
-    key = np.rint((hi - score) * (2**31 / span)).astype(np.int64)
-    key |= group.astype(np.int64) << 32
+    q = np.subtract(hi, score, dtype=np.float64)
+    q *= 2**31 / span
+    np.rint(q, out=q)
+    key = q.astype(np.int64)
+    del q
+    high = group.astype(np.int64)
+    high <<= 32
+    key |= high
+    del high
     order = np.argsort(key, kind="stable")
     del key
-    ptr = _segments(group, n_groups)
-    rank = np.empty(len(order), dtype=np.int32)
-    rank[order] = np.arange(len(order), dtype=np.int32) - ptr[group[order]].astype(np.int32)
+    rank = np.empty(n, dtype=np.int32)
+    rank[order] = np.arange(n, dtype=np.int32)
+    del order
+    rank -= _segments(group, n_groups).astype(np.int32)[group]
     return rank
 
 
@@ -545,6 +558,9 @@ def match_cohort(
     eligible, mentor_ids = eligible_graph(
         scorer, mentees, exclude=exclude, keep=keep, problems=problems, progress=progress
     )
+    # the target tables of every goal (about 1 GB at 100k people) are not needed until the
+    # explanations, which rebuild the few they use after the big arrays are gone
+    scorer.shared.tables.clear()
     clock.lap("eligible")
     n_eligible = np.bincount(eligible.mentee, minlength=len(mentees))
     # the edges within each mentor's hours budget: any matching over them keeps hours
@@ -559,21 +575,22 @@ def match_cohort(
     first = solve_max_flow(inner, cand)
     clock.lap("two_sided")
     cand, _ = fill_to_max_flow(inner, cand)
-    # the sound upper bound, over ALL eligible edges (places and hours / lightest wish),
-    # grown from the candidate graph (few rounds: it already matches nearly as many)
-    start = np.zeros(eligible.n_edges, dtype=np.bool_)
-    start[fit_idx[cand]] = True
-    _, achievable = fill_to_max_flow(eligible, start)
-    del start
-    clock.lap("fill")
     idx = np.flatnonzero(cand)
     g = CandidateGraph(
         len(mentees), inner.capacity, inner.mentee[idx].astype(np.int64),
         inner.mentor[idx].astype(np.int64), inner.score[idx],
     )  # fmt: skip
-    del inner, fit_idx
+    in_eligible = fit_idx[idx]
+    del inner, fit_idx, cand, idx
+    # the sound upper bound, over ALL eligible edges (places and hours / lightest wish),
+    # grown from the candidate graph (few rounds: it already matches nearly as many)
+    start = np.zeros(eligible.n_edges, dtype=np.bool_)
+    start[in_eligible] = True
+    del in_eligible
+    _, achievable = fill_to_max_flow(eligible, start)
+    del start
+    clock.lap("fill")
     n_eligible_edges = eligible.n_edges
-    del idx, cand
     chosen, dropped_rows, g = _solve_then_fit_hours(g, eligible, state, mentor_ids, wants)
     del eligible
     dropped = {mentees[i] for i in dropped_rows}
