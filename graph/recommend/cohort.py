@@ -37,6 +37,8 @@ still over are dropped. Either way hours are never exceeded.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -52,6 +54,23 @@ from graph.model import MentoringModel, Person
 from graph.recommend.candidates import CandidateScorer
 from graph.recommend.scoring import OPEN_STATUSES, RecommendOptions
 from graph.recommend.snapshot import Snapshot, State
+
+# glibc keeps freed heap memory (the many mid-sized arrays of a cohort's scoring) resident;
+# malloc_trim hands it back so the solver's big arrays do not stack on top of it. Elsewhere
+# (no glibc) there is nothing to call and nothing is done.
+try:
+    _MALLOC_TRIM: Callable[[int], int] | None = ctypes.CDLL(
+        ctypes.util.find_library("c") or "libc.so.6"
+    ).malloc_trim
+except (OSError, AttributeError):  # pragma: no cover - not glibc
+    _MALLOC_TRIM = None
+
+
+def release_free_memory() -> None:
+    """Return the process's freed heap memory to the operating system (glibc only)."""
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
 
 # Scores are quantised to integers for the flow solver: QUANT steps over the score range.
 QUANT = 1_000_000
@@ -561,6 +580,7 @@ def match_cohort(
     # the target tables of every goal (about 1 GB at 100k people) are not needed until the
     # explanations, which rebuild the few they use after the big arrays are gone
     scorer.shared.tables.clear()
+    release_free_memory()
     clock.lap("eligible")
     n_eligible = np.bincount(eligible.mentee, minlength=len(mentees))
     # the edges within each mentor's hours budget: any matching over them keeps hours
