@@ -713,21 +713,52 @@ def _best_per_row(held: _Held, mask: NDArray[np.bool_], first: Floats) -> tuple[
     return rows[last], order[last]
 
 
+# What `_sift` found keeps a holder out (`_Sifted.kind`); hard filter j is FILTERED + j.
+RANKED, GUARDED, UNAVAILABLE, UNWILLING, NOT_ABOVE, CONFIDENCE_0, FEW_HOURS, FILTERED = range(8)
+
+
 @dataclass(frozen=True)
 class _Sifted:
-    """Per holder of a reachable skill (`rows`, ascending): the entry its reason names (or,
-    for one that is ranked, the entry that counts) and the first rule that keeps them out
-    (None: ranked)."""
+    """Per holder of a reachable skill (`rows`, ascending): the entry its reason names (for
+    one that is ranked, the entry that counts) and the first rule that keeps them out, as a
+    kind (`RANKED`: none); `reason(i)` words it."""
 
+    st: State
     held: _Held
     rows: Rows
     entry: Rows
-    reason: list[str | None]
+    kind: Rows
+    guard: dict[int, str]  # row -> why a guardrail keeps them out
+    steps: list[str]  # the hard filters' reasons, in order (kind FILTERED + j)
+    hours: Floats  # per holder: common hours a week (kind FEW_HOURS)
+    min_overlap_hours: float
+
+    def reason(self, i: int) -> str | None:
+        kind = int(self.kind[i])
+        if kind == RANKED:
+            return None
+        if kind == GUARDED:
+            return self.guard[int(self.rows[i])]
+        if kind == UNAVAILABLE:
+            return mentor_unavailable(self.st.people[self.st.ids[int(self.rows[i])]])
+        if kind == UNWILLING:
+            return "does not offer to mentor it"
+        if kind == NOT_ABOVE:
+            mine = int(self.held.floor[self.entry[i]])
+            return f"holds it at a level no higher than the mentee's (level {mine})"
+        if kind == CONFIDENCE_0:
+            return "reaches the goals only through targets of confidence 0"
+        if kind == FEW_HOURS:
+            return (
+                f"has {self.hours[i]:.1f} h/week in common with the mentee, fewer than the "
+                f"{self.min_overlap_hours:g} asked for"
+            )
+        return self.steps[kind - FILTERED]
 
 
 def _sift(snapshot: Snapshot, mentee_id: str, options: RecommendOptions, now: datetime) -> _Sifted:
-    """The rules of `unsuggested`, applied to every holder at once (arrays; Python only for
-    the people a guardrail or their own settings keep out, to word why)."""
+    """The rules of `unsuggested`, applied to every holder at once as array masks (Python
+    only per guardrail and per hard filter, not per holder)."""
     st = snapshot.state
     ctx = mentee_context(st, mentee_id, options, now)
     held = _held(snapshot, st, ctx)
@@ -745,45 +776,36 @@ def _sift(snapshot: Snapshot, mentee_id: str, options: RecommendOptions, now: da
 
     willing = per_holder(held.willing, held.credit)
     best = per_holder(usable, held.value)
-    reason: list[str | None] = [None] * n
-    decided = np.zeros(n, dtype=bool)
+    kind = np.full(n, RANKED, dtype=np.int64)
     guard = excluded_mentors(st, mentee_id, options)
     guarded = {st.rows[m]: why for m, why in guard.items() if m in st.rows}
     if guarded:
-        g_rows = np.fromiter(guarded, np.int64, len(guarded))
-        for i in _positions_in(rows, np.sort(g_rows)).tolist():
-            reason[i] = guarded[int(rows[i])]
-            decided[i] = True
-    for i in np.flatnonzero(~decided & ~st.arrays["mentor_ok"][rows]).tolist():
-        reason[i] = mentor_unavailable(st.people[st.ids[int(rows[i])]])
-        decided[i] = True
-    for i in np.flatnonzero(~decided & (willing < 0)).tolist():
-        reason[i] = "does not offer to mentor it"
-    for i in np.flatnonzero(~decided & (willing >= 0) & (best < 0)).tolist():
-        entry[i] = willing[i]
-        mine = int(held.floor[willing[i]])
-        reason[i] = f"holds it at a level no higher than the mentee's (level {mine})"
-    open_ = ~decided & (best >= 0)
-    zero = open_ & (held.value[np.maximum(best, 0)] <= 0)
-    for i in np.flatnonzero(zero).tolist():
-        reason[i] = "reaches the goals only through targets of confidence 0"
-    pending = np.flatnonzero(open_ & ~zero)  # positions in `rows`, ascending rows
+        kind[_positions_in(rows, np.sort(np.fromiter(guarded, np.int64, len(guarded))))] = GUARDED
+    undecided = kind == RANKED
+    kind[undecided & ~st.arrays["mentor_ok"][rows]] = UNAVAILABLE
+    undecided = kind == RANKED
+    kind[undecided & (willing < 0)] = UNWILLING
+    not_above = undecided & (willing >= 0) & (best < 0)
+    kind[not_above] = NOT_ABOVE
+    entry[not_above] = willing[not_above]  # the closest skill they are willing to mentor
+    undecided = kind == RANKED
+    kind[undecided & (held.value[np.maximum(best, 0)] <= 0)] = CONFIDENCE_0
+    pending = np.flatnonzero(kind == RANKED)  # positions in `rows`, ascending rows
     entry[pending] = best[pending]
     cand = rows[pending]
-    undecided = np.ones(len(cand), dtype=bool)
-    for step, ok in filter_steps(st, ctx, cand, options):
-        for j in np.flatnonzero(undecided & ~ok).tolist():
-            reason[int(pending[j])] = step
-        undecided &= ok
-    pending, cand = pending[undecided], cand[undecided]
+    steps: list[str] = []
+    passing = np.ones(len(cand), dtype=bool)
+    for why, ok in filter_steps(st, ctx, cand, options):
+        kind[pending[passing & ~ok]] = FILTERED + len(steps)
+        steps.append(why)
+        passing &= ok
+    pending, cand = pending[passing], cand[passing]
+    hours = np.zeros(n)
     if len(cand) and not options.asynchronous:
-        hours = overlap_hours(Shared(snapshot, st, now), ctx, cand)
-        for j in np.flatnonzero(hours < options.min_overlap_hours - HOURS_EPS).tolist():
-            reason[int(pending[j])] = (
-                f"has {hours[j]:.1f} h/week in common with the mentee, fewer than the "
-                f"{options.min_overlap_hours:g} asked for"
-            )
-    return _Sifted(held, rows, entry, reason)
+        hours[pending] = overlap_hours(Shared(snapshot, st, now), ctx, cand)
+        few = pending[hours[pending] < options.min_overlap_hours - HOURS_EPS]
+        kind[few] = FEW_HOURS
+    return _Sifted(st, held, rows, entry, kind, guarded, steps, hours, options.min_overlap_hours)
 
 
 def unsuggested(
@@ -804,21 +826,19 @@ def unsuggested(
     does (unknown mentee, no open goals, goals without targets, in_person without location).
 
     Array work over the people x skills arrays, no model object per entry (a few
-    milliseconds for a thousand holders): the API runs it on every short recommendation list
-    (`why_few`, `why_no_mentor`)."""
+    milliseconds for a thousand holders)."""
     options = options or RecommendOptions()
     sifted = _sift(snapshot, mentee_id, options, now or datetime.now(UTC))
     held, st = sifted.held, snapshot.state
-    out = [i for i, why in enumerate(sifted.reason) if why is not None]
     # the credit of the skill each reason names: its best over that person's entries
     keys = held.rows * max(len(st.skills.skill_ids), 1) + held.code
     uniq, inverse = np.unique(keys, return_inverse=True)
     best = np.full(len(uniq), -np.inf)
     np.maximum.at(best, inverse, held.credit)
     items: list[tuple[float, Unsuggested]] = []
-    for i in out:
+    for i in np.flatnonzero(sifted.kind != RANKED).tolist():
         e = int(sifted.entry[i])
-        why = sifted.reason[i]
+        why = sifted.reason(i)
         assert why is not None
         u = Unsuggested(
             st.ids[int(sifted.rows[i])],
@@ -867,21 +887,22 @@ def why_few(
     Raises like `unsuggested`."""
     options = options or RecommendOptions()
     sifted = _sift(snapshot, mentee_id, options, now or datetime.now(UTC))
-    st = snapshot.state
-    guard = excluded_mentors(st, mentee_id, options)
-    overlap = capacity = guarded = 0
+    # Every holder a guardrail keeps out is GUARDED (guardrails are looked at first); the
+    # rest are counted by the hard filter or the overlap minimum that removed them.
+    guarded = int(np.count_nonzero(sifted.kind == GUARDED))
+    overlap = int(np.count_nonzero(sifted.kind == FEW_HOURS))
+    capacity = 0
     other: dict[str, int] = {}
-    for row, reason in zip(sifted.rows.tolist(), sifted.reason, strict=True):
-        if reason is None:
+    for j, reason in enumerate(sifted.steps):
+        count = int(np.count_nonzero(sifted.kind == FILTERED + j))
+        if not count:
             continue
-        if st.ids[row] in guard or reason == GUARDRAIL_REASON:
-            guarded += 1
+        if reason == GUARDRAIL_REASON:
+            guarded += count
         elif reason.startswith(CAPACITY_REASONS):
-            capacity += 1
-        elif "h/week in common with the mentee" in reason:
-            overlap += 1
+            capacity += count
         elif reason in _FILTER_REASONS or reason.startswith(_FILTER_PREFIXES):
-            other[reason] = other.get(reason, 0) + 1
+            other[reason] = other.get(reason, 0) + count
     return explain.few_mentor_lines(
         overlap, capacity, guarded, other, min_overlap_hours=options.min_overlap_hours
     )

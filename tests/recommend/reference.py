@@ -30,7 +30,12 @@ from graph.model import (
     SkillCluster,
 )
 from graph.recommend import availability as av
+from graph.recommend.explain import few_mentor_lines
+from graph.recommend.ranking import _FILTER_PREFIXES as FILTER_PREFIXES
+from graph.recommend.ranking import _FILTER_REASONS as FILTER_REASONS
 from graph.recommend.ranking import (
+    CAPACITY_REASONS,
+    GUARDRAIL_REASON,
     MenteeContext,
     Shared,
     Unsuggested,
@@ -368,3 +373,25 @@ def unsuggested_reference(
         if pid in out
     }
     return sorted(out.values(), key=lambda u: (-credit[u.mentor_id], -u.level, u.mentor_id))
+
+
+def why_few_reference(
+    snapshot: Snapshot, mentee_id: str, *, options: RecommendOptions, now: datetime
+) -> list[str]:
+    """ranking.why_few counted over `unsuggested_reference`, one record at a time."""
+    items = unsuggested_reference(snapshot, mentee_id, options=options, now=now)
+    guard = excluded_mentors(snapshot.state, mentee_id, options)
+    overlap = capacity = guarded = 0
+    other: dict[str, int] = {}
+    for u in items:
+        if u.mentor_id in guard or u.reason == GUARDRAIL_REASON:
+            guarded += 1
+        elif u.reason.startswith(CAPACITY_REASONS):
+            capacity += 1
+        elif "h/week in common with the mentee" in u.reason:
+            overlap += 1
+        elif u.reason in FILTER_REASONS or u.reason.startswith(FILTER_PREFIXES):
+            other[u.reason] = other.get(u.reason, 0) + 1
+    return few_mentor_lines(
+        overlap, capacity, guarded, other, min_overlap_hours=options.min_overlap_hours
+    )

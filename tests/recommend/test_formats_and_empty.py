@@ -20,10 +20,14 @@ from graph.errors import InvalidInput
 from graph.model import GoalTarget, Person, PersonSkill, Preferences
 from graph.recommend import RecommendOptions, Snapshot, recommend
 from graph.recommend.candidates import top_k_candidates
-from graph.recommend.ranking import location_key, unsuggested, why_no_mentor
+from graph.recommend.ranking import location_key, unsuggested, why_few, why_no_mentor
 from graph.recommend.skill_fit import target_credits
 from tests.recommend.orgs import NOW, mentor, random_options, random_org, tiny_parts
-from tests.recommend.reference import recommend_reference, unsuggested_reference
+from tests.recommend.reference import (
+    recommend_reference,
+    unsuggested_reference,
+    why_few_reference,
+)
 
 
 def with_people(parts: dict[str, Any], **updates: dict[str, Any]) -> Snapshot:
@@ -215,7 +219,8 @@ def unsuggested_rows(snap: Snapshot, options: RecommendOptions) -> list[tuple[st
 def test_unsuggested_on_arrays_equals_the_loop_over_models(seed: int, n: int) -> None:
     """The array version (no PersonSkill per entry: the API runs it on every short list)
     names the same people, skills, levels and reasons in the same order as the plain loop
-    over `holders_of`, for every model (level rule or not), format and overlap minimum."""
+    over `holders_of`, for every model (level rule or not), format and overlap minimum; and
+    why_few counts the same as counting those records one by one."""
     rnd = random.Random(seed)
     snap = Snapshot.from_parts(**random_org(rnd, n))
     options = random_options(rnd)
@@ -228,6 +233,9 @@ def test_unsuggested_on_arrays_equals_the_loop_over_models(seed: int, n: int) ->
     assert unsuggested_rows(snap, options) == [
         (u.mentor_id, u.skill_id, str(u.level), u.reason) for u in want
     ]
+    assert why_few(snap, "p0", options=options, now=NOW) == why_few_reference(
+        snap, "p0", options=options, now=NOW
+    )
 
 
 @pytest.mark.parametrize("model", ["one_to_one", "group", "peer", "reverse"])
