@@ -291,22 +291,24 @@ _TABLES_MAX = 20_000  # target tables kept for one State (a few KB each)
 
 
 class _TableCache(Generic[V]):
-    """Target tables of the latest State, shared by every `recommend` on it (a service
-    answers many requests between two writes). Keyed by the State object itself: a write
-    makes a new State, and the tables of the old one are dropped. The tables are never
-    written to (their arrays are made read-only). Thread-safe by replacing one tuple: a race
-    costs a recomputation, never a wrong table."""
+    """Target tables shared by every `recommend` while the people x skills arrays and the
+    taxonomy stay the same (a service answers many requests between two writes, and most
+    writes touch neither: a person's title, a goal, a pairing). Keyed by those two objects
+    themselves (`State.skills`, `State.hierarchy`: a refresh that leaves them alone keeps
+    them, any change makes new ones), so the tables of older ones are dropped. The tables
+    are never written to (their arrays are made read-only). Thread-safe by replacing one
+    tuple: a race costs a recomputation, never a wrong table."""
 
     def __init__(self, make: Callable[[], V]) -> None:
         self._make = make
-        self._current: tuple[State | None, V | None] = (None, None)
+        self._current: tuple[object, object, V | None] = (None, None, None)
 
     def of(self, st: State) -> V:
-        current = self._current
-        if current[0] is st and current[1] is not None:
-            return current[1]
+        skills, hierarchy, tables = self._current
+        if skills is st.skills and hierarchy is st.hierarchy and tables is not None:
+            return tables
         fresh = self._make()
-        self._current = (st, fresh)
+        self._current = (st.skills, st.hierarchy, fresh)
         return fresh
 
 
