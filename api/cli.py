@@ -256,6 +256,9 @@ def serve(
             max=64,
         ),
     ] = 1,
+    access_log: Annotated[
+        bool, typer.Option(help="log every request (uvicorn's access log) on stderr")
+    ] = True,
 ) -> None:
     """Run the HTTP API (OpenAPI docs at /docs)."""
 
@@ -269,7 +272,14 @@ def serve(
         )
     # h11 bounds request header size (httptools does not), see docs/limits.md
     if workers == 1:
-        uvicorn.run(create_app(cfg), host=host, port=port, log_level="info", http="h11")
+        uvicorn.run(
+            create_app(cfg),
+            host=host,
+            port=port,
+            log_level="info",
+            http="h11",
+            access_log=access_log,
+        )
         return
     # Several processes: each builds its app from the environment (api.main:create_app).
     # A worker's start loads the snapshot and the goal mapper (minutes with the real model on
@@ -283,6 +293,7 @@ def serve(
         port=port,
         log_level="info",
         http="h11",
+        access_log=access_log,
     )
     with contextlib.suppress(KeyboardInterrupt):
         Multiprocess(config, sockets=[tcp_listener(config.bind_socket())]).run()
