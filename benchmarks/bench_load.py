@@ -7,13 +7,14 @@
 
 Capacity mode (`--workers 1 2`, or `--capacity`): one server per worker count, each on its own
 copy of the same prepared data, all started before the first measurement. Each is warmed up
-(every mentee asked once, not counted), then for two scenarios, GET recommendations only and
-a mix with 5% writes (PATCH a person's title: every write moves the store's data_version, so
-the other workers replay it), the rate is stepped up `--ramp` (`--step` s a step). At each
-rate the worker counts take turns (1 worker, then 2, ...), so a change in what else runs on
-the box hits both alike; a worker count drops out at its first step that misses p99 <= 100 ms
-or has an error. The table gives the highest rate that met both, per worker count and
-scenario, with how the requests spread over the workers and the load average.
+(every mentee asked once of each worker, not counted), then for two scenarios, GET
+recommendations only and a mix with 5% writes (PATCH a person's title: every write moves the
+store's data_version, so the other workers replay it), the rate is stepped up `--ramp`
+(`--step` s a step). At each rate the worker counts take turns (1 worker, then 2, ...), so a
+change in what else runs on the box hits both alike; a worker count drops out at its first
+step that misses p99 <= 100 ms or has an error. The table gives the highest rate that met
+both, per worker count and scenario, with how the requests spread over the workers, server
+and generator CPU per request and the load average.
 
 What it does, all on 127.0.0.1 and bounded in time (it stops by itself):
 1. builds a fresh embedded store in a temp dir: the bundled ESCO taxonomy plus the seeded demo
@@ -371,15 +372,22 @@ async def measure(
 
 
 async def warm_up(pool: list[Conn], token: str, path: str, ids: list[str]) -> None:
-    """Every mentee asked once (closed loop over the pool), not counted: the ranking's
-    per-target tables are built here, not in the first measured step."""
-    todo = list(ids)
+    """Every mentee asked once of every worker (closed loop over each worker's connections),
+    not counted: each worker builds its ranking tables here, not in the first measured step."""
+    by_worker: dict[str, list[Conn]] = {}
+    for conn in pool:
+        by_worker.setdefault(conn.pid, []).append(conn)
 
-    async def worker(conn: Conn) -> None:
-        while todo:
-            await conn.send(http_request("GET", path.replace("{id}", todo.pop()), token))
+    async def ask(conns: list[Conn]) -> None:
+        todo = list(ids)
 
-    await asyncio.gather(*(worker(c) for c in pool))
+        async def one(conn: Conn) -> None:
+            while todo:
+                await conn.send(http_request("GET", path.replace("{id}", todo.pop()), token))
+
+        await asyncio.gather(*(one(c) for c in conns))
+
+    await asyncio.gather(*(ask(conns) for conns in by_worker.values()))
 
 
 # --- wrk (closed loop, lean) ------------------------------------------------------------------
