@@ -5,30 +5,36 @@
     python benchmarks/bench_load.py --path "/v1/people/{id}/goals"
     python benchmarks/bench_load.py --workers 1 2 --json load.json   # capacity per worker count
 
-Capacity mode (`--workers 1 2`, or `--capacity`): for each worker count in one run, on the
-same data, the rate is stepped up `--ramp` (`--step` s a step) for two scenarios, GET
-recommendations only and a mix with 5% writes (PATCH a person: every write moves the
-store's data_version, so the other workers reload), until a step misses p99 <= 100 ms or has
-an error; the table gives the highest rate that met both, per worker count and scenario.
+Capacity mode (`--workers 1 2`, or `--capacity`): one server per worker count, each on its own
+copy of the same prepared data, all started before the first measurement. Each is warmed up
+(every mentee asked once of each worker, not counted), then for two scenarios, GET
+recommendations only and a mix with 5% writes (PATCH a person's title: every write moves the
+store's data_version, so the other workers replay it), the rate is stepped up `--ramp`
+(`--step` s a step). At each rate the worker counts take turns (1 worker, then 2, ...), so a
+change in what else runs on the box hits both alike; a worker count drops out at its first
+step that misses p99 <= 100 ms or has an error. The table gives the highest rate that met
+both, per worker count and scenario, with how the requests spread over the workers, server
+and generator CPU per request and the load average.
 
 What it does, all on 127.0.0.1 and bounded in time (it stops by itself):
 1. builds a fresh embedded store in a temp dir: the bundled ESCO taxonomy plus the seeded demo
    org (loaders.demo_org.load_demo, goals mapped with the fake embedder), and an admin key;
-2. starts `uvicorn api.main:create_app --factory` as a separate process on a free port;
-3. sends requests open-loop at a fixed rate (asyncio + httpx; each request has its own
-   scheduled start, and latency is measured from that scheduled time, so a server that falls
-   behind shows up in the percentiles instead of silently slowing the generator down);
+2. starts `mentorgraph serve --workers N --no-access-log` (python -m api.cli) as a separate
+   process on a free port, as deployed;
+3. sends requests open-loop at a fixed rate from a light asyncio HTTP/1.1 client over a pool
+   of keep-alive connections (spread evenly over the workers: each connection's first answer
+   names its worker in X-Worker-Pid); each request has its own scheduled start and latency is
+   measured from that time, so a server that falls behind shows up in the percentiles
+   instead of silently slowing the generator down;
 4. runs a short baseline phase against GET /healthz at the same rate (the cost of HTTP,
    routing and the generator itself), then the target path for --duration seconds;
 5. prints one table: throughput, p50/p90/p99/max, errors by status, CPU seconds per request
    of the server (all its processes; independent of what else runs on the box) and of the
    generator, os.getloadavg() at the end, and the goal check (>= 300 req/s, p99 <= 100 ms).
 
-The generator shares the cores with the server: the httpx generator costs about as much CPU
-per request as the server does, so on 2 cores it caps what can be measured. `--generator wrk`
-(Debian package `wrk`, closed loop over --connections keep-alive connections, no fixed rate)
-is far leaner and shows the server's capacity; its latencies come from wrk's own percentiles.
-The server is started like `mentorgraph serve` (h11 parser) unless --http says otherwise.
+`--generator wrk` (Debian package `wrk`, closed loop over --connections keep-alive
+connections, no fixed rate) shows the server's capacity without a rate; its latencies come
+from wrk's own percentiles.
 
 `{id}` in --path is replaced by a mentee id (people with goals), chosen at random per request.
 """
@@ -40,6 +46,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -80,6 +87,7 @@ class Phase:
     write_share: float = 0.0  # this share of requests are writes (PATCH a person's title)
     pcts: dict[float, float] | None = None  # from wrk (which reports percentiles, not samples)
     requests: int | None = None  # wrk: completed requests (statuses hold only the non-2xx)
+    by_worker: Counter[str] = field(default_factory=Counter)  # X-Worker-Pid -> answers
 
     @property
     def sent(self) -> int:
@@ -164,9 +172,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(
-    data_dir: Path, port: int, workers: int, http: str = "h11"
-) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """`mentorgraph serve` as deployed (its own socket set-up, h11), without the access log."""
     env = {
         **os.environ,
         "MENTORGRAPH_DATA_DIR": str(data_dir),
@@ -176,41 +183,31 @@ def start_server(
         "PYTHONPATH": str(REPO_ROOT),
     }
     env.pop("MENTORGRAPH_EMBEDDED_PATH", None)
-    cmd = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "api.main:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--timeout-worker-healthcheck",
-        "600",
-        "--http",
-        http,
-        "--no-access-log",
-        "--log-level",
-        "warning",
-    ]
-    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env)
+    cmd = [sys.executable, "-m", "api.cli", "serve", "--port", str(port)]
+    cmd += ["--workers", str(workers), "--no-access-log"]
+    return subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL)
 
 
-def wait_ready(base_url: str, proc: subprocess.Popen[bytes], timeout_s: float = 120.0) -> None:
+def wait_ready(
+    base_url: str, proc: subprocess.Popen[bytes], workers: int, timeout_s: float = 600.0
+) -> None:
+    """Until every worker has answered /readyz with 200 (fresh connections, so any worker may
+    take each one; X-Worker-Pid tells them apart)."""
     deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    ready: set[str] = set()
+    while len(ready) < workers:
         if proc.poll() is not None:
             raise SystemExit(f"server exited with {proc.returncode}")
+        if time.monotonic() > deadline:
+            raise SystemExit(f"only {len(ready)} of {workers} workers ready in time")
         try:
-            if httpx.get(f"{base_url}/readyz", timeout=2).status_code == 200:
-                return
+            r = httpx.get(f"{base_url}/readyz", timeout=2, headers={"Connection": "close"})
+            if r.status_code == 200:
+                ready.add(r.headers.get("x-worker-pid", ""))
+                continue
         except httpx.HTTPError:
             pass
         time.sleep(0.25)
-    raise SystemExit("server not ready in time")
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
@@ -226,31 +223,105 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 # --- load generator ---------------------------------------------------------------------------
 
 
+class Conn:
+    """One keep-alive HTTP/1.1 connection: a request is prebuilt bytes, the answer is read by
+    Content-Length. A few microseconds of Python a request (httpx costs about a millisecond,
+    as much as the server's own work, on the same cores)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.pid = ""
+
+    @classmethod
+    async def open(cls, host: str, port: int) -> Conn:
+        reader, writer = await asyncio.open_connection(host, port)
+        return cls(reader, writer)
+
+    async def send(self, raw: bytes) -> int:
+        """The status of the answer to `raw` (its body read and dropped)."""
+        self.writer.write(raw)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            name = name.strip().lower()
+            if name == b"content-length":
+                length = int(value)
+            elif name == b"x-worker-pid":
+                self.pid = value.strip().decode()
+        if length:
+            await self.reader.readexactly(length)
+        return status
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def http_request(method: str, path: str, token: str, body: bytes = b"") -> bytes:
+    head = f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    return head.encode() + b"\r\n" + body
+
+
+async def open_pool(host: str, port: int, size: int, workers: int, token: str) -> list[Conn]:
+    """`size` connections, as evenly spread over the workers as the kernel's accepts allow
+    (more are opened and the surplus closed, a bounded number of times)."""
+    per = max(1, -(-size // workers))
+    kept: dict[str, list[Conn]] = {}
+    spare: list[Conn] = []
+    probe = http_request("GET", "/healthz", token)
+    for _ in range(size * 25):
+        if sum(len(v) for v in kept.values()) >= per * workers:
+            break
+        conn = await Conn.open(host, port)
+        await conn.send(probe)
+        mine = kept.setdefault(conn.pid, [])
+        (mine if len(mine) < per else spare).append(conn)
+    for conn in spare:
+        conn.close()
+    return [c for conns in kept.values() for c in conns]
+
+
 async def run_phase(
-    client: httpx.AsyncClient,
+    pool: list[Conn],
+    host: str,
+    port: int,
+    token: str,
     phase: Phase,
     ids: list[str],
-    max_in_flight: int,
     seed: int,
     grace_s: float = 15.0,
 ) -> None:
     rng = random.Random(seed)
-    limit = asyncio.Semaphore(max_in_flight)
+    idle: asyncio.Queue[Conn] = asyncio.Queue()
+    busy: set[Conn] = set()
+    for conn in pool:
+        idle.put_nowait(conn)
     total = int(phase.rate * phase.seconds)
     interval = 1.0 / phase.rate
     loop = asyncio.get_running_loop()
     start = loop.time() + 0.05
 
-    async def one(at: float, path: str, write: dict[str, str] | None) -> None:
-        async with limit:
-            try:
-                if write is None:
-                    r = await client.get(path)
-                else:
-                    r = await client.patch(path, json=write)
-                status = str(r.status_code)
-            except httpx.HTTPError as exc:
-                status = type(exc).__name__
+    async def one(at: float, raw: bytes) -> None:
+        conn = await idle.get()
+        busy.add(conn)
+        try:
+            status = str(await conn.send(raw))
+            phase.by_worker[conn.pid] += 1
+            busy.discard(conn)
+            idle.put_nowait(conn)
+        except (OSError, asyncio.IncompleteReadError, ValueError) as exc:
+            status = type(exc).__name__
+            busy.discard(conn)
+            conn.close()
+            try:  # a fresh connection in its place
+                fresh = await Conn.open(host, port)
+                pool[pool.index(conn)] = fresh
+                idle.put_nowait(fresh)
+            except OSError:
+                pass
         phase.latencies_ms.append((loop.time() - at) * 1000.0)
         phase.statuses[status] += 1
 
@@ -262,11 +333,11 @@ async def run_phase(
             await asyncio.sleep(delay)
         who = rng.choice(ids)
         if phase.write_share and rng.random() < phase.write_share:
-            write: dict[str, str] | None = {"title": f"bench {i}"}
-            path = WRITE_PATH.replace("{id}", who)
+            body = json.dumps({"title": f"bench {seed} {i}"}).encode()
+            raw = http_request("PATCH", WRITE_PATH.replace("{id}", who), token, body)
         else:
-            write, path = None, phase.path.replace("{id}", who)
-        tasks.append(asyncio.create_task(one(at, path, write)))
+            raw = http_request("GET", phase.path.replace("{id}", who), token)
+        tasks.append(asyncio.create_task(one(at, raw)))
     # Bounded: whatever has not finished `grace_s` after the schedule ended is cancelled and
     # counted as "dropped" (a server that cannot keep up must not stretch the run).
     _, pending = await asyncio.wait(tasks, timeout=grace_s) if tasks else (set(), set())
@@ -275,31 +346,48 @@ async def run_phase(
     if pending:
         await asyncio.gather(*pending, return_exceptions=True)
         phase.statuses["dropped"] += len(pending)
+        for i, conn in enumerate(pool):  # a cancelled request leaves its connection unusable
+            if conn in busy:
+                conn.close()
+                pool[i] = await Conn.open(host, port)
     phase.wall_s = loop.time() - start
 
 
-async def drive(
-    base_url: str,
+async def measure(
+    pool: list[Conn],
+    host: str,
+    port: int,
     token: str,
+    phase: Phase,
     ids: list[str],
-    phases: list[Phase],
-    max_in_flight: int,
+    seed: int,
     server_pid: int,
 ) -> None:
-    limits = httpx.Limits(max_connections=max_in_flight, max_keepalive_connections=max_in_flight)
-    headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, timeout=10.0, limits=limits
-    ) as client:
-        for n, phase in enumerate(phases):
-            console.print(
-                f"{phase.name}: {phase.path} at {phase.rate:g} req/s for {phase.seconds:g} s"
-            )
-            server0, gen0 = cpu_seconds(server_pid), time.process_time()
-            await run_phase(client, phase, ids, max_in_flight, seed=n)
-            phase.server_cpu_s = cpu_seconds(server_pid) - server0
-            phase.generator_cpu_s = time.process_time() - gen0
-            phase.loadavg = os.getloadavg()
+    """One phase, with the CPU it cost the server's processes and this generator."""
+    server0, gen0 = cpu_seconds(server_pid), time.process_time()
+    await run_phase(pool, host, port, token, phase, ids, seed)
+    phase.server_cpu_s = cpu_seconds(server_pid) - server0
+    phase.generator_cpu_s = time.process_time() - gen0
+    phase.loadavg = os.getloadavg()
+
+
+async def warm_up(pool: list[Conn], token: str, path: str, ids: list[str]) -> None:
+    """Every mentee asked once of every worker (closed loop over each worker's connections),
+    not counted: each worker builds its ranking tables here, not in the first measured step."""
+    by_worker: dict[str, list[Conn]] = {}
+    for conn in pool:
+        by_worker.setdefault(conn.pid, []).append(conn)
+
+    async def ask(conns: list[Conn]) -> None:
+        todo = list(ids)
+
+        async def one(conn: Conn) -> None:
+            while todo:
+                await conn.send(http_request("GET", path.replace("{id}", todo.pop()), token))
+
+        await asyncio.gather(*(one(c) for c in conns))
+
+    await asyncio.gather(*(ask(conns) for conns in by_worker.values()))
 
 
 # --- wrk (closed loop, lean) ------------------------------------------------------------------
@@ -426,6 +514,10 @@ SCENARIOS = {"recommendations": 0.0, "mix": 0.05}  # scenario -> share of writes
 RAMP = [25.0, 50.0, 100.0, 150.0, 200.0, 300.0, 400.0, 600.0]
 
 
+def passed(p: Phase) -> bool:
+    return p.errors == 0 and p.pct(99) <= GOAL_P99_MS
+
+
 @dataclass
 class Capacity:
     """The highest scheduled rate of a ramp that a server answered with p99 <= 100 ms and
@@ -436,12 +528,12 @@ class Capacity:
     steps: list[Phase] = field(default_factory=list)
 
     @property
-    def passing(self) -> list[Phase]:
-        return [p for p in self.steps if p.errors == 0 and p.pct(99) <= GOAL_P99_MS]
+    def best(self) -> Phase | None:
+        return max((p for p in self.steps if passed(p)), key=lambda p: p.rate, default=None)
 
     @property
-    def best(self) -> Phase | None:
-        return max(self.passing, key=lambda p: p.rate, default=None)
+    def over(self) -> Phase | None:
+        return next((p for p in self.steps if not passed(p)), None)
 
     def as_json(self) -> dict[str, object]:
         best = self.best
@@ -454,16 +546,20 @@ class Capacity:
             "p50_ms_at_best": round(best.pct(50), 2) if best else None,
             "p99_ms_at_best": round(best.pct(99), 2) if best else None,
             "errors_at_best": best.errors if best else None,
+            "by_worker_at_best": dict(best.by_worker) if best else None,
             "steps": [
                 {
                     "rate": p.rate,
                     "sent": p.sent,
                     "ok_per_s": round(p.ok / p.wall_s, 1) if p.wall_s else 0.0,
                     "p50_ms": round(p.pct(50), 2),
+                    "p90_ms": round(p.pct(90), 2),
                     "p99_ms": round(p.pct(99), 2),
                     "errors": p.errors,
                     "statuses": dict(p.statuses),
+                    "by_worker": dict(p.by_worker),
                     "server_cpu_ms_per_req": round(p.per_request_ms(p.server_cpu_s), 3),
+                    "generator_cpu_ms_per_req": round(p.per_request_ms(p.generator_cpu_s), 3),
                     "loadavg_1_5_15": [round(x, 2) for x in p.loadavg],
                 }
                 for p in self.steps
@@ -471,53 +567,97 @@ class Capacity:
         }
 
 
-def capacity_run(
-    args: argparse.Namespace, data_dir: Path, token: str, mentees: list[str]
+@dataclass
+class Served:
+    workers: int
+    port: int
+    proc: subprocess.Popen[bytes]
+    pool: list[Conn] = field(default_factory=list)
+
+
+async def capacity_steps(
+    args: argparse.Namespace, servers: list[Served], token: str, mentees: list[str]
 ) -> list[Capacity]:
-    """For each worker count: start the server, warm it up, then per scenario step the rate
-    up the ramp (each step `--step` seconds) until a step misses p99 <= 100 ms or errs."""
+    """Per scenario, the ramp with the worker counts taking turns at each rate; a worker
+    count stops at its first failing step."""
+    for srv in servers:
+        srv.pool = await open_pool("127.0.0.1", srv.port, args.connections, srv.workers, token)
+        spread = Counter(c.pid for c in srv.pool)
+        console.print(f"{srv.workers} worker(s): {len(srv.pool)} connections, per worker {spread}")
+        started = time.perf_counter()
+        await warm_up(srv.pool, token, args.path, mentees)
+        console.print(f"  warm-up (every mentee once) {time.perf_counter() - started:.1f} s")
     out: list[Capacity] = []
-    for workers in args.workers:
-        port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        proc = start_server(data_dir, port, workers, args.http)
-        try:
-            wait_ready(base_url, proc, timeout_s=600.0)
-            warm = Phase("warm-up", args.path, args.ramp[0], args.warmup)
-            asyncio.run(drive(base_url, token, mentees, [warm], args.max_in_flight, proc.pid))
-            for scenario in args.scenarios:
-                cap = Capacity(workers, scenario)
-                for rate in args.ramp:
-                    step = Phase(
-                        f"{workers}w {scenario}",
-                        args.path,
-                        rate,
-                        args.step,
-                        write_share=SCENARIOS[scenario],
-                    )
-                    asyncio.run(
-                        drive(base_url, token, mentees, [step], args.max_in_flight, proc.pid)
-                    )
-                    cap.steps.append(step)
-                    console.print(
-                        f"  {rate:g}/s: p50 {step.pct(50):.1f} ms, p99 {step.pct(99):.1f} ms, "
-                        f"{step.errors} errors"
-                    )
-                    if step.errors or step.pct(99) > GOAL_P99_MS:
-                        break
-                out.append(cap)
-        finally:
-            stop_server(proc)
+    for scenario in args.scenarios:
+        caps = {srv.workers: Capacity(srv.workers, scenario) for srv in servers}
+        for n, rate in enumerate(args.ramp):
+            for srv in servers:
+                cap = caps[srv.workers]
+                if cap.over is not None:
+                    continue
+                step = Phase(
+                    f"{srv.workers}w {scenario}",
+                    args.path,
+                    rate,
+                    args.step,
+                    write_share=SCENARIOS[scenario],
+                )
+                # fresh connections: the server closes keep-alive connections idle for 5 s
+                # (uvicorn's timeout_keep_alive), as they were during the other servers' turn
+                for conn in srv.pool:
+                    conn.close()
+                srv.pool = await open_pool(
+                    "127.0.0.1", srv.port, args.connections, srv.workers, token
+                )
+                await measure(
+                    srv.pool, "127.0.0.1", srv.port, token, step, mentees, n, srv.proc.pid
+                )
+                cap.steps.append(step)
+                console.print(
+                    f"  {scenario} {srv.workers}w {rate:g}/s: p50 {step.pct(50):.1f} ms, "
+                    f"p99 {step.pct(99):.1f} ms, {step.errors} errors, by worker "
+                    f"{sorted(step.by_worker.values(), reverse=True)}, load "
+                    f"{step.loadavg[0]:.1f}"
+                )
+        out += caps.values()
+    for srv in servers:
+        for conn in srv.pool:
+            conn.close()
     return out
 
 
+def capacity_run(
+    args: argparse.Namespace, base_dir: Path, token: str, mentees: list[str]
+) -> list[Capacity]:
+    """One server per worker count, each on its own copy of the prepared data, all started
+    (and ready) before the first step."""
+    servers: list[Served] = []
+    try:
+        for workers in args.workers:
+            data_dir = base_dir.parent / f"{base_dir.name}-{workers}w"
+            shutil.copytree(base_dir, data_dir)
+            port = free_port()
+            servers.append(Served(workers, port, start_server(data_dir, port, workers)))
+        for srv in servers:
+            wait_ready(f"http://127.0.0.1:{srv.port}", srv.proc, srv.workers)
+        return asyncio.run(capacity_steps(args, servers, token, mentees))
+    finally:
+        for srv in servers:
+            stop_server(srv.proc)
+
+
 def capacity_report(caps: list[Capacity], cores: int | None) -> None:
-    table = Table(title=f"requests/s at p99 <= {GOAL_P99_MS:g} ms, no errors ({cores} cores)")
-    for col in ("workers", "scenario", "rate/s", "ok/s", "p50 ms", "p99 ms", "errors", "next"):
+    loads = [p.loadavg[0] for c in caps for p in c.steps]
+    title = f"requests/s at p99 <= {GOAL_P99_MS:g} ms, no errors ({cores} cores"
+    if loads:
+        title += f", 1-min load average {min(loads):.1f}-{max(loads):.1f} during the steps"
+    table = Table(title=title + ")")
+    columns = ["workers", "scenario", "rate/s", "ok/s", "p50 ms", "p99 ms", "errors"]
+    columns += ["by worker", "server CPU ms/req", "gen CPU ms/req", "next step"]
+    for col in columns:
         table.add_column(col, justify="left" if col == "scenario" else "right")
-    for cap in caps:
-        best = cap.best
-        over = next((p for p in cap.steps if p.errors or p.pct(99) > GOAL_P99_MS), None)
+    for cap in sorted(caps, key=lambda c: (c.scenario != "recommendations", c.workers)):
+        best, over = cap.best, cap.over
         nxt = (
             f"{over.rate:g}/s: p99 {over.pct(99):.0f} ms, {over.errors} err" if over else "ramp end"
         )
@@ -529,9 +669,14 @@ def capacity_report(caps: list[Capacity], cores: int | None) -> None:
             f"{best.pct(50):.1f}" if best else "-",
             f"{best.pct(99):.1f}" if best else "-",
             str(best.errors) if best else "-",
+            "/".join(str(v) for v in sorted(best.by_worker.values(), reverse=True))
+            if best
+            else "-",
+            f"{best.per_request_ms(best.server_cpu_s):.2f}" if best else "-",
+            f"{best.per_request_ms(best.generator_cpu_s):.2f}" if best else "-",
             nxt,
         )
-    Console(width=160).print(table)
+    Console(width=180).print(table)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -539,17 +684,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--path", default=DEFAULT_PATH, help="target path; {id} = a mentee id")
     ap.add_argument("--rate", type=float, default=GOAL_RATE, help="requests per second")
     ap.add_argument("--duration", type=float, default=60.0, help="seconds of the main phase")
-    ap.add_argument("--warmup", type=float, default=5.0, help="seconds of warm-up (not counted)")
     ap.add_argument("--baseline", type=float, default=10.0, help="seconds against /healthz")
     ap.add_argument("--people", type=int, default=1000, help="size of the demo org")
     ap.add_argument("--seed", type=int, default=7)
-    ap.add_argument("--max-in-flight", type=int, default=64, help="concurrent requests at most")
+    ap.add_argument(
+        "--connections",
+        type=int,
+        default=16,
+        help="keep-alive connections (the most requests in flight), spread over the workers",
+    )
     ap.add_argument(
         "--workers",
         type=int,
         nargs="+",
         default=[1],
-        help="uvicorn worker processes; several (e.g. 1 2) measure capacity per count",
+        help="serve --workers; several (e.g. 1 2) measure capacity per count in one run",
     )
     ap.add_argument(
         "--capacity",
@@ -567,27 +716,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ramp", type=float, nargs="+", default=RAMP, help="capacity: rates")
     ap.add_argument("--step", type=float, default=8.0, help="capacity: seconds per rate")
     ap.add_argument("--json", type=Path, default=None, help="capacity: write a JSON summary")
-    ap.add_argument("--http", default="h11", choices=["h11", "httptools"], help="HTTP parser")
-    ap.add_argument("--generator", default="httpx", choices=["httpx", "wrk"])
-    ap.add_argument("--connections", type=int, default=8, help="wrk: keep-alive connections")
+    ap.add_argument("--generator", default="asyncio", choices=["asyncio", "wrk"])
     args = ap.parse_args(argv)
     if not 0 < args.duration <= 600 or not 0 < args.rate <= 5000:
         ap.error("--duration must be in (0, 600] s and --rate in (0, 5000] req/s")
 
     if args.capacity or len(args.workers) > 1:
         with tempfile.TemporaryDirectory(prefix="mg-bench-load-") as tmp:
-            data_dir = Path(tmp)
-            token, mentees = prepare(data_dir, args.people, args.seed)
-            caps = capacity_run(args, data_dir, token, mentees)
+            base = Path(tmp) / "data"
+            token, mentees = prepare(base, args.people, args.seed)
+            caps = capacity_run(args, base, token, mentees)
         capacity_report(caps, os.cpu_count())
         if args.json is not None:
+            loads = [p.loadavg for c in caps for p in c.steps]
             summary = {
                 "cpu_cores": os.cpu_count(),
                 "people": args.people,
+                "mentees": len(mentees),
                 "step_s": args.step,
                 "ramp": args.ramp,
+                "connections": args.connections,
                 "p99_goal_ms": GOAL_P99_MS,
                 "write": f"PATCH {WRITE_PATH} (title)",
+                "server": "python -m api.cli serve --workers N --no-access-log",
+                "loadavg_1min_min_max": [min(x[0] for x in loads), max(x[0] for x in loads)]
+                if loads
+                else None,
                 "results": [c.as_json() for c in caps],
             }
             args.json.write_text(json.dumps(summary, indent=2))
@@ -597,22 +751,40 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = Path(tmp)
         token, mentees = prepare(data_dir, args.people, args.seed)
         port = free_port()
-        base_url = f"http://127.0.0.1:{port}"
-        proc = start_server(data_dir, port, args.workers[0], args.http)
+        proc = start_server(data_dir, port, args.workers[0])
         try:
-            wait_ready(base_url, proc)
+            wait_ready(f"http://127.0.0.1:{port}", proc, args.workers[0])
             phases = [
-                Phase("warm-up", args.path, args.rate, args.warmup),
                 Phase("baseline", "/healthz", args.rate, args.baseline),
                 Phase("target", args.path, args.rate, args.duration),
             ]
             if args.generator == "wrk":
-                drive_wrk(base_url, token, mentees, phases, args.connections, proc.pid, data_dir)
+                drive_wrk(
+                    f"http://127.0.0.1:{port}",
+                    token,
+                    mentees,
+                    phases,
+                    args.connections,
+                    proc.pid,
+                    data_dir,
+                )
             else:
-                asyncio.run(drive(base_url, token, mentees, phases, args.max_in_flight, proc.pid))
+
+                async def drive() -> None:
+                    pool = await open_pool(
+                        "127.0.0.1", port, args.connections, args.workers[0], token
+                    )
+                    await warm_up(pool, token, args.path, mentees)
+                    for n, phase in enumerate(phases):
+                        console.print(f"{phase.name}: {phase.path} at {phase.rate:g} req/s")
+                        await measure(pool, "127.0.0.1", port, token, phase, mentees, n, proc.pid)
+                    for conn in pool:
+                        conn.close()
+
+                asyncio.run(drive())
         finally:
             stop_server(proc)
-    report([p for p in phases if p.name != "warm-up" and p.seconds > 0], os.cpu_count())
+    report([p for p in phases if p.seconds > 0], os.cpu_count())
     return 0
 
 

@@ -28,11 +28,11 @@ same scores.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,7 +45,6 @@ from graph.model import (
     MentoringModel,
     PairingStatus,
     Person,
-    PersonSkill,
     SkillCluster,
 )
 from graph.recommend import availability as av
@@ -72,7 +71,6 @@ from graph.recommend.skill_fit import (
     Credit,
     TargetCredits,
     level_factor,
-    level_ok,
 )
 from graph.recommend.snapshot import (
     FORMAT_BITS,
@@ -86,6 +84,7 @@ from graph.recommend.snapshot import (
 LEVEL_FACTORS = np.array([0.0, *(level_factor(lv) for lv in range(1, 6))], dtype=np.float64)
 
 Rows = NDArray[np.int64]
+V = TypeVar("V")
 Floats = NDArray[np.float64]
 
 
@@ -316,26 +315,29 @@ class Shared:
 _TABLES_MAX = 20_000  # target tables kept for one State (a few KB each)
 
 
-class _TableCache:
-    """Target tables of the latest State, shared by every `recommend` on it (a service
-    answers many requests between two writes). Keyed by the State object itself: a write
-    makes a new State, and the tables of the old one are dropped. The tables are never
-    written to (their arrays are made read-only). Thread-safe by replacing one tuple: a race
-    costs a recomputation, never a wrong table."""
+class _TableCache(Generic[V]):
+    """Target tables shared by every `recommend` while the people x skills arrays and the
+    taxonomy stay the same (a service answers many requests between two writes, and most
+    writes touch neither: a person's title, a goal, a pairing). Keyed by those two objects
+    themselves (`State.skills`, `State.hierarchy`: a refresh that leaves them alone keeps
+    them, any change makes new ones), so the tables of older ones are dropped. The tables
+    are never written to (their arrays are made read-only). Thread-safe by replacing one
+    tuple: a race costs a recomputation, never a wrong table."""
 
-    def __init__(self) -> None:
-        self._current: tuple[State | None, dict[str, TargetTable]] = (None, {})
+    def __init__(self, make: Callable[[], V]) -> None:
+        self._make = make
+        self._current: tuple[object, object, V | None] = (None, None, None)
 
-    def of(self, st: State) -> dict[str, TargetTable]:
-        current = self._current
-        if current[0] is st:
-            return current[1]
-        fresh: dict[str, TargetTable] = {}
-        self._current = (st, fresh)
+    def of(self, st: State) -> V:
+        skills, hierarchy, tables = self._current
+        if skills is st.skills and hierarchy is st.hierarchy and tables is not None:
+            return tables
+        fresh = self._make()
+        self._current = (st.skills, st.hierarchy, fresh)
         return fresh
 
 
-_TABLES = _TableCache()
+_TABLES: _TableCache[dict[str, TargetTable]] = _TableCache(dict)
 
 
 def _target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
@@ -805,6 +807,235 @@ class Unsuggested:
     reason: str  # third person, as `excluded_mentors` words it: "is the mentee's manager"
 
 
+@dataclass(frozen=True, eq=False)
+class _HolderTable:
+    """Everyone holding a skill reachable from one target node (willing or not), flattened:
+    entry i is person row `rows[i]` holding skill code `code[i]` at `levels[i]`, reached with
+    `credit[i]`. Built once per State and target, like TargetTable."""
+
+    code: Rows
+    rows: Rows
+    levels: NDArray[np.int8]
+    willing: NDArray[np.bool_]
+    credit: Floats
+
+
+@dataclass(eq=False)
+class _HolderTables:
+    """Holder tables of one State, and each skill code's position in skill id order."""
+
+    tables: dict[str, _HolderTable] = field(default_factory=dict)
+    id_rank: Rows | None = None
+
+
+_HOLDERS: _TableCache[_HolderTables] = _TableCache(_HolderTables)
+
+
+_ID_RANK: list[tuple[tuple[str, ...], Rows]] = []  # the latest skill id tuple and its ranks
+
+
+def _id_rank(skill_ids: Sequence[str]) -> Rows:
+    """Each skill code's position in skill id order (kept while the codes stay the same:
+    most writes add no skill code)."""
+    hit = _ID_RANK[0] if _ID_RANK else None
+    if hit is not None and len(hit[0]) == len(skill_ids) and tuple(skill_ids) == hit[0]:
+        return hit[1]
+    rank = np.empty(len(skill_ids), np.int64)
+    rank[np.argsort(np.array(skill_ids, dtype=object), kind="stable")] = np.arange(len(rank))
+    rank.flags.writeable = False
+    _ID_RANK[:] = [(tuple(skill_ids), rank)]
+    return rank
+
+
+def _holder_table(snapshot: Snapshot, st: State, node_id: str) -> _HolderTable:
+    a = st.skills
+    tc = snapshot.credits(st, node_id)
+    codes = np.fromiter((a.codes.get(s, -1) for s in tc.skills), np.int64, len(tc.skills))
+    keep = np.flatnonzero(codes >= 0)
+    codes = codes[keep]
+    lo = a.h_ptr[codes]
+    lens = a.h_ptr[codes + 1] - lo
+    pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
+    pos += np.repeat(lo, lens)
+    return _HolderTable(
+        code=np.repeat(codes, lens),
+        rows=a.h_row[pos].astype(np.int64),
+        levels=a.h_level[pos],
+        willing=a.h_willing[pos],
+        credit=np.repeat(tc.credit[keep], lens),
+    )
+
+
+@dataclass(frozen=True)
+class _Held:
+    """Every (person, reachable skill) entry of one mentee's goal targets, as parallel arrays:
+    entry i is person row `rows[i]` holding skill code `code[i]` at `levels[i]` (`willing[i]`
+    to mentor it), reached with `credit[i]`, valued confidence * credit * level factor
+    (`value[i]`); `rank[i]` orders the skills by id, `floor[i]` is the mentee's own level of
+    that skill (0: none). The mentee's own entries are left out."""
+
+    rows: Rows
+    code: Rows
+    levels: NDArray[np.int8]
+    willing: NDArray[np.bool_]
+    credit: Floats
+    value: Floats
+    rank: Rows
+    floor: NDArray[np.int64]
+
+
+def _held(snapshot: Snapshot, st: State, ctx: MenteeContext) -> _Held:
+    """The entries `unsuggested` weighs, from the people x skills arrays (CSC by skill)
+    without a PersonSkill per entry; per-target tables cached for the State."""
+    a = st.skills
+    cache = _HOLDERS.of(st)
+    if cache.id_rank is None:
+        cache.id_rank = _id_rank(a.skill_ids)
+    parts: list[tuple[float, _HolderTable]] = []
+    for goal in ctx.goals:
+        for t in ctx.targets[goal.id]:
+            table = cache.tables.get(t.node_id)
+            if table is None:
+                if len(cache.tables) >= _TABLES_MAX:
+                    cache.tables.clear()
+                table = cache.tables[t.node_id] = _holder_table(snapshot, st, t.node_id)
+            parts.append((t.confidence, table))
+
+    def cat(get: Callable[[float, _HolderTable], NDArray[Any]], dtype: Any) -> NDArray[Any]:
+        return np.concatenate([get(c, tb) for c, tb in parts]) if parts else np.zeros(0, dtype)
+
+    rows = cat(lambda c, tb: tb.rows, np.int64)
+    code = cat(lambda c, tb: tb.code, np.int64)
+    levels = cat(lambda c, tb: tb.levels, np.int8)
+    credit = cat(lambda c, tb: tb.credit, np.float64)
+    # (confidence * credit) * level factor, in that order: the same floats as goal_best
+    weight = cat(lambda c, tb: c * tb.credit, np.float64)
+    value = weight * LEVEL_FACTORS[levels]
+    floor_of = np.zeros(len(a.skill_ids), np.int64)
+    for skill_id, level in st.skill_levels(ctx.mentee.id).items():
+        skill_code = a.codes.get(skill_id)
+        if skill_code is not None:
+            floor_of[skill_code] = level
+    own = st.rows.get(ctx.mentee.id)
+    mine = rows != own if own is not None else np.ones(len(rows), dtype=bool)
+    return _Held(
+        rows=rows[mine],
+        code=code[mine],
+        levels=levels[mine],
+        willing=cat(lambda c, tb: tb.willing, np.bool_)[mine],
+        credit=credit[mine],
+        value=value[mine],
+        rank=cache.id_rank[code[mine]],
+        floor=floor_of[code[mine]],
+    )
+
+
+def _best_per_row(held: _Held, mask: NDArray[np.bool_], first: Floats) -> tuple[Rows, Rows]:
+    """(rows, entries): per row with an entry in `mask` (ascending), the entry that is
+    greatest by (`first`, level, skill id)."""
+    idx = np.flatnonzero(mask)
+    order = idx[np.lexsort((held.rank[idx], held.levels[idx], first[idx], held.rows[idx]))]
+    rows = held.rows[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = rows[1:] != rows[:-1]
+    return rows[last], order[last]
+
+
+# What `_sift` found keeps a holder out (`_Sifted.kind`); hard filter j is FILTERED + j.
+RANKED, GUARDED, UNAVAILABLE, UNWILLING, NOT_ABOVE, CONFIDENCE_0, FEW_HOURS, FILTERED = range(8)
+
+
+@dataclass(frozen=True)
+class _Sifted:
+    """Per holder of a reachable skill (`rows`, ascending): the entry its reason names (for
+    one that is ranked, the entry that counts) and the first rule that keeps them out, as a
+    kind (`RANKED`: none); `reason(i)` words it."""
+
+    st: State
+    held: _Held
+    rows: Rows
+    entry: Rows
+    kind: Rows
+    guard: dict[int, str]  # row -> why a guardrail keeps them out
+    steps: list[str]  # the hard filters' reasons, in order (kind FILTERED + j)
+    hours: Floats  # per holder: common hours a week (kind FEW_HOURS)
+    min_overlap_hours: float
+
+    def reason(self, i: int) -> str | None:
+        kind = int(self.kind[i])
+        if kind == RANKED:
+            return None
+        if kind == GUARDED:
+            return self.guard[int(self.rows[i])]
+        if kind == UNAVAILABLE:
+            return mentor_unavailable(self.st.people[self.st.ids[int(self.rows[i])]])
+        if kind == UNWILLING:
+            return "does not offer to mentor it"
+        if kind == NOT_ABOVE:
+            mine = int(self.held.floor[self.entry[i]])
+            return f"holds it at a level no higher than the mentee's (level {mine})"
+        if kind == CONFIDENCE_0:
+            return "reaches the goals only through targets of confidence 0"
+        if kind == FEW_HOURS:
+            return (
+                f"has {self.hours[i]:.1f} h/week in common with the mentee, fewer than the "
+                f"{self.min_overlap_hours:g} asked for"
+            )
+        return self.steps[kind - FILTERED]
+
+
+def _sift(snapshot: Snapshot, mentee_id: str, options: RecommendOptions, now: datetime) -> _Sifted:
+    """The rules of `unsuggested`, applied to every holder at once as array masks (Python
+    only per guardrail and per hard filter, not per holder)."""
+    st = snapshot.state
+    ctx = mentee_context(st, mentee_id, options, now)
+    held = _held(snapshot, st, ctx)
+    usable = held.willing.copy()
+    if options.model in LEVEL_MODELS:
+        usable &= held.levels > held.floor
+    rows, entry = _best_per_row(held, np.ones(len(held.rows), dtype=bool), held.credit)
+    n = len(rows)
+
+    def per_holder(mask: NDArray[np.bool_], first: Floats) -> Rows:
+        got_rows, got = _best_per_row(held, mask, first)
+        out = np.full(n, -1, dtype=np.int64)
+        out[np.searchsorted(rows, got_rows)] = got
+        return out
+
+    willing = per_holder(held.willing, held.credit)
+    best = per_holder(usable, held.value)
+    kind = np.full(n, RANKED, dtype=np.int64)
+    guard = excluded_mentors(st, mentee_id, options)
+    guarded = {st.rows[m]: why for m, why in guard.items() if m in st.rows}
+    if guarded:
+        kind[_positions_in(rows, np.sort(np.fromiter(guarded, np.int64, len(guarded))))] = GUARDED
+    undecided = kind == RANKED
+    kind[undecided & ~st.arrays["mentor_ok"][rows]] = UNAVAILABLE
+    undecided = kind == RANKED
+    kind[undecided & (willing < 0)] = UNWILLING
+    not_above = undecided & (willing >= 0) & (best < 0)
+    kind[not_above] = NOT_ABOVE
+    entry[not_above] = willing[not_above]  # the closest skill they are willing to mentor
+    undecided = kind == RANKED
+    kind[undecided & (held.value[np.maximum(best, 0)] <= 0)] = CONFIDENCE_0
+    pending = np.flatnonzero(kind == RANKED)  # positions in `rows`, ascending rows
+    entry[pending] = best[pending]
+    cand = rows[pending]
+    steps: list[str] = []
+    passing = np.ones(len(cand), dtype=bool)
+    for why, ok in filter_steps(st, ctx, cand, options):
+        kind[pending[passing & ~ok]] = FILTERED + len(steps)
+        steps.append(why)
+        passing &= ok
+    pending, cand = pending[passing], cand[passing]
+    hours = np.zeros(n)
+    if len(cand) and not options.asynchronous:
+        hours[pending] = overlap_hours(Shared(snapshot, st, now), ctx, cand)
+        few = pending[hours[pending] < options.min_overlap_hours - HOURS_EPS]
+        kind[few] = FEW_HOURS
+    return _Sifted(st, held, rows, entry, kind, guarded, steps, hours, options.min_overlap_hours)
+
+
 def unsuggested(
     snapshot: Snapshot,
     mentee_id: str,
@@ -820,69 +1051,32 @@ def unsuggested(
     format, location, seniority, language), too few common hours. The holders missing from
     the list are exactly the mentors `recommend` ranks. Ordered by credit of the skill, then
     level (both descending), then mentor id. Raises NotFound and InvalidInput as `recommend`
-    does (unknown mentee, no open goals, goals without targets, in_person without location)."""
+    does (unknown mentee, no open goals, goals without targets, in_person without location).
+
+    Array work over the people x skills arrays, no model object per entry (a few
+    milliseconds for a thousand holders)."""
     options = options or RecommendOptions()
-    now = now or datetime.now(UTC)
-    st = snapshot.state
-    ctx = mentee_context(st, mentee_id, options, now)
-    mentee_levels = st.skill_levels(mentee_id)
-    # person -> (value, credit, skill) for every reachable skill they hold
-    held: dict[str, list[tuple[float, float, PersonSkill]]] = {}
-    for goal in ctx.goals:
-        for t in ctx.targets[goal.id]:
-            tc = snapshot.credits(st, t.node_id)
-            for skill_id, route in zip(tc.skills, tc.routes, strict=True):
-                for pid, ps in st.holders_of.get(skill_id, {}).items():
-                    if pid != mentee_id:
-                        value = t.confidence * route.credit * level_factor(ps.level)
-                        held.setdefault(pid, []).append((value, route.credit, ps))
-    guard = excluded_mentors(st, mentee_id, options)
-    out: dict[str, Unsuggested] = {}
-    pending: dict[int, PersonSkill] = {}  # row -> the skill that would count
-    for pid, entries in held.items():
-        closest = max(entries, key=lambda e: (e[1], e[2].level, e[2].skill_id))[2]
-        reason = guard.get(pid) or mentor_unavailable(st.people[pid])
-        willing = [e for e in entries if e[2].willing_to_mentor]
-        usable = [
-            e
-            for e in willing
-            if level_ok(options.model, e[2].level, mentee_levels.get(e[2].skill_id, 0))
-        ]
-        if reason is None and not willing:
-            reason = "does not offer to mentor it"
-        elif reason is None and not usable:
-            closest = max(willing, key=lambda e: (e[1], e[2].level, e[2].skill_id))[2]
-            mine = mentee_levels.get(closest.skill_id, 0)
-            reason = f"holds it at a level no higher than the mentee's (level {mine})"
-        elif reason is None and max(e[0] for e in usable) <= 0:
-            reason = "reaches the goals only through targets of confidence 0"
-        if reason is not None:
-            out[pid] = Unsuggested(pid, closest.skill_id, closest.level, reason)
-            continue
-        pending[st.rows[pid]] = max(usable, key=lambda e: (e[0], e[2].level, e[2].skill_id))[2]
-    cand = np.array(sorted(pending), dtype=np.int64)
-    undecided = np.ones(len(cand), dtype=bool)
-    for why, ok in filter_steps(st, ctx, cand, options):
-        for j in np.flatnonzero(undecided & ~ok):
-            ps = pending[int(cand[j])]
-            out[ps.person_id] = Unsuggested(ps.person_id, ps.skill_id, ps.level, why)
-        undecided &= ok
-    cand = cand[undecided]
-    if len(cand) and not options.asynchronous:
-        hours = overlap_hours(Shared(snapshot, st, now), ctx, cand)
-        for j in np.flatnonzero(hours < options.min_overlap_hours - HOURS_EPS):
-            ps = pending[int(cand[j])]
-            why = (
-                f"has {hours[j]:.1f} h/week in common with the mentee, fewer than the "
-                f"{options.min_overlap_hours:g} asked for"
-            )
-            out[ps.person_id] = Unsuggested(ps.person_id, ps.skill_id, ps.level, why)
-    credit = {
-        pid: max((e[1] for e in entries if e[2].skill_id == out[pid].skill_id), default=0.0)
-        for pid, entries in held.items()
-        if pid in out
-    }
-    return sorted(out.values(), key=lambda u: (-credit[u.mentor_id], -u.level, u.mentor_id))
+    sifted = _sift(snapshot, mentee_id, options, now or datetime.now(UTC))
+    held, st = sifted.held, snapshot.state
+    # the credit of the skill each reason names: its best over that person's entries
+    keys = held.rows * max(len(st.skills.skill_ids), 1) + held.code
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    best = np.full(len(uniq), -np.inf)
+    np.maximum.at(best, inverse, held.credit)
+    items: list[tuple[float, Unsuggested]] = []
+    for i in np.flatnonzero(sifted.kind != RANKED).tolist():
+        e = int(sifted.entry[i])
+        why = sifted.reason(i)
+        assert why is not None
+        u = Unsuggested(
+            st.ids[int(sifted.rows[i])],
+            st.skills.skill_ids[int(held.code[e])],
+            int(held.levels[e]),
+            why,
+        )
+        items.append((float(best[inverse[e]]), u))
+    items.sort(key=lambda cu: (-cu[0], -cu[1].level, cu[1].mentor_id))
+    return [u for _, u in items]
 
 
 def why_no_mentor(
@@ -920,19 +1114,23 @@ def why_few(
     format=async or min_overlap_hours=0']. Without names. [] when nobody was removed so.
     Raises like `unsuggested`."""
     options = options or RecommendOptions()
-    items = unsuggested(snapshot, mentee_id, options=options, now=now)
-    guard = excluded_mentors(snapshot.state, mentee_id, options)
-    overlap = capacity = guarded = 0
+    sifted = _sift(snapshot, mentee_id, options, now or datetime.now(UTC))
+    # Every holder a guardrail keeps out is GUARDED (guardrails are looked at first); the
+    # rest are counted by the hard filter or the overlap minimum that removed them.
+    guarded = int(np.count_nonzero(sifted.kind == GUARDED))
+    overlap = int(np.count_nonzero(sifted.kind == FEW_HOURS))
+    capacity = 0
     other: dict[str, int] = {}
-    for u in items:
-        if u.mentor_id in guard or u.reason == GUARDRAIL_REASON:
-            guarded += 1
-        elif u.reason.startswith(CAPACITY_REASONS):
-            capacity += 1
-        elif "h/week in common with the mentee" in u.reason:
-            overlap += 1
-        elif u.reason in _FILTER_REASONS or u.reason.startswith(_FILTER_PREFIXES):
-            other[u.reason] = other.get(u.reason, 0) + 1
+    for j, reason in enumerate(sifted.steps):
+        count = int(np.count_nonzero(sifted.kind == FILTERED + j))
+        if not count:
+            continue
+        if reason == GUARDRAIL_REASON:
+            guarded += count
+        elif reason.startswith(CAPACITY_REASONS):
+            capacity += count
+        elif reason in _FILTER_REASONS or reason.startswith(_FILTER_PREFIXES):
+            other[reason] = other.get(reason, 0) + count
     return explain.few_mentor_lines(
         overlap, capacity, guarded, other, min_overlap_hours=options.min_overlap_hours
     )

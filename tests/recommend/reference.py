@@ -16,6 +16,8 @@ from __future__ import annotations
 import unicodedata
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
+
 from graph.errors import InvalidInput
 from graph.model import (
     Format,
@@ -24,10 +26,27 @@ from graph.model import (
     MentoringModel,
     PairingStatus,
     Person,
+    PersonSkill,
     SkillCluster,
 )
 from graph.recommend import availability as av
-from graph.recommend.ranking import MenteeContext, finish_recommendation, skill_path
+from graph.recommend.explain import few_mentor_lines
+from graph.recommend.ranking import _FILTER_PREFIXES as FILTER_PREFIXES
+from graph.recommend.ranking import _FILTER_REASONS as FILTER_REASONS
+from graph.recommend.ranking import (
+    CAPACITY_REASONS,
+    GUARDRAIL_REASON,
+    MenteeContext,
+    Shared,
+    Unsuggested,
+    excluded_mentors,
+    filter_steps,
+    finish_recommendation,
+    mentee_context,
+    mentor_unavailable,
+    overlap_hours,
+    skill_path,
+)
 from graph.recommend.scoring import (
     COMPONENTS,
     DECLINED_FACTOR,
@@ -282,3 +301,97 @@ def recommend_reference(
         scored.append((-score, mentor.id, rec))
     scored.sort(key=lambda x: (x[0], x[1]))
     return [rec for _, _, rec in scored[:k]]
+
+
+def unsuggested_reference(
+    snapshot: Snapshot,
+    mentee_id: str,
+    *,
+    options: RecommendOptions,
+    now: datetime,
+) -> list[Unsuggested]:
+    """ranking.unsuggested with plain loops over PersonSkill models (`State.holders_of`), one
+    entry at a time: each holder's entries, the first rule that keeps them out, then the hard
+    filters and the overlap minimum (ranking's own `filter_steps` / `overlap_hours`). Tests
+    hold the array version equal to this one."""
+    st = snapshot.state
+    ctx = mentee_context(st, mentee_id, options, now)
+    mentee_levels = st.skill_levels(mentee_id)
+    held: dict[str, list[tuple[float, float, PersonSkill]]] = {}
+    for goal in ctx.goals:
+        for t in ctx.targets[goal.id]:
+            tc = snapshot.credits(st, t.node_id)
+            for skill_id, credit in zip(tc.skills, tc.routes, strict=True):
+                for pid, ps in st.holders_of.get(skill_id, {}).items():
+                    if pid != mentee_id:
+                        value = t.confidence * credit.credit * level_factor(ps.level)
+                        held.setdefault(pid, []).append((value, credit.credit, ps))
+    guard = excluded_mentors(st, mentee_id, options)
+    out: dict[str, Unsuggested] = {}
+    pending: dict[int, PersonSkill] = {}
+    for pid, entries in held.items():
+        closest = max(entries, key=lambda e: (e[1], e[2].level, e[2].skill_id))[2]
+        reason = guard.get(pid) or mentor_unavailable(st.people[pid])
+        willing = [e for e in entries if e[2].willing_to_mentor]
+        usable = [
+            e
+            for e in willing
+            if level_rule(options.model, e[2].level, mentee_levels.get(e[2].skill_id, 0))
+        ]
+        if reason is None and not willing:
+            reason = "does not offer to mentor it"
+        elif reason is None and not usable:
+            closest = max(willing, key=lambda e: (e[1], e[2].level, e[2].skill_id))[2]
+            mine = mentee_levels.get(closest.skill_id, 0)
+            reason = f"holds it at a level no higher than the mentee's (level {mine})"
+        elif reason is None and max(e[0] for e in usable) <= 0:
+            reason = "reaches the goals only through targets of confidence 0"
+        if reason is not None:
+            out[pid] = Unsuggested(pid, closest.skill_id, closest.level, reason)
+            continue
+        pending[st.rows[pid]] = max(usable, key=lambda e: (e[0], e[2].level, e[2].skill_id))[2]
+    cand = np.array(sorted(pending), dtype=np.int64)
+    undecided = np.ones(len(cand), dtype=bool)
+    for why, ok in filter_steps(st, ctx, cand, options):
+        for j in np.flatnonzero(undecided & ~ok):
+            ps = pending[int(cand[j])]
+            out[ps.person_id] = Unsuggested(ps.person_id, ps.skill_id, ps.level, why)
+        undecided &= ok
+    cand = cand[undecided]
+    if len(cand) and not options.asynchronous:
+        hours = overlap_hours(Shared(snapshot, st, now), ctx, cand)
+        for j in np.flatnonzero(hours < options.min_overlap_hours - HOURS_EPS):
+            ps = pending[int(cand[j])]
+            why = (
+                f"has {hours[j]:.1f} h/week in common with the mentee, fewer than the "
+                f"{options.min_overlap_hours:g} asked for"
+            )
+            out[ps.person_id] = Unsuggested(ps.person_id, ps.skill_id, ps.level, why)
+    credit = {
+        pid: max((e[1] for e in entries if e[2].skill_id == out[pid].skill_id), default=0.0)
+        for pid, entries in held.items()
+        if pid in out
+    }
+    return sorted(out.values(), key=lambda u: (-credit[u.mentor_id], -u.level, u.mentor_id))
+
+
+def why_few_reference(
+    snapshot: Snapshot, mentee_id: str, *, options: RecommendOptions, now: datetime
+) -> list[str]:
+    """ranking.why_few counted over `unsuggested_reference`, one record at a time."""
+    items = unsuggested_reference(snapshot, mentee_id, options=options, now=now)
+    guard = excluded_mentors(snapshot.state, mentee_id, options)
+    overlap = capacity = guarded = 0
+    other: dict[str, int] = {}
+    for u in items:
+        if u.mentor_id in guard or u.reason == GUARDRAIL_REASON:
+            guarded += 1
+        elif u.reason.startswith(CAPACITY_REASONS):
+            capacity += 1
+        elif "h/week in common with the mentee" in u.reason:
+            overlap += 1
+        elif u.reason in FILTER_REASONS or u.reason.startswith(FILTER_PREFIXES):
+            other[u.reason] = other.get(u.reason, 0) + 1
+    return few_mentor_lines(
+        overlap, capacity, guarded, other, min_overlap_hours=options.min_overlap_hours
+    )

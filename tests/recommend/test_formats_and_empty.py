@@ -20,10 +20,14 @@ from graph.errors import InvalidInput
 from graph.model import GoalTarget, Person, PersonSkill, Preferences
 from graph.recommend import RecommendOptions, Snapshot, recommend
 from graph.recommend.candidates import top_k_candidates
-from graph.recommend.ranking import location_key, unsuggested, why_no_mentor
+from graph.recommend.ranking import location_key, unsuggested, why_few, why_no_mentor
 from graph.recommend.skill_fit import target_credits
 from tests.recommend.orgs import NOW, mentor, random_options, random_org, tiny_parts
-from tests.recommend.reference import recommend_reference
+from tests.recommend.reference import (
+    recommend_reference,
+    unsuggested_reference,
+    why_few_reference,
+)
 
 
 def with_people(parts: dict[str, Any], **updates: dict[str, Any]) -> Snapshot:
@@ -201,3 +205,58 @@ def test_the_holders_left_unexplained_are_exactly_the_suggested(seed: int, n: in
     assert {r.mentor_id for r in recs} == holders - {u.mentor_id for u in out}
     if not recs:
         assert why_no_mentor(snap, "p0", options=options, now=NOW)
+
+
+def unsuggested_rows(snap: Snapshot, options: RecommendOptions) -> list[tuple[str, ...]]:
+    return [
+        (u.mentor_id, u.skill_id, str(u.level), u.reason)
+        for u in unsuggested(snap, "p0", options=options, now=NOW)
+    ]
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(4, 40))
+def test_unsuggested_on_arrays_equals_the_loop_over_models(seed: int, n: int) -> None:
+    """The array version (no PersonSkill per entry: the API runs it on every short list)
+    names the same people, skills, levels and reasons in the same order as the plain loop
+    over `holders_of`, for every model (level rule or not), format and overlap minimum; and
+    why_few counts the same as counting those records one by one."""
+    rnd = random.Random(seed)
+    snap = Snapshot.from_parts(**random_org(rnd, n))
+    options = random_options(rnd)
+    try:
+        want = unsuggested_reference(snap, "p0", options=options, now=NOW)
+    except InvalidInput:
+        with pytest.raises(InvalidInput):
+            unsuggested(snap, "p0", options=options, now=NOW)
+        return
+    assert unsuggested_rows(snap, options) == [
+        (u.mentor_id, u.skill_id, str(u.level), u.reason) for u in want
+    ]
+    assert why_few(snap, "p0", options=options, now=NOW) == why_few_reference(
+        snap, "p0", options=options, now=NOW
+    )
+
+
+@pytest.mark.parametrize("model", ["one_to_one", "group", "peer", "reverse"])
+def test_unsuggested_ties_pick_the_closest_skill_then_level_then_id(model: str) -> None:
+    """One holder, several reachable skills at equal credit: the reason names the highest
+    level, then the greatest skill id, as the loop's max() does; the mentee's own entries
+    never count."""
+    parts = tiny_parts()
+    parts["people"] = [*parts["people"], Person(id="hal", name="Hal")]  # not a mentor
+    parts["person_skills"] = [
+        *parts["person_skills"],
+        PersonSkill(person_id="hal", skill_id="present", level=3),
+        PersonSkill(person_id="hal", skill_id="slides", level=3),
+        PersonSkill(person_id="hal", skill_id="speak", level=3),
+    ]
+    snap = Snapshot.from_parts(**parts)
+    options = RecommendOptions(model=model)
+    got = unsuggested(snap, "mia", options=options, now=NOW)
+    assert [(u.mentor_id, u.skill_id, u.level, u.reason) for u in got] == [
+        (u.mentor_id, u.skill_id, u.level, u.reason)
+        for u in unsuggested_reference(snap, "mia", options=options, now=NOW)
+    ]
+    assert "mia" not in {u.mentor_id for u in got}
+    assert next(u for u in got if u.mentor_id == "hal").reason == "is not a mentor"
