@@ -8,6 +8,7 @@ import pytest
 from graph.recommend import Snapshot, recommend
 from graph.recommend.cohort import (
     CandidateGraph,
+    _lightest_wish,
     achievable_matches,
     assignment_value,
     exact_assignment_dense,
@@ -158,3 +159,16 @@ def test_cohort_hours_fit_without_repair_where_the_slot_flow_would_overfill() ->
     assert {(int(sub.mentee[e]), int(sub.mentor[e])) for e in np.flatnonzero(chosen)} == {
         (0, 1), (1, 0), (2, 0), (3, 0),
     }  # fmt: skip
+
+
+@pytest.mark.parametrize("distinct", [3, 40])
+def test_lightest_wish_per_mentor_equals_a_plain_minimum(distinct: int) -> None:
+    rng = np.random.default_rng(distinct)
+    n, m, e = 300, 50, 2000
+    wants = rng.choice(np.linspace(1.0, 8.0, distinct), n)
+    mentee, mentor = rng.integers(0, n, e), rng.integers(0, m - 5, e)  # 5 mentors edgeless
+    expected = np.full(m, np.inf)
+    for a, j in zip(mentee.tolist(), mentor.tolist(), strict=True):
+        expected[j] = min(expected[j], wants[a])
+    got = _lightest_wish(m, mentor, mentee, wants)
+    assert np.allclose(got[:-5], expected[:-5], rtol=1e-6) and np.isinf(got[-5:]).all()
