@@ -56,6 +56,7 @@ from graph.recommend.ranking import (
     mentee_context,
     score_mentee,
     top_k,
+    universe_of_codes,
 )
 from graph.recommend.scoring import (
     COMPONENTS,
@@ -69,7 +70,14 @@ from graph.recommend.scoring import (
     weighted_score_array,
 )
 from graph.recommend.skill_fit import LEVEL_MODELS
-from graph.recommend.snapshot import FORMAT_BITS, MODEL_BITS, Snapshot, State, language_mask
+from graph.recommend.snapshot import (
+    FORMAT_BITS,
+    MODEL_BITS,
+    SkillArrays,
+    Snapshot,
+    State,
+    language_mask,
+)
 
 Rows = NDArray[np.int64]
 Floats = NDArray[np.float64]
@@ -169,45 +177,68 @@ def _goal_entries(shared: Shared, targets: GoalKey) -> _GoalEntries | None:
     )
 
 
-def _floored(ge: _GoalEntries, mentee_levels: dict[str, int]) -> tuple[Rows, Floats] | None:
-    """Rows (positions in `ge.rows`) whose best value changes for a mentee holding these
-    skills (the level floor of `goal_best`: an entry counts only above the mentee's level),
-    with their new best value (0 where no entry is left). None when nothing changes."""
-    blocked_l: list[Rows] = []
-    skill_ids = list(mentee_levels)
-    mine = np.fromiter(mentee_levels.values(), np.int64, len(skill_ids))
+def _floored_many(ge: _GoalEntries, sk: SkillArrays, m_rows: Rows) -> tuple[Rows, Rows, Floats]:
+    """The level floor of `goal_best` for many mentees at once (person rows `m_rows`): an
+    entry counts only above the mentee's own level of its skill. Returns (mentee position
+    in `m_rows`, row segment in `ge.rows`, new best value there, 0 where no entry is left)
+    for every segment whose best changes, mentee positions ascending."""
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
+    lo, hi = sk.ptr[np.minimum(m_rows, sk.n_rows)], sk.ptr[np.minimum(m_rows + 1, sk.n_rows)]
+    lens = np.where(m_rows < sk.n_rows, hi - lo, 0)
+    pos = _ranges(lo, lens)
+    if len(pos) == 0:
+        return none
+    mine = np.repeat(np.arange(len(m_rows), dtype=np.int64), lens)
+    code, level = sk.skill[pos].astype(np.int64), sk.level[pos]
+    b_m: list[Rows] = []
+    b_e: list[Rows] = []
     for tb, off in ge.parts:
-        where, j = tb.locals_of(skill_ids)
-        if len(j) == 0:
-            continue
-        lo = np.searchsorted(ge.group, off + j)
-        hi = np.searchsorted(ge.group, off + j, side="right")
-        lens = hi - lo
-        total = int(lens.sum())
-        if total == 0:
-            continue
-        pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(lo, lens)
-        blocked = pos[ge.levels[pos] <= np.repeat(mine[where], lens)]
-        if len(blocked):
-            blocked_l.append(blocked)
-    if not blocked_l:
-        return None
-    blocked = np.concatenate(blocked_l)
-    segs = np.unique(ge.seg[blocked])
-    starts = ge.seg_start[segs]
-    lens = ge.seg_start[segs + 1] - starts
-    seg_of = np.repeat(np.arange(len(segs)), lens)
-    pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens) + starts[seg_of]
-    entries = ge.order[pos]
-    ok = ~np.isin(entries, blocked)
-    new = np.zeros(len(segs))
-    okpos = np.flatnonzero(ok)
+        tc = tb.credits
+        u = universe_of_codes(tc.universe, sk)[code]
+        i = np.searchsorted(tc.skill_index, u)
+        hit = (u >= 0) & (i < len(tc.skill_index))
+        hit[hit] = tc.skill_index[i[hit]] == u[hit]
+        j = np.searchsorted(tb.sel, i[hit])
+        ok = j < len(tb.sel)
+        ok[ok] = tb.sel[j[ok]] == i[hit][ok]
+        which = np.flatnonzero(hit)[ok]
+        g = off + j[ok]
+        e_lo = np.searchsorted(ge.group, g)
+        e_n = np.searchsorted(ge.group, g, side="right") - e_lo
+        entries = _ranges(e_lo, e_n)
+        blocked = ge.levels[entries] <= np.repeat(level[which], e_n)
+        b_m.append(np.repeat(mine[which], e_n)[blocked])
+        b_e.append(entries[blocked])
+    bm, be = np.concatenate(b_m), np.concatenate(b_e)
+    if len(bm) == 0:
+        return none
+    n_e, n_s = len(ge.group), len(ge.rows)
+    blocked_keys = np.unique(bm * n_e + be)
+    pairs = np.unique(bm * n_s + ge.seg[be])
+    pm, ps = pairs // n_s, pairs % n_s
+    s_lo = ge.seg_start[ps]
+    s_n = ge.seg_start[ps + 1] - s_lo
+    ent = ge.order[_ranges(s_lo, s_n)]
+    pair_of = np.repeat(np.arange(len(pairs)), s_n)
+    keys = pm[pair_of] * n_e + ent
+    at = np.minimum(np.searchsorted(blocked_keys, keys), len(blocked_keys) - 1)
+    okpos = np.flatnonzero(blocked_keys[at] != keys)
+    new = np.zeros(len(pairs))
     if len(okpos):
-        s_ok = seg_of[okpos]
         first = np.ones(len(okpos), dtype=bool)
-        first[1:] = s_ok[1:] != s_ok[:-1]
-        new[s_ok[first]] = ge.vals[entries[okpos[first]]]
-    return segs, new
+        first[1:] = pair_of[okpos[1:]] != pair_of[okpos[:-1]]
+        new[pair_of[okpos[first]]] = ge.vals[ent[okpos[first]]]
+    return pm, ps, new
+
+
+def _ranges(starts: Rows, lens: Rows) -> Rows:
+    """starts[i] .. starts[i] + lens[i] - 1 for every i, concatenated (int64)."""
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    out = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(lens) - lens), lens)
+    out += np.arange(total, dtype=np.int64)
+    return out
 
 
 class CandidateScorer:
@@ -468,23 +499,13 @@ class CandidateScorer:
             fits[k] = base[cc]
             if not floors:
                 continue
-            pk_l, pv_l = [], []
-            for li, m in enumerate(mentees):
-                levels = st.skill_levels(m.id)
-                if not levels:
-                    continue
-                changed = _floored(ge, levels)
-                if changed is None:
-                    continue
-                segs, new = changed
-                crow = ge.rows[segs]
-                cpos = np.minimum(np.searchsorted(cols, crow), n_cols - 1)
-                hit = cols[cpos] == crow
-                pk_l.append(li * n_cols + cpos[hit])
-                pv_l.append(new[hit])
-            pk = np.concatenate(pk_l) if pk_l else np.zeros(0, np.int64)
+            pm, segs, new = _floored_many(ge, st.skills, m_rows)
+            crow = ge.rows[segs]
+            cpos = np.minimum(np.searchsorted(cols, crow), n_cols - 1)
+            hit = cols[cpos] == crow
+            pk = pm[hit] * n_cols + cpos[hit]
             if len(pk):
-                pv = np.concatenate(pv_l)
+                pv = new[hit]
                 at = np.minimum(np.searchsorted(pk, cellkey), len(pk) - 1)
                 hit = pk[at] == cellkey
                 fits[k, hit] = pv[at[hit]]

@@ -361,6 +361,16 @@ def _codes_of(universe: tuple[str, ...], sk: SkillArrays) -> NDArray[np.int64]:
     return codes
 
 
+def universe_of_codes(universe: tuple[str, ...], sk: SkillArrays) -> NDArray[np.int64]:
+    """Per SkillArrays code: its position in `universe` (-1 where the skill is not in it);
+    the inverse of `_codes_of`, kept with it."""
+    codes = _codes_of(universe, sk)
+    inv = np.full(len(sk.skill_ids), -1, dtype=np.int64)
+    known = np.flatnonzero(codes >= 0)
+    inv[codes[known]] = known
+    return inv
+
+
 def _build_target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
     tc = snap.credits(st, node_id)
     sk = st.skills
