@@ -12,15 +12,20 @@ Two layers:
   (mentee, mentor) edge with the vectorised `CandidateScorer.eligible` (exactly the mentors
   and scores `recommend` gives: guardrails, filters, overlap minimum; grouped by shared goal
   targets, numpy/scipy.sparse, no per-pair Python), keeps them as one compact graph
-  (`eligible_graph`: int32 indices, 16 bytes an edge), takes each mentee's best
-  `candidates_per_mentee` mentors AND each mentor's best `candidates_per_mentor` mentees
-  (`two_sided_candidates`, so a mentor nobody ranks first still gets candidates), then
-  `fill_to_max_flow` adds the eligible edges the candidate graph lacks until its max flow
-  equals the max flow over all eligible edges (`achievable`, proved exact by a minimum cut).
-  One min-cost flow then matches the most mentees, best total score among those; hours are
-  fitted (`_solve_then_fit_hours`: the hungriest of an overfull mentor's mentees go, then the
-  unmatched are matched again over the room left on all eligible edges). Reasons are built
-  for the chosen pairs only; `publish` stores them as proposed pairings in one `apply`.
+  (`eligible_graph`: int32 indices, 16 bytes an edge). Hours are kept by construction:
+  only the edges whose mentee's wish fits the mentor's even share of free hours over its
+  places (`hours_budget_mask`) are candidates, so no matching within the places can exceed
+  a mentor's hours. Over those: each mentee's best `candidates_per_mentee` mentors AND each
+  mentor's best `candidates_per_mentor` mentees (`two_sided_candidates`, so a mentor nobody
+  ranks first still gets candidates), then `fill_to_max_flow` adds the edges the candidate
+  graph lacks until its max flow equals theirs. One min-cost flow then matches the most
+  mentees, best total score among those; the mentees still unmatched are matched again over
+  the room left on all eligible edges (`_solve_then_fit_hours`). `achievable` is the max
+  flow over ALL eligible edges with the capacity below (a sound upper bound, proved exact for
+  that capacity by a minimum cut); the benchmark prints filled / achievable. Reasons are
+  built for the chosen pairs only; `publish` stores them as proposed pairings in one `apply`.
+  Memory: the eligible pass's caches (people x slots matrices, goal target tables) are
+  dropped and the freed heap returned to the OS before the solver's big arrays.
 - `match_cohort(..., two_sided=False)` is the older one-sided matcher, kept as the baseline:
   the top `candidates_per_mentee` mentors of each mentee (`top_k_candidates`), then
   augmentation rounds (the unmatched scored again among mentors with room, `top_k(...,
@@ -28,7 +33,8 @@ Two layers:
 
 Capacity. Two-sided: a mentor's capacity is the most mentees they could take at all (free
 places, and free hours over the smallest wish among their eligible mentees), so `achievable`
-bounds every matching that keeps places and hours. One-sided: the smaller of free places and
+bounds every matching that keeps places and hours; the even hours share is free hours over
+that capacity. One-sided: the smaller of free places and
 free hours divided by the cohort's median wish; if the chosen mentees of a mentor then want
 more hours than that mentor has left, that mentor's edge to its hungriest chosen mentee is
 banned and the flow is solved again (a few rounds), then the weakest pairings of a mentor
