@@ -52,6 +52,7 @@ from graph.recommend.ranking import (
     Shared,
     TargetTable,
     build_recommendations,
+    concat_ranges,
     location_key,
     mentee_context,
     score_mentee,
@@ -185,7 +186,7 @@ def _floored_many(ge: _GoalEntries, sk: SkillArrays, m_rows: Rows) -> tuple[Rows
     none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
     lo, hi = sk.ptr[np.minimum(m_rows, sk.n_rows)], sk.ptr[np.minimum(m_rows + 1, sk.n_rows)]
     lens = np.where(m_rows < sk.n_rows, hi - lo, 0)
-    pos = _ranges(lo, lens)
+    pos = concat_ranges(lo, lens)
     if len(pos) == 0:
         return none
     mine = np.repeat(np.arange(len(m_rows), dtype=np.int64), lens)
@@ -205,7 +206,7 @@ def _floored_many(ge: _GoalEntries, sk: SkillArrays, m_rows: Rows) -> tuple[Rows
         g = off + j[ok]
         e_lo = np.searchsorted(ge.group, g)
         e_n = np.searchsorted(ge.group, g, side="right") - e_lo
-        entries = _ranges(e_lo, e_n)
+        entries = concat_ranges(e_lo, e_n)
         blocked = ge.levels[entries] <= np.repeat(level[which], e_n)
         b_m.append(np.repeat(mine[which], e_n)[blocked])
         b_e.append(entries[blocked])
@@ -218,7 +219,7 @@ def _floored_many(ge: _GoalEntries, sk: SkillArrays, m_rows: Rows) -> tuple[Rows
     pm, ps = pairs // n_s, pairs % n_s
     s_lo = ge.seg_start[ps]
     s_n = ge.seg_start[ps + 1] - s_lo
-    ent = ge.order[_ranges(s_lo, s_n)]
+    ent = ge.order[concat_ranges(s_lo, s_n)]
     pair_of = np.repeat(np.arange(len(pairs)), s_n)
     keys = pm[pair_of] * n_e + ent
     at = np.minimum(np.searchsorted(blocked_keys, keys), len(blocked_keys) - 1)
@@ -229,16 +230,6 @@ def _floored_many(ge: _GoalEntries, sk: SkillArrays, m_rows: Rows) -> tuple[Rows
         first[1:] = pair_of[okpos[1:]] != pair_of[okpos[:-1]]
         new[pair_of[okpos[first]]] = ge.vals[ent[okpos[first]]]
     return pm, ps, new
-
-
-def _ranges(starts: Rows, lens: Rows) -> Rows:
-    """starts[i] .. starts[i] + lens[i] - 1 for every i, concatenated (int64)."""
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, np.int64)
-    out = np.repeat(np.asarray(starts, dtype=np.int64) - (np.cumsum(lens) - lens), lens)
-    out += np.arange(total, dtype=np.int64)
-    return out
 
 
 class CandidateScorer:

@@ -58,6 +58,7 @@ from scipy.optimize import linear_sum_assignment
 
 from graph.model import MentoringModel, Person
 from graph.recommend.candidates import CandidateScorer
+from graph.recommend.ranking import concat_ranges
 from graph.recommend.scoring import OPEN_STATUSES, RecommendOptions
 from graph.recommend.snapshot import Snapshot, State
 
@@ -274,9 +275,7 @@ def _gather(
     if total == 0:
         return np.zeros(0, np.int64)
     small = int(starts.max(initial=0) + lens.max(initial=0)) < 2**31 - 1 and total < 2**31 - 1
-    dtype = np.int32 if small else np.int64
-    pos = np.repeat((st - (np.cumsum(ln) - ln)).astype(dtype), ln)
-    pos += np.arange(total, dtype=dtype)
+    pos = concat_ranges(st, ln, np.int32 if small else np.int64)
     return pos if items is None else np.asarray(items[pos], dtype=np.int64)
 
 

@@ -231,12 +231,7 @@ class TargetTable:
         order, sorted_rows = self.by_row
         lo = np.searchsorted(sorted_rows, rows, side="left")
         hi = np.searchsorted(sorted_rows, rows, side="right")
-        lens = hi - lo
-        total = int(lens.sum())
-        if total == 0:
-            return np.zeros(0, np.int64)
-        pos = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens) + np.repeat(lo, lens)
-        return np.asarray(order[pos], dtype=np.int64)
+        return np.asarray(order[concat_ranges(lo, hi - lo)], dtype=np.int64)
 
     @property
     def n_skills(self) -> int:
@@ -347,6 +342,22 @@ def _target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
     return table
 
 
+def concat_ranges(
+    starts: NDArray[np.integer[Any]],
+    lens: NDArray[np.integer[Any]],
+    dtype: type[np.signedinteger[Any]] = np.int64,
+) -> NDArray[Any]:
+    """starts[i], starts[i] + 1, ..., starts[i] + lens[i] - 1 for every i, concatenated:
+    the positions of many slices of a compressed index at once. Two arrays of the output's
+    length at the peak; `dtype` int32 halves them when positions fit."""
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype)
+    out = np.repeat((np.asarray(starts) - (np.cumsum(lens) - lens)).astype(dtype), lens)
+    out += np.arange(total, dtype=dtype)
+    return out
+
+
 _CODES: list[tuple[tuple[str, ...], SkillArrays, NDArray[np.int64]]] = []
 
 
@@ -387,8 +398,7 @@ def _build_target_table(snap: Snapshot, st: State, node_id: str) -> TargetTable:
         return TargetTable(z, np.zeros(0, np.int8), np.zeros(0), z, z, tc)
     n_l = lens[sel_arr]
     local = np.repeat(np.arange(len(sel_arr), dtype=np.int64), n_l)
-    starts = np.repeat(lo[sel_arr] - (np.cumsum(n_l) - n_l), n_l)
-    pos = np.arange(int(n_l.sum())) + starts
+    pos = concat_ranges(lo[sel_arr], n_l)
     return TargetTable(
         rows=sk.w_row[pos].astype(np.int64),
         levels=sk.w_level[pos],
@@ -860,13 +870,12 @@ def _id_rank(skill_ids: Sequence[str]) -> Rows:
 def _holder_table(snapshot: Snapshot, st: State, node_id: str) -> _HolderTable:
     a = st.skills
     tc = snapshot.credits(st, node_id)
-    codes = np.fromiter((a.codes.get(s, -1) for s in tc.skills), np.int64, len(tc.skills))
+    codes = _codes_of(tc.universe, a)[tc.skill_index]
     keep = np.flatnonzero(codes >= 0)
     codes = codes[keep]
     lo = a.h_ptr[codes]
     lens = a.h_ptr[codes + 1] - lo
-    pos = np.arange(int(lens.sum())) - np.repeat(np.cumsum(lens) - lens, lens)
-    pos += np.repeat(lo, lens)
+    pos = concat_ranges(lo, lens)
     return _HolderTable(
         code=np.repeat(codes, lens),
         rows=a.h_row[pos].astype(np.int64),
