@@ -18,6 +18,7 @@ import secrets
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 from graph.errors import NotFound
@@ -186,6 +187,10 @@ class AppState:
     # The ranking weights in effect (api.usecases.ranking.current_weights): None until first
     # read from the audit log of weight decisions; set again by each accept/set/revert.
     ranking_weights: Weights | None = None
+    # when they were last checked against the store (monotonic seconds, and UTC for the
+    # audit ids), so another worker's change is followed within ranking.FOLLOW_S
+    ranking_weights_checked: float = 0.0
+    ranking_weights_seen: datetime | None = None
     # Re-entrant: a plan run under it may ask for `current_snapshot()`.
     _write_lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     _index_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)

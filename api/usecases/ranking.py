@@ -7,7 +7,9 @@ the newest accept/set/revert entry, else the settings' (`MENTORGRAPH_RANKING_WEI
 defaults). So both stores keep them without a table of their own, each change is one apply
 with its entry, and the way back is in the log. A service caches them (`AppState.
 ranking_weights`) and updates the cache on its own changes; a change made by another process
-(the CLI) reaches a running service when it restarts.
+(another worker of `serve --workers N`, the CLI) is picked up within `FOLLOW_S`: at most once
+a second a worker reads the audit entries written since it last looked (a page of the log by
+id, which starts with the time) and reads the weights again if a change is among them.
 
 Rules: fitting with too few outcomes (`graph.analytics.ranking_fit`) is InvalidInput naming
 `outcomes` and writes nothing; weights set by hand must name every component once, each in
@@ -17,7 +19,9 @@ Rules: fitting with too few outcomes (`graph.analytics.ranking_fit`) is InvalidI
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, Field
@@ -26,7 +30,7 @@ from api.state import AppState
 from api.usecases.base import Who, audited
 from graph.analytics.ranking_fit import MIN_OUTCOMES, WeightFit, fit_weights, outcome_rows
 from graph.errors import Conflict, InvalidInput, NotFound
-from graph.model import AuditEntry
+from graph.model import AuditEntry, utcnow
 from graph.recommend.scoring import COMPONENTS, Weights
 from graph.store import GraphStore, Planned
 
@@ -34,6 +38,11 @@ PREFIX = "ranking.weights."
 FIT, ACCEPT, SET, REVERT = (PREFIX + v for v in ("fit", "accept", "set", "revert"))
 CHANGES = (ACCEPT, SET, REVERT)
 AUDIT_SCAN = 200_000  # audit entries read (newest first) to find the weight decisions
+FOLLOW_S = 1.0  # another process's weight change is used within this many seconds
+# Audit ids start with their UTC second; entries are looked for from this long before the
+# last look, so clocks of workers on other hosts may differ by as much.
+CLOCK_MARGIN = timedelta(seconds=30)
+FOLLOW_PAGE = 1000  # a fuller page since the last look: read the weights again anyway
 SUM_TOLERANCE = 0.01
 
 
@@ -65,11 +74,24 @@ def _in_effect(state: AppState, log: list[AuditEntry]) -> tuple[Weights, str]:
 
 
 def current_weights(state: AppState) -> Weights:
-    """The weights the recommender ranks with now (module doc)."""
+    """The weights the recommender ranks with now (module doc): cached, and checked at most
+    once per `FOLLOW_S` for a change made by another process."""
     cached = state.ranking_weights
-    if cached is None:
+    now = time.monotonic()
+    if cached is not None and now - state.ranking_weights_checked < FOLLOW_S:
+        return cached
+    looked = utcnow()
+    since = state.ranking_weights_seen
+    if cached is None or since is None or _changed_since(state.store, since - CLOCK_MARGIN):
         cached = state.ranking_weights = _in_effect(state, decisions(state.store))[0]
+    state.ranking_weights_seen, state.ranking_weights_checked = looked, now
     return cached
+
+
+def _changed_since(store: GraphStore, since: datetime) -> bool:
+    """Whether a weight change may have been logged since `since` (a UTC datetime)."""
+    page = store.audit_page(after=f"audit_{since:%Y%m%dT%H%M%S}", limit=FOLLOW_PAGE)
+    return len(page) >= FOLLOW_PAGE or any(e.action in CHANGES for e in page)
 
 
 def weights_in_effect(state: AppState) -> WeightsInEffect:

@@ -143,6 +143,24 @@ def test_every_worker_answers_alike(served: tuple[ServedWorkers, Keys, GraphStor
     assert len({repr(b) for b in bodies.values()}) == 1, bodies
     assert [d["mentor_id"] for d in next(iter(bodies.values()))] == ["m1"]
 
+    # -- ranking weights set through one worker: every worker ranks with them -------------
+    # (a weight change is an audit entry and moves no data_version: followed apart, within
+    # api.usecases.ranking.FOLLOW_S of 1 s)
+    only_skill = {"skill_fit": 1.0, "availability": 0.0, "capacity": 0.0,
+                  "preferences": 0.0, "feedback": 0.0}  # fmt: skip
+    for pid, r in w.each("GET", url, headers=mentee).items():  # every worker caches the old
+        assert r.status_code == 200 and r.json()["data"], (pid, r.text)
+    r = w.request("PUT", "/v1/ranking/weights", json={"weights": only_skill}, headers=coord)
+    assert r.status_code == 200, r.text
+
+    def ranks_by_skill_only(r: httpx.Response) -> bool:
+        data = r.json()["data"]
+        return bool(data) and all(
+            abs(d["score"] - d["components"]["skill_fit"]) < 1e-9 for d in data
+        )
+
+    w.until_all("GET", url, ranks_by_skill_only, within=within + 1.0, headers=mentee)
+
     # -- a cohort run matched on one worker is read alike from every worker ----------------
     r = w.request("PATCH", "/v1/people/p1", json={"programs": ["spring"]}, headers=coord)
     assert r.status_code == 200, r.text
