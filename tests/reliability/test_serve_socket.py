@@ -14,6 +14,7 @@ import asyncio
 import socket
 import statistics
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -47,7 +48,10 @@ def accepted_nodelay(listener: socket.socket) -> int:
             writer.close()
             server.close()
 
-    return asyncio.run(run())
+    # in a thread of its own: an event loop another test left running in this thread (the
+    # whole suite runs in one process) must not stop asyncio.run
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(run())).result()
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "::1"])
