@@ -194,16 +194,8 @@ def _floored_many(ge: _GoalEntries, sk: SkillArrays, m_rows: Rows) -> tuple[Rows
     b_m: list[Rows] = []
     b_e: list[Rows] = []
     for tb, off in ge.parts:
-        tc = tb.credits
-        u = universe_of_codes(tc.universe, sk)[code]
-        i = np.searchsorted(tc.skill_index, u)
-        hit = (u >= 0) & (i < len(tc.skill_index))
-        hit[hit] = tc.skill_index[i[hit]] == u[hit]
-        j = np.searchsorted(tb.sel, i[hit])
-        ok = j < len(tb.sel)
-        ok[ok] = tb.sel[j[ok]] == i[hit][ok]
-        which = np.flatnonzero(hit)[ok]
-        g = off + j[ok]
+        which, j = tb.locals_at(universe_of_codes(tb.credits.universe, sk)[code])
+        g = off + j
         e_lo = np.searchsorted(ge.group, g)
         e_n = np.searchsorted(ge.group, g, side="right") - e_lo
         entries = concat_ranges(e_lo, e_n)

@@ -245,8 +245,15 @@ class TargetTable:
         """Local skill indices of many skills at once: (positions in `skill_ids` that
         this table reaches, their local skill indices; skills nobody may mentor are not
         local)."""
+        index = self.credits.universe_index
+        return self.locals_at(
+            np.fromiter((index.get(s, -1) for s in skill_ids), np.int64, len(skill_ids))
+        )
+
+    def locals_at(self, u: Rows) -> tuple[Rows, Rows]:
+        """`locals_of` for skills given as positions in the credits' `universe` (-1: none):
+        (positions in `u` this table reaches, their local skill indices)."""
         tc = self.credits
-        u = np.fromiter((tc.universe_index.get(s, -1) for s in skill_ids), np.int64, len(skill_ids))
         i = np.searchsorted(tc.skill_index, u)
         hit = (u >= 0) & (i < len(tc.skill_index))
         hit[hit] = tc.skill_index[i[hit]] == u[hit]

@@ -537,16 +537,12 @@ class Snapshot:
             return cache.get(state, rows)
 
 
-_GRIDS_BY_INPUT_MAX = 100_000  # distinct calendars kept per horizon (a few hundred bytes each)
-
-
 class _GridCache:
     def __init__(self, horizon: av.Horizon) -> None:
         self.horizon = horizon
         self.nbytes = (horizon.n_slots + 7) // 8
         self.packed = np.zeros((0, self.nbytes), dtype=np.uint8)
         self.ver = np.zeros(0, dtype=np.int64)
-        self.by_input: dict[tuple[object, ...], NDArray[np.uint8]] = {}
 
     def get(self, state: State, rows: NDArray[np.int64]) -> NDArray[np.uint8]:
         n = len(state.ids)
@@ -558,19 +554,8 @@ class _GridCache:
         stale = rows[self.ver[rows] != want]
         for r in np.unique(stale):
             p = state.people[state.ids[int(r)]]
-            # people share calendars (a zone's office hours): one grid per distinct input
-            key = (
-                p.timezone,
-                tuple(tuple(w.__dict__.values()) for w in p.windows),
-                tuple(tuple(e.__dict__.values()) for e in p.exceptions),
-            )
-            packed = self.by_input.get(key)
-            if packed is None:
-                if len(self.by_input) >= _GRIDS_BY_INPUT_MAX:
-                    self.by_input.clear()
-                packed = av.pack(av.person_grid(p.timezone, p.windows, p.exceptions, self.horizon))
-                self.by_input[key] = packed
-            self.packed[r] = packed
+            grid = av.person_grid(p.timezone, p.windows, p.exceptions, self.horizon)
+            self.packed[r] = av.pack(grid)
             self.ver[r] = state.arrays["avail_ver"][r]
         return self.packed[rows]
 
