@@ -55,7 +55,8 @@ class MappingVerdict:
     `fell_back`: no skill was confident enough, the targets are broad clusters the mentee
     should choose from (`choose` then True); `vague`: the goal names no specific skill (the
     targets are areas to choose from too); `reason`: the mapper's words, plus a hint when the
-    goal is in a language (`language`: "en", "de", "es", "fr", guessed from function words)
+    goal is in a language (`language`: "en", "de", "es", "fr", as the mapper read it, else
+    guessed from function words)
     that none of the taxonomy's labels are in."""
 
     fell_back: bool
@@ -68,7 +69,7 @@ class MappingVerdict:
 def verdict_of(result: MappingResult, text: str, languages: frozenset[str]) -> MappingVerdict:
     """The verdict on `result`, the mapping of `text` onto a taxonomy whose names are in
     `languages` (see `MappingVerdict`)."""
-    language = guess_language(text)
+    language = result.language or guess_language(text)
     reason = result.reason
     if language not in languages and languages:
         name = LANGUAGE_NAMES.get(language, language)

@@ -326,8 +326,17 @@ def normal_space(text: str) -> str:
 
 def guess_language(text: str) -> str:
     """The language whose function words the text uses most; English on a tie or none."""
+    return function_word_language(text) or "en"
+
+
+def function_word_language(text: str) -> str | None:
+    """The language whose function words the text uses most (English on a tie); None when
+    it uses none ("gestionar proyectos": the words themselves must tell, see
+    `taxonomy.lexical.LexicalIndex.language_of`)."""
     folded = [fold(w) for w in words(text)]
     counts = {lang: sum(w in stop for w in folded) for lang, stop in _STOP_BY_LANG.items()}
+    if not any(counts.values()):
+        return None
     best = max(counts, key=lambda lang: (counts[lang], lang == "en"))
     return best if counts[best] > counts["en"] else "en"
 

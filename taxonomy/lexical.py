@@ -23,6 +23,10 @@ Case: a word the taxonomy uses both as a proper noun from `PROPER_NAMES` (langua
 places: "write Polish") and as a common word ("polish stones") is indexed as two terms,
 `^polish` and `polish`, and a goal's word is read by its case (see `lex_tokens`).
 
+Language: each term remembers the languages of the rows that use it (descriptions count as
+`description_language`); `language_of` reads a query's language from its words when it
+has no function words ("gestionar proyectos" uses words only Spanish names use).
+
 `keep_together` lists the "left and right" triples found inside names ("health and
 safety"), so that `goal_text.split_parts` does not split a goal there.
 """
@@ -147,6 +151,7 @@ class LexicalIndex:
     vocab_words: list[str]
     vocab_surface: list[str]  # a word as written in a name for each term (typo fixes)
     row_tokens: list[list[str]]  # (R,) the tokens of each name row
+    term_languages: list[frozenset[str]]  # (V,) base languages of the rows using each term
 
     @classmethod
     def build(
@@ -154,8 +159,10 @@ class LexicalIndex:
         n_nodes: int,
         names: Sequence[tuple[int, str, str]],
         descriptions: Sequence[tuple[int, str]],
+        description_language: str = "en",
     ) -> LexicalIndex:
-        """Index `names` as (node, language code, text) and `descriptions` as (node, text)."""
+        """Index `names` as (node, language code, text) and `descriptions` as (node, text),
+        the descriptions written in `description_language`."""
         proper = _ambiguous_proper_names([t for _, _, t in names])
         surface: dict[str, str] = {}
         word_term: dict[str, str] = {}  # folded word as names write it -> its term
@@ -192,6 +199,15 @@ class LexicalIndex:
             shape=(len(spelled), len(tri_vocab)),
         ).tocsc()
         spelled_term = np.fromiter((vocab[word_term[w]] for w in spelled), dtype=np.int64)
+        languages: list[set[str]] = [set() for _ in vocab]
+        for (_, lang, _), toks in zip(names, name_toks, strict=True):
+            base = _base_language(lang)
+            for t in toks:
+                languages[vocab[t]].add(base)
+        own = _base_language(description_language)
+        for toks in desc_toks:
+            for t in toks:
+                languages[vocab[t]].add(own)
         return cls(
             n_nodes=n_nodes,
             vocab=vocab,
@@ -199,7 +215,7 @@ class LexicalIndex:
             keep_together=_and_phrases([t for _, _, t in names]),
             name_owner=np.fromiter((o for o, _, _ in names), dtype=np.int64, count=len(names)),
             name_foreign=np.fromiter(
-                (lang.split("-")[0] != "en" for _, lang, _ in names), dtype=bool, count=len(names)
+                (_base_language(lang) != "en" for _, lang, _ in names), dtype=bool, count=len(names)
             ),
             name_bm25=nb.tocsc(),
             name_present=npres.tocsc(),
@@ -218,6 +234,7 @@ class LexicalIndex:
             vocab_words=vocab_words,
             vocab_surface=surfaces,
             row_tokens=name_toks,
+            term_languages=[frozenset(x) for x in languages],
         )
 
     # --- queries ------------------------------------------------------------------------------
@@ -252,6 +269,25 @@ class LexicalIndex:
         cols = np.fromiter(weights.keys(), dtype=np.int64, count=len(weights))
         vals = np.fromiter(weights.values(), dtype=np.float32, count=len(weights))
         return LexicalQuery(cols, vals, total, unknown, fixes)
+
+    def language_of(self, q: LexicalQuery) -> str | None:
+        """The language a query's words are in, by the names that use them: the language
+        (not English) whose own words carry more idf weight than the words English names or
+        descriptions use, else "en" when English words are there, else None. Only words
+        the index knows as written count (a typo fix proves nothing)."""
+        weight: dict[str, float] = {}
+        exact = q.weights >= self.name_idf[q.cols] - 1e-6
+        for j, w in zip(q.cols[exact].tolist(), q.weights[exact].tolist(), strict=True):
+            langs = self.term_languages[j]
+            for lang in ("en",) if "en" in langs else langs:
+                weight[lang] = weight.get(lang, 0.0) + w
+        if not weight:
+            return None
+        english = weight.pop("en", 0.0)
+        best = max(sorted(weight), key=weight.__getitem__, default=None)
+        if best is not None and weight[best] > english:
+            return best
+        return "en" if english > 0 else None
 
     def _closest(self, word: str) -> tuple[int, float, str] | None:
         """(term, Dice, the word) of the name word sharing most character trigrams with
@@ -307,6 +343,11 @@ class LexicalIndex:
             dscore = np.asarray(dsub @ dw, dtype=np.float32).ravel()[drows]
             np.maximum.at(bm_desc, self.desc_owner[drows], dscore)
         return LexicalHits(bm_name, bm_desc, cov_q, cov_d, foreign, best_row)
+
+
+def _base_language(code: str) -> str:
+    """"es" for "es", "es-ES" or "ES"."""
+    return code.split("-")[0].casefold()
 
 
 def _ambiguous_proper_names(texts: Sequence[str]) -> frozenset[str]:

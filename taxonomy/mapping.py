@@ -50,7 +50,7 @@ from __future__ import annotations
 import math
 import re
 import threading
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -73,6 +73,7 @@ from taxonomy.goal_text import (
     analyse,
     check_text,
     fold,
+    function_word_language,
     lex_tokens,
     words,
 )
@@ -120,13 +121,16 @@ class MappingResult(BaseModel):
     each target's best node first (in target order; a split goal's whole-text best skill
     before them when it is at least half as confident as each), then the rest by score. `fell_back`:
     every target fell back to clusters; `vague`: the goal names no specific skill ("get
-    better at my job"), so the candidates are 3-5 broad clusters to choose from."""
+    better at my job"), so the candidates are 3-5 broad clusters to choose from.
+    `language`: the goal's language as the mapper read it ("en", "es", ...: by its function
+    words, else by the taxonomy names its words come from); None when not read."""
 
     candidates: list[MappedNode] = Field(default_factory=list)
     targets: list[MappedTarget] = Field(default_factory=list)
     fell_back: bool = False
     vague: bool = False
     reason: str = ""
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -313,7 +317,10 @@ def _node_meta(
     for i, node in enumerate(nodes):
         names.extend((i, lang, text) for lang, text in _names_by_language(node))
     descs = [(i, n.description.strip()) for i, n in enumerate(nodes) if n.description.strip()]
-    lexical = LexicalIndex.build(len(nodes), names, descs)
+    own = Counter(str(getattr(n, "language", "en") or "en") for n in nodes)
+    lexical = LexicalIndex.build(
+        len(nodes), names, descs, description_language=own.most_common(1)[0][0] if own else "en"
+    )
     amb = lexical.proper
     keys: list[set[str]] = [set() for _ in nodes]
     english: list[set[str]] = [set() for _ in nodes]
@@ -852,8 +859,9 @@ class GoalMapper:
             parts = []
         if parts and self._use_parts(whole, parts):
             targets = [self._target(ix, p, k) for p in parts]
-            return _result(targets, k, lead=self._whole_lead(ix, whole, targets))
-        return _result([self._target(ix, whole, k)], k)
+            lead = self._whole_lead(ix, whole, targets)
+            return _result(targets, k, lead=lead, language=context.language)
+        return _result([self._target(ix, whole, k)], k, language=context.language)
 
     def _whole_lead(
         self, ix: _Index, whole: _Ranked, targets: list[MappedTarget]
@@ -907,7 +915,7 @@ class GoalMapper:
                 confidence=round(conf, 6),
                 reason=f"best skill at confidence {conf:.2f} (below threshold, no clusters)",
             )
-        clusters = self._clusters(ix, ranked.stage1, self._cluster_k(k), broad=False)
+        clusters = self._clusters(ix, ranked.area_scores, self._cluster_k(k), broad=False)
         if best is None:
             why = "no skill matched"
         else:
@@ -950,6 +958,7 @@ class GoalMapper:
             fell_back=target.fell_back,
             vague=True,
             reason=reason,
+            language=_QueryContext.of(goal, ix).language,
         )
 
     # --- retrieval and re-ranking -----------------------------------------------------------
@@ -1020,6 +1029,12 @@ class GoalMapper:
         clash = _clashes(meta, cand, context)
         prob[clash] = 0.0
         order_local = np.lexsort((cand, -prob))
+        area_scores = stage1
+        if context.language != "en" and len(cand) and float(hits.cov_q[cand].max()) > 0:
+            # the dense model reads English only: a foreign goal's areas come from the
+            # candidates its words found, by confidence (not from "languages"-like noise)
+            area_scores = np.zeros_like(stage1)
+            area_scores[cand] = prob
         return _Ranked(
             text=text,
             cand=cand,
@@ -1027,7 +1042,7 @@ class GoalMapper:
             cov_q=hits.cov_q[cand],
             order=cand[order_local],
             is_cluster=ix.is_cluster[cand],
-            stage1=stage1,
+            area_scores=area_scores,
             features=x,
         )
 
@@ -1117,8 +1132,12 @@ class _QueryContext:
         assert ix.meta is not None
         amb = ix.meta.lexical.proper
         toks = set(lex_tokens(goal.text, amb))
+        language = function_word_language(goal.text)
+        if language is None:  # no function word: the words themselves tell
+            lexical = ix.meta.lexical
+            language = lexical.language_of(lexical.query(goal.core or goal.text)) or goal.language
         return cls(
-            language=goal.language,
+            language=language,
             langs=_languages_named(goal.text, amb, sentence=True),
             amb_proper=frozenset(t[1:] for t in toks if t.startswith("^")),
             amb_common=frozenset(t for t in toks if t in amb),
@@ -1127,7 +1146,7 @@ class _QueryContext:
 
 @dataclass(frozen=True)
 class _Ranked:
-    """One query part's candidates, their confidences, and the dense scores of all nodes."""
+    """One query part's candidates, their confidences, and what its fall-back areas come from."""
 
     text: str
     cand: np.ndarray  # (C,) node indices
@@ -1135,7 +1154,9 @@ class _Ranked:
     cov_q: np.ndarray  # (C,)
     order: np.ndarray  # (C,) node indices, best first
     is_cluster: np.ndarray  # (C,)
-    stage1: np.ndarray  # (N,)
+    # (N,) what a fall-back's clusters are chosen by: the dense scores, or for a foreign
+    # goal the candidates' confidences
+    area_scores: np.ndarray
     features: np.ndarray  # (C, F)
 
     def prob_of(self, node: int) -> float:
@@ -1272,7 +1293,9 @@ def _clashes(meta: _NodeMeta, cand: np.ndarray, context: _QueryContext) -> np.nd
     )
 
 
-def _result(targets: list[MappedTarget], k: int, lead: MappedNode | None = None) -> MappingResult:
+def _result(
+    targets: list[MappedTarget], k: int, lead: MappedNode | None = None, language: str | None = None
+) -> MappingResult:
     """Targets merged into one best-first list of at most k nodes (see MappingResult);
     `lead`, when given, first (the whole goal's best skill, see GoalMapper._whole_lead)."""
     merged: dict[str, MappedNode] = {} if lead is None else {lead.id: lead}
@@ -1293,6 +1316,7 @@ def _result(targets: list[MappedTarget], k: int, lead: MappedNode | None = None)
         targets=targets,
         fell_back=fell_back,
         reason=reason,
+        language=language,
     )
 
 
