@@ -186,10 +186,10 @@ def load_phrases(dump: TaxonomyDump, path: Path = PHRASES_FILE) -> list[PhraseCa
     file:line and the labels the dump does not have."""
     skills: dict[str, set[str]] = {}
     groups: dict[str, set[str]] = {}
-    for node in dump.skills:
-        skills.setdefault(node.label, set()).add(node.id)
-    for node in dump.clusters:
-        groups.setdefault(node.label, set()).add(node.id)
+    for skill in dump.skills:
+        skills.setdefault(skill.label, set()).add(skill.id)
+    for group in dump.clusters:
+        groups.setdefault(group.label, set()).add(group.id)
     out = []
     with open(path, encoding="utf-8", newline="") as f:
         reader = csv.DictReader(f)
