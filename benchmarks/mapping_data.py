@@ -1,5 +1,6 @@
 """Data shared by bench_mapping.py and train_rerank.py: ESCO (with its Spanish and French labels
-when the official files are at hand), held-out aliases, our goal set and its metrics.
+when the official files are at hand), held-out aliases, our goal set and its metrics, and our
+hand-labelled sample of job-ad skill phrases (`load_phrases`).
 
 Held-out splits never overlap: the benchmark holds out a seeded share of every skill's
 English aliases (`hold_out(dump, 0.2, seed=0)`); training holds out a further share of
@@ -24,6 +25,7 @@ from loaders.esco import bundled_esco_dir, read_esco
 
 ROOT = Path(__file__).resolve().parent.parent
 GOALS_FILE = ROOT / "tests" / "mapping" / "data" / "goals.csv"
+PHRASES_FILE = ROOT / "tests" / "mapping" / "data" / "phrases.csv"
 BENCH_SHARE, BENCH_SEED = 0.2, 0
 TRAIN_SHARE, TRAIN_SEED = 0.1, 11
 LANGUAGES = ("es", "fr")
@@ -164,6 +166,51 @@ def load_goals(dump: TaxonomyDump, path: Path = GOALS_FILE) -> list[GoalCase]:
                 if labels:
                     parts.append({by_label[x] for x in labels})
             out.append(GoalCase(row["split"], row["style"], row["language"], row["goal"], parts))
+    return out
+
+
+@dataclass(frozen=True)
+class PhraseCase:
+    phrase: str  # as a job ad writes it: "confident telephone manner", "IPAF licence"
+    kind: str  # soft, attribute, tool, domain, qualification, licence
+    accepted: set[str]  # node ids any of which counts as the phrase's meaning
+
+
+def load_phrases(dump: TaxonomyDump, path: Path = PHRASES_FILE) -> list[PhraseCase]:
+    """Our hand-labelled job-ad phrases (tests/mapping/data/README.md), accepted labels
+    (` | `-separated ESCO preferred labels) resolved to node ids. A label a skill carries means
+    that skill; a label only groups carry means every group carrying it (ESCO repeats some
+    group labels at two levels: "negotiating" is S1.1 and S1.1.0).
+
+    ValueError naming file:line for a missing column or a row without labels; KeyError naming
+    file:line and the labels the dump does not have."""
+    skills: dict[str, set[str]] = {}
+    groups: dict[str, set[str]] = {}
+    for skill in dump.skills:
+        skills.setdefault(skill.label, set()).add(skill.id)
+    for group in dump.clusters:
+        groups.setdefault(group.label, set()).add(group.id)
+    out = []
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        lacking = {"phrase", "kind", "accepted"} - set(reader.fieldnames or [])
+        if lacking:
+            raise ValueError(
+                f"{path.name}:1: missing columns {sorted(lacking)}; "
+                "expected the header phrase,kind,accepted"
+            )
+        for row in reader:
+            where = f"{path.name}:{reader.line_num}"
+            labels = [x.strip() for x in (row["accepted"] or "").split("|") if x.strip()]
+            if not labels:
+                raise ValueError(f"{where}: no accepted labels; expected 1-5 ESCO labels")
+            missing = [x for x in labels if x not in skills and x not in groups]
+            if missing:
+                raise KeyError(f"{where}: unknown ESCO labels {missing}")
+            ids: set[str] = set()
+            for label in labels:
+                ids |= skills.get(label) or groups[label]
+            out.append(PhraseCase(row["phrase"], row["kind"], ids))
     return out
 
 
