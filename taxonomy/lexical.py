@@ -13,11 +13,11 @@ Scores for a query with terms t (each counted once):
     cov_q(d) = sum_{t in q and d} idf(t) / sum_{t in q} idf(t)     share of the query matched
     cov_d(d) = sum_{t in q and d} idf(t) / sum_{t in d} idf(t)     share of the name matched
 
-A query word the index does not know (a typo: "negotation") is replaced by the known word
-of about the same length (+-2 letters) with the most character trigrams in common, if
-their Dice coefficient is at least
-`TYPO_DICE` (0.5; "pubic" -> "public" is 0.55); the replacement counts at the query
-term's weight times that Dice.
+A query word the index does not know (a typo: "negotation") is replaced by a known word
+of about the same length (+-2 letters) with many character trigrams in common (Dice
+coefficient at least `TYPO_DICE`, 0.5; "pubic" -> "public" is 0.55) and at most two edits
+away (one for short words); the replacement counts at the query term's weight times that
+Dice.
 
 Case: a word the taxonomy uses both as a proper noun from `PROPER_NAMES` (languages and
 places: "write Polish") and as a common word ("polish stones") is indexed as two terms,
@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rapidfuzz.distance import OSA
 from scipy import sparse
 
 from taxonomy.goal_text import fold, lex_pairs, lex_tokens, word_set, words
@@ -50,6 +51,13 @@ _MIN_TYPO_LEN = 4
 # A typo changes a word's length by a letter or two; more is another word ("Zeitmanagement"
 # is not a misspelt "management").
 _MAX_TYPO_LEN_CHANGE = 2
+# ...and is at most two edits away (one for words of 5 letters or fewer: optimal string
+# alignment distance, a swap of neighbours counting one), which keeps a real word the
+# names do not use from being "fixed" into another one ("interpersonal" is not a slip of
+# "international", though their trigrams overlap enough); the closest of the
+# `_TYPO_SHORTLIST` words with the most trigrams in common wins.
+_MAX_TYPO_EDITS = 2
+_TYPO_SHORTLIST = 8
 
 # Names of languages and places that are also ordinary words in some taxonomy label.
 PROPER_NAMES = frozenset(
@@ -301,10 +309,20 @@ class LexicalIndex:
         overlap = np.asarray(self.tri_matrix[:, q].sum(axis=1)).ravel()
         dice = 2.0 * overlap / (len(mine) + self.tri_counts)
         dice[np.abs(self.tri_lengths - len(word)) > _MAX_TYPO_LEN_CHANGE] = 0.0
-        best = int(np.argmax(dice))
-        if dice[best] < TYPO_DICE or self.tri_words[best] == word:
+        near = np.flatnonzero(dice >= TYPO_DICE)
+        near = near[np.argsort(-dice[near], kind="stable")[:_TYPO_SHORTLIST]]
+        allowed = 1 if len(word) <= 5 else _MAX_TYPO_EDITS
+        best: tuple[int, float, int] | None = None  # (edits, -dice, word index)
+        for j in near.tolist():
+            if self.tri_words[j] == word:
+                return None
+            edits = OSA.distance(word, self.tri_words[j], score_cutoff=allowed)
+            if edits <= allowed and (best is None or (edits, -dice[j]) < best[:2]):
+                best = (edits, -float(dice[j]), j)
+        if best is None:
             return None
-        return int(self.tri_term[best]), float(dice[best]), self.tri_words[best]
+        j = best[2]
+        return int(self.tri_term[j]), float(dice[j]), self.tri_words[j]
 
     def hits(self, q: LexicalQuery) -> LexicalHits:
         """Per-node lexical scores for a query (see module doc)."""
@@ -346,7 +364,7 @@ class LexicalIndex:
 
 
 def _base_language(code: str) -> str:
-    """"es" for "es", "es-ES" or "ES"."""
+    """ "es" for "es", "es-ES" or "ES"."""
     return code.split("-")[0].casefold()
 
 

@@ -65,6 +65,7 @@ from graph.errors import InvalidInput, NotFound
 from graph.hierarchy import Hierarchy
 from graph.model import NodeStatus, Skill, SkillCluster
 from graph.store import TaxonomyDump
+from taxonomy.adapter import NameAdapter
 from taxonomy.embedding import Embedder
 from taxonomy.embedding_cache import CachedEmbedder, EmbeddingCache
 from taxonomy.goal_text import (
@@ -263,6 +264,8 @@ class _Index:
     resid_names: np.ndarray | None = None  # (U,) length of what the projection misses
     resid_desc: np.ndarray | None = None  # (N,)
     meta: _NodeMeta | None = None  # what the re-ranker reads besides vectors
+    adapter: NameAdapter | None = None  # the linear head of the adapted similarity
+    adapted_norms: np.ndarray | None = None  # (U,) |v @ W| of each distinct name vector
 
 
 _REUSE_LEVELS = ("transversal", "cross-sector", "sector-specific", "occupation-specific")
@@ -580,6 +583,7 @@ class GoalMapper:
         vec_starts = name_vec[starts] if len(starts) else np.zeros(0, dtype=np.int64)
         vec_counts = np.diff(np.append(vec_starts, len(names))).astype(np.int64)
         basis = _principal_basis(names, self.config)
+        adapter = NameAdapter.for_model(self.embedder.name, dim)
         name_tokens = [tokens(t) for t in name_texts]
         lexicon = _build_lexicon(name_tokens)
         index = _Index(
@@ -607,6 +611,8 @@ class GoalMapper:
             resid_names=None if basis is None else _residual(names, basis),
             resid_desc=None if basis is None else _residual(desc, basis),
             meta=_node_meta(nodes, hierarchy, ids),
+            adapter=adapter,
+            adapted_norms=adapter.norms(names),
         )
         return index
 
@@ -1228,12 +1234,14 @@ def _features(
         desc_cos = (ix.desc[cand] @ qmat.T).max(axis=1)
         tcos = (ix.taught @ qmat.T).max(axis=1) if len(ix.taught_owner) else None
     dense_name = np.maximum.reduceat(vcos, voffs) if len(vcos) else np.zeros(len(cand))
-    if tcos is not None:
+    adapted = _adapted_name(ix, cand, qmat, vrows, voffs)
+    if tcos is not None:  # a taught phrase counts as a name (plain cosine in both)
         pos = {int(c): j for j, c in enumerate(cand)}
         for owner, value in zip(ix.taught_owner.tolist(), tcos.tolist(), strict=True):
             j = pos.get(owner)
             if j is not None:
                 dense_name[j] = max(dense_name[j], value)
+                adapted[j] = max(adapted[j], value)
     has_desc = ix.has_desc[cand]
     s1 = np.where(np.isfinite(stage1[cand]), stage1[cand], 0.0)
     x[:, f["dense_score"]] = s1
@@ -1243,6 +1251,9 @@ def _features(
     x[:, f["dense_desc"]] = np.where(has_desc, desc_cos, 0.0)
     x[:, f["has_desc"]] = has_desc
     x[:, f["dense_gap"]] = dense_name - dense_name.max()
+    x[:, f["adapted_name"]] = adapted
+    x[:, f["adapted_gap"]] = adapted - adapted.max()
+
     bm = hits.bm25_name[cand]
     x[:, f["bm25_name"]] = bm / bm.max() if bm.max() > 0 else 0.0
     bd = hits.bm25_desc[cand]
@@ -1275,6 +1286,22 @@ def _features(
     x[:, f["q_foreign_dense"]] = foreign * dense_name
     x[:, f["q_foreign_cov"]] = foreign * hits.cov_q[cand]
     return x
+
+
+def _adapted_name(
+    ix: _Index, cand: np.ndarray, qmat: np.ndarray, vrows: np.ndarray, voffs: np.ndarray
+) -> np.ndarray:
+    """(C,) each candidate's best adapted cosine (taxonomy.adapter) over its distinct name
+    vectors `vrows` (candidate j's run starts at voffs[j]), best over the query vectors."""
+    n = len(cand)
+    if not len(vrows) or ix.adapter is None or ix.adapted_norms is None:
+        return np.zeros(n)
+    amat = np.stack([ix.adapter.query(q) for q in qmat])  # (Q, dim)
+    with single_blas_thread():
+        acos = (ix.names[vrows] @ amat.T).max(axis=1)
+    acos /= np.maximum(ix.adapted_norms[vrows], 1e-9)
+    out: np.ndarray = np.maximum.reduceat(acos, voffs).astype(np.float64)
+    return out
 
 
 def _clashes(meta: _NodeMeta, cand: np.ndarray, context: _QueryContext) -> np.ndarray:

@@ -12,7 +12,14 @@ from graph.errors import InvalidInput
 from graph.model import Broader, Skill, SkillCluster
 from graph.store import TaxonomyDump
 from taxonomy.embedding import FakeEmbedder
-from taxonomy.mapping import GoalMapper, MappedNode, MappedTarget, MappingResult, _result
+from taxonomy.mapping import (
+    GoalMapper,
+    MappedNode,
+    MappedTarget,
+    MappingConfig,
+    MappingResult,
+    _result,
+)
 
 
 def skill(sid: str, label: str, *aliases: str, **languages: list[str]) -> Skill:
@@ -97,6 +104,15 @@ def dump() -> TaxonomyDump:
 @pytest.fixture(scope="module")
 def mapper() -> GoalMapper:
     return GoalMapper(dump(), FakeEmbedder())
+
+
+@pytest.fixture(scope="module")
+def reading_mapper() -> GoalMapper:
+    """The same with a low confidence threshold, for tests of how a goal is *read* (which
+    skill ranks first): the fake model's similarities mean nothing, and since the shipped
+    weights lean on the similarity fitted to ESCO's naming (taxonomy/adapter.py, which the
+    fake model lacks) its confidences run lower than the real model's."""
+    return GoalMapper(dump(), FakeEmbedder(), config=MappingConfig(threshold=0.05))
 
 
 def ids(res: MappingResult) -> list[str]:
@@ -255,9 +271,9 @@ def test_confidences_are_probabilities_and_explained(mapper: GoalMapper) -> None
     ],
 )
 def test_workplace_idioms_are_read_for_what_they_mean(
-    mapper: GoalMapper, goal: str, expected: str, never: str
+    reading_mapper: GoalMapper, goal: str, expected: str, never: str
 ) -> None:
-    res = mapper.map(goal, k=3)
+    res = reading_mapper.map(goal, k=3)
     assert ids(res)[0] == expected and not res.fell_back
     assert never not in ids(res)[:1]
 

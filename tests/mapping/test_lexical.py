@@ -81,3 +81,33 @@ def test_conjunction_phrases_inside_names_are_listed(index: LexicalIndex) -> Non
 def test_descriptions_are_scored_separately(index: LexicalIndex) -> None:
     hits = index.hits(index.query("terms of agreement"))
     assert hits.bm25_desc[0] > 0 and hits.bm25_desc[2] == 0
+
+
+def test_a_real_word_the_names_lack_is_not_fixed_into_a_distant_one() -> None:
+    # "interdisciplinary" shares trigrams with "international" but is many edits away
+    lexical = LexicalIndex.build(
+        2, [(0, "en", "international trade"), (1, "en", "teamwork principles")], []
+    )
+    q = lexical.query("interdisciplinary teamwork")
+    assert q.fixes == {} and q.unknown == 1
+    assert int(lexical.hits(q).cov_q.argmax()) == 1
+    # one or two slips in a long word are still fixed, one in a short word too
+    assert lexical.query("internatoinal trade").fixes == {"internatoinal": "international"}
+    assert lexical.query("teamwrk").fixes == {"teamwrk": "teamwork"}
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("negociar contratos", "es"),  # no function word: the words only Spanish names use
+        ("negotiate contracts", "en"),
+        ("Polish stones", "en"),
+        ("negociar draft contracts", "en"),  # more English weight than Spanish
+        ("zzqx", None),  # nothing known: no evidence
+        ("negociatr contratos", "es"),  # a typo fix proves nothing; "contratos" does
+    ],
+)
+def test_a_query_language_is_read_from_the_names_its_words_come_from(
+    index: LexicalIndex, text: str, language: str | None
+) -> None:
+    assert index.language_of(index.query(text)) == language
