@@ -3,6 +3,10 @@ run time).
 
     python benchmarks/train_rerank.py --cache var/esco-embeddings.sqlite3 [--out PATH]
 
+The shipped adapted-similarity head (taxonomy/data/adapter.npz) feeds two features: fit it
+first when the bundled ESCO changes (`benchmarks/train_adapter.py`). The weights shipped
+now come from `--aliases 4000` (see the provenance in taxonomy/data/rerank.json).
+
 Training data (never the benchmark's held-out aliases, never the goal test split):
 - ESCO English aliases held out from the index: a further 10% (seed 11) of what the
   benchmark's index keeps (`mapping_data`), each query's positive being its skill;

@@ -28,4 +28,5 @@ def map_text(body: MapRequest, state: StateDep, principal: PrincipalDep) -> MapR
         fell_back=result.fell_back,
         vague=result.vague,
         reason=result.reason,
+        language=result.language,
     )

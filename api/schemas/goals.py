@@ -140,3 +140,8 @@ class MapResult(ApiModel):
     fell_back: bool
     vague: bool = False
     reason: str = ""
+    language: str | None = Field(
+        default=None,
+        description="the goal's language as the mapper read it (en, de, es, fr): by its "
+        "function words, else by the taxonomy labels its words come from",
+    )
