@@ -21,8 +21,9 @@ from typing import Annotated, Any
 
 import typer
 import uvicorn
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
+from rich.text import Text
 from uvicorn.supervisors import Multiprocess
 
 from api.analytics_data import org_data
@@ -80,6 +81,7 @@ app.add_typer(mentors_app, name="mentors")
 app.add_typer(weights_app, name="weights")
 
 out = Console()
+_MIN_READABLE = 12  # characters a table column keeps before ids may fold
 err = Console(stderr=True)
 
 
@@ -149,17 +151,42 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, ensure_ascii=False, default=str))
 
 
-def table(headers: list[str], rows: list[list[str]], ids: frozenset[str] = frozenset()) -> Table:
+def table(
+    headers: list[str], rows: list[list[str]], ids: frozenset[str] = frozenset()
+) -> RenderableType:
     """A rich table whose `ids` columns are never cut: each is as wide as its longest value
-    and kept on one line (other columns wrap instead), and only a terminal narrower than one
-    id folds it onto the next line, whole, never with an ellipsis."""
+    and kept on one line (other columns wrap instead) while every other column keeps room
+    to be read (its header's width, `_MIN_READABLE` characters or its longest value). A
+    terminal too narrow for both gets the rows as a list instead: each row's other values
+    on one line, then each id whole on a line of its own."""
+    longest = [max((len(r[i]) for r in rows), default=0) for i in range(len(headers))]
+    readable = [
+        min(max(len(h), _MIN_READABLE), max(n, len(h)))
+        for h, n in zip(headers, longest, strict=True)
+    ]
+    need = sum(
+        max(n, len(h)) if h in ids else w
+        for h, n, w in zip(headers, longest, readable, strict=True)
+    )
+    if ids and need + 3 * len(headers) + 1 > out.width:
+        lines: list[Text] = []
+        for r in rows:
+            lines.append(
+                Text("  ".join(v for h, v in zip(headers, r, strict=True) if h not in ids))
+            )
+            lines.extend(
+                Text(f"    {h}: {v}", no_wrap=True, overflow="ignore")
+                for h, v in zip(headers, r, strict=True)
+                if h in ids
+            )
+        return Group(*lines)
     t = Table()
     for i, head in enumerate(headers):
         if head in ids:
-            longest = max((len(r[i]) for r in rows), default=len(head))
-            t.add_column(head, min_width=max(longest, len(head)), no_wrap=True, overflow="fold")
+            width = max(longest[i], len(head))
+            t.add_column(head, min_width=width, no_wrap=True, overflow="fold")
         else:
-            t.add_column(head, overflow="fold")
+            t.add_column(head, min_width=readable[i], overflow="fold")
     for r in rows:
         t.add_row(*r)
     return t

@@ -111,7 +111,19 @@ def mapped_targets_with_verdict(
     return _targets_op(result, goal), verdict_of(result, goal.text, mapper.languages)
 
 
+# A mapped goal keeps as targets only candidates at least this share as confident as its
+# best: a skill at 0.00003 beside one at 0.9 is noise, not a second reading of the goal.
+KEEP_SHARE = 0.1
+
+
 def _targets_op(result: MappingResult, goal: Goal) -> SetGoalTargets:
+    """The op storing `result`'s candidates as the goal's targets: every cluster offered on
+    a fall-back or a vague goal (the choices), else the candidates at least KEEP_SHARE as
+    confident as the best one."""
+    kept = result.candidates
+    if kept and not (result.fell_back or result.vague):
+        floor = KEEP_SHARE * max(c.score for c in kept)
+        kept = [kept[0], *(c for c in kept[1:] if c.score >= floor)]
     targets = [
         GoalTarget(
             goal_id=goal.id,
@@ -119,7 +131,7 @@ def _targets_op(result: MappingResult, goal: Goal) -> SetGoalTargets:
             confidence=min(max(c.score, 0.0), 1.0),
             source=TargetSource.embedding,
         )
-        for c in result.candidates
+        for c in kept
     ]
     return SetGoalTargets(goal_id=goal.id, targets=targets)
 

@@ -37,6 +37,10 @@ MAX_TEXT_CHARS = 2000
 # character U+FFFD (what a decoder writes for undecodable bytes) and private-use code points.
 _CONTROL_CATEGORIES = frozenset({"Cc", "Cs", "Co", "Cn"})
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069) make text
+# display in another order than it is stored ("Trojan Source", CVE-2021-42574): a goal
+# shown to a mentor must read as it was written. The marks U+200E/U+200F stay allowed.
+_BIDI_CONTROLS = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 
 
 def check_text(text: object, what: str = "goal text") -> str:
@@ -44,7 +48,8 @@ def check_text(text: object, what: str = "goal text") -> str:
 
     Refused: a non-string; empty or whitespace-only; longer than MAX_TEXT_CHARS characters
     (after stripping); any control, unassigned, surrogate, private-use or U+FFFD character
-    (binary data pasted as text); no letter in any script (emoji, digits, punctuation only).
+    (binary data pasted as text) or bidirectional override/isolate; no letter in any
+    script (emoji, digits, punctuation only).
     """
     if not isinstance(text, str):
         raise InvalidInput(f"{what} must be a string, not {type(text).__name__}")
@@ -61,6 +66,12 @@ def check_text(text: object, what: str = "goal text") -> str:
         ):
             raise InvalidInput(
                 f"{what} has a control or binary character U+{ord(ch):04X} at position {pos}; "
+                "expected plain text"
+            )
+        if ch in _BIDI_CONTROLS:
+            raise InvalidInput(
+                f"{what} has a bidirectional control character U+{ord(ch):04X} at position "
+                f"{pos}, which makes text display in another order than it is written; "
                 "expected plain text"
             )
     if not any(ch.isalpha() for ch in stripped):
@@ -395,13 +406,21 @@ def is_vague(core: str) -> bool:
     return all(w in _GENERIC or stem(w) in _GENERIC or len(w) < 2 for w in content)
 
 
+# Nouns that name an activity on their own (negotiation, management, budgeting, leadership,
+# compliance, diversity): a first part ending so does not borrow the next part's head noun.
+_COMPLETE_NOUN = re.compile(
+    r"(?:tion|sion|ment|ing|ship|ance|ence|ity|ness|ics|ism)$", re.IGNORECASE
+)
+
+
 def split_parts(core: str, keep_together: Iterable[str] = ()) -> tuple[str, ...]:
     """The skills a goal names, split at 'and', ',', ';', '&', '/', 'as well as', ... (and
     y/et/und). `keep_together` holds folded 'left and right' word triples the taxonomy uses
     inside one name ('health and safety'): no split there. A one-word part borrows a word
     from its neighbour: the verb of the part before ('manage projects and people' ->
-    'manage people') or, for a first part, the last word of the next ('project and people
-    management' -> 'project management')."""
+    'manage people') or, for a first part that is no complete noun itself, the last word of
+    the next ('project and people management' -> 'project management'; 'negotiation and
+    conflict resolution' keeps 'negotiation')."""
     together = set(keep_together)
     pieces = [p for p in _SPLIT.split(core) if p is not None]
     seps = _SPLIT.findall(core)
@@ -421,6 +440,8 @@ def split_parts(core: str, keep_together: Iterable[str] = ()) -> tuple[str, ...]
     out = list(parts)
     for i, part in enumerate(parts):
         if len(_content(part)) != 1 or len(words(part)) != 1:
+            continue
+        if i == 0 and _COMPLETE_NOUN.search(part):  # "negotiation" needs no head noun
             continue
         if i == 0:
             nxt = words(parts[1])

@@ -16,8 +16,8 @@ Scores for a query with terms t (each counted once):
 A query word the index does not know (a typo: "negotation") is replaced by a known word
 of about the same length (+-2 letters) with many character trigrams in common (Dice
 coefficient at least `TYPO_DICE`, 0.5; "pubic" -> "public" is 0.55) and at most two edits
-away (one for short words); the replacement counts at the query term's weight times that
-Dice.
+away (one for words of 7 letters or fewer); the replacement counts at the query term's
+weight times that Dice. A word only descriptions use is replaced only by a form of itself.
 
 Case: a word the taxonomy uses both as a proper noun from `PROPER_NAMES` (languages and
 places: "write Polish") and as a common word ("polish stones") is indexed as two terms,
@@ -51,12 +51,14 @@ _MIN_TYPO_LEN = 4
 # A typo changes a word's length by a letter or two; more is another word ("Zeitmanagement"
 # is not a misspelt "management").
 _MAX_TYPO_LEN_CHANGE = 2
-# ...and is at most two edits away (one for words of 5 letters or fewer: optimal string
+# ...and is at most two edits away (one for words of 7 letters or fewer: optimal string
 # alignment distance, a swap of neighbours counting one), which keeps a real word the
 # names do not use from being "fixed" into another one ("interpersonal" is not a slip of
-# "international", though their trigrams overlap enough); the closest of the
-# `_TYPO_SHORTLIST` words with the most trigrams in common wins.
+# "international", nor the French "gestion" of "gestation", though their trigrams overlap
+# enough); the closest of the `_TYPO_SHORTLIST` words with the most trigrams in common wins.
+_VARIANT_PREFIX = 5
 _MAX_TYPO_EDITS = 2
+_ONE_EDIT_MAX_LEN = 7
 _TYPO_SHORTLIST = 8
 
 # Names of languages and places that are also ordinary words in some taxonomy label.
@@ -251,8 +253,11 @@ class LexicalIndex:
         return lex_tokens(text, self.proper)
 
     def query(self, text: str) -> LexicalQuery:
-        """The query's known terms; a word no name uses (a typo, or a word only descriptions
-        have) is replaced by the name word closest in character trigrams, if close enough."""
+        """The query's known terms; a word the index does not know at all (a typo) is
+        replaced by the name word closest in character trigrams, if close enough. A word
+        only descriptions use is a real word the names lack: it is replaced only by a form
+        of itself ("listener" -> "listen": the first `_VARIANT_PREFIX` letters the same),
+        never by another word ("rocket" is no slip of "socket")."""
         weights: dict[int, float] = {}
         fixes: dict[str, str] = {}
         unknown = 0
@@ -264,7 +269,7 @@ class LexicalIndex:
                 j = self.vocab.get(t[1:])
             dice = 1.0
             if j is None or self.name_df[j] == 0:
-                fixed = self._closest(word)
+                fixed = self._closest(word, variant_only=j is not None)
                 if fixed is not None:
                     j, dice, fixes[t] = fixed
             if j is None:
@@ -297,7 +302,7 @@ class LexicalIndex:
             return best
         return "en" if english > 0 else None
 
-    def _closest(self, word: str) -> tuple[int, float, str] | None:
+    def _closest(self, word: str, *, variant_only: bool = False) -> tuple[int, float, str] | None:
         """(term, Dice, the word) of the name word sharing most character trigrams with
         `word` (folded, unstemmed), when the Dice coefficient is at least TYPO_DICE."""
         if len(word) < _MIN_TYPO_LEN or not word.isalpha() or not len(self.tri_words):
@@ -311,11 +316,13 @@ class LexicalIndex:
         dice[np.abs(self.tri_lengths - len(word)) > _MAX_TYPO_LEN_CHANGE] = 0.0
         near = np.flatnonzero(dice >= TYPO_DICE)
         near = near[np.argsort(-dice[near], kind="stable")[:_TYPO_SHORTLIST]]
-        allowed = 1 if len(word) <= 5 else _MAX_TYPO_EDITS
+        allowed = 1 if len(word) <= _ONE_EDIT_MAX_LEN else _MAX_TYPO_EDITS
         best: tuple[int, float, int] | None = None  # (edits, -dice, word index)
         for j in near.tolist():
             if self.tri_words[j] == word:
                 return None
+            if variant_only and not _same_start(word, self.tri_words[j]):
+                continue
             edits = OSA.distance(word, self.tri_words[j], score_cutoff=allowed)
             if edits <= allowed and (best is None or (edits, -dice[j]) < best[:2]):
                 best = (edits, -float(dice[j]), j)
@@ -361,6 +368,13 @@ class LexicalIndex:
             dscore = np.asarray(dsub @ dw, dtype=np.float32).ravel()[drows]
             np.maximum.at(bm_desc, self.desc_owner[drows], dscore)
         return LexicalHits(bm_name, bm_desc, cov_q, cov_d, foreign, best_row)
+
+
+def _same_start(a: str, b: str) -> bool:
+    """`a` and `b` begin alike: their first `_VARIANT_PREFIX` letters (or all of the shorter
+    one) are the same - two forms of one word, not two words."""
+    n = min(_VARIANT_PREFIX, len(a), len(b))
+    return a[:n] == b[:n]
 
 
 def _base_language(code: str) -> str:

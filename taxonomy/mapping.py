@@ -268,6 +268,13 @@ class _Index:
     adapted_norms: np.ndarray | None = None  # (U,) |v @ W| of each distinct name vector
 
 
+# Head verbs of skills about teaching others ("teach public speaking principles"), stemmed
+# as lex_tokens stems them: a goal to learn something is not a goal to teach it, unless it
+# says so ("train new starters", "coaching my team").
+TEACHING = frozenset(
+    lex_tokens("teach teaching instruct train training tutor educate coach coaching mentor lecture")
+)
+
 _REUSE_LEVELS = ("transversal", "cross-sector", "sector-specific", "occupation-specific")
 _STATIC: tuple[str, ...] = (
     *("transversal", "cross_sector", "sector_specific", "occupation_specific", "depth"),
@@ -1270,6 +1277,7 @@ def _features(
         x[j, f["exact"]] = qkey in keys
         x[j, f["phrase"]] = any(f" {key} " in padded for key in keys)
         x[j, f["head_verb"]] = meta.label_head[c] in qset
+        x[j, f["teach_other"]] = meta.label_head[c] in TEACHING and not (qset & TEACHING)
         langs = meta.langs[c]
         x[j, f["lang_match"]] = bool(langs & context.langs)
         x[j, f["lang_other"]] = bool(langs) and not (langs & context.langs) and bool(context.langs)
@@ -1325,6 +1333,12 @@ def _result(
 ) -> MappingResult:
     """Targets merged into one best-first list of at most k nodes (see MappingResult);
     `lead`, when given, first (the whole goal's best skill, see GoalMapper._whole_lead)."""
+    if lead is not None:  # the same node as a part's own candidate keeps the higher score
+        best = max(
+            (c.score for t in targets for c in t.candidates if c.id == lead.id),
+            default=lead.score,
+        )
+        lead = lead.model_copy(update={"score": max(lead.score, best)})
     merged: dict[str, MappedNode] = {} if lead is None else {lead.id: lead}
     for t in targets:
         if t.candidates:

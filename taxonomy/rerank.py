@@ -19,7 +19,9 @@ features are (all floats; names as in `FEATURES`):
   (`taxonomy.lexical`); foreign_name: that name is in another language than English;
 - exact: q equals one of n's names (after folding, stemming and dropping function words);
   phrase: one of n's names appears whole inside q; head_verb: the first word of n's label
-  (ESCO labels start with a verb: "manage staff") is a word of q;
+  (ESCO labels start with a verb: "manage staff") is a word of q; teach_other: that verb
+  is one of teaching others ("teach public speaking principles") and q names no teaching
+  (a goal to learn something is not one to teach it);
 - lang_match / lang_other: n's label names a language or place that q names / that q
   does not name while q names another one ("write Polish" for a goal about English);
 - transversal, cross_sector, sector_specific, occupation_specific: ESCO's reuse level of a
@@ -65,6 +67,7 @@ FEATURES: tuple[str, ...] = (
     "exact",
     "phrase",
     "head_verb",
+    "teach_other",
     "lang_match",
     "lang_other",
     "transversal",

@@ -76,6 +76,11 @@ def test_tables_never_cut_ids(
     assert code == 0 and LONG in out and "…" not in out
     code, out, _ = run_main(capsys, "match-cohort", "spring", "--asynchronous")
     assert code == 0 and MENTOR in out and "…" not in out
+    # a terminal too narrow for a readable table: a list, labels readable and ids whole
+    monkeypatch.setattr(api.cli, "out", Console(width=80, force_terminal=False))
+    code, out, _ = run_main(capsys, "map-goal", "public speaking", "--k", "2")
+    assert code == 0 and LONG in out and "…" not in out
+    assert "skill" in out and any(c.isalpha() for c in out.split(LONG)[0]), out
 
 
 def test_every_listing_command_has_json(org: Path, capsys: pytest.CaptureFixture[str]) -> None:

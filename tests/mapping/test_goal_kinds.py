@@ -369,3 +369,18 @@ def test_a_split_goals_whole_text_skill_leads_the_merged_list_when_given() -> No
     assert [c.id for c in led.candidates] == ["w", "a", "b"]
     assert [t.text for t in led.targets] == ["organise", "schedule workshops"]
     assert [c.id for c in _result(parts, 5).candidates] == ["a", "b", "w"]
+
+
+def test_a_lead_that_is_also_a_parts_best_keeps_the_parts_confidence() -> None:
+    """'Python and SQL': the whole text's best skill (SQL, 0.55 for the whole) is the SQL
+    part's own best at 0.94; listed once, at 0.94, not at the whole text's 0.55."""
+
+    def node(i: str, score: float) -> MappedNode:
+        return MappedNode(id=i, label=i, kind="skill", score=score)
+
+    parts = [
+        MappedTarget(text="Python", candidates=[node("py", 0.86)], confidence=0.86),
+        MappedTarget(text="SQL", candidates=[node("sql", 0.94), node("db", 0.6)], confidence=0.94),
+    ]
+    led = _result(parts, 5, lead=node("sql", 0.55))
+    assert [(c.id, c.score) for c in led.candidates] == [("sql", 0.94), ("py", 0.86), ("db", 0.6)]

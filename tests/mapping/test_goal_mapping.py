@@ -15,8 +15,14 @@ from graph.store import (
     UpsertSkills,
 )
 from taxonomy.embedding import FakeEmbedder
-from taxonomy.goal_mapping import correct_goal_mapping, learn_corrections, map_goal
-from taxonomy.mapping import GoalMapper
+from taxonomy.goal_mapping import (
+    KEEP_SHARE,
+    _targets_op,
+    correct_goal_mapping,
+    learn_corrections,
+    map_goal,
+)
+from taxonomy.mapping import GoalMapper, MappedNode, MappingResult
 from tests.mapping.test_mapping import tiny_dump
 
 PHRASE = "wrangle relational tables"
@@ -46,7 +52,8 @@ def test_map_goal_stores_the_mappers_top_k_as_embedding_targets(
     mapper = fresh_mapper(embedded_store)
     targets = map_goal(embedded_store, mapper, "g1", k=2)
     expected = mapper.map("python programming", k=2).candidates
-    assert [t.node_id for t in targets] == [c.id for c in expected]
+    floor = KEEP_SHARE * expected[0].score  # near-zero ones are not stored
+    assert [t.node_id for t in targets] == [c.id for c in expected if c.score >= floor]
     assert targets[0].node_id == "s-python"
     assert all(t.source == TargetSource.embedding for t in targets)
     assert all(0.0 <= t.confidence <= 1.0 for t in targets)
@@ -165,3 +172,19 @@ def test_correcting_to_a_deprecated_node_is_refused(embedded_store: GraphStore) 
         correct_goal_mapping(
             embedded_store, fresh_mapper(embedded_store), "g1", ["s-old"], actor="steward"
         )
+
+
+def test_near_zero_candidates_are_not_stored_as_targets() -> None:
+    """A skill at 0.00003 beside one at 0.9 is no second reading of the goal; the clusters a
+    fall-back offers are all kept (they are the choices)."""
+
+    def node(i: str, score: float, kind: str = "skill") -> MappedNode:
+        return MappedNode(id=i, label=i, kind=kind, score=score)  # type: ignore[arg-type]
+
+    goal = Goal(id="g1", person_id="p1", text="gestion de projet")
+    confident = MappingResult(candidates=[node("pm", 0.9), node("pmp", 0.4), node("tr", 3e-5)])
+    assert [t.node_id for t in _targets_op(confident, goal).targets] == ["pm", "pmp"]
+    assert KEEP_SHARE * 0.9 > 3e-5
+    areas = [node("c1", 0.3, "cluster"), node("c2", 0.01, "cluster")]
+    fell = MappingResult(candidates=areas, fell_back=True)
+    assert [t.node_id for t in _targets_op(fell, goal).targets] == ["c1", "c2"]

@@ -28,6 +28,8 @@ from taxonomy.goal_text import (
         ("learn\x00 sql", "U+0000 at position 5"),
         ("\x1b[31mcoaching", "U+001B"),
         ("budget \ufffd\ufffd planning", "U+FFFD"),
+        ("learn \u202eLQS", "U+202E"),  # displays as "learn SQL" but is stored reversed
+        ("coach \u2066team\u2069", "U+2066"),
         ("🚀🚀🔥", "no letters"),
         ("!!! ??? 123", "no letters"),
         ("\u200b\u200b", "no letters"),  # zero-width spaces only
@@ -77,6 +79,9 @@ def test_polish_as_a_verb_is_boilerplate_but_polish_the_language_is_not() -> Non
         # a shared verb or head noun goes to the one-word part
         ("run workshops and retrospectives", ("run workshops", "run retrospectives")),
         ("risk and change management", ("risk management", "change management")),
+        # ... but a first part that names an activity on its own keeps its words
+        ("mediation and stakeholder engagement", ("mediation", "stakeholder engagement")),
+        ("forecasting, scenario planning", ("forecasting", "scenario planning")),
         # one skill: nothing to split
         ("stakeholder mapping", ("stakeholder mapping",)),
     ],

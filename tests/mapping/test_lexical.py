@@ -91,6 +91,15 @@ def test_a_real_word_the_names_lack_is_not_fixed_into_a_distant_one() -> None:
     q = lexical.query("interdisciplinary teamwork")
     assert q.fixes == {} and q.unknown == 1
     assert int(lexical.hits(q).cov_q.argmax()) == 1
+    # a word the descriptions use is a real word, even one edit from a name's word
+    described = LexicalIndex.build(
+        2, [(0, "en", "install sockets"), (1, "en", "physics")], [(1, "build a rocket")]
+    )
+    q = described.query("rocket science")
+    assert q.fixes == {} and int(described.hits(q).bm25_name.max()) == 0
+    # ... but a form of a name's word is read as that word
+    listening = LexicalIndex.build(1, [(0, "en", "listen actively")], [(0, "be a good listener")])
+    assert listening.query("better listener").fixes == {"listener": "listen"}
     # one or two slips in a long word are still fixed, one in a short word too
     assert lexical.query("internatoinal trade").fixes == {"internatoinal": "international"}
     assert lexical.query("teamwrk").fixes == {"teamwrk": "teamwork"}
