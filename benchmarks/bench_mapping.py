@@ -36,6 +36,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +83,17 @@ def baseline_order(
     return [skill_ids[i] for i in top[np.argsort(-sims[top])]]
 
 
+def label_baseline(
+    mapper: GoalMapper, queries: CachedEmbedder
+) -> Callable[[np.ndarray], list[str]]:
+    """The baseline: a query vector -> `mapper`'s skills by cosine to their preferred label
+    alone, best 10 first."""
+    skill_ids = mapper.skill_ids
+    labels = mapper.node_labels
+    label_vecs = queries.embed([labels[s] for s in skill_ids])
+    return lambda v: baseline_order(label_vecs, skill_ids, v)
+
+
 def alias_benchmark(
     mapper: GoalMapper, queries: CachedEmbedder, held: list[tuple[str, str]], args: Any
 ) -> dict[str, Any]:
@@ -95,14 +107,14 @@ def alias_benchmark(
     vecs = queries.embed(texts)
     labels = mapper.node_labels
     skill_ids = mapper.skill_ids
-    label_vecs = queries.embed([labels[s] for s in skill_ids])
+    baseline = label_baseline(mapper, queries)
     words = {s: set(label_key(labels[s]).split()) for s in skill_ids}
     disjoint = np.array([not (set(label_key(a).split()) & words[s]) for a, s in sample])
     t = time.perf_counter()
     ours = [mapper.map(a, k=10, vector=v) for a, v in zip(texts, vecs, strict=True)]
     ms = (time.perf_counter() - t) / len(texts) * 1000
     ours_ids = [[c.id for c in r.candidates] for r in ours]
-    base_ids = [baseline_order(label_vecs, skill_ids, v) for v in vecs]
+    base_ids = [baseline(v) for v in vecs]
     dense_ids = [mapper.first_stage(a, 10, vector=v) for a, v in zip(texts, vecs, strict=True)]
     r_ours = np.array([_rank(o, s) for o, s in zip(ours_ids, truth, strict=True)])
     r_base = np.array([_rank(o, s) for o, s in zip(base_ids, truth, strict=True)])
@@ -147,9 +159,8 @@ def _rank(ids: list[str], truth: str | set[str]) -> int:
 def goal_benchmark(
     mapper: GoalMapper, queries: CachedEmbedder, goals: list[GoalCase]
 ) -> dict[str, Any]:
-    skill_ids = mapper.skill_ids
     labels = mapper.node_labels
-    label_vecs = queries.embed([labels[s] for s in skill_ids])
+    baseline = label_baseline(mapper, queries)
     vecs = queries.embed([g.goal for g in goals])
     per_style: dict[str, dict[str, list[bool]]] = {}
     misses: list[dict[str, Any]] = []
@@ -164,7 +175,7 @@ def goal_benchmark(
             row.setdefault("not_confident", []).append(not _confident_skills(mapper, res))
             continue
         targets = [[c.id for c in t.candidates] for t in res.targets]
-        base = [baseline_order(label_vecs, skill_ids, v)]
+        base = [baseline(v)]
         for k in KS:
             row.setdefault(f"mapper@{k}", []).append(hit(g, targets, k))
             row.setdefault(f"baseline@{k}", []).append(hit(g, base, k))
@@ -195,16 +206,15 @@ def phrase_benchmark(
 ) -> dict[str, Any]:
     """R@k of the job-ad phrases: an accepted node within the top k of one of the targets
     (a vague phrase's targets are the areas offered), beside the label NN baseline."""
-    skill_ids = mapper.skill_ids
     labels = mapper.node_labels
-    label_vecs = queries.embed([labels[s] for s in skill_ids])
+    baseline = label_baseline(mapper, queries)
     vecs = queries.embed([p.phrase for p in phrases])
     rows: dict[str, dict[str, list[bool]]] = {}
     misses: list[dict[str, Any]] = []
     for p, v in zip(phrases, vecs, strict=True):
         res = mapper.map(p.phrase, k=10, vector=v)
         ours = min(_rank([c.id for c in t.candidates], p.accepted) for t in res.targets)
-        base = _rank(baseline_order(label_vecs, skill_ids, v), p.accepted)
+        base = _rank(baseline(v), p.accepted)
         for kind in (p.kind, "all"):
             row = rows.setdefault(kind, {})
             for k in KS:
