@@ -164,11 +164,11 @@ def table(
         min(max(len(h), _MIN_READABLE), max(n, len(h)))
         for h, n in zip(headers, longest, strict=True)
     ]
-    need = sum(
+    widths = [
         max(n, len(h)) if h in ids else w
         for h, n, w in zip(headers, longest, readable, strict=True)
-    )
-    if ids and need + 3 * len(headers) + 1 > out.width:
+    ]
+    if ids and sum(widths) + 3 * len(headers) + 1 > out.width:
         lines: list[Text] = []
         for r in rows:
             lines.append(
@@ -181,12 +181,11 @@ def table(
             )
         return Group(*lines)
     t = Table()
-    for i, head in enumerate(headers):
+    for head, width in zip(headers, widths, strict=True):
         if head in ids:
-            width = max(longest[i], len(head))
             t.add_column(head, min_width=width, no_wrap=True, overflow="fold")
         else:
-            t.add_column(head, min_width=readable[i], overflow="fold")
+            t.add_column(head, min_width=width, overflow="fold")
     for r in rows:
         t.add_row(*r)
     return t

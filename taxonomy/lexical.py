@@ -211,10 +211,10 @@ class LexicalIndex:
         spelled_term = np.fromiter((vocab[word_term[w]] for w in spelled), dtype=np.int64)
         languages: list[set[str]] = [set() for _ in vocab]
         for (_, lang, _), toks in zip(names, name_toks, strict=True):
-            base = _base_language(lang)
+            base = base_language(lang)
             for t in toks:
                 languages[vocab[t]].add(base)
-        own = _base_language(description_language)
+        own = base_language(description_language)
         for toks in desc_toks:
             for t in toks:
                 languages[vocab[t]].add(own)
@@ -225,7 +225,7 @@ class LexicalIndex:
             keep_together=_and_phrases([t for _, _, t in names]),
             name_owner=np.fromiter((o for o, _, _ in names), dtype=np.int64, count=len(names)),
             name_foreign=np.fromiter(
-                (_base_language(lang) != "en" for _, lang, _ in names), dtype=bool, count=len(names)
+                (base_language(lang) != "en" for _, lang, _ in names), dtype=bool, count=len(names)
             ),
             name_bm25=nb.tocsc(),
             name_present=npres.tocsc(),
@@ -377,8 +377,8 @@ def _same_start(a: str, b: str) -> bool:
     return a[:n] == b[:n]
 
 
-def _base_language(code: str) -> str:
-    """ "es" for "es", "es-ES" or "ES"."""
+def base_language(code: str) -> str:
+    """The base language code: "es" for "es", "es-ES" or "ES"."""
     return code.split("-")[0].casefold()
 
 

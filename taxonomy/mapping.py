@@ -78,7 +78,7 @@ from taxonomy.goal_text import (
     lex_tokens,
     words,
 )
-from taxonomy.lexical import PROPER_NAMES, LexicalIndex, LexicalQuery
+from taxonomy.lexical import PROPER_NAMES, LexicalIndex, LexicalQuery, base_language
 from taxonomy.rerank import ABSENT_RANK, FEATURES, RerankModel
 
 __all__ = [
@@ -337,7 +337,7 @@ def _node_meta(
     exact: dict[str, list[int]] = {}
     for (i, lang, _), toks in zip(names, lexical.row_tokens, strict=True):
         key = " ".join(toks)
-        if lang.split("-")[0] == "en":
+        if base_language(lang) == "en":
             english[i].update(toks)
         if key and key not in keys[i]:
             keys[i].add(key)
@@ -373,7 +373,7 @@ def _node_meta(
         static=static,
         tier=tier,
         exact=exact,
-        languages=frozenset(lang.split("-")[0].casefold() for _, lang, _ in names),
+        languages=frozenset(base_language(lang) for _, lang, _ in names),
     )
 
 
@@ -860,7 +860,7 @@ class GoalMapper:
                 texts.append(_corrected(piece, lq.fixes))
         vectors = self._vectors(texts, goal.text, vector)
         by_text = dict(zip(texts, vectors, strict=True))
-        context = _QueryContext.of(goal, ix)
+        context = _QueryContext.of(goal, ix, queries[0])
         ranked = []
         for piece, lq in zip(pieces, queries, strict=True):
             qvecs = [by_text[piece]] + ([by_text[_corrected(piece, lq.fixes)]] if lq.fixes else [])
@@ -1068,10 +1068,10 @@ class GoalMapper:
         assert ix.meta is not None
         goal = analyse(text, ix.meta.lexical.keep_together)
         pieces = [goal.core or goal.text, *(goal.parts if len(goal.parts) > 1 else ())]
-        context = _QueryContext.of(goal, ix)
+        queries = [ix.meta.lexical.query(p) for p in pieces]
+        context = _QueryContext.of(goal, ix, queries[0])
         out = []
-        for piece in pieces:
-            lq = ix.meta.lexical.query(piece)
+        for piece, lq in zip(pieces, queries, strict=True):
             texts = [piece] + ([_corrected(piece, lq.fixes)] if lq.fixes else [])
             qvecs = list(self._vectors(texts, goal.text, None))
             ranked = self._rank_part(ix, piece, lq, qvecs, context, 5)
@@ -1088,7 +1088,7 @@ class GoalMapper:
         piece = goal.core or goal.text
         lq = ix.meta.lexical.query(piece)
         q = self._vectors([piece], text, None)
-        ranked = self._rank_part(ix, piece, lq, list(q), _QueryContext.of(goal, ix), 5)
+        ranked = self._rank_part(ix, piece, lq, list(q), _QueryContext.of(goal, ix, lq), 5)
         where = np.flatnonzero(ranked.cand == ix.position.get(node_id, -1))
         if not len(where):
             return {}
@@ -1141,14 +1141,18 @@ class _QueryContext:
     amb_common: frozenset[str]
 
     @classmethod
-    def of(cls, goal: GoalText, ix: _Index) -> _QueryContext:
+    def of(cls, goal: GoalText, ix: _Index, whole: LexicalQuery | None = None) -> _QueryContext:
+        """`whole`: the lexical query of `goal.core or goal.text` when the caller has it
+        (it is only needed, and else built, for a goal without function words)."""
         assert ix.meta is not None
-        amb = ix.meta.lexical.proper
+        lexical = ix.meta.lexical
+        amb = lexical.proper
         toks = set(lex_tokens(goal.text, amb))
         language = function_word_language(goal.text)
         if language is None:  # no function word: the words themselves tell
-            lexical = ix.meta.lexical
-            language = lexical.language_of(lexical.query(goal.core or goal.text)) or goal.language
+            if whole is None:
+                whole = lexical.query(goal.core or goal.text)
+            language = lexical.language_of(whole) or goal.language
         return cls(
             language=language,
             langs=_languages_named(goal.text, amb, sentence=True),
